@@ -1,0 +1,3 @@
+"""lmc: a compiler for language-model programs."""
+
+__version__ = "0.1.0"

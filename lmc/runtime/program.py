@@ -1,0 +1,175 @@
+"""Program execution: the object a generated ``programs.py`` builds per program.
+
+A generated program body is a plain Python function ``body(ctx, **inputs)``
+whose module calls go through ``ctx.module(path)``. ``Program.run`` executes
+it under explicit parameters and an explicit LM (no global settings); the
+optimizer calls ``run`` with candidate parameters, the emitted package calls
+it with the baked-in ones. Traces of module calls are recorded through a
+context variable, so concurrent runs in threads never mix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .signature import Field, ModuleSpec, Params
+
+
+class Prediction(dict):
+    """Outputs of one module call: a dict whose keys also read as attributes."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"the prediction has no field `{name}` (it has: {', '.join(self)})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    path: str  # "program.module"
+    inputs: Mapping[str, Any]
+    outputs: Mapping[str, Any]
+
+
+_TRACE: contextvars.ContextVar[list[TraceEntry] | None] = contextvars.ContextVar("lmc_trace", default=None)
+
+
+def record(entry: TraceEntry) -> None:
+    """Called by modules after every successful call."""
+    trace = _TRACE.get()
+    if trace is not None:
+        trace.append(entry)
+
+
+class ProgramError(Exception):
+    """A program could not produce its outputs (parse failure, bad value, ...)."""
+
+
+class Context:
+    """What a program body sees: its LM, parameters, tools and retrievers."""
+
+    def __init__(
+        self,
+        *,
+        lm: Any,
+        params: Mapping[str, Params],
+        modules: Mapping[str, ModuleSpec],
+        tools: Mapping[str, Callable[..., Any]] | None = None,
+        retrievers: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
+        self.lm = lm
+        self.params = params
+        self._specs = modules
+        self._tools = tools or {}
+        self._retrievers = retrievers or {}
+        self._instances: dict[str, Any] = {}
+
+    def module(self, path: str) -> Any:
+        inst = self._instances.get(path)
+        if inst is None:
+            from .modules import make_module
+
+            spec = self._specs[path]
+            params = self.params.get(path) or Params(instructions=spec.signature.instructions)
+            inst = self._instances[path] = make_module(spec, params, self.lm)
+        return inst
+
+    def tool(self, name: str) -> Callable[..., Any]:
+        return self._tools[name]
+
+    def retriever(self, name: str) -> Callable[..., Any]:
+        return self._retrievers[name]
+
+
+Body = Callable[..., Any]
+AsyncBody = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """The result of one program run: outputs (a dict) and the module trace."""
+
+    outputs: dict[str, Any]
+    trace: tuple[TraceEntry, ...]
+
+
+class Program:
+    """One ``program`` of a ``.lmp`` file, as generated code builds it."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        inputs: tuple[Field, ...],
+        outputs: tuple[Field, ...],
+        module_paths: tuple[str, ...],
+        modules: Mapping[str, ModuleSpec],
+        body: Body,
+        abody: AsyncBody | None = None,
+        tools: Mapping[str, Callable[..., Any]] | None = None,
+        retrievers: Mapping[str, Callable[..., Any]] | None = None,
+    ) -> None:
+        self.name = name
+        self.inputs = inputs
+        self.outputs = outputs
+        self.module_paths = module_paths  # every module reachable, callees included
+        self.modules = modules  # ModuleSpec by path (at least those of module_paths)
+        self.body = body
+        self.abody = abody
+        self.tools = tools or {}
+        self.retrievers = retrievers or {}
+
+    def default_params(self) -> dict[str, Params]:
+        return {p: Params(instructions=self.modules[p].signature.instructions) for p in self.module_paths}
+
+    def context(self, lm: Any, params: Mapping[str, Params]) -> Context:
+        return Context(lm=lm, params=params, modules=self.modules, tools=self.tools, retrievers=self.retrievers)
+
+    def _outputs(self, value: Any) -> dict[str, Any]:
+        if isinstance(value, Mapping):
+            source = value
+        elif hasattr(value, "model_dump"):
+            source = {f.name: getattr(value, f.name) for f in self.outputs if hasattr(value, f.name)}
+        else:
+            raise ProgramError(f"program `{self.name}` returned {type(value).__name__}, not its outputs")
+        missing = [f.name for f in self.outputs if f.name not in source]
+        if missing:
+            raise ProgramError(f"program `{self.name}` did not produce {', '.join(missing)}")
+        return {f.name: source[f.name] for f in self.outputs}
+
+    def run(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
+        """Run once with explicit LM and parameters; record the module trace."""
+        trace: list[TraceEntry] = []
+        token = _TRACE.set(trace)
+        try:
+            value = self.body(self.context(lm, params), **inputs)
+        finally:
+            _TRACE.reset(token)
+        return Run(self._outputs(value), tuple(trace))
+
+    async def arun(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
+        trace: list[TraceEntry] = []
+        token = _TRACE.set(trace)
+        try:
+            if self.abody is not None:
+                value = await self.abody(self.context(lm, params), **inputs)
+            else:
+                # to_thread copies this context, so the trace is shared.
+                value = await asyncio.to_thread(self.body, self.context(lm, params), **inputs)
+        finally:
+            _TRACE.reset(token)
+        return Run(self._outputs(value), tuple(trace))
+
+    def call(self, ctx: Context, **inputs: Any) -> Prediction:
+        """A call from another program's body: same LM and parameters."""
+        return Prediction(self._outputs(self.body(ctx, **inputs)))
+
+    async def acall(self, ctx: Context, **inputs: Any) -> Prediction:
+        if self.abody is None:
+            return self.call(ctx, **inputs)
+        return Prediction(self._outputs(await self.abody(ctx, **inputs)))

@@ -1,0 +1,84 @@
+"""Signatures, fields and learnable parameters: plain frozen values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One input or output field.
+
+    ``annotation`` is a real Python type (``str``, ``list[str]``,
+    ``Literal["yes", "no"]``, an ``enum.Enum`` subclass, a pydantic model,
+    ``X | None``); the adapter renders it the way DSPy does and pydantic
+    validates LM output against it.
+    """
+
+    name: str
+    annotation: Any = str
+    desc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    name: str
+    instructions: str
+    inputs: tuple[Field, ...]
+    outputs: tuple[Field, ...]
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.inputs + self.outputs
+
+    def with_instructions(self, instructions: str) -> Signature:
+        return replace(self, instructions=instructions)
+
+    def prepend_output(self, f: Field) -> Signature:
+        return replace(self, outputs=(f,) + self.outputs)
+
+
+def default_instructions(inputs: tuple[Field, ...], outputs: tuple[Field, ...]) -> str:
+    """DSPy's instructions for a signature without a docstring."""
+    ins = ", ".join(f"`{f.name}`" for f in inputs)
+    outs = ", ".join(f"`{f.name}`" for f in outputs)
+    return f"Given the fields {ins}, produce the fields {outs}."
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """The learnable state of one module: what optimizers produce.
+
+    ``demos`` are JSON values (field name -> value; enums as their values,
+    records as dicts), exactly as they are rendered into the prompt.
+    """
+
+    instructions: str
+    demos: tuple[Mapping[str, Any], ...] = ()
+    adapter: str = "chat"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"instructions": self.instructions, "demos": [dict(d) for d in self.demos], "adapter": self.adapter}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Params:
+        return cls(
+            instructions=data["instructions"],
+            demos=tuple(dict(d) for d in data.get("demos", ())),
+            adapter=data.get("adapter", "chat"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleSpec:
+    """A ``module NAME = Kind(Signature, options)`` declaration of a program.
+
+    ``path`` is ``"program.NAME"``, the key of its ``Params``.
+    """
+
+    path: str
+    kind: str
+    signature: Signature
+    options: Mapping[str, Any] = field(default_factory=dict)
