@@ -334,6 +334,7 @@ class RetrieverDecl:
     source: str  # corpus path (bm25) or "module:function" (python)
     options: Options
     span: Span
+    source_span: Span | None = None  # the string literal of ``source``, for diagnostics
 
 
 @_node
@@ -389,6 +390,7 @@ class DatasetDecl:
     path: str
     options: Options
     span: Span
+    path_span: Span | None = None  # the string literal of ``path``, for diagnostics
 
 
 @_node
