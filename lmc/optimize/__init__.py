@@ -1,0 +1,25 @@
+"""Optimizers: new module parameters (instructions, demos) from a program, data and a metric."""
+
+from .base import Candidate, Demo, DemoOrigin, Optimizer, OptimizeResult, Task
+from .bootstrap import BootstrapFewShot
+from .labeled import LabeledFewShot
+from .options import OptionError, OptionSpec
+from .random_search import BootstrapFewShotWithRandomSearch
+from .registry import OPTIMIZERS, OptimizerInfo, make_optimizer
+
+__all__ = [
+    "OPTIMIZERS",
+    "BootstrapFewShot",
+    "BootstrapFewShotWithRandomSearch",
+    "Candidate",
+    "Demo",
+    "DemoOrigin",
+    "LabeledFewShot",
+    "OptimizeResult",
+    "Optimizer",
+    "OptimizerInfo",
+    "OptionError",
+    "OptionSpec",
+    "Task",
+    "make_optimizer",
+]

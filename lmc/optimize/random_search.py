@@ -1,0 +1,136 @@
+"""BootstrapFewShotWithRandomSearch: score several demo sets on the valset, keep the best.
+
+DSPy's candidates (``dspy/teleprompt/random_search.py``), by candidate seed:
+
+- ``-3``: zero-shot (the starting instructions, no demos);
+- ``-2``: LabeledFewShot(k=max_labeled_demos);
+- ``-1``: BootstrapFewShot over the trainset in its order;
+- ``0 .. num_candidate_programs-1``: BootstrapFewShot over the trainset
+  shuffled by ``Random(s)``, with ``max_bootstrapped_demos`` drawn by a fresh
+  ``Random(s).randint(1, max_bootstrapped_demos)``.
+
+Each candidate is scored on the valset (the trainset when there is none) with
+the task's LM; the first candidate with the highest score wins (a later one
+must be strictly better). ``stop_at_score`` ends the search once a candidate
+reaches it (scores are percentages). ``max_errors`` applies to every
+bootstrap and to every evaluation (none: DSPy's 10), as in DSPy.
+
+As everywhere in lmc's optimizers, DSPy's ``Random(c)`` is ``Random(task.seed + c)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from ..evaluate import evaluate
+from ..runtime.signature import Params
+from .base import DEFAULT_MAX_ERRORS, CallCounter, Candidate, DemoOrigin, OptimizeResult, Task, with_demos
+from .bootstrap import OPTIONS as BOOTSTRAP_OPTIONS
+from .bootstrap import BootstrapSettings, bootstrap
+from .labeled import sample_labeled
+from .options import OptionSpec
+
+logger = logging.getLogger(__name__)
+
+OPTIONS = {
+    "max_bootstrapped_demos": BOOTSTRAP_OPTIONS["max_bootstrapped_demos"],
+    "max_labeled_demos": BOOTSTRAP_OPTIONS["max_labeled_demos"],
+    "max_rounds": BOOTSTRAP_OPTIONS["max_rounds"],
+    "num_candidate_programs": OptionSpec(
+        int, 16, minimum=0, doc="shuffled bootstrap candidates besides the 3 baselines"
+    ),
+    "num_threads": OptionSpec(
+        int, None, nullable=True, minimum=1, doc="evaluation threads (none: the build's --threads)"
+    ),
+    "max_errors": BOOTSTRAP_OPTIONS["max_errors"],
+    "stop_at_score": OptionSpec(float, None, nullable=True, doc="stop once a candidate scores at least this (percent)"),
+    "metric_threshold": BOOTSTRAP_OPTIONS["metric_threshold"],
+}
+
+Chosen = tuple[dict[str, Params], dict[str, tuple[DemoOrigin, ...]]]
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapFewShotWithRandomSearch:
+    name: ClassVar[str] = "BootstrapFewShotWithRandomSearch"
+    max_bootstrapped_demos: int = 4
+    max_labeled_demos: int = 16
+    max_rounds: int = 1
+    num_candidate_programs: int = 16
+    num_threads: int | None = None
+    max_errors: int | None = None
+    stop_at_score: float | None = None
+    metric_threshold: float | None = None
+
+    def compile(self, task: Task) -> OptimizeResult:
+        calls = CallCounter()
+        student = calls.wrap(task.lm)
+        valset = task.valset or task.trainset
+        threads = self.num_threads if self.num_threads is not None else task.threads
+        max_errors = self.max_errors if self.max_errors is not None else DEFAULT_MAX_ERRORS
+        threshold = self.metric_threshold if self.metric_threshold is not None else task.metric_threshold
+
+        best: tuple[float, Chosen] | None = None
+        candidates: list[Candidate] = []
+        for seed in range(-3, self.num_candidate_programs):
+            label, chosen = self._candidate(task, seed, calls)
+            stage = f"evaluate {label}"
+            result = evaluate(
+                task.program,
+                valset,
+                task.metric,
+                lm=student,
+                params=chosen[0],
+                threads=threads,
+                on_progress=lambda done, total, stage=stage: task.progress(stage, done, total),
+                fatal=task.fatal,
+                metric_threshold=threshold,
+                max_errors=max_errors,
+            )
+            candidates.append(Candidate(label, result.score))
+            logger.info("candidate %s: %.2f%% on %d examples", label, result.score, result.total)
+            if task.on_candidate is not None:
+                task.on_candidate(label, result.score)
+            if best is None or result.score > best[0]:
+                best = (result.score, chosen)
+            if self.stop_at_score is not None and result.score >= self.stop_at_score:
+                logger.info("stopping: %s reached stop_at_score %s", label, self.stop_at_score)
+                break
+
+        assert best is not None  # the three baselines always run
+        score, (params, origins) = best
+        return OptimizeResult(
+            params=params, origins=origins, score=score, candidates=tuple(candidates), lm_calls=calls.count
+        )
+
+    def _candidate(self, task: Task, seed: int, calls: CallCounter) -> tuple[str, Chosen]:
+        start = task.start_params()
+        everything = range(len(task.trainset))
+        if seed == -3:
+            return "zero-shot", with_demos(start, {})
+        if seed == -2:
+            demos = sample_labeled(task, everything, self.max_labeled_demos, random.Random(task.seed))
+            return "labeled", with_demos(start, demos)
+        settings = BootstrapSettings(
+            max_bootstrapped_demos=self.max_bootstrapped_demos,
+            max_labeled_demos=self.max_labeled_demos,
+            max_rounds=self.max_rounds,
+            max_errors=self.max_errors if self.max_errors is not None else DEFAULT_MAX_ERRORS,
+            metric_threshold=self.metric_threshold,
+        )
+        if seed == -1:
+            return "bootstrap", bootstrap(task, settings, everything, calls, stage="bootstrap")
+        order = list(everything)
+        random.Random(task.seed + seed).shuffle(order)
+        # DSPy draws between 1 and max_bootstrapped_demos; with 0 it would fail, so 0 stays 0.
+        size = (
+            random.Random(task.seed + seed).randint(1, self.max_bootstrapped_demos)
+            if self.max_bootstrapped_demos
+            else 0
+        )
+        label = f"bootstrap seed {seed} (up to {size} bootstrapped)"
+        settings = replace(settings, max_bootstrapped_demos=size)
+        return label, bootstrap(task, settings, order, calls, stage=label)

@@ -1,0 +1,74 @@
+import dataclasses
+
+import pytest
+
+from lmc.optimize import (
+    OPTIMIZERS,
+    BootstrapFewShot,
+    BootstrapFewShotWithRandomSearch,
+    LabeledFewShot,
+    OptionError,
+    make_optimizer,
+)
+
+# DSPy's constructor defaults (dspy/teleprompt/vanilla.py, bootstrap.py, random_search.py).
+DSPY_DEFAULTS = {
+    "LabeledFewShot": {"k": 16},
+    "BootstrapFewShot": {
+        "max_bootstrapped_demos": 4,
+        "max_labeled_demos": 16,
+        "max_rounds": 1,
+        "max_errors": None,
+        "metric_threshold": None,
+    },
+    "BootstrapFewShotWithRandomSearch": {
+        "max_bootstrapped_demos": 4,
+        "max_labeled_demos": 16,
+        "max_rounds": 1,
+        "num_candidate_programs": 16,
+        "num_threads": None,
+        "max_errors": None,
+        "stop_at_score": None,
+        "metric_threshold": None,
+    },
+}
+
+
+def test_schemas_use_dspy_names_and_defaults():
+    assert {name: {k: s.default for k, s in info.options.items()} for name, info in OPTIMIZERS.items()} == DSPY_DEFAULTS
+
+
+@pytest.mark.parametrize("cls", [LabeledFewShot, BootstrapFewShot, BootstrapFewShotWithRandomSearch])
+def test_class_defaults_match_the_schema(cls):
+    assert {f.name: f.default for f in dataclasses.fields(cls)} == DSPY_DEFAULTS[cls.name]
+    assert OPTIMIZERS[cls.name].factory is cls
+
+
+def test_make_optimizer_fills_defaults_and_coerces_numbers():
+    opt = make_optimizer("BootstrapFewShotWithRandomSearch", {"max_labeled_demos": 4, "stop_at_score": 90})
+    assert opt == BootstrapFewShotWithRandomSearch(max_labeled_demos=4, stop_at_score=90.0)
+    assert isinstance(opt.stop_at_score, float)
+    assert make_optimizer("LabeledFewShot") == LabeledFewShot(k=16)
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "message"),
+    [
+        ("Nope", {}, "unknown optimizer `Nope`"),
+        ("LabeledFewShot", {"kk": 3}, "LabeledFewShot has no option `kk` (it takes: k)"),
+        ("LabeledFewShot", {"k": "3"}, "option `k`: expected an integer, got a string"),
+        ("LabeledFewShot", {"k": True}, "option `k`: expected an integer, got a boolean"),
+        ("LabeledFewShot", {"k": 2.5}, "option `k`: expected an integer, got a number"),
+        ("LabeledFewShot", {"k": None}, "option `k`: expected an integer, got none"),
+        ("LabeledFewShot", {"k": -1}, "option `k`: must be at least 0, got -1"),
+        ("BootstrapFewShot", {"max_rounds": 0}, "option `max_rounds`: must be at least 1, got 0"),
+        ("BootstrapFewShot", {"metric_threshold": "high"}, "expected a number or none, got a string"),
+    ],
+)
+def test_bad_options_are_rejected_with_a_clear_message(name, options, message):
+    with pytest.raises(OptionError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        make_optimizer(name, options)
+
+
+def test_none_is_accepted_where_dspy_defaults_to_none():
+    assert make_optimizer("BootstrapFewShot", {"max_errors": None, "metric_threshold": None}) == BootstrapFewShot()

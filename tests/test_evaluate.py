@@ -1,0 +1,143 @@
+import threading
+
+import pytest
+
+from lmc.evaluate import TooManyErrors, evaluate, passes, score_value
+from tests.optimize.fakes import FakeLM, classify_program, correct_label, index_of, label_match, sentences
+
+EXAMPLES = sentences(10)
+
+
+def mostly_right(request):
+    """Right except: s3 gets a wrong label, s5 an unparseable answer."""
+    i = index_of(request.inputs["sentence"])
+    if i == 5:
+        return "not json"
+    return {"label": "WRONG" if i == 3 else correct_label(request.inputs["sentence"])}
+
+
+def run(threads=1, **kw):
+    program = classify_program()
+    return evaluate(
+        program, EXAMPLES, label_match, lm=FakeLM(mostly_right), params=program.default_params(), threads=threads, **kw
+    )
+
+
+def test_scores_each_example_and_reports_percent():
+    result = run()
+    assert [r.index for r in result.results] == list(range(10))
+    assert [r.score for r in result.results] == [0.0 if i in (3, 5) else 1.0 for i in range(10)]
+    assert result.score == 80.0
+    assert (result.total, result.passed, result.errors) == (10, 8, 1)
+
+
+def test_a_failing_example_scores_zero_keeps_its_message_and_the_run_goes_on():
+    result = run()
+    failed = result.results[5]
+    assert failed.outputs is None and failed.trace == ()
+    assert "ProgramError" in failed.error and "cannot parse 'not json'" in failed.error
+    wrong = result.results[3]
+    assert wrong.error is None and wrong.outputs == {"label": "WRONG"}
+    assert [e.path for e in result.results[0].trace] == ["classify.judge"]
+
+
+def test_threads_give_the_same_result_as_one_thread():
+    one, four = run(threads=1), run(threads=4)
+    assert one == four
+    # Every trace holds only its own example's calls, however the threads interleaved.
+    for r in four.results:
+        assert all(e.inputs["sentence"] == r.example["sentence"] for e in r.trace)
+
+
+def test_threads_really_run_concurrently():
+    barrier = threading.Barrier(3, timeout=5)
+
+    def wait_for_company(request):
+        barrier.wait()  # raises BrokenBarrierError unless 3 calls are in flight together
+        return {"label": correct_label(request.inputs["sentence"])}
+
+    program = classify_program()
+    result = evaluate(
+        program, EXAMPLES[:3], label_match, lm=FakeLM(wait_for_company), params=program.default_params(), threads=3
+    )
+    assert result.score == 100.0
+
+
+def test_progress_is_reported_after_each_example():
+    seen = []
+    run(threads=3, on_progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(i, 10) for i in range(1, 11)]
+
+
+class Unreachable(Exception):
+    pass
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_fatal_errors_propagate(threads):
+    def down(request):
+        raise Unreachable("no route to host")
+
+    program = classify_program()
+    with pytest.raises(Unreachable):
+        evaluate(
+            program,
+            EXAMPLES,
+            label_match,
+            lm=FakeLM(down),
+            params=program.default_params(),
+            threads=threads,
+            fatal=(Unreachable,),
+        )
+
+
+def test_without_fatal_types_every_exception_is_one_examples_failure():
+    def down(request):
+        raise Unreachable("no route to host")
+
+    program = classify_program()
+    result = evaluate(program, EXAMPLES, label_match, lm=FakeLM(down), params=program.default_params())
+    assert result.errors == 10 and result.score == 0.0
+    assert result.results[0].error == "Unreachable: no route to host"
+
+
+def test_max_errors_stops_the_run():
+    with pytest.raises(TooManyErrors) as caught:
+        run(max_errors=1)
+    assert caught.value.errors == 1
+
+
+def test_metric_failures_are_recorded_with_the_outputs():
+    def bad_metric(example, outputs):
+        return "yes"
+
+    program = classify_program()
+    result = evaluate(program, EXAMPLES[:2], bad_metric, lm=FakeLM(mostly_right), params=program.default_params())
+    assert result.results[0].outputs == {"label": "positive"}
+    assert "expected a bool or a number" in result.results[0].error
+
+
+def test_graded_metric_with_threshold():
+    graded = {0: 1.0, 1: 0.5, 2: 0.25, 3: 0.0}
+    program = classify_program()
+    examples = EXAMPLES[:4]
+    result = evaluate(
+        program,
+        examples,
+        lambda example, outputs: graded[index_of(example["sentence"])],
+        lm=FakeLM(mostly_right),
+        params=program.default_params(),
+        metric_threshold=0.5,
+    )
+    assert result.score == 43.75
+    assert result.passed == 2
+
+
+def test_score_value_and_passes():
+    assert score_value(True) == 1.0 and score_value(False) == 0.0 and score_value(0.3) == 0.3
+    with pytest.raises(ValueError):
+        score_value(float("nan"))
+    with pytest.raises(ValueError):
+        score_value(None)
+    assert passes(0.3, None) and not passes(0.0, None)
+    assert passes(0.0, 0.0) and not passes(0.49, 0.5)
