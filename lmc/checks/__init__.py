@@ -1,0 +1,68 @@
+"""Semantic checks: every problem of a parsed file, reported in one run, before any LM call.
+
+Each check is a small module with ``check(ctx: CheckContext) -> None`` that
+appends diagnostics to ``ctx.sink``. They run in the order of ``CHECKS``,
+all of them, whatever the earlier ones found; a check skips silently what
+another check reports (an unknown name is reported once, by the check that
+owns that reference), so one mistake gives one diagnostic.
+
+- ``names``: duplicates, shadowed built-ins, references outside program bodies
+- ``typedefs``: enums, records, signatures and type expressions
+- ``options``: every option block against its schema (``schemas.py``)
+- ``programs``: program bodies (calls, variables, returns, recursion)
+- ``metrics``: built-in metric arguments and the fields metrics compare
+- ``datasets``: data files exist, parse, and carry the fields their users need
+- ``pyrefs``: ``python "module:function"`` references
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from .. import ir
+from ..diagnostics import Diagnostic, DiagnosticSink
+from . import datasets, metrics, names, options, programs, pyrefs, typedefs
+from .context import CheckContext, SymbolTable
+
+__all__ = ["CHECKS", "CheckContext", "SymbolTable", "run_checks"]
+
+logger = logging.getLogger(__name__)
+
+Check = Callable[[CheckContext], None]
+
+CHECKS: tuple[Check, ...] = (
+    names.check,
+    typedefs.check,
+    options.check,
+    programs.check,
+    metrics.check,
+    datasets.check,
+    pyrefs.check,
+)
+
+
+def run_checks(source_file: ir.SourceFile, base_dir: Path, *, strict: bool = False) -> list[Diagnostic]:
+    """Run every check and return their diagnostics, sorted by position.
+
+    A crashing check is a bug in lmc, not in the file: it becomes an E900
+    diagnostic (and a logged traceback) so the other checks still report,
+    unless ``strict`` is set (tests), where it propagates.
+    """
+    sink = DiagnosticSink()
+    ctx = CheckContext(source_file, Path(base_dir), sink, SymbolTable.build(source_file))
+    for check in CHECKS:
+        try:
+            check(ctx)
+        except Exception as exc:
+            if strict:
+                raise
+            logger.exception("check %s crashed on %s", check.__module__, source_file.path)
+            sink.error(
+                "E900",
+                f"internal error: the `{check.__module__.rsplit('.', 1)[-1]}` check crashed ({type(exc).__name__}: {exc})",
+                source_file.span,
+                "this is a bug in lmc; please report it with the file",
+            )
+    return sink.sorted()

@@ -1,0 +1,116 @@
+"""What every check receives: the file, its folder, the sink, and the file's names.
+
+Name resolution lives here because several checks resolve references (names
+in option blocks, in metrics, in program bodies) and a reference must be
+reported once, the same way, whichever check meets it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from .. import ir
+from ..diagnostics import DiagnosticSink, Span, did_you_mean
+from . import messages as msg
+from .schemas import BUILTIN_TYPES, article
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolTable:
+    """The file-level namespace: the first declaration of each name."""
+
+    decls: Mapping[str, ir.Decl]
+
+    @classmethod
+    def build(cls, source_file: ir.SourceFile) -> SymbolTable:
+        return cls(MappingProxyType(source_file.named()))
+
+    def kind(self, name: str) -> str | None:
+        """The kind word of ``name`` (``"signature"``, ``"lm"``, ...), or None if undeclared."""
+        decl = self.decls.get(name)
+        return ir.DECL_KIND[type(decl)] if decl is not None else None
+
+    def lookup(self, name: str, *classes: type) -> ir.Decl | None:
+        """The declaration of ``name`` if it is one of ``classes``; silent otherwise."""
+        decl = self.decls.get(name)
+        return decl if decl is not None and isinstance(decl, classes) else None
+
+    def names_of(self, *classes: type) -> tuple[str, ...]:
+        return tuple(name for name, decl in self.decls.items() if isinstance(decl, classes))
+
+
+@dataclass(frozen=True, slots=True)
+class CheckContext:
+    source_file: ir.SourceFile
+    base_dir: Path
+    sink: DiagnosticSink
+    symbols: SymbolTable
+
+    def error(self, code: str, message: str, span: Span, help: str | None = None) -> None:
+        self.sink.error(code, message, span, help)
+
+    def warning(self, code: str, message: str, span: Span, help: str | None = None) -> None:
+        self.sink.warning(code, message, span, help)
+
+    def resolve(self, ident: ir.Ident, *classes: type) -> ir.Decl | None:
+        """Resolve a reference to a declaration of one of ``classes``.
+
+        Reports E102 (unknown name, with a suggestion among names of the
+        expected kinds) or E106 (a name of another kind) and returns None.
+        """
+        wanted = " or ".join(f"{article(w)} {w}" for w in (ir.DECL_KIND[c] for c in classes))
+        decl = self.symbols.decls.get(ident.name)
+        if decl is None:
+            what = ir.DECL_KIND[classes[0]] if len(classes) == 1 else "name"
+            candidates = self.symbols.names_of(*classes)
+            self.error(
+                "E102",
+                msg.unknown_name(what, ident.name),
+                ident.span,
+                did_you_mean(ident.name, candidates) or msg.declare_hint(wanted, candidates),
+            )
+            return None
+        if not isinstance(decl, classes):
+            self.error(
+                "E106",
+                msg.wrong_kind(ident.name, ir.DECL_KIND[type(decl)], wanted),
+                ident.span,
+                msg.declared_at(ident.name, decl.span),  # type: ignore[union-attr]
+            )
+            return None
+        return decl
+
+    def resolve_type_name(self, ident: ir.Ident) -> ir.Decl | str | None:
+        """A type name: a scalar (returned as its word), an enum, or a record type."""
+        name = ident.name
+        if name in ir.BUILTIN_SCALARS:
+            return name
+        if name in ("list", "dict"):
+            self.error("E102", msg.bare_container(name), ident.span, msg.bare_container_help(name))
+            return None
+        decl = self.symbols.decls.get(name)
+        if decl is None:
+            candidates = (*ir.BUILTIN_SCALARS, *self.symbols.names_of(ir.EnumDecl, ir.TypeDecl))
+            self.error(
+                "E102",
+                msg.unknown_name("type", name),
+                ident.span,
+                did_you_mean(name, candidates) or msg.declare_hint("a type", candidates),
+            )
+            return None
+        if not isinstance(decl, (ir.EnumDecl, ir.TypeDecl)):
+            self.error(
+                "E106",
+                msg.wrong_kind(name, ir.DECL_KIND[type(decl)], "a type"),
+                ident.span,
+                msg.declared_at(name, decl.span),  # type: ignore[union-attr]
+            )
+            return None
+        return decl
+
+
+def is_builtin_type(name: str) -> bool:
+    return name in BUILTIN_TYPES

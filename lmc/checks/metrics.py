@@ -1,0 +1,95 @@
+"""Metrics: built-in metric arguments, judge signatures, and fields the metric compares.
+
+A field metric (``exact_match(answer)``) compares one output of the program
+with the same field of the example, so the field must be an output of every
+program the metric scores; that is checked where the metric is used
+(``optimize``, ``evaluate``, a module's ``reward``). Whether the data has the
+field is the ``datasets`` check's.
+"""
+
+from __future__ import annotations
+
+from .. import ir
+from ..diagnostics import did_you_mean
+from . import messages as msg
+from .context import CheckContext
+from .schemas import METRIC_FUNCTIONS, MODULE_EXTRA_OUTPUTS
+
+
+def check(ctx: CheckContext) -> None:
+    for metric in ctx.source_file.of(ir.MetricDecl):
+        if isinstance(metric.expr, ir.BuiltinMetric):
+            _builtin(ctx, metric.expr)
+    for decl in ctx.source_file.decls:
+        if isinstance(decl, (ir.OptimizeDecl, ir.EvaluateDecl)):
+            program = ctx.symbols.lookup(decl.program.name, ir.ProgramDecl)
+            use = decl.options.get("metric")
+            if isinstance(program, ir.ProgramDecl) and isinstance(use, ir.NameValue):
+                outputs = [p.name.name for p in program.outputs]
+                _fields_used(ctx, use, outputs, f"program `{program.name.name}`")
+        elif isinstance(decl, ir.ProgramDecl):
+            for module in decl.modules:
+                _reward(ctx, module)
+
+
+def field_of(ctx: CheckContext, metric_name: str) -> ir.Ident | None:
+    """The field a well-formed field metric compares (``answer`` in ``f1(answer)``), else None."""
+    metric = ctx.symbols.lookup(metric_name, ir.MetricDecl)
+    if not isinstance(metric, ir.MetricDecl) or not isinstance(metric.expr, ir.BuiltinMetric):
+        return None
+    fn = METRIC_FUNCTIONS.get(metric.expr.func.name)
+    if fn is None or fn.argument != "field" or len(metric.expr.args) != 1:
+        return None
+    return metric.expr.args[0]
+
+
+def _builtin(ctx: CheckContext, metric: ir.BuiltinMetric) -> None:
+    fn = METRIC_FUNCTIONS.get(metric.func.name)
+    if fn is None:
+        return  # the `names` check reports the unknown function
+    if len(metric.args) != 1:
+        span = metric.args[1].span if len(metric.args) > 1 else metric.func.span
+        ctx.error(
+            "E509",
+            msg.metric_arity(fn.name, fn.argument, len(metric.args)),
+            span,
+            msg.metric_arity_help(fn.name, fn.argument),
+        )
+        return
+    if fn.argument == "signature":
+        sig = ctx.symbols.lookup(metric.args[0].name, ir.SignatureDecl)
+        if isinstance(sig, ir.SignatureDecl):
+            _judge_signature(ctx, sig, metric.args[0])
+
+
+def _judge_signature(ctx: CheckContext, sig: ir.SignatureDecl, use: ir.Ident) -> None:
+    """E508: a judge's verdict is one ``bool`` or ``float`` output (its score)."""
+    outputs = sig.outputs
+    scored = (
+        len(outputs) == 1
+        and isinstance(outputs[0].type, ir.NamedType)
+        and outputs[0].type.name.name in ("bool", "float")
+    )
+    if not scored:
+        described = ", ".join(f"`{f.name.name}`" for f in outputs) or "none"
+        ctx.error("E508", msg.judge_outputs(sig.name.name, described), use.span, msg.judge_outputs_help())
+
+
+def _fields_used(ctx: CheckContext, use: ir.NameValue, outputs: list[str], scored: str) -> None:
+    field = field_of(ctx, use.name.name)
+    if field is None or field.name in outputs:
+        return
+    ctx.error(
+        "E501",
+        msg.metric_field_not_output(use.name.name, field.name, scored),
+        use.span,
+        msg.metric_field_help(field.name, outputs, did_you_mean(field.name, outputs)),
+    )
+
+
+def _reward(ctx: CheckContext, module: ir.ModuleDecl) -> None:
+    reward = module.options.get("reward")
+    sig = ctx.symbols.lookup(module.signature.name, ir.SignatureDecl)
+    if isinstance(reward, ir.NameValue) and isinstance(sig, ir.SignatureDecl):
+        outputs = [*MODULE_EXTRA_OUTPUTS.get(module.kind.name, ()), *(f.name.name for f in sig.outputs)]
+        _fields_used(ctx, reward, outputs, f"module `{module.name.name}`")

@@ -1,0 +1,167 @@
+"""Names at file level: duplicates, shadowed built-ins, and every reference outside program bodies.
+
+References inside program bodies (variables, calls) are the ``programs``
+check's, and names in option blocks the ``options`` check's; each reference
+is reported by exactly one check.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Iterator
+
+from .. import ir
+from ..diagnostics import did_you_mean
+from . import messages as msg
+from .context import CheckContext
+from .schemas import BUILTIN_FUNCTIONS, BUILTIN_TYPES, METRIC_FUNCTIONS, MODULES, RETRIEVER_KINDS, article
+
+
+def check(ctx: CheckContext) -> None:
+    _duplicates(ctx)
+    for ident, role in _declared_identifiers(ctx.source_file):
+        _reserved(ctx, ident, role)
+    for decl in ctx.source_file.decls:
+        _references(ctx, decl)
+
+
+# -------------------------------------------------------------- duplicates
+
+
+def _duplicates(ctx: CheckContext) -> None:
+    first: dict[str, ir.Decl] = {}
+    optimized: dict[str, ir.OptimizeDecl] = {}
+    for decl in ctx.source_file.decls:
+        if isinstance(decl, ir.OptimizeDecl):
+            earlier = optimized.setdefault(decl.program.name, decl)
+            if earlier is not decl:
+                ctx.error(
+                    "E101",
+                    msg.optimized_twice(decl.program.name),
+                    decl.program.span,
+                    msg.first_at(earlier.program.span, "the first `optimize` block", "merge the two blocks"),
+                )
+            continue
+        if type(decl) not in ir.DECL_KIND:
+            continue
+        name = decl.name  # type: ignore[union-attr]
+        seen = first.setdefault(name.name, decl)
+        if seen is not decl:
+            ctx.error(
+                "E101",
+                msg.duplicate_decl(name.name),
+                name.span,
+                msg.first_at(seen.name.span, f"the first ({_a(ir.DECL_KIND[type(seen)])})"),  # type: ignore[union-attr]
+            )
+        if isinstance(decl, (ir.ProgramDecl, ir.ToolDecl)):
+            _duplicate_params(ctx, decl.params)
+
+
+def _duplicate_params(ctx: CheckContext, params: tuple[ir.Param, ...]) -> None:
+    seen: dict[str, ir.Param] = {}
+    for param in params:
+        earlier = seen.setdefault(param.name.name, param)
+        if earlier is not param:
+            ctx.error(
+                "E101",
+                msg.duplicate_param(param.name.name),
+                param.name.span,
+                msg.first_at(earlier.name.span, "the first"),
+            )
+
+
+def _a(kind: str) -> str:
+    return f"{article(kind)} {kind}"
+
+
+# ------------------------------------------------------------- shadowing
+
+
+def _declared_identifiers(source_file: ir.SourceFile) -> Iterator[tuple[ir.Ident, str]]:
+    """Every name a declaration introduces outside program bodies, with its role."""
+    for decl in source_file.decls:
+        if type(decl) in ir.DECL_KIND:
+            yield decl.name, "declaration"  # type: ignore[union-attr]
+        if isinstance(decl, ir.EnumDecl):
+            yield from ((m, "enum member") for m in decl.members)
+        elif isinstance(decl, (ir.TypeDecl, ir.SignatureDecl)):
+            yield from ((f.name, "field") for f in decl.fields)
+        elif isinstance(decl, ir.ToolDecl):
+            yield from ((p.name, "parameter") for p in decl.params)
+        elif isinstance(decl, ir.ProgramDecl):
+            yield from ((p.name, "output") for p in decl.outputs)
+
+
+def _reserved(ctx: CheckContext, ident: ir.Ident, role: str) -> None:
+    """E107: a name the generated Python or the language itself already uses."""
+    name = ident.name
+    if keyword.iskeyword(name):
+        ctx.error("E107", msg.python_keyword(name, role), ident.span, msg.rename_help(name))
+    elif role == "declaration" and name in BUILTIN_TYPES:
+        ctx.error("E107", msg.shadows_builtin(name, "type"), ident.span, msg.rename_help(name))
+    elif role == "declaration" and name in BUILTIN_FUNCTIONS:
+        ctx.error("E107", msg.shadows_builtin(name, "function"), ident.span, msg.rename_help(name))
+
+
+# ------------------------------------------------------------- references
+
+
+def _references(ctx: CheckContext, decl: ir.Decl) -> None:
+    if isinstance(decl, (ir.TypeDecl, ir.SignatureDecl)):
+        for f in decl.fields:
+            resolve_type(ctx, f.type)
+    elif isinstance(decl, ir.ToolDecl):
+        for p in decl.params:
+            resolve_type(ctx, p.type)
+        resolve_type(ctx, decl.returns)
+    elif isinstance(decl, ir.ProgramDecl):
+        for p in (*decl.params, *decl.outputs):
+            resolve_type(ctx, p.type)
+        for module in decl.modules:
+            _module(ctx, module)
+    elif isinstance(decl, ir.RetrieverDecl):
+        if decl.kind.name not in RETRIEVER_KINDS:
+            ctx.error(
+                "E103",
+                msg.unknown_retriever_kind(decl.kind.name),
+                decl.kind.span,
+                did_you_mean(decl.kind.name, RETRIEVER_KINDS) or msg.one_of(RETRIEVER_KINDS),
+            )
+    elif isinstance(decl, ir.MetricDecl) and isinstance(decl.expr, ir.BuiltinMetric):
+        _metric(ctx, decl.expr)
+    elif isinstance(decl, (ir.OptimizeDecl, ir.EvaluateDecl)):
+        ctx.resolve(decl.program, ir.ProgramDecl)
+
+
+def resolve_type(ctx: CheckContext, t: ir.TypeExpr) -> None:
+    if isinstance(t, ir.NamedType):
+        ctx.resolve_type_name(t.name)
+    elif isinstance(t, (ir.ListType, ir.OptionalType)):
+        resolve_type(ctx, t.item if isinstance(t, ir.ListType) else t.inner)
+    elif isinstance(t, ir.DictType):
+        resolve_type(ctx, t.key)
+        resolve_type(ctx, t.value)
+
+
+def _module(ctx: CheckContext, module: ir.ModuleDecl) -> None:
+    if module.kind.name not in MODULES:
+        ctx.error(
+            "E103",
+            msg.unknown_module_kind(module.kind.name),
+            module.kind.span,
+            did_you_mean(module.kind.name, tuple(MODULES)) or msg.one_of(tuple(MODULES)),
+        )
+    ctx.resolve(module.signature, ir.SignatureDecl)
+
+
+def _metric(ctx: CheckContext, metric: ir.BuiltinMetric) -> None:
+    fn = METRIC_FUNCTIONS.get(metric.func.name)
+    if fn is None:
+        ctx.error(
+            "E105",
+            msg.unknown_metric_function(metric.func.name),
+            metric.func.span,
+            did_you_mean(metric.func.name, tuple(METRIC_FUNCTIONS)) or msg.metric_function_help(),
+        )
+    elif fn.argument == "signature" and metric.args:
+        ctx.resolve(metric.args[0], ir.SignatureDecl)

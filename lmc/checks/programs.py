@@ -1,0 +1,521 @@
+"""Program bodies: calls, variables, attribute access, returns and recursion.
+
+The body is walked once in source order with a small abstract state: for
+each variable, whether it is assigned on every path so far and what is
+known about its value (the outputs of the module or program that produced
+it, or the fields of its record type). That is enough to report a use
+before assignment (E304), an attribute a prediction does not have (E306),
+call arguments that do not match a signature (E301-E303, E308) and a
+return that does not produce the program's outputs (E305), without
+executing anything.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from .. import ir
+from ..diagnostics import did_you_mean
+from . import messages as msg
+from .context import CheckContext
+from .schemas import BUILTIN_FUNCTIONS, MODULE_EXTRA_OUTPUTS
+
+# Module kinds that accept an input the signature does not list (DSPy's call shape).
+_EXTRA_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType({"MultiChainComparison": ("completions",)})
+_RETRIEVER_PARAMS = ("query", "k")
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What is known about a value: its fields (a prediction or a record), or that it has none."""
+
+    desc: str  # "module `hop`", "program `qa`", "type `Citation`", "a value"
+    fields: Mapping[str, ir.TypeExpr | None] | None = None
+    enum: ir.EnumDecl | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    definite: bool  # assigned on every path that reaches here
+    shape: Shape | None  # None: nothing known
+
+
+State = dict[str, Binding]  # None as a state: no path reaches here (after a return)
+
+_VALUE = Shape("a value")
+
+
+def check(ctx: CheckContext) -> None:
+    calls: dict[str, list[ir.Ident]] = {}
+    for program in ctx.source_file.of(ir.ProgramDecl):
+        body = _Body(ctx, program)
+        body.run()
+        calls.setdefault(program.name.name, body.program_calls)
+    _recursion(ctx, calls)
+
+
+class _Body:
+    """The walk over one program's body."""
+
+    def __init__(self, ctx: CheckContext, program: ir.ProgramDecl) -> None:
+        self.ctx = ctx
+        self.program = program
+        self.modules: dict[str, ir.ModuleDecl] = {}
+        self.params = {p.name.name: p for p in program.params}
+        self.assigned = {ident.name for ident, _ in _assignments(program.body)}
+        self.program_calls: list[ir.Ident] = []
+        self.called_modules: set[str] = set()
+        self.reported_unassigned: set[str] = set()
+
+    # ------------------------------------------------------------- driver
+
+    def run(self) -> None:
+        self._local_names()
+        state: State = {name: Binding(True, self._type_shape(p.type)) for name, p in self.params.items()}
+        end = self._block(self.program.body, state)
+        if end is not None:
+            ctx, name = self.ctx, self.program.name
+            has_return = any(isinstance(s, ir.Return) for s in _statements(self.program.body))
+            ctx.error("E305", msg.missing_return(name.name, has_return), name.span, msg.missing_return_help())
+        for module in self.modules.values():
+            if module.name.name not in self.called_modules:
+                self.ctx.warning(
+                    "E312", msg.unused_module(module.name.name), module.name.span, msg.unused_module_help()
+                )
+
+    def _local_names(self) -> None:
+        """E101/E107/E108 for parameters, modules, variables and loop variables."""
+        for param in self.program.params:
+            self._reserved(param.name, "parameter")
+        for module in self.program.modules:
+            earlier = self.modules.get(module.name.name)
+            clash = earlier.name.span if earlier is not None else None
+            if clash is None and module.name.name in self.params:
+                clash = self.params[module.name.name].name.span
+            if clash is not None:
+                self.ctx.error(
+                    "E101", msg.duplicate_local(module.name.name), module.name.span, msg.first_at(clash, "the first")
+                )
+                continue
+            self.modules[module.name.name] = module
+            self._reserved(module.name, "module")
+            self._module_kind_outputs(module)
+        seen: set[str] = set(self.params)
+        for ident, role in _assignments(self.program.body):
+            if ident.name in self.modules:
+                self.ctx.error(
+                    "E101",
+                    msg.assign_to_module(ident.name),
+                    ident.span,
+                    msg.first_at(self.modules[ident.name].name.span, "the module", "rename the variable"),
+                )
+            elif ident.name not in seen:
+                seen.add(ident.name)
+                self._reserved(ident, role)
+
+    def _reserved(self, ident: ir.Ident, role: str) -> None:
+        name = ident.name
+        if keyword.iskeyword(name):
+            self.ctx.error("E107", msg.python_keyword(name, role), ident.span, msg.rename_help(name))
+        elif name in BUILTIN_FUNCTIONS:
+            self.ctx.error("E107", msg.shadows_builtin(name, "function"), ident.span, msg.rename_help(name))
+        elif name in self.ctx.symbols.decls:
+            kind = self.ctx.symbols.kind(name)
+            decl_span = self.ctx.symbols.decls[name].span  # type: ignore[union-attr]
+            self.ctx.error(
+                "E108",
+                msg.shadows_decl(name, role, kind or "name"),
+                ident.span,
+                msg.first_at(decl_span, f"the {kind}", f"rename the {role}"),
+            )
+
+    def _module_kind_outputs(self, module: ir.ModuleDecl) -> None:
+        """E313: a field the module kind adds itself (``reasoning`` for ChainOfThought)."""
+        sig = self.ctx.symbols.lookup(module.signature.name, ir.SignatureDecl)
+        if not isinstance(sig, ir.SignatureDecl):
+            return
+        for f in sig.fields:
+            if f.name.name in MODULE_EXTRA_OUTPUTS.get(module.kind.name, ()):
+                self.ctx.error(
+                    "E313",
+                    msg.kind_field_clash(module.kind.name, sig.name.name, f.name.name),
+                    module.kind.span,
+                    msg.kind_field_clash_help(f.name.name),
+                )
+
+    # ---------------------------------------------------------- statements
+
+    def _block(self, stmts: tuple[ir.Stmt, ...], state: State | None) -> State | None:
+        for stmt in stmts:
+            if state is None:
+                self.ctx.warning("E311", msg.unreachable(), stmt.span, msg.unreachable_help())
+                return None
+            state = self._stmt(stmt, state)
+        return state
+
+    def _stmt(self, stmt: ir.Stmt, state: State) -> State | None:
+        if isinstance(stmt, ir.ModuleDecl):
+            return state
+        if isinstance(stmt, ir.Assign):
+            shape = self._expr(stmt.value, state)
+            return {**state, stmt.target.name: Binding(True, shape)}
+        if isinstance(stmt, ir.Repeat):
+            counted = self._repeat_count(stmt.count, state)
+            after = self._block(stmt.body, state)
+            return after if counted else _merge(state, after)
+        if isinstance(stmt, ir.For):
+            self._expr(stmt.iterable, state)
+            after = self._block(stmt.body, {**state, stmt.var.name: Binding(True, None)})
+            return _merge(state, after)
+        if isinstance(stmt, ir.If):
+            self._expr(stmt.cond, state)
+            then = self._block(stmt.then, state)
+            orelse = self._block(stmt.orelse, state) if stmt.orelse else state
+            return _merge(then, orelse)
+        if isinstance(stmt, ir.Return):
+            self._return(stmt.value, state)
+            return None
+        self._expr(stmt.value, state)
+        return state
+
+    def _repeat_count(self, count: ir.Expr, state: State) -> bool:
+        """E310 unless the count is a positive integer literal; True when it is."""
+        if isinstance(count, ir.Const) and type(count.value) is int and count.value >= 1:
+            return True
+        if not isinstance(count, ir.Const):
+            self._expr(count, state)
+        self.ctx.error("E310", msg.repeat_count(), count.span, msg.repeat_count_help())
+        return False
+
+    def _return(self, value: ir.Expr, state: State) -> None:
+        outputs = [p.name.name for p in self.program.outputs]
+        name = self.program.name.name
+        if isinstance(value, ir.RecordExpr):
+            self._expr(value, state)
+            given = [ident.name for ident, _ in value.fields]
+            for ident, _ in value.fields:
+                if ident.name not in outputs:
+                    self.ctx.error(
+                        "E309",
+                        msg.not_an_output(ident.name, name),
+                        ident.span,
+                        did_you_mean(ident.name, outputs) or msg.outputs_are(name, outputs),
+                    )
+            missing = [o for o in outputs if o not in given]
+            if missing:
+                self.ctx.error("E305", msg.record_missing(name, missing), value.span, msg.record_missing_help(missing))
+            return
+        shape = self._expr(value, state)
+        if shape is None or shape.enum is not None:
+            return
+        if shape.fields is None:
+            self.ctx.error("E305", msg.returns_value(name, shape.desc), value.span, msg.returns_value_help(outputs))
+            return
+        missing = [o for o in outputs if o not in shape.fields]
+        if missing:
+            self.ctx.error(
+                "E305", msg.return_lacks(shape.desc, name, missing), value.span, msg.return_lacks_help(shape, missing)
+            )
+
+    # --------------------------------------------------------- expressions
+
+    def _expr(self, e: ir.Expr, state: State) -> Shape | None:
+        if isinstance(e, ir.Const):
+            return _VALUE
+        if isinstance(e, ir.Name):
+            return self._name(e.ident, state)
+        if isinstance(e, ir.Attr):
+            return self._attr(e, state)
+        if isinstance(e, ir.Call):
+            return self._call(e, state)
+        if isinstance(e, ir.RecordExpr):
+            seen: dict[str, ir.Ident] = {}
+            for ident, value in e.fields:
+                self._expr(value, state)
+                first = seen.setdefault(ident.name, ident)
+                if first is not ident:
+                    self.ctx.error(
+                        "E202",
+                        msg.duplicate_field(ident.name, "this record"),
+                        ident.span,
+                        msg.first_at(first.span, "the first"),
+                    )
+            return Shape("this record", MappingProxyType({name: None for name in seen}))
+        if isinstance(e, ir.ListExpr):
+            for item in e.items:
+                self._expr(item, state)
+            return Shape("a list")
+        if isinstance(e, ir.BinOp):
+            self._expr(e.left, state)
+            self._expr(e.right, state)
+            return _VALUE
+        self._expr(e.operand, state)
+        return _VALUE
+
+    def _name(self, ident: ir.Ident, state: State) -> Shape | None:
+        name = ident.name
+        binding = state.get(name)
+        if binding is not None:
+            if not binding.definite:
+                self._unassigned(ident, msg.possibly_unassigned(name))
+            return binding.shape
+        if name in self.modules:
+            self.ctx.error("E106", msg.module_as_value(name), ident.span, msg.module_as_value_help(name))
+            return None
+        if name in self.assigned:
+            self._unassigned(ident, msg.used_before_assignment(name))
+            return None
+        decl = self.ctx.symbols.decls.get(name)
+        if isinstance(decl, ir.EnumDecl):
+            return Shape(f"enum `{name}`", enum=decl)
+        if decl is not None:
+            kind = ir.DECL_KIND[type(decl)]
+            self.ctx.error("E106", msg.decl_as_value(name, kind), ident.span, msg.decl_as_value_help(name, kind))
+            return None
+        visible = [*state, *self.modules]
+        self.ctx.error(
+            "E102",
+            msg.unknown_name("name", name),
+            ident.span,
+            did_you_mean(name, visible) or msg.unknown_variable_help(),
+        )
+        return None
+
+    def _unassigned(self, ident: ir.Ident, message: str) -> None:
+        if ident.name in self.reported_unassigned:
+            return
+        self.reported_unassigned.add(ident.name)
+        self.ctx.error("E304", message, ident.span, msg.unassigned_help(ident.name))
+
+    def _attr(self, e: ir.Attr, state: State) -> Shape | None:
+        shape = self._expr(e.obj, state)
+        attr = e.attr.name
+        if shape is None:
+            return None
+        if shape.enum is not None:
+            members = [m.name for m in shape.enum.members]
+            if attr not in members:
+                self.ctx.error(
+                    "E102",
+                    msg.unknown_member(shape.enum.name.name, attr),
+                    e.attr.span,
+                    did_you_mean(attr, members) or msg.members_are(members),
+                )
+            return _VALUE
+        if shape.fields is None:
+            self.ctx.error("E306", msg.no_fields(shape.desc, attr), e.attr.span, msg.no_fields_help())
+            return None
+        if attr not in shape.fields:
+            fields = list(shape.fields)
+            self.ctx.error(
+                "E306",
+                msg.no_such_field(attr, shape.desc),
+                e.attr.span,
+                did_you_mean(attr, fields) or msg.fields_are(shape.desc, fields),
+            )
+            return None
+        t = shape.fields[attr]
+        return self._type_shape(t) if t is not None else None
+
+    # --------------------------------------------------------------- calls
+
+    def _call(self, call: ir.Call, state: State) -> Shape | None:
+        for arg in call.args:
+            self._expr(arg, state)
+        for kw in call.kwargs:
+            self._expr(kw.value, state)
+        name = call.func.name
+        if name in self.modules:
+            return self._module_call(call, self.modules[name])
+        if name in state or name in self.params or name in self.assigned:
+            self.ctx.error("E106", msg.call_variable(name), call.func.span, msg.callable_help())
+            return None
+        decl = self.ctx.symbols.decls.get(name)
+        if isinstance(decl, ir.ProgramDecl):
+            self.program_calls.append(call.func)
+            required = {p.name.name for p in decl.params if p.default is None}
+            params = tuple(p.name.name for p in decl.params)
+            self._arguments(call, params, required, f"program `{name}`", positional=False)
+            return Shape(f"program `{name}`", MappingProxyType({p.name.name: p.type for p in decl.outputs}))
+        if isinstance(decl, ir.ToolDecl):
+            required = {p.name.name for p in decl.params if p.default is None}
+            self._arguments(call, tuple(p.name.name for p in decl.params), required, f"tool `{name}`", positional=True)
+            return self._type_shape(decl.returns)
+        if isinstance(decl, ir.RetrieverDecl):
+            self._arguments(call, _RETRIEVER_PARAMS, {"query"}, f"retriever `{name}`", positional=True)
+            return Shape("a list")
+        if decl is not None:
+            kind = ir.DECL_KIND[type(decl)]
+            self.ctx.error("E106", msg.not_callable(name, kind), call.func.span, msg.not_callable_help(name, kind))
+            return None
+        builtin = BUILTIN_FUNCTIONS.get(name)
+        if builtin is not None:
+            required = set(builtin.params[: builtin.required])
+            self._arguments(call, builtin.params, required, f"built-in `{name}`", positional=True, arity="E308")
+            return {"len": _VALUE, "join": _VALUE, "unique": Shape("a list")}.get(name)
+        callables = [
+            *self.modules,
+            *self.ctx.symbols.names_of(ir.ProgramDecl, ir.ToolDecl, ir.RetrieverDecl),
+            *BUILTIN_FUNCTIONS,
+        ]
+        self.ctx.error(
+            "E102",
+            msg.unknown_name("function", name),
+            call.func.span,
+            did_you_mean(name, callables) or msg.callable_help(),
+        )
+        return None
+
+    def _module_call(self, call: ir.Call, module: ir.ModuleDecl) -> Shape | None:
+        name = module.name.name
+        self.called_modules.add(name)
+        sig = self.ctx.symbols.lookup(module.signature.name, ir.SignatureDecl)
+        if not isinstance(sig, ir.SignatureDecl):
+            return None
+        inputs = tuple(f.name.name for f in sig.inputs)
+        extra = _EXTRA_INPUTS.get(module.kind.name, ())
+        self._arguments(call, inputs + extra, set(inputs), f"module `{name}`", positional=False)
+        fields: dict[str, ir.TypeExpr | None] = {k: None for k in MODULE_EXTRA_OUTPUTS.get(module.kind.name, ())}
+        fields.update({f.name.name: f.type for f in sig.outputs})
+        return Shape(f"module `{name}`", MappingProxyType(fields))
+
+    def _arguments(
+        self,
+        call: ir.Call,
+        params: tuple[str, ...],
+        required: set[str],
+        what: str,
+        *,
+        positional: bool,
+        arity: str = "E301",
+    ) -> None:
+        """Match a call's arguments to ``params``; E303 for positional ones where only keywords go."""
+        # `bound` also takes the input a wrong argument was evidently meant for (a positional
+        # one, a misspelt keyword), so that one mistake is not reported twice as E301.
+        bound: set[str] = set()
+        if not positional:
+            for i, arg in enumerate(call.args):
+                hint = params[i] if i < len(params) else None
+                self.ctx.error("E303", msg.positional_argument(what), arg.span, msg.positional_help(hint))
+                bound.update(params[i : i + 1])
+        else:
+            for i, arg in enumerate(call.args):
+                if i >= len(params):
+                    self.ctx.error(
+                        "E308", msg.too_many_arguments(what, len(params)), arg.span, msg.signature_help(what, params)
+                    )
+                    break
+                bound.add(params[i])
+        for kw in call.kwargs:
+            key = kw.name.name
+            if key not in params:
+                self.ctx.error(
+                    "E302",
+                    msg.unknown_argument(key, what),
+                    kw.name.span,
+                    did_you_mean(key, params) or msg.signature_help(what, params),
+                )
+                meant = difflib.get_close_matches(key, [p for p in params if p not in bound], n=1, cutoff=0.6)
+                bound.update(meant)
+                continue
+            if key in bound:
+                self.ctx.error("E302", msg.argument_twice(key, what), kw.name.span, msg.argument_twice_help(key))
+            bound.add(key)
+        missing = [p for p in params if p in required and p not in bound]
+        if missing:
+            self.ctx.error(
+                arity, msg.missing_arguments(what, missing), call.func.span, msg.missing_arguments_help(missing)
+            )
+
+    # --------------------------------------------------------------- types
+
+    def _type_shape(self, t: ir.TypeExpr) -> Shape | None:
+        if isinstance(t, ir.OptionalType):
+            return self._type_shape(t.inner)
+        if isinstance(t, ir.ListType):
+            return Shape("a list")
+        if isinstance(t, ir.DictType):
+            return Shape("a dict")
+        if isinstance(t, ir.LiteralType):
+            return Shape("a string")
+        name = t.name.name
+        if name in ir.BUILTIN_SCALARS:
+            return Shape(f"a `{name}` value")
+        decl = self.ctx.symbols.decls.get(name)
+        if isinstance(decl, ir.TypeDecl):
+            return Shape(f"type `{name}`", MappingProxyType({f.name.name: f.type for f in decl.fields}))
+        if isinstance(decl, ir.EnumDecl):
+            return Shape(f"a `{name}` value")
+        return None
+
+
+def _merge(a: State | None, b: State | None) -> State | None:
+    """The state after two paths join: assigned on both to be definite; a shape only if both agree."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    out: State = {}
+    for name in {**a, **b}:
+        x, y = a.get(name), b.get(name)
+        if x is not None and y is not None:
+            out[name] = Binding(x.definite and y.definite, x.shape if x.shape == y.shape else None)
+        else:
+            out[name] = Binding(False, (x or y).shape)  # type: ignore[union-attr]
+    return out
+
+
+def _statements(stmts: tuple[ir.Stmt, ...]) -> Iterator[ir.Stmt]:
+    for s in stmts:
+        yield s
+        if isinstance(s, (ir.Repeat, ir.For)):
+            yield from _statements(s.body)
+        elif isinstance(s, ir.If):
+            yield from _statements(s.then)
+            yield from _statements(s.orelse)
+
+
+def _assignments(stmts: tuple[ir.Stmt, ...]) -> Iterator[tuple[ir.Ident, str]]:
+    """Every variable a body assigns (assignment targets and loop variables), in source order."""
+    for s in _statements(stmts):
+        if isinstance(s, ir.Assign):
+            yield s.target, "variable"
+        elif isinstance(s, ir.For):
+            yield s.var, "loop variable"
+
+
+# ------------------------------------------------------------- recursion
+
+
+def _recursion(ctx: CheckContext, calls: dict[str, list[ir.Ident]]) -> None:
+    """E307 once per cycle of program calls, at the call that closes it in the earliest program."""
+    reported: set[frozenset[str]] = set()
+    for start in calls:
+        cycle = _find_cycle(start, calls)
+        if cycle is None:
+            continue
+        members = frozenset(ident.name for ident in cycle)
+        if members in reported:
+            continue
+        reported.add(members)
+        chain = " -> ".join([start, *(ident.name for ident in cycle)])
+        ctx.error("E307", msg.recursion(start, chain), cycle[0].span, msg.recursion_help())
+
+
+def _find_cycle(start: str, calls: dict[str, list[ir.Ident]]) -> list[ir.Ident] | None:
+    """The call sites of a path from ``start`` back to ``start``, if there is one."""
+    stack: list[tuple[str, list[ir.Ident]]] = [(start, [])]
+    visited: set[str] = set()
+    while stack:
+        name, path = stack.pop()
+        for call in calls.get(name, ()):
+            if call.name == start:
+                return [*path, call]
+            if call.name not in visited and call.name in calls:
+                visited.add(call.name)
+                stack.append((call.name, [*path, call]))
+    return None

@@ -1,0 +1,371 @@
+"""What every option block accepts, as data: one schema per place an option block appears.
+
+The checks read these tables to report unknown keys, wrong value types,
+missing required options and values out of range. Defaults are recorded
+for documentation and error messages only; the phases that act on the
+options (LM client, data loader, optimizers) own their behaviour.
+
+Optimizer and module option names and defaults follow DSPy's constructors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+# ------------------------------------------------------------ value types
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    """``int``, ``float`` (an int is accepted too), ``bool`` or ``str``."""
+
+    name: str
+
+    def describe(self) -> str:
+        return {"int": "an integer", "float": "a number", "bool": "a boolean", "str": "a string"}[self.name]
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A bare name of a file-level declaration of one kind (``metric: accuracy``)."""
+
+    kind: str  # a word of ``ir.DECL_KIND``: "lm", "metric", "dataset", "tool", ...
+
+    def describe(self) -> str:
+        return f"the name of {article(self.kind)} {self.kind}"
+
+
+@dataclass(frozen=True, slots=True)
+class ListOf:
+    item: ValueType
+
+    def describe(self) -> str:
+        if isinstance(self.item, Scalar):
+            return f"a list of {self.item.name}s" if self.item.name != "str" else "a list of strings"
+        if isinstance(self.item, Ref):
+            return f"a list of {self.item.kind} names"
+        return "a list"
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    choices: tuple[ValueType, ...]
+
+    def describe(self) -> str:
+        return " or ".join(c.describe() for c in self.choices)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One of a few fixed words, written as a string (or as a bare name when ``bare`` is set)."""
+
+    values: tuple[str, ...]
+    bare: bool = False
+    nullable: bool = False  # ``none`` is accepted too
+
+    def describe(self) -> str:
+        words = ", ".join(f"`{v}`" if self.bare else f'"{v}"' for v in self.values)
+        return f"one of {words}" + (" or `none`" if self.nullable else "")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldNames:
+    """A list of field names of the data (``inputs: [question, context]``)."""
+
+    def describe(self) -> str:
+        return "a list of field names"
+
+
+@dataclass(frozen=True, slots=True)
+class Optimizers:
+    """An optimizer (``Name`` or ``Name { ... }``) or a list of them, applied in turn."""
+
+    def describe(self) -> str:
+        return "an optimizer such as `BootstrapFewShot { max_labeled_demos: 4 }`, or a list of them"
+
+
+ValueType = Scalar | Ref | ListOf | AnyOf | Choice | FieldNames | Optimizers
+
+INT = Scalar("int")
+FLOAT = Scalar("float")
+BOOL = Scalar("bool")
+STR = Scalar("str")
+
+
+def article(word: str) -> str:
+    """``an lm``, ``an enum``, ``a metric``: the indefinite article a kind word takes."""
+    return "an" if word[:1] in "aeiou" or word == "lm" else "a"
+
+
+# --------------------------------------------------------------- schemas
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    name: str
+    type: ValueType
+    required: bool = False
+    default: object = None  # documentation only
+    minimum: float | None = None  # inclusive
+    maximum: float | None = None  # inclusive
+    above: float | None = None  # exclusive lower bound
+    doc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """The options one block accepts; ``owner`` names the block in messages."""
+
+    owner: str
+    options: tuple[OptionSpec, ...] = ()
+
+    def get(self, key: str) -> OptionSpec | None:
+        for spec in self.options:
+            if spec.name == key:
+                return spec
+        return None
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.options)
+
+    @property
+    def required(self) -> tuple[OptionSpec, ...]:
+        return tuple(spec for spec in self.options if spec.required)
+
+
+def _opt(name: str, type_: ValueType, **kw: object) -> OptionSpec:
+    return OptionSpec(name, type_, **kw)  # type: ignore[arg-type]
+
+
+def _frozen(table: dict[str, Schema]) -> Mapping[str, Schema]:
+    return MappingProxyType(table)
+
+
+# -------------------------------------------------------- top-level blocks
+
+LM = Schema(
+    "lm",
+    (
+        _opt("temperature", FLOAT, minimum=0.0),
+        _opt("max_tokens", INT, minimum=1),
+        _opt("top_p", FLOAT, minimum=0.0, maximum=1.0),
+        _opt("stop", AnyOf((STR, ListOf(STR)))),
+        _opt("api_base", STR),
+        _opt("api_key_env", STR, doc="the name of the environment variable holding the key"),
+        _opt("num_retries", INT, minimum=0),
+        _opt("timeout", FLOAT, above=0.0),
+        _opt("cache", BOOL, default=True),
+    ),
+)
+
+DATASET = Schema(
+    "dataset",
+    (
+        _opt("inputs", FieldNames(), required=True),
+        _opt("limit", INT, minimum=1),
+    ),
+)
+
+RETRIEVERS: Mapping[str, Schema] = _frozen(
+    {
+        "bm25": Schema(
+            "retriever `bm25`",
+            (_opt("text_field", STR, default="text"), _opt("k", INT, default=3, minimum=1)),
+        ),
+        "python": Schema("retriever `python`", (_opt("k", INT, default=3, minimum=1),)),
+    }
+)
+
+OPTIMIZE = Schema(
+    "optimize",
+    (
+        _opt("optimizer", Optimizers()),
+        _opt("metric", Ref("metric"), required=True),
+        _opt("trainset", Ref("dataset"), required=True),
+        _opt("valset", Ref("dataset")),
+        _opt("teacher", Ref("lm")),
+        _opt("seed", INT, default=0),
+        _opt("threads", INT, minimum=1),
+    ),
+)
+
+EVALUATE = Schema(
+    "evaluate",
+    (
+        _opt("metric", Ref("metric"), required=True),
+        _opt("dataset", Ref("dataset"), required=True),
+        _opt("threads", INT, minimum=1),
+    ),
+)
+
+# ----------------------------------------------------------------- modules
+
+MODULES: Mapping[str, Schema] = _frozen(
+    {
+        "Predict": Schema("module kind `Predict`"),
+        "ChainOfThought": Schema("module kind `ChainOfThought`"),
+        "ProgramOfThought": Schema("module kind `ProgramOfThought`", (_opt("max_iters", INT, default=3, minimum=1),)),
+        "ReAct": Schema(
+            "module kind `ReAct`",
+            (_opt("tools", ListOf(Ref("tool")), required=True), _opt("max_iters", INT, default=20, minimum=1)),
+        ),
+        "MultiChainComparison": Schema("module kind `MultiChainComparison`", (_opt("m", INT, default=3, minimum=1),)),
+        "BestOfN": Schema(
+            "module kind `BestOfN`",
+            (
+                _opt("n", INT, required=True, minimum=1),
+                _opt("reward", Ref("metric"), required=True),
+                _opt("threshold", FLOAT),
+            ),
+        ),
+        "Refine": Schema(
+            "module kind `Refine`",
+            (
+                _opt("n", INT, required=True, minimum=1),
+                _opt("reward", Ref("metric"), required=True),
+                _opt("threshold", FLOAT),
+            ),
+        ),
+    }
+)
+
+# Outputs a module kind adds before the signature's own (DSPy's field names).
+MODULE_EXTRA_OUTPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "Predict": (),
+        "ChainOfThought": ("reasoning",),
+        "ProgramOfThought": ("reasoning",),
+        "ReAct": ("trajectory", "reasoning"),
+        "MultiChainComparison": ("rationale",),
+        "BestOfN": (),
+        "Refine": (),
+    }
+)
+
+# -------------------------------------------------------------- optimizers
+
+_BOOTSTRAP = (
+    _opt("max_bootstrapped_demos", INT, default=4, minimum=0),
+    _opt("max_labeled_demos", INT, default=16, minimum=0),
+    _opt("max_rounds", INT, default=1, minimum=1),
+    _opt("max_errors", INT, minimum=0),
+    _opt("metric_threshold", FLOAT),
+)
+
+OPTIMIZERS: Mapping[str, Schema] = _frozen(
+    {
+        "LabeledFewShot": Schema("optimizer `LabeledFewShot`", (_opt("k", INT, default=16, minimum=0),)),
+        "BootstrapFewShot": Schema("optimizer `BootstrapFewShot`", _BOOTSTRAP),
+        "BootstrapFewShotWithRandomSearch": Schema(
+            "optimizer `BootstrapFewShotWithRandomSearch`",
+            _BOOTSTRAP
+            + (
+                _opt("num_candidate_programs", INT, default=16, minimum=1),
+                _opt("num_threads", INT, minimum=1),
+                _opt("stop_at_score", FLOAT),
+            ),
+        ),
+        "KNNFewShot": Schema(
+            "optimizer `KNNFewShot`",
+            (
+                _opt("k", INT, required=True, minimum=1),
+                _opt("max_bootstrapped_demos", INT, default=4, minimum=0),
+                _opt("max_labeled_demos", INT, default=16, minimum=0),
+            ),
+        ),
+        "COPRO": Schema(
+            "optimizer `COPRO`",
+            (
+                _opt("breadth", INT, default=10, minimum=2),
+                _opt("depth", INT, default=3, minimum=1),
+                _opt("init_temperature", FLOAT, default=1.4, minimum=0.0),
+                _opt("track_stats", BOOL, default=False),
+                _opt("prompt_model", Ref("lm")),
+            ),
+        ),
+        "MIPROv2": Schema(
+            "optimizer `MIPROv2`",
+            (
+                _opt("auto", Choice(("light", "medium", "heavy"), nullable=True), default="light"),
+                _opt("num_candidates", INT, minimum=1),
+                _opt("max_bootstrapped_demos", INT, default=4, minimum=0),
+                _opt("max_labeled_demos", INT, default=4, minimum=0),
+                _opt("num_trials", INT, minimum=1),
+                _opt("minibatch", BOOL, default=True),
+                _opt("minibatch_size", INT, default=35, minimum=1),
+                _opt("init_temperature", FLOAT, default=0.5, minimum=0.0),
+                _opt("prompt_model", Ref("lm")),
+                _opt("task_model", Ref("lm")),
+                _opt("seed", INT, default=9),
+            ),
+        ),
+        "BootstrapFinetune": Schema(
+            "optimizer `BootstrapFinetune`",
+            (
+                _opt("multitask", BOOL, default=True),
+                _opt("exclude_demos", BOOL, default=False),
+                _opt("num_threads", INT, minimum=1),
+            ),
+        ),
+        "Ensemble": Schema(
+            "optimizer `Ensemble`",
+            (
+                _opt("reduce_fn", Choice(("majority",), bare=True)),
+                _opt("size", INT, minimum=1),
+            ),
+        ),
+    }
+)
+
+# MIPROv2 chooses these itself unless `auto` is `none` (then both are required).
+MIPRO_MANUAL_OPTIONS = ("num_candidates", "num_trials")
+
+# ----------------------------------------------------------------- metrics
+
+
+@dataclass(frozen=True, slots=True)
+class MetricFunction:
+    """A built-in metric: what its positional arguments name, and its options."""
+
+    name: str
+    argument: str  # "field" (an output field name) or "signature"
+    schema: Schema
+
+
+METRIC_FUNCTIONS: Mapping[str, MetricFunction] = MappingProxyType(
+    {
+        "exact_match": MetricFunction("exact_match", "field", Schema("metric `exact_match`")),
+        "f1": MetricFunction("f1", "field", Schema("metric `f1`")),
+        "contains": MetricFunction("contains", "field", Schema("metric `contains`")),
+        "judge": MetricFunction("judge", "signature", Schema("metric `judge`", (_opt("lm", Ref("lm")),))),
+    }
+)
+
+# ---------------------------------------------------------------- builtins
+
+
+@dataclass(frozen=True, slots=True)
+class Builtin:
+    """A built-in function of program bodies: its parameters, the first ``required`` of them needed."""
+
+    name: str
+    params: tuple[str, ...]
+    required: int
+
+
+BUILTIN_FUNCTIONS: Mapping[str, Builtin] = MappingProxyType(
+    {
+        "unique": Builtin("unique", ("items",), 1),
+        "len": Builtin("len", ("value",), 1),
+        "join": Builtin("join", ("items", "sep"), 1),
+        "majority": Builtin("majority", ("items",), 1),
+    }
+)
+
+BUILTIN_TYPES = ("str", "int", "float", "bool", "list", "dict")
+
+RETRIEVER_KINDS = tuple(RETRIEVERS)
+
+DATA_FORMATS = (".jsonl", ".json", ".csv")

@@ -1,0 +1,180 @@
+"""Types and signatures: well-formed enums, records, signatures and type expressions.
+
+Unknown type names are the ``names`` check's; this check looks at shape:
+duplicate members and fields, signatures without inputs or outputs, ``dict``
+keys, records that contain themselves, and parameter defaults that do not
+fit their type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .. import ir
+from . import messages as msg
+from .context import CheckContext
+
+
+def check(ctx: CheckContext) -> None:
+    for decl in ctx.source_file.decls:
+        if isinstance(decl, ir.EnumDecl):
+            _enum(ctx, decl)
+        elif isinstance(decl, ir.TypeDecl):
+            _fields(ctx, decl.fields, f"type `{decl.name.name}`")
+        elif isinstance(decl, ir.SignatureDecl):
+            _signature(ctx, decl)
+        elif isinstance(decl, ir.ProgramDecl):
+            _fields(ctx, decl.outputs, f"the outputs of program `{decl.name.name}`")
+        if isinstance(decl, (ir.ToolDecl, ir.ProgramDecl)):
+            for param in decl.params:
+                _default(ctx, param)
+    for t in _type_exprs(ctx.source_file):
+        _type_expr(ctx, t)
+    _recursive_records(ctx)
+
+
+def _enum(ctx: CheckContext, decl: ir.EnumDecl) -> None:
+    if not decl.members:
+        ctx.error("E207", msg.empty_enum(decl.name.name), decl.name.span, msg.empty_enum_help())
+    seen: dict[str, ir.Ident] = {}
+    for member in decl.members:
+        first = seen.setdefault(member.name, member)
+        if first is not member:
+            ctx.error(
+                "E201",
+                msg.duplicate_member(decl.name.name, member.name),
+                member.span,
+                msg.first_at(first.span, "the first", "remove one of them"),
+            )
+
+
+def _fields(ctx: CheckContext, fields: tuple[ir.FieldDecl | ir.Param, ...], owner: str) -> None:
+    seen: dict[str, ir.FieldDecl | ir.Param] = {}
+    for f in fields:
+        first = seen.setdefault(f.name.name, f)
+        if first is not f:
+            ctx.error(
+                "E202",
+                msg.duplicate_field(f.name.name, owner),
+                f.name.span,
+                msg.first_at(first.name.span, "the first"),
+            )
+
+
+def _signature(ctx: CheckContext, decl: ir.SignatureDecl) -> None:
+    _fields(ctx, decl.fields, f"signature `{decl.name.name}`")
+    if not decl.outputs:
+        ctx.error("E203", msg.no_outputs(decl.name.name), decl.name.span, msg.no_outputs_help(decl.from_string))
+    if not decl.inputs:
+        ctx.error("E204", msg.no_inputs(decl.name.name), decl.name.span, msg.no_inputs_help(decl.from_string))
+
+
+def _type_exprs(source_file: ir.SourceFile) -> Iterator[ir.TypeExpr]:
+    for decl in source_file.decls:
+        if isinstance(decl, (ir.TypeDecl, ir.SignatureDecl)):
+            yield from (f.type for f in decl.fields)
+        elif isinstance(decl, ir.ToolDecl):
+            yield from (p.type for p in decl.params)
+            yield decl.returns
+        elif isinstance(decl, ir.ProgramDecl):
+            yield from (p.type for p in (*decl.params, *decl.outputs))
+
+
+def _type_expr(ctx: CheckContext, t: ir.TypeExpr) -> None:
+    if isinstance(t, ir.DictType):
+        if not (isinstance(t.key, ir.NamedType) and t.key.name.name == "str"):
+            ctx.error("E205", msg.dict_key(), t.key.span, msg.dict_key_help())
+        _type_expr(ctx, t.key)
+        _type_expr(ctx, t.value)
+    elif isinstance(t, ir.ListType):
+        _type_expr(ctx, t.item)
+    elif isinstance(t, ir.OptionalType):
+        if isinstance(t.inner, ir.OptionalType):
+            ctx.warning("E208", msg.double_optional(), t.span, msg.double_optional_help())
+        _type_expr(ctx, t.inner)
+    elif isinstance(t, ir.LiteralType):
+        seen: set[str] = set()
+        for value in t.values:
+            if value in seen:
+                ctx.warning("E208", msg.duplicate_literal(value), t.span, msg.duplicate_literal_help(value))
+            seen.add(value)
+
+
+# ------------------------------------------------------------- recursion
+
+
+def _recursive_records(ctx: CheckContext) -> None:
+    """E206: a record that contains itself through required fields only has no finite value.
+
+    An optional, a list or a dict breaks the chain (it can be empty).
+    """
+    records = {d.name.name: d for d in ctx.source_file.of(ir.TypeDecl)}
+    reported: set[frozenset[str]] = set()
+    for start in records.values():
+        path = _cycle(start.name.name, start.name.name, records, [], frozenset())
+        if path is None:
+            continue
+        names = frozenset(owner for owner, _ in path)
+        if names in reported:
+            continue
+        reported.add(names)
+        chain = " -> ".join([start.name.name, *(f.type.name.name for _, f in path)])  # type: ignore[union-attr]
+        ctx.error("E206", msg.recursive_type(start.name.name, chain), path[0][1].type.span, msg.recursive_type_help())
+
+
+def _cycle(
+    start: str,
+    name: str,
+    records: dict[str, ir.TypeDecl],
+    path: list[tuple[str, ir.FieldDecl]],
+    visited: frozenset[str],
+) -> list[tuple[str, ir.FieldDecl]] | None:
+    """The chain of required record fields leading from ``name`` back to ``start``, if any."""
+    for f in records[name].fields:
+        if not (isinstance(f.type, ir.NamedType) and f.type.name.name in records):
+            continue
+        target = f.type.name.name
+        step = [*path, (name, f)]
+        if target == start:
+            return step
+        if target not in visited:
+            found = _cycle(start, target, records, step, visited | {target})
+            if found is not None:
+                return found
+    return None
+
+
+# -------------------------------------------------------------- defaults
+
+
+def _default(ctx: CheckContext, param: ir.Param) -> None:
+    """E209: ``k: int = "3"``; a default must be a value of its parameter's type."""
+    if param.default is None:
+        return
+    problem = _fits(ctx, param.default.value, param.type)
+    if problem is not None:
+        ctx.error("E209", msg.bad_default(param.name.name, problem), param.default.span, msg.bad_default_help())
+
+
+def _fits(ctx: CheckContext, value: object, t: ir.TypeExpr) -> str | None:
+    """None if ``value`` fits ``t``, else a description of the expected type."""
+    if isinstance(t, ir.OptionalType):
+        return None if value is None else _fits(ctx, value, t.inner)
+    if isinstance(t, ir.LiteralType):
+        return None if value in t.values else "one of " + ", ".join(f'"{v}"' for v in t.values)
+    if isinstance(t, ir.NamedType):
+        name = t.name.name
+        if name == "str":
+            return None if isinstance(value, str) else "a string"
+        if name == "bool":
+            return None if isinstance(value, bool) else "a boolean"
+        if name == "int":
+            return None if isinstance(value, int) and not isinstance(value, bool) else "an integer"
+        if name == "float":
+            return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "a number"
+        decl = ctx.symbols.lookup(name, ir.EnumDecl)
+        if isinstance(decl, ir.EnumDecl):
+            members = [m.name for m in decl.members]
+            return None if value in members else "one of " + ", ".join(f'"{m}"' for m in members)
+        return None  # records and unknown names: nothing to compare a literal with
+    return "a list" if isinstance(t, ir.ListType) else "a dict"
