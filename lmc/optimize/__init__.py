@@ -5,7 +5,7 @@ from .bootstrap import BootstrapFewShot
 from .labeled import LabeledFewShot
 from .options import OptionError, OptionSpec
 from .random_search import BootstrapFewShotWithRandomSearch
-from .registry import OPTIMIZERS, OptimizerInfo, make_optimizer
+from .registry import OPTIMIZERS, OptimizerInfo, create_optimizer
 
 __all__ = [
     "OPTIMIZERS",
@@ -21,5 +21,5 @@ __all__ = [
     "OptionError",
     "OptionSpec",
     "Task",
-    "make_optimizer",
+    "create_optimizer",
 ]

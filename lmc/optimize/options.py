@@ -1,7 +1,7 @@
 """Option schemas: the keys an optimizer accepts in a ``.lmp`` option block.
 
 The checker validates option blocks against these before anything runs;
-``registry.make_optimizer`` applies them. Names and defaults are DSPy's.
+``registry.create_optimizer`` applies them. Names and defaults are DSPy's.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The optimizers a ``.lmp`` file can name, with their option schemas.
 
 The checker reads :data:`OPTIMIZERS` to validate ``optimizer:`` entries and
-their option blocks; the driver calls :func:`make_optimizer` to build one.
+their option blocks; the driver calls :func:`create_optimizer` to build one.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(
 )
 
 
-def make_optimizer(name: str, options: Mapping[str, Any] | None = None) -> Optimizer:
+def create_optimizer(name: str, options: Mapping[str, Any] | None = None) -> Optimizer:
     """Build optimizer ``name`` with ``options`` (checked; missing ones take DSPy's defaults).
 
     Raises :class:`OptionError` for an unknown optimizer or a bad option.

@@ -1,3 +1,5 @@
+import random
+
 import pytest
 
 from lmc.evaluate import TooManyErrors
@@ -135,6 +137,11 @@ def test_failed_runs_count_as_errors_until_max_errors():
         BootstrapFewShot(max_errors=2).compile(task_for(classify_program(), train, FakeLM(broken)))
     assert caught.value.errors == 2 and "cannot parse" in str(caught.value)
 
+    # DSPy compares the count with `>=`: 0 stops at the first error.
+    with pytest.raises(TooManyErrors) as caught:
+        BootstrapFewShot(max_errors=0).compile(task_for(classify_program(), train, FakeLM(broken)))
+    assert caught.value.errors == 1
+
     # One error fewer than the limit: the optimizer goes on.
     result = BootstrapFewShot(max_errors=3, max_labeled_demos=0).compile(
         task_for(classify_program(), train, FakeLM(broken))
@@ -218,3 +225,30 @@ def test_same_seed_same_result_and_the_seed_matters():
 
     assert run(3).params == run(3).params
     assert labeled(run(3), "classify.judge") != labeled(run(4), "classify.judge")
+
+
+def test_labeled_fill_follows_dspy_sampling():
+    """DSPy: shuffle the rows that did not pass with Random(seed), then each module
+    samples from the previous module's sample with one Random(seed)."""
+    examples = questions(10)
+    wrong = {1, 2, 6}
+
+    def answer(request):
+        q = request.inputs["question"]
+        if request.path == "pipe.draft":
+            return {"draft": "d"}
+        return {"answer": "WRONG" if index_of(q) in wrong else correct_label(q)}
+
+    metric = lambda example, outputs: outputs["answer"] == example["label"]  # noqa: E731
+    result = BootstrapFewShot(max_bootstrapped_demos=2, max_labeled_demos=5).compile(
+        Task(program=pipeline_program(), trainset=examples, metric=metric, lm=FakeLM(answer), seed=11)
+    )
+
+    pool = [i for i in range(10) if i not in (0, 3)]  # 0 and 3 passed first
+    random.Random(11).shuffle(pool)
+    rng = random.Random(11)
+    first = rng.sample(pool, 3)
+    second = rng.sample(first, 3)
+    assert labeled(result, "pipe.draft") == first
+    assert labeled(result, "pipe.finish") == second
+    assert [i for i, _ in bootstrapped(result, "pipe.finish")] == [0, 3]

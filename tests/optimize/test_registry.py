@@ -8,7 +8,7 @@ from lmc.optimize import (
     BootstrapFewShotWithRandomSearch,
     LabeledFewShot,
     OptionError,
-    make_optimizer,
+    create_optimizer,
 )
 
 # DSPy's constructor defaults (dspy/teleprompt/vanilla.py, bootstrap.py, random_search.py).
@@ -44,11 +44,11 @@ def test_class_defaults_match_the_schema(cls):
     assert OPTIMIZERS[cls.name].factory is cls
 
 
-def test_make_optimizer_fills_defaults_and_coerces_numbers():
-    opt = make_optimizer("BootstrapFewShotWithRandomSearch", {"max_labeled_demos": 4, "stop_at_score": 90})
+def test_create_optimizer_fills_defaults_and_coerces_numbers():
+    opt = create_optimizer("BootstrapFewShotWithRandomSearch", {"max_labeled_demos": 4, "stop_at_score": 90})
     assert opt == BootstrapFewShotWithRandomSearch(max_labeled_demos=4, stop_at_score=90.0)
     assert isinstance(opt.stop_at_score, float)
-    assert make_optimizer("LabeledFewShot") == LabeledFewShot(k=16)
+    assert create_optimizer("LabeledFewShot") == LabeledFewShot(k=16)
 
 
 @pytest.mark.parametrize(
@@ -67,8 +67,8 @@ def test_make_optimizer_fills_defaults_and_coerces_numbers():
 )
 def test_bad_options_are_rejected_with_a_clear_message(name, options, message):
     with pytest.raises(OptionError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        make_optimizer(name, options)
+        create_optimizer(name, options)
 
 
 def test_none_is_accepted_where_dspy_defaults_to_none():
-    assert make_optimizer("BootstrapFewShot", {"max_errors": None, "metric_threshold": None}) == BootstrapFewShot()
+    assert create_optimizer("BootstrapFewShot", {"max_errors": None, "metric_threshold": None}) == BootstrapFewShot()
