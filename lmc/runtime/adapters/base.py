@@ -1,0 +1,138 @@
+"""What every prompt format shares: the message layout and the demo rules of DSPy's ``Adapter``.
+
+The messages are: one system message (field list, field structure, the
+objective), then one user/assistant pair per demo, then the user message with
+the inputs. A subclass decides how fields and answers are written
+(``field_structure``, ``output_requirements``, ``assistant_content``) and how
+an answer is read (``parse``).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from ..signature import Field, Signature
+from ..types import annotation_name, format_value, output_note
+
+Message = dict[str, str]
+
+INCOMPLETE_DEMO_PREFIX = "This is an example of the task, though some input or output fields are not supplied."
+MISSING_IN_INCOMPLETE_DEMO = "Not supplied for this particular example. "
+MISSING_IN_COMPLETE_DEMO = "Not supplied for this conversation history message. "
+
+
+class Adapter:
+    """Formats a signature, demos and inputs into chat messages, and parses answers back."""
+
+    name: ClassVar[str]
+
+    # ------------------------------------------------------------ messages
+
+    def format(
+        self, signature: Signature, demos: Sequence[Mapping[str, Any]], inputs: Mapping[str, Any]
+    ) -> list[Message]:
+        messages = [{"role": "system", "content": self.system_message(signature)}]
+        messages.extend(self.demo_messages(signature, demos))
+        messages.append({"role": "user", "content": self.user_content(signature, inputs, main_request=True)})
+        return messages
+
+    def system_message(self, signature: Signature) -> str:
+        return (
+            f"{self.field_description(signature)}\n"
+            f"{self.field_structure(signature)}\n"
+            f"{self.task_description(signature)}"
+        )
+
+    def field_description(self, signature: Signature) -> str:
+        return (
+            f"Your input fields are:\n{describe_fields(signature.inputs)}\n"
+            f"Your output fields are:\n{describe_fields(signature.outputs)}"
+        )
+
+    def field_structure(self, signature: Signature) -> str:
+        raise NotImplementedError
+
+    def task_description(self, signature: Signature) -> str:
+        lines = textwrap.dedent(signature.instructions).splitlines()
+        objective = ("\n" + " " * 8).join([""] + lines)
+        return f"In adhering to this structure, your objective is: {objective}"
+
+    def user_content(
+        self, signature: Signature, values: Mapping[str, Any], *, prefix: str = "", main_request: bool = False
+    ) -> str:
+        """The inputs present in ``values`` under their markers, and on the real request the answer format."""
+        parts = [prefix]
+        parts.extend(
+            f"[[ ## {f.name} ## ]]\n{format_value(f.annotation, values[f.name])}"
+            for f in signature.inputs
+            if f.name in values
+        )
+        if main_request:
+            parts.append(self.output_requirements(signature))
+        return "\n\n".join(parts).strip()
+
+    def output_requirements(self, signature: Signature) -> str:
+        raise NotImplementedError
+
+    def assistant_content(self, signature: Signature, outputs: Mapping[str, Any], missing: str) -> str:
+        raise NotImplementedError
+
+    def demo_messages(self, signature: Signature, demos: Sequence[Mapping[str, Any]]) -> list[Message]:
+        """One user/assistant pair per usable demo: incomplete demos first, then complete ones.
+
+        A demo is complete when it has every field, none of them null. An
+        incomplete demo is kept only if it has at least one input and one
+        output; its user turn says so, and its missing outputs say "Not supplied".
+        """
+        names = [f.name for f in signature.fields]
+        complete: list[Mapping[str, Any]] = []
+        incomplete: list[Mapping[str, Any]] = []
+        for demo in demos:
+            if all(demo.get(name) is not None for name in names):
+                complete.append(demo)
+            elif any(f.name in demo for f in signature.inputs) and any(f.name in demo for f in signature.outputs):
+                incomplete.append(demo)
+        messages: list[Message] = []
+        for demo in incomplete:
+            messages.append(
+                {"role": "user", "content": self.user_content(signature, demo, prefix=INCOMPLETE_DEMO_PREFIX)}
+            )
+            messages.append(
+                {"role": "assistant", "content": self.assistant_content(signature, demo, MISSING_IN_INCOMPLETE_DEMO)}
+            )
+        for demo in complete:
+            messages.append({"role": "user", "content": self.user_content(signature, demo)})
+            messages.append(
+                {"role": "assistant", "content": self.assistant_content(signature, demo, MISSING_IN_COMPLETE_DEMO)}
+            )
+        return messages
+
+    # ------------------------------------------------------------- parsing
+
+    def parse(self, signature: Signature, text: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+def describe_fields(fields: Sequence[Field]) -> str:
+    """The numbered field list of the system message: ``1. `name` (type): description``."""
+    lines = []
+    for i, f in enumerate(fields, start=1):
+        # DSPy's placeholder description `${name}` means "no description".
+        desc = "" if f.desc == f"${{{f.name}}}" else f.desc
+        lines.append(f"{i}. `{f.name}` ({annotation_name(f.annotation)}): {desc}")
+    return "\n".join(lines).strip()
+
+
+def field_placeholder(f: Field, *, is_input: bool) -> str:
+    """``{name}``, followed for typed outputs by the note on what the value must be."""
+    note = "" if is_input else output_note(f.annotation)
+    return f"{{{f.name}}}" + (" " * 8 + f"# note: the value you produce {note}" if note else "")
+
+
+def type_hint(f: Field) -> str:
+    """`` (must be formatted as a valid Python int)`` after an output's name, nothing for ``str``."""
+    if f.annotation is str:
+        return ""
+    return f" (must be formatted as a valid Python {annotation_name(f.annotation)})"

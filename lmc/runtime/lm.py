@@ -1,0 +1,321 @@
+"""The LM client: one model id and its options, called through litellm.
+
+litellm is imported at the first call that needs it (importing it takes
+seconds), so importing the runtime stays fast and a run answered entirely
+from the cache never imports it. Transient failures (rate limits, 5xx,
+timeouts, lost connections) are retried here, with exponential backoff and
+jitter, in one bounded loop; litellm's and the provider SDK's own retries are
+turned off so the count is ours. Anything else fails at once as ``LMError``.
+
+The API key is read from the environment variable named by ``api_key_env``
+at each call; it is never stored on the object, in the cache or in a key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import itertools
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .cache import Cache
+from .errors import LMError
+
+__all__ = ["LM", "Usage", "import_litellm"]
+
+logger = logging.getLogger(__name__)
+
+LOCAL_PREFIX = "local/"
+# HTTP statuses worth another try: request timeout, conflict, too early, rate limit.
+_RETRY_STATUSES = frozenset({408, 409, 425, 429})
+_MESSAGE_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """A snapshot of an LM's counters. ``calls`` counts answers given, ``cache_hits`` those from the cache."""
+
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class _UsageCounter:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._usage = Usage()
+
+    def add(self, *, cache_hit: bool = False, prompt_tokens: int = 0, completion_tokens: int = 0, cost: float = 0.0):
+        with self._lock:
+            u = self._usage
+            self._usage = Usage(
+                calls=u.calls + 1,
+                cache_hits=u.cache_hits + int(cache_hit),
+                prompt_tokens=u.prompt_tokens + prompt_tokens,
+                completion_tokens=u.completion_tokens + completion_tokens,
+                cost_usd=u.cost_usd + cost,
+            )
+
+    def snapshot(self) -> Usage:
+        with self._lock:
+            return self._usage
+
+
+class LM:
+    """A litellm model with fixed options; ``complete(messages) -> str``.
+
+    ``backoff`` is the first retry's delay in seconds; each later one doubles,
+    up to ``max_backoff``, each scaled by a random factor in [0.5, 1] (or the
+    server's ``Retry-After``, if longer).
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        api_base: str | None = None,
+        api_key_env: str | None = None,
+        num_retries: int = 3,
+        timeout: float | None = None,
+        cache: Cache | None = None,
+        backoff: float = 1.0,
+        max_backoff: float = 30.0,
+    ) -> None:
+        if not model:
+            raise ValueError("an LM needs a model id")
+        if num_retries < 0:
+            raise ValueError(f"num_retries must be >= 0, not {num_retries}")
+        self.model = model
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.top_p = top_p
+        self.stop = stop if stop is None or isinstance(stop, str) else list(stop)
+        self.api_base = api_base
+        self.api_key_env = api_key_env
+        self.num_retries = num_retries
+        self.timeout = timeout
+        self.cache = cache
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._usage = _UsageCounter()
+
+    # ------------------------------------------------------------ request
+
+    @property
+    def usage(self) -> Usage:
+        return self._usage.snapshot()
+
+    def options(self) -> dict[str, Any]:
+        """The options that shape an answer (those set), as sent to litellm and keyed in the cache."""
+        options = {
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "stop": self.stop,
+            "api_base": self.api_base,
+        }
+        return {k: v for k, v in options.items() if v is not None}
+
+    def request(self, messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """The whole request, minus secrets and transport settings: what the cache is keyed on."""
+        return {"model": self.model, "messages": [dict(m) for m in messages], **self.options()}
+
+    def replace(self, **changes: Any) -> LM:
+        """A new LM with some options changed; same cache, fresh usage counters."""
+        current = {
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "stop": self.stop,
+            "api_base": self.api_base,
+            "api_key_env": self.api_key_env,
+            "num_retries": self.num_retries,
+            "timeout": self.timeout,
+            "cache": self.cache,
+            "backoff": self.backoff,
+            "max_backoff": self.max_backoff,
+        }
+        unknown = set(changes) - set(current) - {"model"}
+        if unknown:
+            raise TypeError(f"unknown LM option(s): {', '.join(sorted(unknown))}")
+        merged = {**current, **changes}
+        return LM(changes.get("model", self.model), **{k: v for k, v in merged.items() if k != "model"})
+
+    # -------------------------------------------------------------- calls
+
+    def complete(self, messages: Sequence[dict[str, Any]]) -> str:
+        request = self.request(messages)
+        key, hit = self._lookup(request)
+        if hit is not None:
+            return hit
+        litellm = self._prepare()
+        kwargs = self._call_kwargs(request)
+        errors = _api_errors()
+        for attempt in itertools.count():
+            try:
+                response = litellm.completion(**kwargs)
+                break
+            except errors as exc:
+                time.sleep(self._retry_delay(exc, attempt))  # raises LMError when there is no next attempt
+        return self._finish(litellm, response, key)
+
+    async def acomplete(self, messages: Sequence[dict[str, Any]]) -> str:
+        request = self.request(messages)
+        key, hit = self._lookup(request)
+        if hit is not None:
+            return hit
+        litellm = self._prepare()
+        kwargs = self._call_kwargs(request)
+        errors = _api_errors()
+        for attempt in itertools.count():
+            try:
+                response = await litellm.acompletion(**kwargs)
+                break
+            except errors as exc:
+                await asyncio.sleep(self._retry_delay(exc, attempt))  # raises LMError when there is no next attempt
+        return self._finish(litellm, response, key)
+
+    # ------------------------------------------------------------ helpers
+
+    def _lookup(self, request: dict[str, Any]) -> tuple[str | None, str | None]:
+        """The request's cache key (None without a cache) and its cached answer, if any."""
+        if self.cache is None:
+            return None, None
+        key = Cache.key(request)
+        text = self.cache.get(key)
+        if text is not None:
+            self._usage.add(cache_hit=True)
+        return key, text
+
+    def _prepare(self) -> Any:
+        litellm = import_litellm()
+        if self.model.startswith(LOCAL_PREFIX):
+            from .local import register
+
+            try:
+                register(self.model)
+            except (ImportError, FileNotFoundError, ValueError) as exc:
+                raise LMError(self.model, str(exc)) from exc
+        return litellm
+
+    def _call_kwargs(self, request: dict[str, Any]) -> dict[str, Any]:
+        # Our loop does the retrying: litellm's (num_retries) and the SDK's (max_retries) are off.
+        kwargs = {**request, "num_retries": 0, "max_retries": 0}
+        if self.timeout is not None:
+            kwargs["timeout"] = self.timeout
+        if self.api_key_env:
+            key = os.environ.get(self.api_key_env)
+            if not key:
+                raise LMError(self.model, f"the environment variable `{self.api_key_env}` (its api_key_env) is not set")
+            kwargs["api_key"] = key
+        return kwargs
+
+    def _retry_delay(self, exc: Exception, attempt: int) -> float:
+        """Seconds to wait before the next attempt; raises ``LMError`` when there is none."""
+        if not _is_transient(exc):
+            raise LMError(self.model, f"request failed: {_describe(exc)}") from exc
+        if attempt >= self.num_retries:
+            raise LMError(
+                self.model, f"gave up after {attempt + 1} attempt(s): {_describe(exc)}", attempts=attempt + 1
+            ) from exc
+        delay = min(self.max_backoff, self.backoff * 2**attempt) * random.uniform(0.5, 1.0)
+        retry_after = _retry_after(exc)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.max_backoff))
+        logger.info("LM %s: %s; retry %d in %.2fs", self.model, _describe(exc), attempt + 1, delay)
+        return delay
+
+    def _finish(self, litellm: Any, response: Any, key: str | None) -> str:
+        choice = response.choices[0]
+        text = choice.message.content or ""
+        if getattr(choice, "finish_reason", None) == "length":
+            logger.warning("LM %s: the answer was cut at max_tokens=%s", self.model, self.max_tokens)
+        usage = getattr(response, "usage", None)
+        self._usage.add(
+            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            cost=_cost(litellm, response),
+        )
+        if key is not None and self.cache is not None:
+            self.cache.put(key, self.model, text)
+        return text
+
+    def __repr__(self) -> str:
+        options = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
+        return f"LM({self.model!r}{', ' + options if options else ''})"
+
+
+@functools.cache
+def import_litellm() -> Any:
+    """Import litellm once, offline and quiet."""
+    # The bundled price table, not a download at import time (there may be no network).
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.suppress_debug_info = True
+    litellm.telemetry = False
+    if "LITELLM_LOG" not in os.environ:
+        for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    return litellm
+
+
+@functools.cache
+def _api_errors() -> tuple[type[Exception], ...]:
+    """The exceptions a litellm call raises for API trouble: all derive from the openai SDK's base."""
+    import openai  # a litellm dependency; imported with it
+
+    return (openai.OpenAIError,)
+
+
+def _is_transient(exc: Exception) -> bool:
+    import litellm.exceptions as ex
+
+    if isinstance(exc, (ex.Timeout, ex.APIConnectionError, ex.RateLimitError, ex.InternalServerError)):
+        return True
+    if isinstance(exc, (ex.ServiceUnavailableError, ex.BadGatewayError)):
+        return True
+    status = getattr(exc, "status_code", None)
+    return isinstance(status, int) and (status in _RETRY_STATUSES or status >= 500)
+
+
+def _retry_after(exc: Exception) -> float | None:
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _describe(exc: Exception) -> str:
+    status = getattr(exc, "status_code", None)
+    text = " ".join(str(exc).split())
+    if len(text) > _MESSAGE_LIMIT:
+        text = text[:_MESSAGE_LIMIT] + "..."
+    return f"{type(exc).__name__}{f' (HTTP {status})' if status else ''}: {text}"
+
+
+def _cost(litellm: Any, response: Any) -> float:
+    """The call's price in USD when litellm knows the model, else 0."""
+    hidden = getattr(response, "_hidden_params", None) or {}
+    cost = hidden.get("response_cost")
+    if isinstance(cost, (int, float)):
+        return float(cost)
+    try:
+        return float(litellm.completion_cost(completion_response=response))
+    except Exception:  # noqa: BLE001 - pricing is best effort; litellm raises bare Exception for unknown models
+        return 0.0

@@ -1,0 +1,141 @@
+"""Module kinds: what ``module NAME = Kind(Signature)`` becomes when a program runs.
+
+A module call formats the prompt with its adapter, asks the LM, parses and
+validates the answer, and records the call in the current program's trace.
+When the chat format cannot be parsed it asks once more in the JSON format
+(a second LM call, as DSPy's ``ChatAdapter`` falls back to ``JSONAdapter``);
+when that fails too it raises ``ParseError`` with the module path and every
+raw answer. LM failures (``LMError``) propagate untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
+
+from .adapters import Adapter, adapter_chain
+from .errors import AdapterParseError, ParseError
+from .program import Prediction, ProgramError, TraceEntry, record
+from .signature import Field, ModuleSpec, Params, Signature
+from .types import to_jsonable
+
+__all__ = ["KINDS", "ChainOfThought", "LanguageModel", "Predict", "make_module"]
+
+logger = logging.getLogger(__name__)
+
+# DSPy 3's ChainOfThought prepends `reasoning: str` with the placeholder
+# description `${reasoning}`, which renders as no description at all.
+REASONING = Field(name="reasoning", annotation=str, desc="")
+
+
+class LanguageModel(Protocol):
+    """What a module needs from an LM (``runtime.lm.LM``, or a scripted one in tests)."""
+
+    def complete(self, messages: list[dict[str, Any]]) -> str: ...
+
+    async def acomplete(self, messages: list[dict[str, Any]]) -> str: ...
+
+
+class Predict:
+    """One LM call per module call: the signature's inputs in, its outputs out."""
+
+    kind: ClassVar[str] = "Predict"
+
+    def __init__(self, spec: ModuleSpec, params: Params, lm: LanguageModel) -> None:
+        if spec.options:
+            raise ProgramError(
+                f"module `{spec.path}`: {self.kind} takes no options (got {', '.join(sorted(spec.options))})"
+            )
+        self.path = spec.path
+        self.signature: Signature = self.extend(spec.signature).with_instructions(params.instructions)
+        self.demos: tuple[Mapping[str, Any], ...] = tuple(params.demos)
+        self.adapters: tuple[Adapter, ...] = adapter_chain(params.adapter)
+        self.lm = lm
+
+    @classmethod
+    def extend(cls, signature: Signature) -> Signature:
+        """The signature this kind actually asks the LM for."""
+        return signature
+
+    def messages(self, inputs: Mapping[str, Any], adapter: Adapter | None = None) -> list[dict[str, str]]:
+        """The exact messages one call sends (the first adapter's, unless one is given)."""
+        return (adapter or self.adapters[0]).format(self.signature, self.demos, inputs)
+
+    def __call__(self, **inputs: Any) -> Prediction:
+        self._check_inputs(inputs)
+        failures: list[AdapterParseError] = []
+        for adapter in self.adapters:
+            text = self.lm.complete(self.messages(inputs, adapter))
+            outputs = self._parse(adapter, text, failures)
+            if outputs is not None:
+                return self._finish(inputs, outputs)
+        raise ParseError(self.path, failures)
+
+    async def acall(self, **inputs: Any) -> Prediction:
+        self._check_inputs(inputs)
+        failures: list[AdapterParseError] = []
+        for adapter in self.adapters:
+            text = await self.lm.acomplete(self.messages(inputs, adapter))
+            outputs = self._parse(adapter, text, failures)
+            if outputs is not None:
+                return self._finish(inputs, outputs)
+        raise ParseError(self.path, failures)
+
+    def _check_inputs(self, inputs: Mapping[str, Any]) -> None:
+        if self.lm is None:
+            raise ProgramError(f"module `{self.path}` has no LM to call")
+        names = {f.name for f in self.signature.inputs}
+        unknown = [k for k in inputs if k not in names]
+        if unknown:
+            raise ProgramError(
+                f"module `{self.path}` got unknown input(s) {', '.join(f'`{k}`' for k in unknown)} "
+                f"(its inputs: {', '.join(f'`{n}`' for n in names) or 'none'})"
+            )
+        missing = [f.name for f in self.signature.inputs if f.name not in inputs]
+        if missing:
+            # DSPy sends the prompt without them; so do we, but say so.
+            logger.warning("module `%s` called without input(s) %s", self.path, ", ".join(missing))
+
+    def _parse(self, adapter: Adapter, text: str, failures: list[AdapterParseError]) -> dict[str, Any] | None:
+        try:
+            return adapter.parse(self.signature, text)
+        except AdapterParseError as exc:
+            logger.debug("module `%s`: %s", self.path, exc.summary())
+            failures.append(exc)
+            return None
+
+    def _finish(self, inputs: Mapping[str, Any], outputs: dict[str, Any]) -> Prediction:
+        record(TraceEntry(path=self.path, inputs=to_jsonable(dict(inputs)), outputs=to_jsonable(outputs)))
+        return Prediction(outputs)
+
+    def __repr__(self) -> str:
+        return f"{self.kind}({self.signature.name}, path={self.path!r})"
+
+
+class ChainOfThought(Predict):
+    """``Predict`` with a ``reasoning: str`` output asked for before the others."""
+
+    kind: ClassVar[str] = "ChainOfThought"
+
+    @classmethod
+    def extend(cls, signature: Signature) -> Signature:
+        if any(f.name == REASONING.name for f in signature.fields):
+            raise ProgramError(
+                f"signature `{signature.name}` already has a field `reasoning`, which ChainOfThought adds"
+            )
+        return signature.prepend_output(REASONING)
+
+
+KINDS: Mapping[str, type[Predict]] = {cls.kind: cls for cls in (Predict, ChainOfThought)}
+
+
+def make_module(spec: ModuleSpec, params: Params, lm: LanguageModel) -> Predict:
+    """The callable module for one ``module`` declaration, with its learned parameters."""
+    cls = KINDS.get(spec.kind)
+    if cls is None:
+        raise ProgramError(
+            f"module `{spec.path}`: the module kind `{spec.kind}` is not supported by this runtime "
+            f"(supported: {', '.join(KINDS)})"
+        )
+    return cls(spec, params, lm)
