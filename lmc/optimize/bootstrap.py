@@ -115,6 +115,8 @@ def bootstrap(
                 break
         tried += 1
         task.progress(stage, tried, len(order))
+    if tried < len(order):  # stopped early: report the stage as complete
+        task.progress(stage, len(order), len(order))
     logger.info(
         "bootstrapped %d full traces from %d of %d examples (%d runs, %d errors)",
         len(succeeded),

@@ -252,3 +252,15 @@ def test_labeled_fill_follows_dspy_sampling():
     assert labeled(result, "pipe.draft") == first
     assert labeled(result, "pipe.finish") == second
     assert [i for i, _ in bootstrapped(result, "pipe.finish")] == [0, 3]
+
+
+def test_progress_reaches_the_total_even_when_bootstrapping_stops_early():
+    seen = []
+    task = task_for(
+        classify_program(),
+        sentences(6),
+        FakeLM(answers_wrong_for(set())),
+        on_progress=lambda stage, done, total: seen.append((stage, done, total)),
+    )
+    BootstrapFewShot(max_bootstrapped_demos=2).compile(task)
+    assert seen == [("bootstrap", 1, 6), ("bootstrap", 2, 6), ("bootstrap", 6, 6)]
