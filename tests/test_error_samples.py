@@ -1,0 +1,85 @@
+"""Every broken sample in ``samples/errors/`` reports exactly the diagnostics written in it.
+
+A sample states what it expects in comment lines (see ``samples/errors/README.md``)::
+
+    # E: E102 3:18 unknown type `Sentimnt`
+    # W: E507 1:40 cannot be found
+
+``E`` is an error and ``W`` a warning, then the code, ``line:col`` of the
+span's start, and a substring of the message. The test parses and checks the
+file as ``lmc check`` does and compares the exact set of (severity, code,
+line, col); each message must contain its substring, and every diagnostic
+must render with its source line and a caret.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from lmc.checks import run_checks
+from lmc.diagnostics import Diagnostic, Severity, render
+from lmc.parse import parse
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "errors"
+CASES = sorted(SAMPLES.glob("*.lmp"))
+EXPECT = re.compile(r"#\s*(?P<sev>[EW]):\s*(?P<code>E\d{3})\s+(?P<line>\d+):(?P<col>\d+)\s+(?P<text>.+?)\s*$")
+
+Key = tuple[str, str, int, int]
+
+
+def expectations(text: str) -> dict[Key, list[str]]:
+    expected: dict[Key, list[str]] = {}
+    for raw in text.splitlines():
+        m = EXPECT.match(raw.strip())
+        if m:
+            key = (m["sev"], m["code"], int(m["line"]), int(m["col"]))
+            expected.setdefault(key, []).append(m["text"])
+    return expected
+
+
+def diagnose(path: Path, text: str) -> list[Diagnostic]:
+    source, diagnostics = parse(text, str(path))
+    if source is not None:
+        diagnostics = diagnostics + run_checks(source, path.parent, strict=True)
+    return diagnostics
+
+
+def key(d: Diagnostic) -> Key:
+    return ("W" if d.severity is Severity.WARNING else "E", d.code, d.span.line, d.span.col)
+
+
+def test_there_are_enough_samples() -> None:
+    assert len(CASES) >= 30
+    codes = {k[1] for case in CASES for k in expectations(case.read_text(encoding="utf-8"))}
+    assert {"E002", "E101", "E102", "E301", "E305", "E401", "E402", "E501", "E502", "E504"} <= codes
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_error_sample(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    expected = expectations(text)
+    assert expected, f"{path.name} states no expected diagnostics"
+
+    diagnostics = diagnose(path, text)
+    got: dict[Key, list[Diagnostic]] = {}
+    for d in diagnostics:
+        got.setdefault(key(d), []).append(d)
+
+    listing = "\n".join(f"  {k[0]}: {k[1]} {k[2]}:{k[3]} {d.message}" for k, ds in sorted(got.items()) for d in ds)
+    assert set(got) == set(expected), f"diagnostics of {path.name}:\n{listing}"
+    for k, substrings in expected.items():
+        assert len(got[k]) == len(substrings), f"{k}: expected {len(substrings)}, got:\n{listing}"
+        messages = sorted(d.message for d in got[k])
+        for substring in substrings:
+            assert any(substring in m for m in messages), f"{k}: no message contains {substring!r}: {messages}"
+
+    for d in diagnostics:
+        rendered = render(d, text)
+        first, *rest = rendered.splitlines()
+        assert first.startswith(f"{path}:{d.span.line}:{d.span.col}: {d.severity.value}[{d.code}]: ")
+        assert any(re.fullmatch(r"\s*\| *\^~*", line) for line in rest), rendered
+        if not d.code.startswith("E0"):  # every check diagnostic says how to fix it
+            assert d.help, f"{d.code} at {d.span.line}:{d.span.col} has no help"
