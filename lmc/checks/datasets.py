@@ -85,7 +85,7 @@ def _dataset(ctx: CheckContext, decl: ir.DatasetDecl) -> _Data:
                     "E504",
                     msg.input_not_in_data(decl.name.name, name),
                     item.span,
-                    did_you_mean(name, fields) or msg.data_fields_are(fields),
+                    msg.data_fields_are(fields),
                 )
     return _Data(fields, inputs)
 
@@ -156,7 +156,7 @@ def _uses(
                     "E510",
                     msg.input_not_param(name, listed, prog),
                     use.span,
-                    did_you_mean(listed, params) or msg.params_are(prog, params),
+                    msg.params_are(prog, params),
                 )
         if metric_field is None:
             continue

@@ -297,7 +297,11 @@ def possibly_unassigned(name: str) -> str:
 
 
 def unassigned_help(name: str) -> str:
-    return f"assign `{name}` before this line on every path (for example before the `if`)"
+    return f"assign `{name}` before this line"
+
+
+def possibly_unassigned_help(name: str) -> str:
+    return f"assign `{name}` on every path to this line: in each branch, or once before the `if` or loop"
 
 
 def missing_return(program: str, has_return: bool) -> str:
@@ -310,8 +314,13 @@ def missing_return_help() -> str:
     return "end every path with `return module(...)` or `return { field: value, ... }`"
 
 
+def _outputs_of(missing: list[str], program: str) -> str:
+    noun = "an output" if len(missing) == 1 else "outputs"
+    return f"{_ordered(missing)}, {noun} of program `{program}`"
+
+
 def record_missing(program: str, missing: list[str]) -> str:
-    return f"this record lacks {_ordered(missing)}, declared as outputs of program `{program}`"
+    return f"this record lacks {_outputs_of(missing, program)}"
 
 
 def record_missing_help(missing: list[str]) -> str:
@@ -336,7 +345,7 @@ def returns_value_help(outputs: list[str]) -> str:
 
 
 def return_lacks(desc: str, program: str, missing: list[str]) -> str:
-    return f"{desc} does not produce {_ordered(missing)}, declared as outputs of program `{program}`"
+    return f"{desc} does not produce {_outputs_of(missing, program)}"
 
 
 def return_lacks_help(shape: object, missing: list[str]) -> str:
@@ -430,6 +439,9 @@ def wrong_type_help(value: object, vtype: ValueType) -> str:
             return f"write the number without quotes: `{value.value}`"
     if isinstance(vtype, Scalar) and vtype.name == "str" and isinstance(value, ir.NameValue):
         return f'write it in quotes: "{value.name.name}"'
+    examples = {"int": "`4`", "float": "`0.5`", "bool": "`true` or `false`", "str": '`"text"`'}
+    if isinstance(vtype, Scalar):
+        return f"write {vtype.describe()}, like {examples[vtype.name]}"
     return f"write {vtype.describe()}"
 
 
@@ -458,8 +470,14 @@ def _num(x: float) -> str:
 
 
 def range_help(spec: OptionSpec) -> str:
-    default = f"; the default is {spec.default}" if spec.default is not None else ""
-    return f"choose another value{default}"
+    if spec.minimum is not None and spec.maximum is not None:
+        allowed = f"from {_num(spec.minimum)} to {_num(spec.maximum)}"
+    elif spec.above is not None:
+        allowed = f"greater than {_num(spec.above)}"
+    else:
+        allowed = f"of at least {_num(spec.minimum or 0)}"
+    default = f" (the default is {spec.default})" if isinstance(spec.default, (int, float)) else ""
+    return f"use a value {allowed}{default}"
 
 
 def not_a_choice(key: str, expected: str, got: str) -> str:

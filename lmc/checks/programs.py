@@ -125,7 +125,7 @@ class _Body:
             self.ctx.error("E107", msg.shadows_builtin(name, "function"), ident.span, msg.rename_help(name))
         elif name in self.ctx.symbols.decls:
             kind = self.ctx.symbols.kind(name)
-            decl_span = self.ctx.symbols.decls[name].span  # type: ignore[union-attr]
+            decl_span = self.ctx.symbols.decls[name].name.span  # type: ignore[union-attr]
             self.ctx.error(
                 "E108",
                 msg.shadows_decl(name, role, kind or "name"),
@@ -261,13 +261,13 @@ class _Body:
         binding = state.get(name)
         if binding is not None:
             if not binding.definite:
-                self._unassigned(ident, msg.possibly_unassigned(name))
+                self._unassigned(ident, msg.possibly_unassigned(name), msg.possibly_unassigned_help(name))
             return binding.shape
         if name in self.modules:
             self.ctx.error("E106", msg.module_as_value(name), ident.span, msg.module_as_value_help(name))
             return None
         if name in self.assigned:
-            self._unassigned(ident, msg.used_before_assignment(name))
+            self._unassigned(ident, msg.used_before_assignment(name), msg.unassigned_help(name))
             return None
         decl = self.ctx.symbols.decls.get(name)
         if isinstance(decl, ir.EnumDecl):
@@ -285,11 +285,11 @@ class _Body:
         )
         return None
 
-    def _unassigned(self, ident: ir.Ident, message: str) -> None:
+    def _unassigned(self, ident: ir.Ident, message: str, help: str) -> None:
         if ident.name in self.reported_unassigned:
             return
         self.reported_unassigned.add(ident.name)
-        self.ctx.error("E304", message, ident.span, msg.unassigned_help(ident.name))
+        self.ctx.error("E304", message, ident.span, help)
 
     def _attr(self, e: ir.Attr, state: State) -> Shape | None:
         shape = self._expr(e.obj, state)
