@@ -62,7 +62,7 @@ def module_exists(name: str, base_dir: Path) -> bool:
         locations = spec.submodule_search_locations
         search = list(locations) if locations is not None else None
         if search is None and i < len(parts) - 1:
-            return False  # a plain module has no submodules
+            return True  # a plain module may still set submodules when imported (os.path): not provably missing
     return True
 
 
