@@ -1,0 +1,84 @@
+"""Code generation: a checked ``.lmp`` file (IR) to a standalone Python package, in memory.
+
+``render_package`` builds every file of ``DIR/<package>/`` as bytes: the
+templated files (formatted with ruff), the runtime copied byte for byte
+from ``lmc/runtime``, the user's tool modules and the retrievers' corpora.
+``write_package`` puts them on disk last. The same renderer serves the
+optimizer (``loader.load_package`` imports the rendered package) and the
+final build, so the code that was optimized is the code that ships.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+
+from .. import __version__, ir
+from ..runtime.signature import Params
+from .errors import CodegenError
+from .files import runtime_files, write_package
+from .format import format_python
+from .info import BuildInfo, ParityCase, ScoreRow
+from .parity import RecordingLM, record_parity
+from .render import render_text_files
+from .views import build_view
+
+__all__ = [
+    "BuildInfo",
+    "CodegenError",
+    "ParityCase",
+    "RecordingLM",
+    "ScoreRow",
+    "record_parity",
+    "render_package",
+    "write_package",
+]
+
+
+def render_package(
+    source: ir.SourceFile,
+    *,
+    package: str,
+    source_dir: Path,
+    source_text: str,
+    params: Mapping[str, Params] | None = None,
+    parity: Sequence[ParityCase] = (),
+    info: BuildInfo | None = None,
+) -> dict[PurePosixPath, bytes]:
+    """Every file of the package, by path relative to ``DIR/<package>/``, in sorted order.
+
+    ``params`` maps module paths (``"program.module"``) to learned parameters;
+    modules without an entry keep their signature's instructions and no demos.
+    Raises ``CodegenError`` for IR that checks should have rejected.
+    """
+    if info is None:
+        info = BuildInfo(
+            lmc_version=__version__,
+            source_name=Path(source.path).name,
+            source_sha256=hashlib.sha256(source_text.encode("utf-8")).hexdigest(),
+        )
+    view = build_view(source, package=package, source_dir=source_dir, params=params, parity=parity, info=info)
+    files: dict[PurePosixPath, bytes] = {}
+    for name, text in render_text_files(view).items():
+        if name.endswith(".py") and text:
+            text = format_python(text, name)
+        files[PurePosixPath(name)] = text.encode("utf-8")
+    pkg = PurePosixPath(package)
+    for rel, data in runtime_files().items():
+        files[pkg / "_runtime" / rel] = data
+    for ext in view.ext_modules:
+        parts = ext.module.split(".")
+        for depth in range(1, len(parts)):
+            files.setdefault(pkg / "_ext" / PurePosixPath(*parts[:depth]) / "__init__.py", b"")
+        files[pkg / "_ext" / PurePosixPath(*parts).with_suffix(".py")] = _read(ext.source)
+    for data in view.data_files:
+        files[pkg / data.dest] = _read(data.source)
+    return dict(sorted(files.items()))
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CodegenError(f"cannot read {path.name}: {exc.strerror or exc}") from exc

@@ -1,0 +1,65 @@
+"""What a build tells the emitted package about itself: provenance and parity cases.
+
+Plain frozen values, filled in by the driver after optimizing; codegen only
+writes them out. Nothing here holds a timestamp or an absolute path, so
+rebuilding with the same inputs gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """One row of the README's scores table: a split's metric before and after optimizing."""
+
+    split: str  # "dev", "test", ...
+    baseline: float | None = None
+    optimized: float | None = None
+    metric: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildInfo:
+    """Provenance shown in the package's README.
+
+    ``lm`` is the model id the build ran with; it also becomes the package's
+    default model (``lm default``, or ``--lm`` when it replaced it).
+    """
+
+    lmc_version: str
+    source_name: str  # the .lmp file name, never its absolute path
+    source_sha256: str
+    lm: str | None = None
+    optimizer: str | None = None  # a one-line description, e.g. "BootstrapFewShot (max_labeled_demos=4)"
+    scores: tuple[ScoreRow, ...] = ()
+    lm_calls: int | None = None
+    seed: int | None = None
+
+
+Message = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ParityCase:
+    """One recorded program run: the package's parity test replays it.
+
+    ``calls`` holds each LM request of the run in order, as the exact
+    ``messages`` sent and the ``response`` text the LM gave.
+    """
+
+    program: str
+    inputs: Mapping[str, Any]
+    calls: tuple[tuple[Sequence[Message], str], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "program": self.program,
+            "inputs": dict(self.inputs),
+            "calls": [
+                {"messages": [dict(m) for m in messages], "response": response} for messages, response in self.calls
+            ],
+        }

@@ -1,0 +1,118 @@
+"""Templates to file contents: one Jinja environment, one template per generated file.
+
+Templates receive view-models whose Python-bound values are already source
+text (``views.py``); the helpers here only quote for TOML and Markdown.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from ..resources import resource_dir
+from ..runtime.package import env_var_for
+from .format import format_python
+from .literals import py_docstring, py_literal
+from .views import PackageView
+
+
+@functools.cache
+def environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(resource_dir("templates")),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render(template: str, **context: object) -> str:
+    return environment().get_template(template).render(**context)
+
+
+class _Toml:
+    """TOML basic strings (JSON's escapes are valid TOML; DEL must be escaped too)."""
+
+    def __init__(self, package: str) -> None:
+        self.package = self.str(package)
+
+    @staticmethod
+    def str(value: str) -> str:
+        return json.dumps(value, ensure_ascii=True).replace("\x7f", "\\u007f")
+
+
+class _Markdown:
+    @staticmethod
+    def code(text: str) -> str:
+        """An inline code span that holds ``text`` whatever backticks or pipes it contains."""
+        text = text.replace("|", "\\|").replace("\n", " ")
+        run = max((len(r) for r in re.findall("`+", text)), default=0)
+        fence = "`" * (run + 1)
+        pad = " " if text.startswith("`") or text.endswith("`") else ""
+        return f"{fence}{pad}{text}{pad}{fence}"
+
+    @staticmethod
+    def text(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+    @staticmethod
+    def score(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:.3f}"
+
+
+def render_text_files(view: PackageView) -> dict[str, str]:
+    """Every templated file, unformatted, by its path inside ``DIR/<package>/``."""
+    pkg = view.package
+
+    def doc(text: str) -> str:
+        return py_docstring(text)
+
+    files = {
+        "pyproject.toml": render("pyproject.toml.jinja", view=view, toml=_Toml(pkg)),
+        "README.md": render(
+            "README.md.jinja",
+            view=view,
+            md=_Markdown(),
+            env_var=env_var_for(pkg),
+            # ruff formats Python blocks in Markdown too: keep the examples as it would.
+            examples={p.name: format_python(p.python_example, "example.py").rstrip("\n") for p in view.docs},
+        ),
+        f"{pkg}/__init__.py": render(
+            "__init__.py.jinja",
+            view=view,
+            doc=doc(f"The `{pkg}` package: language-model programs compiled by lmc."),
+            package_literal=py_literal(pkg),
+        ),
+        f"{pkg}/__main__.py": render(
+            "__main__.py.jinja",
+            view=view,
+            doc=doc(f"Command line: python -m {pkg} PROGRAM --input value ..."),
+            prog_literal=py_literal(f"python -m {pkg}"),
+        ),
+        f"{pkg}/types.py": render(
+            "types.py.jinja",
+            view=view,
+            doc=doc("Enums, records, and each program's inputs and result, as pydantic models."),
+        ),
+        f"{pkg}/programs.py": render(
+            "programs.py.jinja",
+            view=view,
+            doc=doc("Signatures, modules and one body function per program (sync and async)."),
+        ),
+        f"{pkg}/params.py": render(
+            "params.py.jinja",
+            view=view,
+            doc=doc("Every module's learned instructions and demos, as the optimizer chose them."),
+        ),
+        f"{pkg}/tests/__init__.py": "",
+        f"{pkg}/tests/test_parity.py": render("test_parity.py.jinja", view=view),
+        f"{pkg}/tests/parity.json": view.parity_json,
+    }
+    if view.ext_modules:
+        files[f"{pkg}/_ext/__init__.py"] = ""
+    return files

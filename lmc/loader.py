@@ -1,0 +1,100 @@
+"""Import a rendered package in-process, with its ``_runtime`` bound to ``lmc.runtime``.
+
+lmc optimizes, runs and evaluates the very code it ships: the package from
+``codegen.render_package`` is written to a private temporary folder and
+imported under a unique private name (``_lmc_pkg3_sentiment``), so loading
+the same package twice, or two packages with one name, never collides. Its
+``_runtime`` subpackage resolves to ``lmc.runtime`` itself (the vendored copy
+is byte-identical), so the generated code and lmc's optimizers share one set
+of runtime classes: one ``Params``, one trace context variable.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import itertools
+import shutil
+import sys
+import tempfile
+import threading
+import types
+import weakref
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+RUNTIME = "lmc.runtime"
+
+_counter = itertools.count(1)
+_lock = threading.Lock()
+
+
+class _RuntimeAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Resolves ``<alias>._runtime[.sub]`` to ``lmc.runtime[.sub]`` for every loaded package.
+
+    Submodules bind lazily, at the generated code's first import of them, so
+    a runtime module nobody uses (the local model's provider) never loads.
+    """
+
+    def __init__(self) -> None:
+        self.aliases: set[str] = set()
+
+    def find_spec(
+        self, fullname: str, path: object = None, target: object = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        head, sep, rest = fullname.partition("._runtime")
+        if head in self.aliases and (not rest or rest.startswith(".")):
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        _, _, rest = spec.name.partition("._runtime")
+        return importlib.import_module(RUNTIME + rest)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        """The module is lmc's own, already executed."""
+
+
+_finder = _RuntimeAliases()
+
+
+def load_package(files: Mapping[PurePosixPath, bytes], *, package: str) -> types.ModuleType:
+    """Write ``files`` (paths relative to ``DIR/<package>/``) to a temp folder and import the package.
+
+    Returns the package module; its submodules (``programs``, ``params``,
+    ``types``) are attributes of it. Safe to call any number of times in one
+    process; the folder is removed when the process exits.
+    """
+    root = Path(tempfile.mkdtemp(prefix=f"lmc-{package}-"))
+    for rel, data in files.items():
+        target = root.joinpath(*PurePosixPath(rel).parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    package_dir = root / package
+    init = package_dir / "__init__.py"
+    if not init.is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        raise ValueError(f"the rendered files have no {package}/__init__.py")
+
+    with _lock:
+        alias = f"_lmc_pkg{next(_counter)}_{package}"
+        _finder.aliases.add(alias)
+        if _finder not in sys.meta_path:
+            sys.meta_path.insert(0, _finder)
+    spec = importlib.util.spec_from_file_location(alias, init, submodule_search_locations=[str(package_dir)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[alias] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        for name in [n for n in sys.modules if n == alias or n.startswith(alias + ".")]:
+            del sys.modules[name]
+        with _lock:
+            _finder.aliases.discard(alias)
+        shutil.rmtree(root, ignore_errors=True)
+        raise
+    weakref.finalize(module, shutil.rmtree, root, ignore_errors=True)
+    return module

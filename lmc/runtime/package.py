@@ -1,0 +1,392 @@
+"""What ``from <package> import <program>`` gives: a typed, configurable program.
+
+``PackagedProgram`` wraps one ``Program`` with its baked-in parameters, a
+pydantic model of its inputs (validated before any LM call) and one of its
+result. ``PackageConfig`` holds the package's LM choice; it is the one piece
+of mutable state an emitted package has, on purpose: users call
+``configure(...)`` once at start-up. An LM is chosen at each call, from the
+most specific source to the least:
+
+1. ``lm=`` given to the call (a litellm model id, or any object with
+   ``complete``/``acomplete``);
+2. ``configure(lm=...)``;
+3. the environment variable ``<PACKAGE>_LM`` (a model id), read at the call;
+4. the ``.lmp`` file's ``lm default`` (or the ``--lm`` of the build).
+
+A model id other than the default keeps the default's sampling options but
+not its endpoint (``api_base``, ``api_key_env``). No answer is cached on disk
+unless ``LMC_CACHE_DIR`` is set or ``configure(cache_dir=...)`` names a folder.
+
+Also here: ``ReplayLM`` (the package's parity test replays recorded LM calls
+with it) and ``cli_main`` (``python -m <package>``). Stdlib and pydantic only;
+litellm is imported by ``lm.LM`` at its first call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import enum
+import inspect
+import json
+import os
+import sys
+import threading
+import types
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from .cache import Cache
+from .errors import LMError
+from .lm import LM
+from .program import Program, ProgramError, Run
+from .signature import Params
+
+__all__ = ["PackageConfig", "PackagedProgram", "ReplayLM", "cli_main", "cli_option", "env_var_for"]
+
+CACHE_ENV = "LMC_CACHE_DIR"
+# Options that point at one endpoint: they do not carry over to another model.
+ENDPOINT_OPTIONS = ("api_base", "api_key_env")
+# Command-line options the CLI keeps for itself; an input with such a name is --input-NAME.
+_CLI_RESERVED = frozenset({"help", "lm", "api_base"})
+
+
+def env_var_for(package: str) -> str:
+    """``sentiment`` -> ``SENTIMENT_LM``: the variable that names a package's model."""
+    return "".join(c if c.isalnum() else "_" for c in package).upper() + "_LM"
+
+
+def _is_lm(value: Any) -> bool:
+    return callable(getattr(value, "complete", None)) and callable(getattr(value, "acomplete", None))
+
+
+@dataclass(frozen=True)
+class _Settings:
+    lm: Any = None  # a model id, an LM object, or None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    cache_dir: Path | None = None
+
+
+class PackageConfig:
+    """The LM settings of one emitted package (see the module docstring for the order)."""
+
+    def __init__(self, *, package: str, default_model: str, default_options: Mapping[str, Any] | None = None) -> None:
+        self.package = package
+        self.env_var = env_var_for(package)
+        self.default_model = default_model
+        self.default_options = dict(default_options or {})
+        self._settings = _Settings()
+        self._lock = threading.Lock()
+        self._lms: dict[str, LM] = {}
+
+    def configure(
+        self, lm: str | Any | None = None, *, cache_dir: str | os.PathLike[str] | None = None, **lm_options: Any
+    ) -> None:
+        """Set the package's LM: a model id with litellm options, or an LM object.
+
+        Each call replaces the previous configuration; ``configure()`` restores
+        the defaults. Options are checked now, not at the first call.
+        """
+        if lm is not None and not isinstance(lm, str) and not _is_lm(lm):
+            raise TypeError(f"lm must be a model id or an object with complete/acomplete, not {type(lm).__name__}")
+        if _is_lm(lm) and lm_options:
+            raise TypeError("LM options apply to a model id; this lm is already an LM object")
+        settings = _Settings(lm, dict(lm_options), Path(cache_dir) if cache_dir is not None else None)
+        if not _is_lm(lm):
+            self._build(lm if isinstance(lm, str) else self.default_model, dict(lm_options), None)
+        self._settings = settings
+
+    def lm(self, override: str | Any | None = None, **options: Any) -> Any:
+        """The LM a call uses; ``override`` and ``options`` come from the call itself."""
+        if override is not None and _is_lm(override):
+            if options:
+                raise TypeError("LM options apply to a model id; this lm is already an LM object")
+            return override
+        if override is not None and not isinstance(override, str):
+            raise TypeError(
+                f"lm must be a model id or an object with complete/acomplete, not {type(override).__name__}"
+            )
+        settings = self._settings
+        if override is None and _is_lm(settings.lm):
+            if options:
+                raise TypeError("LM options apply to a model id; the configured lm is an LM object")
+            return settings.lm
+        model = override or settings.lm or os.environ.get(self.env_var) or self.default_model
+        merged = {**settings.options, **options}
+        env_cache = os.environ.get(CACHE_ENV)
+        cache_dir = settings.cache_dir or (Path(env_cache) if env_cache else None)
+        return self._build(model, merged, cache_dir)
+
+    def _build(self, model: str, options: Mapping[str, Any], cache_dir: Path | None) -> LM:
+        base = dict(self.default_options)
+        if model != self.default_model:
+            for key in ENDPOINT_OPTIONS:
+                base.pop(key, None)
+        merged = {**base, **options}
+        use_cache = merged.pop("cache", True)
+        key = json.dumps(
+            [model, merged, str(cache_dir) if cache_dir and use_cache else None], sort_keys=True, default=repr
+        )
+        with self._lock:
+            built = self._lms.get(key)
+            if built is None:
+                cache = Cache(cache_dir) if cache_dir is not None and use_cache else None
+                built = self._lms[key] = LM(model, cache=cache, **merged)
+            return built
+
+    def __repr__(self) -> str:
+        return f"PackageConfig(package={self.package!r}, default_model={self.default_model!r})"
+
+
+class PackagedProgram:
+    """One program of the package: ``program(**inputs)`` returns its typed result."""
+
+    def __init__(
+        self,
+        program: Program,
+        params: Mapping[str, Params],
+        result_type: type[BaseModel],
+        input_type: type[BaseModel],
+        config: PackageConfig,
+    ) -> None:
+        self._program = program
+        self._params = types.MappingProxyType(dict(params))
+        self.result_type = result_type
+        self.input_type = input_type
+        self.config = config
+        # Python attribute name -> the .lmp input name (they differ only for renamed inputs).
+        self._input_names = {py: (info.alias or py) for py, info in input_type.model_fields.items()}
+        self._required = [self._input_names[py] for py, info in input_type.model_fields.items() if info.is_required()]
+
+    @property
+    def name(self) -> str:
+        return self._program.name
+
+    @property
+    def program(self) -> Program:
+        return self._program
+
+    @property
+    def params(self) -> Mapping[str, Params]:
+        return self._params
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(self._input_names.values())
+
+    def __call__(self, *, lm: str | Any | None = None, **inputs: Any) -> Any:
+        """Run once. ``lm`` picks the LM for this call (unless the program has an input named ``lm``)."""
+        lm, inputs = self._split_lm(lm, inputs)
+        return self.invoke(inputs, lm=lm)
+
+    async def acall(self, *, lm: str | Any | None = None, **inputs: Any) -> Any:
+        lm, inputs = self._split_lm(lm, inputs)
+        return await self.ainvoke(inputs, lm=lm)
+
+    def invoke(self, inputs: Mapping[str, Any], *, lm: str | Any | None = None) -> Any:
+        """Run once with the inputs as a mapping (works for any input name)."""
+        values = self.validate_inputs(inputs)
+        run = self._program.run(values, lm=self.config.lm(lm), params=self._params)
+        return self._result(run)
+
+    async def ainvoke(self, inputs: Mapping[str, Any], *, lm: str | Any | None = None) -> Any:
+        values = self.validate_inputs(inputs)
+        run = await self._program.arun(values, lm=self.config.lm(lm), params=self._params)
+        return self._result(run)
+
+    def validate_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Inputs checked against the program's types, keyed by their ``.lmp`` names.
+
+        Unknown or missing names raise ``TypeError``; a value of the wrong type
+        raises pydantic's ``ValidationError`` (a ``ValueError``). Enums become
+        their members and records their models, as the program body expects.
+        """
+        known = set(self._input_names.values())
+        unknown = [k for k in inputs if k not in known]
+        if unknown:
+            raise TypeError(
+                f"{self.name}() got unexpected input(s) {_names(unknown)}; its inputs are {_names(known) or 'none'}"
+            )
+        missing = [k for k in self._required if k not in inputs]
+        if missing:
+            raise TypeError(f"{self.name}() is missing the input(s) {_names(missing)}")
+        model = self.input_type.model_validate(dict(inputs))
+        return {name: getattr(model, py) for py, name in self._input_names.items()}
+
+    def _split_lm(self, lm: Any, inputs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        if lm is not None and "lm" in self._input_names.values():
+            return None, {**inputs, "lm": lm}
+        return lm, inputs
+
+    def _result(self, run: Run) -> Any:
+        try:
+            return self.result_type.model_validate(run.outputs)
+        except ValidationError as exc:
+            raise ProgramError(
+                f"program `{self.name}` produced outputs that do not fit its result type:\n{exc}"
+            ) from exc
+
+    def __repr__(self) -> str:
+        ins = ", ".join(self._input_names.values())
+        return f"<program {self.name}({ins}) -> {self.result_type.__name__}>"
+
+
+def _names(names: Any) -> str:
+    return ", ".join(f"`{n}`" for n in sorted(names))
+
+
+# ------------------------------------------------------------------ replay
+
+
+class ReplayLM:
+    """Answers with recorded responses, after checking each request is the recorded one.
+
+    ``calls`` is a list of ``{"messages": [...], "response": "..."}`` in call
+    order. Any difference in the messages, byte for byte, fails with a diff.
+    """
+
+    model = "replay"
+
+    def __init__(self, calls: Sequence[Mapping[str, Any]]) -> None:
+        self._calls = [(json.loads(json.dumps(c["messages"])), c["response"]) for c in calls]
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def complete(self, messages: Sequence[Mapping[str, Any]]) -> str:
+        with self._lock:
+            index = self._next
+            self._next += 1
+        if index >= len(self._calls):
+            raise AssertionError(f"LM call {index + 1} was not recorded (the recorded run made {len(self._calls)})")
+        expected, response = self._calls[index]
+        actual = json.loads(json.dumps([dict(m) for m in messages]))
+        if actual != expected:
+            raise AssertionError(_message_diff(index, expected, actual))
+        return response
+
+    async def acomplete(self, messages: Sequence[Mapping[str, Any]]) -> str:
+        return self.complete(messages)
+
+    def assert_done(self) -> None:
+        if self._next != len(self._calls):
+            raise AssertionError(f"the run made {self._next} LM call(s); the recorded run made {len(self._calls)}")
+
+
+def _message_diff(index: int, expected: list[Any], actual: list[Any]) -> str:
+    head = f"LM call {index + 1} differs from the recorded one"
+    if len(expected) != len(actual):
+        head += f" ({len(actual)} messages instead of {len(expected)})"
+    for i, (want, got) in enumerate(zip(expected, actual, strict=False)):
+        if want != got:
+            lines = difflib.unified_diff(
+                json.dumps(want, indent=1, ensure_ascii=False).splitlines(),
+                json.dumps(got, indent=1, ensure_ascii=False).splitlines(),
+                "recorded",
+                "sent",
+                lineterm="",
+            )
+            return f"{head}; message {i + 1}:\n" + "\n".join(list(lines)[:60])
+    return head
+
+
+# --------------------------------------------------------------------- CLI
+
+
+def cli_option(name: str) -> str:
+    """The command-line option of an input: ``--question``, or ``--input-lm`` for reserved names."""
+    return f"--input-{name}" if name in _CLI_RESERVED else f"--{name}"
+
+
+def cli_main(
+    argv: Sequence[str] | None, *, prog: str, programs: Mapping[str, PackagedProgram], config: PackageConfig
+) -> int:
+    """``python -m <package> PROGRAM --input value ... [--lm MODEL]``: print the outputs as JSON.
+
+    Exit codes: 0 success, 1 invalid inputs, 2 bad usage, 3 a failed run.
+    """
+    parser = _parser(prog, programs, config)
+    args = parser.parse_args(argv)
+    program = programs[args.program]
+    try:
+        raw = {name: getattr(args, f"input:{name}") for name in program.input_names}
+        inputs = {name: _cli_value(program, name, text) for name, text in raw.items() if text is not None}
+        program.validate_inputs(inputs)
+    except (TypeError, ValueError) as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 1
+    lm_options = {"api_base": args.api_base} if args.api_base else {}
+    try:
+        lm = config.lm(args.lm, **lm_options)
+        result = program.invoke(inputs, lm=lm)
+    except (ProgramError, LMError, OSError) as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    print(json.dumps(result.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _parser(prog: str, programs: Mapping[str, PackagedProgram], config: PackageConfig) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=f"Run a program of the `{config.package}` package and print its outputs as JSON.",
+        epilog=f"The LM: --lm, else ${config.env_var}, else {config.default_model}.",
+        allow_abbrev=False,
+    )
+    sub = parser.add_subparsers(dest="program", required=True, metavar="PROGRAM")
+    for name, program in programs.items():
+        fields = program.input_type.model_fields
+        outputs = ", ".join(info.alias or py for py, info in program.result_type.model_fields.items())
+        summary = f"inputs: {', '.join(program.input_names) or 'none'}; outputs: {outputs or 'none'}"
+        p = sub.add_parser(name, help=summary, description=summary, allow_abbrev=False)
+        for py, info in fields.items():
+            input_name = info.alias or py
+            kind = "text" if _is_text(info.annotation) else "JSON"
+            default = "" if info.is_required() else f"; default {info.default!r}"
+            p.add_argument(
+                cli_option(input_name),
+                dest=f"input:{input_name}",
+                required=info.is_required(),
+                metavar="VALUE",
+                help=f"{_type_name(info.annotation)} ({kind}{default})",
+            )
+        p.add_argument("--lm", metavar="MODEL", default=None, help="a litellm model id for this run")
+        p.add_argument("--api-base", metavar="URL", default=None, help="the LM's API base URL")
+    return parser
+
+
+def _cli_value(program: PackagedProgram, name: str, text: str) -> Any:
+    annotation = next(
+        info.annotation for py, info in program.input_type.model_fields.items() if (info.alias or py) == name
+    )
+    if _is_text(annotation):
+        return text
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{cli_option(name)} takes a JSON value ({_type_name(annotation)}): {exc}") from None
+
+
+def _is_text(annotation: Any) -> bool:
+    """Whether a command-line value is taken as text (scalars, enums, literals) rather than JSON."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return len(args) == 1 and _is_text(args[0])
+    if origin is Literal:
+        return all(isinstance(a, str) for a in get_args(annotation))
+    if inspect.isclass(annotation) and issubclass(annotation, enum.Enum):
+        return True
+    return annotation in (str, int, float, bool)
+
+
+def _type_name(annotation: Any) -> str:
+    if inspect.isclass(annotation) and get_origin(annotation) is None:
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")
