@@ -7,6 +7,7 @@ through branches and loops, spans, help texts, and data files.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -560,3 +561,21 @@ def test_finding_a_module_does_not_import_it(tmp_path: Path) -> None:
     (tmp_path / "explosive" / "inner.py").write_text("raise RuntimeError('imported')\n")
     assert module_exists("explosive.inner", tmp_path)
     assert "explosive" not in sys.modules and "explosive.inner" not in sys.modules
+
+
+def test_empty_enum(tmp_path: Path) -> None:
+    assert found(diagnose(tmp_path, "enum Empty { }\n")) == [("E207", 1, 6)]
+
+
+# ------------------------------------------------------------------- docs
+
+
+def test_every_code_is_documented() -> None:
+    root = Path(__file__).resolve().parent.parent
+    used = set()
+    for source in (root / "lmc" / "checks").glob("*.py"):
+        used |= set(re.findall(r'"(E\d{3})"', source.read_text(encoding="utf-8")))
+    documented = set(re.findall(r"^### (E\d{3})", (root / "docs" / "diagnostics.md").read_text(encoding="utf-8"), re.M))
+    documented |= {"E900"}  # its own section
+    assert used, "no codes found"
+    assert used <= documented, sorted(used - documented)

@@ -216,14 +216,6 @@ def dict_key_help() -> str:
     return "LM outputs are JSON, whose object keys are strings: write `dict[str, T]`"
 
 
-def double_optional() -> str:
-    return "a type is made optional twice"
-
-
-def double_optional_help() -> str:
-    return "one `?` is enough"
-
-
 def duplicate_literal(value: str) -> str:
     return f'the literal "{value}" appears twice in this union'
 

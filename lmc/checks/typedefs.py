@@ -89,8 +89,6 @@ def _type_expr(ctx: CheckContext, t: ir.TypeExpr) -> None:
     elif isinstance(t, ir.ListType):
         _type_expr(ctx, t.item)
     elif isinstance(t, ir.OptionalType):
-        if isinstance(t.inner, ir.OptionalType):
-            ctx.warning("E208", msg.double_optional(), t.span, msg.double_optional_help())
         _type_expr(ctx, t.inner)
     elif isinstance(t, ir.LiteralType):
         seen: set[str] = set()
