@@ -579,3 +579,22 @@ def test_every_code_is_documented() -> None:
     documented |= {"E900"}  # its own section
     assert used, "no codes found"
     assert used <= documented, sorted(used - documented)
+
+
+# ------------------------------------------------------- optimizer schemas
+
+
+def test_optimizer_schemas_agree_with_the_optimizer_registry() -> None:
+    """The checker's optimizer schemas must accept exactly what the optimizers take."""
+    from lmc.checks import schemas
+    from lmc.optimize.registry import OPTIMIZERS
+
+    assert OPTIMIZERS, "the registry lists no optimizer"
+    for name, info in OPTIMIZERS.items():
+        schema = schemas.OPTIMIZERS[name]
+        assert set(schema.keys()) == set(info.options), name
+        for key, spec in info.options.items():
+            mine = schema.get(key)
+            assert mine is not None
+            assert isinstance(mine.type, schemas.Scalar) and mine.type.name == spec.type.__name__, (name, key)
+            assert (mine.default, mine.minimum) == (spec.default, spec.minimum), (name, key)

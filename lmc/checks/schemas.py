@@ -262,7 +262,7 @@ OPTIMIZERS: Mapping[str, Schema] = _frozen(
             "optimizer `BootstrapFewShotWithRandomSearch`",
             _BOOTSTRAP
             + (
-                _opt("num_candidate_programs", INT, default=16, minimum=1),
+                _opt("num_candidate_programs", INT, default=16, minimum=0),
                 _opt("num_threads", INT, minimum=1),
                 _opt("stop_at_score", FLOAT),
             ),
