@@ -598,3 +598,11 @@ def test_optimizer_schemas_agree_with_the_optimizer_registry() -> None:
             assert mine is not None
             assert isinstance(mine.type, schemas.Scalar) and mine.type.name == spec.type.__name__, (name, key)
             assert (mine.default, mine.minimum) == (spec.default, spec.minimum), (name, key)
+
+
+def test_a_loop_reading_what_its_previous_round_assigned(tmp_path: Path) -> None:
+    body = "  repeat 2 {\n    s = sentence + prev\n    prev = s\n  }\n  return m(sentence=s)"
+    d = only(diagnose(tmp_path, program(body)), "E304")
+    assert (d.span.line, d.span.col) == (9, 20) and "first round" in d.message
+    fixed = '  prev = ""\n' + body
+    assert diagnose(tmp_path, program(fixed)) == []

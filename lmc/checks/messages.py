@@ -114,7 +114,7 @@ def python_keyword(name: str, role: str) -> str:
 
 
 def shadows_builtin(name: str, what: str) -> str:
-    return f"`{name}` is a built-in {what}; a declaration cannot reuse its name"
+    return f"`{name}` is the name of a built-in {what} and cannot be reused"
 
 
 def shadows_decl(name: str, role: str, kind: str) -> str:
@@ -286,6 +286,14 @@ def used_before_assignment(name: str) -> str:
 
 def possibly_unassigned(name: str) -> str:
     return f"`{name}` is possibly unassigned here: not every path before this line assigns it"
+
+
+def unassigned_in_loop(name: str) -> str:
+    return f"`{name}` is unassigned here in the loop's first round: it is assigned further down the loop"
+
+
+def unassigned_in_loop_help(name: str) -> str:
+    return f"give `{name}` a first value before the loop"
 
 
 def unassigned_help(name: str) -> str:

@@ -70,6 +70,7 @@ class _Body:
         self.program_calls: list[ir.Ident] = []
         self.called_modules: set[str] = set()
         self.reported_unassigned: set[str] = set()
+        self.loops: list[set[str]] = []  # names assigned by each enclosing loop's body
 
     # ------------------------------------------------------------- driver
 
@@ -165,11 +166,11 @@ class _Body:
             return {**state, stmt.target.name: Binding(True, shape)}
         if isinstance(stmt, ir.Repeat):
             counted = self._repeat_count(stmt.count, state)
-            after = self._block(stmt.body, state)
+            after = self._loop_body(stmt.body, state)
             return after if counted else _merge(state, after)
         if isinstance(stmt, ir.For):
             self._expr(stmt.iterable, state)
-            after = self._block(stmt.body, {**state, stmt.var.name: Binding(True, None)})
+            after = self._loop_body(stmt.body, {**state, stmt.var.name: Binding(True, None)})
             return _merge(state, after)
         if isinstance(stmt, ir.If):
             self._expr(stmt.cond, state)
@@ -181,6 +182,14 @@ class _Body:
             return None
         self._expr(stmt.value, state)
         return state
+
+    def _loop_body(self, body: tuple[ir.Stmt, ...], state: State) -> State | None:
+        """The first iteration, from the state before the loop; later ones only add assignments."""
+        self.loops.append({ident.name for ident, _ in _assignments(body)})
+        try:
+            return self._block(body, state)
+        finally:
+            self.loops.pop()
 
     def _repeat_count(self, count: ir.Expr, state: State) -> bool:
         """E310 unless the count is a positive integer literal; True when it is."""
@@ -265,6 +274,9 @@ class _Body:
             return binding.shape
         if name in self.modules:
             self.ctx.error("E106", msg.module_as_value(name), ident.span, msg.module_as_value_help(name))
+            return None
+        if any(name in assigned for assigned in self.loops):
+            self._unassigned(ident, msg.unassigned_in_loop(name), msg.unassigned_in_loop_help(name))
             return None
         if name in self.assigned:
             self._unassigned(ident, msg.used_before_assignment(name), msg.unassigned_help(name))
