@@ -21,6 +21,7 @@ import os
 import random
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -265,6 +266,8 @@ def import_litellm() -> Any:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
 
+    # pydantic warns about litellm's own TypedDicts when litellm builds schemas for them.
+    warnings.filterwarnings("ignore", message=r".*is using the `ReadOnly` qualifier", category=UserWarning)
     litellm.suppress_debug_info = True
     litellm.telemetry = False
     if "LITELLM_LOG" not in os.environ:
@@ -293,12 +296,18 @@ def _is_transient(exc: Exception) -> bool:
 
 
 def _retry_after(exc: Exception) -> float | None:
-    headers = getattr(getattr(exc, "response", None), "headers", None)
-    value = headers.get("retry-after") if headers is not None else None
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+    """The server's ``Retry-After`` in seconds, when it sent one as a number."""
+    for headers in (
+        getattr(exc, "litellm_response_headers", None),
+        getattr(getattr(exc, "response", None), "headers", None),
+    ):
+        value = headers.get("retry-after") if headers is not None else None
+        if value is not None:
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
 
 
 def _describe(exc: Exception) -> str:

@@ -74,6 +74,22 @@ def check_available(name: str) -> Path:
     return model.weights()
 
 
+def local_threads() -> int:
+    """Threads for llama.cpp: ``$LMC_LOCAL_THREADS``, else all usable cores but one.
+
+    llama.cpp's threads spin-wait on each other; when they outnumber the free
+    cores (other processes, parallel evaluation) a call gets ten times slower,
+    so one core is left to the rest of the process.
+    """
+    explicit = os.environ.get("LMC_LOCAL_THREADS")
+    if explicit:
+        if not explicit.isdigit() or int(explicit) < 1:
+            raise ValueError(f"LMC_LOCAL_THREADS must be a positive whole number, not {explicit!r}")
+        return int(explicit)
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, usable - 1)
+
+
 class _Loaded:
     """One model file, loaded on first use; ``lock`` serializes every call into it."""
 
@@ -90,7 +106,7 @@ class _Loaded:
                 self._llama = Llama(
                     model_path=str(self.path),
                     n_ctx=CONTEXT_TOKENS,
-                    n_threads=os.cpu_count() or 1,
+                    n_threads=local_threads(),
                     seed=0,
                     verbose=False,
                 )
@@ -156,6 +172,7 @@ _REGISTER_LOCK = threading.Lock()
 def register(model: str) -> None:
     """Make ``model`` (``local/<name>``) callable through litellm; checks its weights first."""
     check_available(model.removeprefix(f"{PROVIDER}/"))
+    local_threads()  # a bad setting fails here, clearly, not inside litellm
     with _REGISTER_LOCK:
         if not any(entry.get("provider") == PROVIDER for entry in _litellm.custom_provider_map):
             _litellm.custom_provider_map.append({"provider": PROVIDER, "custom_handler": _PROVIDER})

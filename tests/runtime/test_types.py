@@ -1,0 +1,125 @@
+"""Type names, notes, value formatting and typed parsing (DSPy's rules, pydantic validation)."""
+
+from __future__ import annotations
+
+import enum
+from typing import Literal, Optional
+
+import pydantic
+import pytest
+
+from lmc.runtime.types import (
+    annotation_name,
+    format_value,
+    output_note,
+    parse_value,
+    to_jsonable,
+    type_adapter,
+)
+
+from .samples import Citation, Sentiment
+
+
+class Color(enum.Enum):  # a plain enum whose values differ from its names
+    RED = "r"
+    GREEN = "g"
+
+
+@pytest.mark.parametrize(
+    ("annotation", "name"),
+    [
+        (str, "str"),
+        (list[str], "list[str]"),
+        (dict[str, int], "dict[str, int]"),
+        (Literal["yes", "no"], "Literal['yes', 'no']"),
+        (Literal["it's", 'say "hi"'], 'Literal["it\'s", \'say "hi"\']'),
+        (Sentiment, "Sentiment"),
+        (Citation, "Citation"),
+        (list[Citation], "list[Citation]"),
+        (Optional[int], "Union[int, NoneType]"),  # noqa: UP045 - the spelling matters here
+    ],
+)
+def test_annotation_name(annotation, name):
+    assert annotation_name(annotation) == name
+
+
+def test_output_notes():
+    assert output_note(str) == ""
+    assert output_note(bool) == "must be True or False"
+    assert output_note(int) == "must be a single int value"
+    assert output_note(Color) == "must be one of: r; g"
+    assert output_note(Literal["yes", "no"]) == "must exactly match (no extra characters) one of: yes; no"
+    assert output_note(list[int]) == 'must adhere to the JSON schema: {"type": "array", "items": {"type": "integer"}}'
+
+
+@pytest.mark.parametrize(
+    ("text", "annotation", "value"),
+    [
+        ("42", int, 42),
+        (" 42 ", int, 42),
+        ("4.0", int, 4),
+        ("0.25", float, 0.25),
+        ("True", bool, True),
+        ("false", bool, False),
+        ('["a", "b"]', list[str], ["a", "b"]),
+        ("['a', 'b']", list[str], ["a", "b"]),
+        ('{"k": 2}', dict[str, int], {"k": 2}),
+        ("None", Optional[int], None),  # noqa: UP045
+        ("7", int | None, 7),
+        ("null", str | None, "null"),  # text is text for `str | None`
+        ("  spaced  ", str, "  spaced  "),
+        ("g", Color, Color.GREEN),
+        ("GREEN", Color, Color.GREEN),  # by name when no value matches
+        ('"r"', Color, Color.RED),
+        ("neutral", Sentiment, Sentiment.neutral),
+        ('{"title": "T", "year": "1999"}', Citation, Citation(title="T", year=1999)),
+    ],
+)
+def test_parse_value(text, annotation, value):
+    parsed = parse_value(text, annotation)
+    assert parsed == value and type(parsed) is type(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "annotation"),
+    [
+        ("forty-two", int),
+        ("4.5", int),
+        ("maybe", bool),
+        ('["a", 1', list[str]),
+        ("blue", Color),
+        ('{"title": "T"}', Citation),
+        ("no", Literal["yes"]),
+    ],
+)
+def test_parse_value_rejects(text, annotation):
+    with pytest.raises(ValueError):
+        parse_value(text, annotation)
+
+
+def test_parse_json_values_without_text():
+    assert parse_value(3, int) == 3
+    assert parse_value(3, str) == "3"
+    assert parse_value({"title": "T", "year": None}, Citation) == Citation(title="T", year=None)
+    with pytest.raises(pydantic.ValidationError):
+        parse_value([1, "x"], list[int])
+
+
+def test_type_adapters_are_cached():
+    assert type_adapter(list[str]) is type_adapter(list[str])
+
+
+def test_format_value():
+    assert format_value(str, "plain") == "plain"
+    assert format_value(str, []) == "N/A"
+    assert format_value(str, ["only"]) == "«only»"
+    assert format_value(list[str], ["a", "b"]) == '["a", "b"]'
+    assert format_value(Sentiment, Sentiment.negative) == "negative"
+    assert format_value(bool, True) == "True"
+    assert format_value(Citation, Citation(title="Été", year=None)) == '{"title": "Été", "year": null}'
+    assert format_value(dict[str, int], {"b": 1, "a": 2}) == '{"b": 1, "a": 2}'
+
+
+def test_to_jsonable():
+    value = {"s": Sentiment.positive, "c": Citation(title="T", year=1), "l": (Color.RED, 2.5), "n": None}
+    assert to_jsonable(value) == {"s": "positive", "c": {"title": "T", "year": 1}, "l": ["r", 2.5], "n": None}
