@@ -9,6 +9,7 @@ infrastructure problem that no optimizer should score as a wrong answer).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from .program import ProgramError
@@ -39,6 +40,10 @@ class AdapterParseError(ValueError):
         self.reason = reason
         super().__init__(self.summary())
 
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle by fields: errors cross process pools
+        fields = {"adapter": self.adapter, "text": self.text, "expected": self.expected}
+        return (partial(type(self), **fields, parsed=self.parsed, reason=self.reason), ())
+
     def summary(self) -> str:
         if self.reason:
             return f"{self.adapter}: {self.reason}"
@@ -65,6 +70,9 @@ class ParseError(ProgramError):
             lines.append(_quote(failure.text))
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.path, self.failures))
+
 
 class LMError(RuntimeError):
     """The LM call itself failed: bad model id, auth, or retries exhausted on a transient error."""
@@ -72,7 +80,11 @@ class LMError(RuntimeError):
     def __init__(self, model: str, message: str, *, attempts: int = 1) -> None:
         self.model = model
         self.attempts = attempts
+        self.detail = message
         super().__init__(f"LM `{model}`: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (partial(type(self), attempts=self.attempts), (self.model, self.detail))
 
 
 def _quote(text: str) -> str:

@@ -13,7 +13,6 @@ at each call; it is never stored on the object, in the cache or in a key.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import itertools
 import logging
@@ -174,6 +173,8 @@ class LM:
         return self._finish(litellm, response, key)
 
     async def acomplete(self, messages: Sequence[dict[str, Any]]) -> str:
+        import asyncio  # here, not at the top: importing asyncio costs ~30 ms
+
         request = self.request(messages)
         key, hit = self._lookup(request)
         if hit is not None:

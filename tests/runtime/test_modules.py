@@ -193,3 +193,19 @@ def test_trace_outputs_replay_as_demos():
 
 def test_predict_is_the_default_kind_class():
     assert type(module(ScriptedLM([]))) is Predict
+
+
+def test_errors_survive_pickling():
+    """Optimizers may run examples in worker processes; their errors must come back intact."""
+    import pickle
+
+    lm = ScriptedLM(["nope", "still nope"])
+    with pytest.raises(ParseError) as info:
+        module(lm, path="p.m")(question="q")
+    parse_error = info.value
+    copy = pickle.loads(pickle.dumps(parse_error))
+    assert (type(copy), str(copy), copy.path, copy.raw) == (ParseError, str(parse_error), "p.m", parse_error.raw)
+    assert [vars(f) for f in copy.failures] == [vars(f) for f in parse_error.failures]
+    lm_error = LMError("m/x", "gave up", attempts=4)
+    copy = pickle.loads(pickle.dumps(lm_error))
+    assert (type(copy), str(copy), vars(copy)) == (LMError, str(lm_error), vars(lm_error))
