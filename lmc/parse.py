@@ -1,0 +1,350 @@
+"""Source text to IR: the Lark LALR parser, newline handling, error recovery.
+
+``parse(text, path)`` never raises. Every syntax error becomes a
+``Diagnostic`` (codes ``E001``..``E008``, see ``docs/language.md``), and after
+an error the parser resumes at the next line that starts a top-level
+declaration, so one run reports the errors of every broken declaration.
+
+It returns ``(SourceFile, diagnostics)`` when the syntax is valid, and
+``(None, diagnostics)`` when it is not. Diagnostics can hold errors even when a
+``SourceFile`` comes back (a bad escape, a NUL character): the IR is then
+complete and the checks can run, but the caller must not build from it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+from collections.abc import Callable, Iterator
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedInput
+from lark.lark import PostLex
+
+from . import syntax_errors
+from .diagnostics import Diagnostic, Span
+from .ir import SourceFile
+from .resources import resource_dir
+from .transform import decode_string, to_ir
+
+GRAMMAR_FILE = "lmp.lark"
+START_FILE = "file"
+START_SIG_STRING = "sig_string"
+# After this many syntax errors a file is not worth reading further.
+MAX_SYNTAX_ERRORS = 25
+
+# Words that begin a top-level declaration: where parsing resumes after an error.
+DECL_KEYWORDS = (
+    "lm",
+    "enum",
+    "type",
+    "signature",
+    "tool",
+    "retriever",
+    "program",
+    "metric",
+    "dataset",
+    "optimize",
+    "evaluate",
+)
+
+# ------------------------------------------------------------- newlines
+
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+# A line that ends with one of these goes on on the next line.
+_OPEN_ENDED = frozenset(
+    {",", "=", ":", "->", "|", ".", "+", "-", "==", "!=", "<", ">", "<=", ">=", "and", "or", "not", "(", "[", "{"}
+)
+# A line that starts with one of these continues the line before it.
+_CONTINUATIONS = frozenset({"else", ",", "->", "|"})
+_WORDLIKE = frozenset({"NAME", "STRING", "NUMBER"})
+NL = "_NL"
+
+
+def _symbol(tok: Token) -> str | None:
+    """The text of a punctuation or keyword token; None for names, strings, numbers."""
+    return None if tok.type in _WORDLIKE else str(tok)
+
+
+def _marker(at: Token, *, after: bool) -> Token:
+    """A zero-width ``_NL`` the postlexer adds, before or after ``at``."""
+    if after:
+        return Token(NL, "", at.end_pos, at.end_line, at.end_column, at.end_line, at.end_column, at.end_pos)
+    return Token(NL, "", at.start_pos, at.line, at.column, at.line, at.column, at.start_pos)
+
+
+class Newlines(PostLex):
+    """Makes newlines significant only where they separate statements or entries.
+
+    See the comment at the top of ``grammar/lmp.lark`` for the rules. Each call
+    of ``process`` keeps its state in local variables, so one instance serves
+    every parse.
+    """
+
+    always_accept = (NL,)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        brackets: list[str] = []
+        prev: Token | None = None
+        pending: Token | None = None
+        for tok in stream:
+            if tok.type == NL:
+                if (
+                    prev is None
+                    or prev.type == NL
+                    or pending is not None
+                    or (brackets and brackets[-1] != "{")
+                    or _symbol(prev) in _OPEN_ENDED
+                ):
+                    continue
+                pending = tok
+                continue
+            sym = _symbol(tok)
+            if pending is not None:
+                if sym not in _CONTINUATIONS:
+                    yield pending
+                    prev = pending
+                pending = None
+            if sym == "}" and brackets and brackets[-1] == "{":
+                if prev is not None and prev.type != NL and _symbol(prev) not in ("{", ","):
+                    prev = _marker(tok, after=False)
+                    yield prev
+            if sym in _OPENERS:
+                brackets.append(sym)
+            elif sym in (")", "]", "}") and brackets and _OPENERS[brackets[-1]] == sym:
+                brackets.pop()
+            yield tok
+            prev = tok
+        if pending is not None:
+            yield pending
+        elif prev is not None and prev.type != NL:
+            yield _marker(prev, after=True)
+
+
+@functools.cache
+def parser() -> Lark:
+    """The ``.lmp`` parser, built once per process."""
+    grammar = resource_dir("grammar") / GRAMMAR_FILE
+    return Lark(
+        grammar.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="basic",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        postlex=Newlines(),
+        start=[START_FILE, START_SIG_STRING],
+    )
+
+
+# ------------------------------------------------------------ positions
+
+
+class LineIndex:
+    """Offsets to 1-based (line, column) for one text."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line + 1, offset - self.starts[line] + 1
+
+    def span(self, path: str, start: int, end: int) -> Span:
+        line, col = self.position(start)
+        end_line, end_col = self.position(max(end, start))
+        return Span(path, line, col, end_line, end_col)
+
+
+# ------------------------------------------------------------- the entry
+
+
+def parse(text: str, path: str) -> tuple[SourceFile | None, list[Diagnostic]]:
+    """Parse one ``.lmp`` file; never raises (see the module docstring)."""
+    text, diagnostics = _clean(text, path)
+    lark = parser()
+    tree, syntax = _parse_file(lark, text, path)
+    diagnostics.extend(syntax)
+    diagnostics.extend(_escape_diagnostics(lark, text, path))
+    if tree is None:
+        return None, diagnostics
+    sig_errors, readable = _expand_string_signatures(lark, tree, path)
+    diagnostics.extend(sig_errors)
+    if not readable:
+        return None, diagnostics
+    return to_ir(tree, path, text), diagnostics
+
+
+def _clean(text: str, path: str) -> tuple[str, list[Diagnostic]]:
+    """Report characters no source may hold; blank them so parsing goes on.
+
+    A byte-order mark at the start is whitespace. NUL characters and lone
+    surrogates (the trace of undecodable bytes) become spaces, so every
+    column stays where it was.
+    """
+    diagnostics: list[Diagnostic] = []
+    if text.startswith("\ufeff"):
+        text = " " + text[1:]
+    bad = [i for i, c in enumerate(text) if c == "\x00" or "\ud800" <= c <= "\udfff"] if _suspect(text) else []
+    if not bad:
+        return text, diagnostics
+    index = LineIndex(text)
+    chars = list(text)
+    for i in bad:
+        what = "a NUL character" if text[i] == "\x00" else "a byte that is not valid UTF-8"
+        diagnostics.append(
+            Diagnostic("E006", f"the file contains {what}", index.span(path, i, i + 1), help="remove it")
+        )
+        chars[i] = " "
+    return "".join(chars), diagnostics
+
+
+def _suspect(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _parse_file(lark: Lark, text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:
+    """Parse, and after each error resume at the next top-level declaration."""
+    lines = text.split("\n")
+    line_starts: list[int] = []
+    diagnostics: list[Diagnostic] = []
+    start_line = 1
+    masked = text
+    while True:
+        try:
+            tree = lark.parse(masked, start=START_FILE)
+        except UnexpectedInput as err:
+            problem = syntax_errors.describe(err, masked, lark)
+            span = LineIndex(masked).span(path, problem.start, problem.end)
+            diagnostics.append(Diagnostic(problem.code, problem.message, span, problem.help))
+            resume = _resume_line(lines, after=start_line, error=span, here=problem.resume_at_line)
+            if resume is None or len(diagnostics) >= MAX_SYNTAX_ERRORS:
+                return None, diagnostics
+            start_line = resume
+            line_starts = line_starts or LineIndex(text).starts
+            masked = "\n" * (resume - 1) + text[line_starts[resume - 1] :]
+            continue
+        return (tree if not diagnostics else None), diagnostics
+
+
+def _starts_decl(line: str) -> bool:
+    word = line.split(None, 1)[0] if line[:1].isalpha() else ""
+    return word in DECL_KEYWORDS
+
+
+def _resume_line(lines: list[str], *, after: int, error: Span, here: bool) -> int | None:
+    """The first line after ``error`` that starts a declaration in column 1.
+
+    When the error's own line starts a declaration that is fine by itself (a
+    missing `}` ran into it), parsing resumes right there.
+    """
+    first = error.line if here else error.line + 1
+    for number in range(max(first, after + 1), len(lines) + 1):
+        if _starts_decl(lines[number - 1]):
+            return number
+    return None
+
+
+# -------------------------------------------------------- string checks
+
+
+@functools.cache
+def _literal_scanner(lark: Lark) -> re.Pattern[str]:
+    """Finds every string literal of a text the way the lexer does, without parsing.
+
+    Outside comments and strings no token holds a `"` or a `#`, so skipping
+    comments and everything else a character at a time finds exactly the
+    lexer's ``STRING`` tokens, even in a file with syntax errors.
+    """
+    string = lark.get_terminal("STRING").pattern.to_regexp()
+    comment = lark.get_terminal("COMMENT").pattern.to_regexp()
+    return re.compile(f'(?P<comment>{comment})|(?P<string>{string})|[^"#]+|.', re.DOTALL)
+
+
+def _string_literals(lark: Lark, text: str) -> Iterator[tuple[int, str]]:
+    """(offset, source text) of each string literal that holds a backslash."""
+    if "\\" not in text:
+        return
+    for match in _literal_scanner(lark).finditer(text):
+        literal = match.group("string")
+        if literal is not None and "\\" in literal:
+            yield match.start(), literal
+
+
+def _escape_diagnostics(lark: Lark, text: str, path: str) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    index: LineIndex | None = None
+    for offset, literal in _string_literals(lark, text):
+        for problem in decode_string(literal).problems:
+            index = index or LineIndex(text)
+            span = index.span(path, offset + problem.start, offset + problem.end)
+            diagnostics.append(Diagnostic("E005", problem.message, span, help=syntax_errors.ESCAPE_HELP))
+    return diagnostics
+
+
+def _token_position(tok: Token, offset: int) -> tuple[int, int]:
+    """Line and column of the character ``offset`` places into a token's text."""
+    before = str(tok)[:offset]
+    newlines = before.count("\n")
+    if not newlines:
+        return tok.line, tok.column + offset
+    return tok.line + newlines, offset - before.rfind("\n")
+
+
+# ----------------------------------------------- DSPy string signatures
+
+
+def _expand_string_signatures(lark: Lark, tree: Tree, path: str) -> tuple[list[Diagnostic], bool]:
+    """Parse the text of each ``signature X = "a -> b"`` and splice the tree in.
+
+    The fields' tokens are moved to their place in the file, so a field's span
+    points inside the string literal. Returns the problems, and whether every
+    string signature could be read.
+    """
+    diagnostics: list[Diagnostic] = []
+    readable = True
+    for node in tree.find_data("signature_string"):
+        literal_tok = node.children[1]
+        if not isinstance(literal_tok, Token):
+            continue
+        literal = decode_string(str(literal_tok))
+        if literal.problems:
+            readable = False  # a bad escape, already reported as E005
+            continue
+
+        def locate(offset: int, tok: Token = literal_tok, lit=literal) -> tuple[int, int]:
+            return _token_position(tok, lit.offsets[min(max(offset, 0), len(lit.offsets) - 1)])
+
+        try:
+            sub = lark.parse(literal.decoded, start=START_SIG_STRING)
+        except UnexpectedInput as err:
+            problem = syntax_errors.describe(err, literal.decoded, lark, in_signature_string=True)
+            start, end = locate(problem.start), locate(max(problem.end, problem.start))
+            diagnostics.append(Diagnostic("E007", problem.message, Span(path, *start, *end), problem.help))
+            readable = False
+            continue
+        node.children[1] = _relocate(sub, locate)
+    return diagnostics, readable
+
+
+def _relocate(tree: Tree, locate: Callable[[int], tuple[int, int]]) -> Tree:
+    """Move the positions of a tree parsed from a string's text to the file (in place)."""
+    for sub in tree.iter_subtrees():
+        meta = sub.meta
+        if not meta.empty:
+            meta.line, meta.column = locate(meta.start_pos)
+            meta.end_line, meta.end_column = locate(meta.end_pos)
+        for i, child in enumerate(sub.children):
+            if isinstance(child, Token):
+                line, col = locate(child.start_pos)
+                end_line, end_col = locate(child.end_pos)
+                sub.children[i] = Token(
+                    child.type, str(child), child.start_pos, line, col, end_line, end_col, child.end_pos
+                )
+    return tree
