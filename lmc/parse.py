@@ -26,28 +26,13 @@ from . import syntax_errors
 from .diagnostics import Diagnostic, Span
 from .ir import SourceFile
 from .resources import resource_dir
-from .transform import decode_string, to_ir
+from .transform import ESCAPES_HELP, decode_string, to_ir
 
 GRAMMAR_FILE = "lmp.lark"
 START_FILE = "file"
 START_SIG_STRING = "sig_string"
 # After this many syntax errors a file is not worth reading further.
 MAX_SYNTAX_ERRORS = 25
-
-# Words that begin a top-level declaration: where parsing resumes after an error.
-DECL_KEYWORDS = (
-    "lm",
-    "enum",
-    "type",
-    "signature",
-    "tool",
-    "retriever",
-    "program",
-    "metric",
-    "dataset",
-    "optimize",
-    "evaluate",
-)
 
 # ------------------------------------------------------------- newlines
 
@@ -210,45 +195,83 @@ def _suspect(text: str) -> bool:
 
 
 def _parse_file(lark: Lark, text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:
-    """Parse, and after each error resume at the next top-level declaration."""
+    """Parse the file; after a syntax error, read the rest one declaration at a time.
+
+    A correct file is parsed once. After an error, parsing resumes at the next
+    line that starts a declaration in column 1 and reads up to the following
+    one, so a broken file costs about one pass, not one pass per error. A
+    piece that ends inside a bracket or a ``\"\"\"`` string is read again up to
+    the end of the file. Each piece is preceded by blank lines, so its
+    positions are the file's.
+    """
+    try:
+        return lark.parse(text, start=START_FILE), []
+    except UnexpectedInput as err:
+        first = err
     lines = text.split("\n")
-    line_starts: list[int] = []
+    starts = LineIndex(text).starts
+    decl_lines = [number for number, line in enumerate(lines, 1) if _starts_decl(line)]
+
+    def piece(first_line: int, end_line: int | None) -> str:
+        end = starts[end_line - 1] if end_line is not None else len(text)
+        return "\n" * (first_line - 1) + text[starts[first_line - 1] : end]
+
     diagnostics: list[Diagnostic] = []
-    start_line = 1
-    masked = text
-    while True:
-        try:
-            tree = lark.parse(masked, start=START_FILE)
-        except UnexpectedInput as err:
-            problem = syntax_errors.describe(err, masked, lark)
-            span = LineIndex(masked).span(path, problem.start, problem.end)
-            diagnostics.append(Diagnostic(problem.code, problem.message, span, problem.help))
-            resume = _resume_line(lines, after=start_line, error=span, here=problem.resume_at_line)
-            if resume is None or len(diagnostics) >= MAX_SYNTAX_ERRORS:
-                return None, diagnostics
-            start_line = resume
-            line_starts = line_starts or LineIndex(text).starts
-            masked = "\n" * (resume - 1) + text[line_starts[resume - 1] :]
+    problem = syntax_errors.describe(first, text, lark)
+    span = LineIndex(text).span(path, problem.start, problem.end)
+    resume = _resume_line(decl_lines, after=0, error=span, here=problem.resume_at_line)
+    diagnostics.append(Diagnostic(problem.code, problem.message, span, problem.help))
+    while resume is not None and len(diagnostics) < MAX_SYNTAX_ERRORS:
+        end_line = _next_decl(decl_lines, resume)
+        chunk = piece(resume, end_line)
+        found = _first_problem(lark, chunk)
+        if found is not None and end_line is not None and _runs_on(found, chunk):
+            end_line = None
+            chunk = piece(resume, None)
+            found = _first_problem(lark, chunk)
+        if found is None:
+            resume = end_line
             continue
-        return (tree if not diagnostics else None), diagnostics
+        span = LineIndex(chunk).span(path, found.start, found.end)
+        diagnostics.append(Diagnostic(found.code, found.message, span, found.help))
+        resume = _resume_line(decl_lines, after=resume, error=span, here=found.resume_at_line)
+    return None, diagnostics
+
+
+def _first_problem(lark: Lark, text: str) -> syntax_errors.SyntaxProblem | None:
+    try:
+        lark.parse(text, start=START_FILE)
+    except UnexpectedInput as err:
+        return syntax_errors.describe(err, text, lark)
+    return None
+
+
+def _runs_on(problem: syntax_errors.SyntaxProblem, text: str) -> bool:
+    """Whether a piece broke off inside a bracket or a multi-line string."""
+    if problem.code == syntax_errors.E_EOF:
+        return True
+    return problem.code == syntax_errors.E_UNTERMINATED and text.startswith('"""', problem.start)
 
 
 def _starts_decl(line: str) -> bool:
     word = line.split(None, 1)[0] if line[:1].isalpha() else ""
-    return word in DECL_KEYWORDS
+    return word in syntax_errors.DECL_WORDS
 
 
-def _resume_line(lines: list[str], *, after: int, error: Span, here: bool) -> int | None:
-    """The first line after ``error`` that starts a declaration in column 1.
+def _next_decl(decl_lines: list[int], line: int) -> int | None:
+    """The first line after ``line`` that starts a declaration."""
+    i = bisect.bisect_right(decl_lines, line)
+    return decl_lines[i] if i < len(decl_lines) else None
+
+
+def _resume_line(decl_lines: list[int], *, after: int, error: Span, here: bool) -> int | None:
+    """Where to read on after ``error``: the next line that starts a declaration.
 
     When the error's own line starts a declaration that is fine by itself (a
-    missing `}` ran into it), parsing resumes right there.
+    missing `}` ran into it), reading resumes right there. Always after ``after``.
     """
     first = error.line if here else error.line + 1
-    for number in range(max(first, after + 1), len(lines) + 1):
-        if _starts_decl(lines[number - 1]):
-            return number
-    return None
+    return _next_decl(decl_lines, max(first, after + 1) - 1)
 
 
 # -------------------------------------------------------- string checks
@@ -284,7 +307,7 @@ def _escape_diagnostics(lark: Lark, text: str, path: str) -> list[Diagnostic]:
         for problem in decode_string(literal).problems:
             index = index or LineIndex(text)
             span = index.span(path, offset + problem.start, offset + problem.end)
-            diagnostics.append(Diagnostic("E005", problem.message, span, help=syntax_errors.ESCAPE_HELP))
+            diagnostics.append(Diagnostic("E005", problem.message, span, help=ESCAPES_HELP))
     return diagnostics
 
 

@@ -16,13 +16,9 @@ import functools
 import re
 from dataclasses import dataclass
 
-from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
-
-from .transform import ESCAPES_HELP
-
-ESCAPE_HELP = ESCAPES_HELP
 
 E_CHARACTER = "E001"
 E_TOKEN = "E002"
@@ -30,6 +26,7 @@ E_EOF = "E003"
 E_UNTERMINATED = "E004"
 E_KEYWORD = "E008"
 
+# The words that begin a top-level declaration.
 DECL_WORDS = frozenset(
     {"lm", "enum", "type", "signature", "tool", "retriever", "program", "metric", "dataset", "optimize", "evaluate"}
 )
@@ -223,6 +220,17 @@ def _mistake_index(lark: Lark) -> dict[tuple[int, str], _Mistake]:
     return index
 
 
+def _end_of_input(err: UnexpectedInput, text: str) -> int:
+    """Where the input ran out: just after the last thing the parser read."""
+    stack = getattr(getattr(err, "state", None), "value_stack", None) or []
+    for item in reversed(stack):
+        if isinstance(item, Token) and item.end_pos is not None:
+            return item.end_pos
+        if isinstance(item, Tree) and not item.meta.empty:
+            return item.meta.end_pos
+    return len(text.rstrip())
+
+
 def _last_token(err: UnexpectedInput) -> Token | None:
     stack = getattr(getattr(err, "state", None), "value_stack", None) or []
     for item in reversed(stack):
@@ -239,13 +247,13 @@ def describe(err: UnexpectedInput, text: str, lark: Lark, *, in_signature_string
     if isinstance(err, UnexpectedCharacters):
         return _characters(err, text, in_signature_string)
     if isinstance(err, UnexpectedToken):
-        tok = err.token
-        expected = {_symbol(lark, t) for t in (err.accepts or err.expected)}
-    elif isinstance(err, UnexpectedEOF):
-        tok = Token("$END", "", len(text), 0, 0, 0, 0, len(text))
-        expected = {_symbol(lark, t) for t in err.expected}
-    else:  # pragma: no cover - every UnexpectedInput lark raises is one of the above
-        return SyntaxProblem(E_TOKEN, "syntax error", 0, 0)
+        tok, terminals = err.token, err.accepts or err.expected
+    else:  # UnexpectedEOF, the only other kind
+        tok, terminals = Token("$END", ""), getattr(err, "expected", ())
+    expected = {_symbol(lark, t) for t in terminals}
+    if tok.type == "$END":
+        end = _end_of_input(err, text)
+        tok = Token("$END", "", end, 0, 0, 0, 0, end)
     if in_signature_string:
         return _in_signature_string(tok, expected, text)
     return _token(err, tok, expected, text, lark)
