@@ -67,8 +67,6 @@ class Newlines(PostLex):
     every parse.
     """
 
-    always_accept = (NL,)
-
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         brackets: list[str] = []
         prev: Token | None = None

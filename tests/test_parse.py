@@ -10,7 +10,7 @@ import pytest
 
 from lmc import ir
 from lmc.diagnostics import Span
-from lmc.parse import parse
+from lmc.parse import parse, parser
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = Path(__file__).parent.parent / "samples"
@@ -430,6 +430,18 @@ KEYWORDS = (
     "lm enum type signature tool retriever program metric dataset optimize evaluate module repeat for if else "
     "return python list dict in out and or not true false none"
 ).split()
+
+
+def test_keyword_list_is_the_grammars() -> None:
+    words = {t.pattern.value for t in parser().terminals if t.pattern.value.isalpha() and t.pattern.type == "str"}
+    assert words == set(KEYWORDS)
+
+
+@pytest.mark.parametrize("keyword", KEYWORDS)
+def test_keywords_are_reserved(keyword: str) -> None:
+    source, diagnostics = parse(f"enum {keyword} {{ a }}", "t.lmp")
+    assert source is None
+    assert [(d.code, d.span.col) for d in diagnostics] == [("E008", 6)]
 
 
 @pytest.mark.parametrize("keyword", KEYWORDS)
