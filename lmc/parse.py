@@ -107,7 +107,11 @@ class Newlines(PostLex):
 
 @functools.cache
 def parser() -> Lark:
-    """The ``.lmp`` parser, built once per process."""
+    """The ``.lmp`` parser, built once per process.
+
+    Not loaded with ``strict=True``: that needs the optional ``interegular``
+    package and a slower start; the tests load the grammar strictly instead.
+    """
     grammar = resource_dir("grammar") / GRAMMAR_FILE
     return Lark(
         grammar.read_text(encoding="utf-8"),

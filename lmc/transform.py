@@ -17,6 +17,7 @@ Two things are folded while building the IR, both documented in
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lark import Token, Transformer_NonRecursive, Tree, v_args
@@ -76,49 +77,54 @@ def decode_string(raw: str) -> StringLiteral:
     chars: list[str] = []
     offsets: list[int] = []
     problems: list[EscapeProblem] = []
+
+    def emit(text: str, at: int) -> None:
+        """Append ``text``, which stands at source offset ``at`` (and on, for source text kept as is)."""
+        for k, char in enumerate(text):
+            chars.append(char)
+            offsets.append(at + k if len(text) > 1 else at)
+
     i = quote
     while i < end:
         c = raw[i]
-        if c != "\\":
-            chars.append(c)
-            offsets.append(i)
+        if c == "\r" and raw.startswith("\n", i + 1):
+            i += 1  # a line break in a triple-quoted string is "\n", whatever the file uses
+        elif c != "\\":
+            emit(c, i)
             i += 1
-            continue
-        nxt = raw[i + 1] if i + 1 < end else ""
-        if nxt in _SIMPLE_ESCAPES and nxt:
-            chars.append(_SIMPLE_ESCAPES[nxt])
-            offsets.append(i)
+        elif raw[i + 1 : i + 2] in _SIMPLE_ESCAPES:
+            emit(_SIMPLE_ESCAPES[raw[i + 1]], i)
             i += 2
-            continue
-        if nxt == "u":
-            code = _hex4(raw, i + 2)
-            if code is None:
-                problems.append(EscapeProblem(i, min(i + 6, end), "`\\u` must be followed by four hex digits"))
-                chars.append(raw[i : i + 2])
-                offsets.append(i)
-                i += 2
-                continue
-            width = 6
-            if 0xD800 <= code <= 0xDBFF and raw.startswith("\\u", i + 6):
-                low = _hex4(raw, i + 8)
-                if low is not None and 0xDC00 <= low <= 0xDFFF:
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    width = 12
-            if 0xD800 <= code <= 0xDFFF:
-                problems.append(EscapeProblem(i, i + 6, f"`{raw[i : i + 6]}` is half of a surrogate pair"))
-                chars.append(raw[i : i + 6])
-            else:
-                chars.append(chr(code))
-            offsets.append(i)
-            i += width
-            continue
-        shown = nxt if nxt.isprintable() and nxt else repr(nxt)
-        problems.append(EscapeProblem(i, i + 1 + len(nxt), f"unknown escape `\\{shown}`"))
-        chars.append(raw[i : i + 1 + len(nxt)])
-        offsets.append(i)
-        i += 1 + len(nxt)
+        elif raw.startswith("u", i + 1):
+            i += _decode_unicode(raw, i, end, emit, problems)
+        else:
+            bad = raw[i : min(i + 2, end)]
+            shown = bad[1:] if bad[1:].isprintable() else repr(bad[1:])
+            problems.append(EscapeProblem(i, i + len(bad), f"unknown escape `\\{shown}`"))
+            emit(bad, i)
+            i += len(bad)
     offsets.append(end)
     return StringLiteral("".join(chars), tuple(offsets), tuple(problems), triple)
+
+
+def _decode_unicode(raw: str, i: int, end: int, emit: Callable[[str, int], None], problems: list[EscapeProblem]) -> int:
+    """Decode the ``\\uXXXX`` escape (or surrogate pair) at ``i``; return its length."""
+    code = _hex4(raw, i + 2)
+    if code is None:
+        problems.append(EscapeProblem(i, min(i + 6, end), "`\\u` must be followed by four hex digits"))
+        emit(raw[i : i + 2], i)
+        return 2
+    if 0xD800 <= code <= 0xDBFF and raw.startswith("\\u", i + 6):
+        low = _hex4(raw, i + 8)
+        if low is not None and 0xDC00 <= low <= 0xDFFF:
+            emit(chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)), i)
+            return 12
+    if 0xD800 <= code <= 0xDFFF:
+        problems.append(EscapeProblem(i, i + 6, f"`{raw[i : i + 6]}` is half of a surrogate pair"))
+        emit(raw[i : i + 6], i)
+    else:
+        emit(chr(code), i)
+    return 6
 
 
 def string_value(token: Token) -> str:

@@ -42,6 +42,7 @@ def span(line: int, col: int, end_line: int, end_col: int) -> Span:
         ('"""Summary.\n    Body line."""', "Summary.\nBody line."),
         ('"""quote " and "" inside"""', 'quote " and "" inside'),
         ('"""a\\nb"""', "a\nb"),
+        ('"""\r\n  One.\r\n  Two.\r\n"""', "One.\nTwo."),
     ],
 )
 def test_decode_string_values(raw: str, value: str) -> None:
@@ -77,7 +78,10 @@ def test_decode_string_reports_bad_escapes(raw: str, start: int, end: int, messa
 
 
 def test_bad_escape_decodes_to_its_own_text() -> None:
-    assert decode_string('"a\\qb"').value == "a\\qb"
+    literal = decode_string('"a\\qb\\u12"')
+    assert literal.value == "a\\qb\\u12"
+    assert len(literal.offsets) == len(literal.decoded) + 1
+    assert literal.offsets == (1, 2, 3, 4, 5, 6, 7, 8, 9)
 
 
 # ----------------------------------------------------------------------- spans
