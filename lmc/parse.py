@@ -346,6 +346,19 @@ def _expand_string_signatures(lark: Lark, tree: Tree, path: str) -> tuple[list[D
         def locate(offset: int, tok: Token = literal_tok, lit=literal) -> tuple[int, int]:
             return _token_position(tok, lit.offsets[min(max(offset, 0), len(lit.offsets) - 1)])
 
+        hash_at = literal.decoded.find("#")
+        if hash_at >= 0:  # the lexer would take the rest for a comment
+            at = locate(hash_at)
+            diagnostics.append(
+                Diagnostic(
+                    "E007",
+                    "a string signature cannot contain `#`",
+                    Span(path, *at, at[0], at[1] + 1),
+                    help='fields are `name` or `name: type`: "question, k: int -> answer"',
+                )
+            )
+            readable = False
+            continue
         try:
             sub = lark.parse(literal.decoded, start=START_SIG_STRING)
         except UnexpectedInput as err:

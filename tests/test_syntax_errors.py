@@ -68,6 +68,16 @@ MISTAKES = [
         'signature QA = "question -> answers: list[str"\n',
         "E007", 1, 46, "expected `]`, found the end of the string", None,
     ),
+    (
+        "comment sign in a string signature",
+        'signature QA = "question -> answer # the reply"\n',
+        "E007", 1, 36, "cannot contain `#`", None,
+    ),
+    (
+        "stray character in a string signature",
+        'signature QA = "question -> answer!"\n',
+        "E007", 1, 35, "unexpected character `!` in this string signature", None,
+    ),
     ("stray character", 'lm a = "m" @\n', "E001", 1, 12, "unexpected character `@`", None),
     ("single quotes", "lm a = 'm'\n", "E001", 1, 8, "unexpected character `'`", "double quotes"),
     ("C comment", PROGRAM.format("  x = a // b"), "E001", 2, 9, "unexpected character `/`", "comments start with `#`"),
@@ -199,13 +209,13 @@ def test_syntax_errors_stop_at_the_limit() -> None:
 def test_recovery_after_errors_costs_about_one_pass() -> None:
     good = (DATA / "spec_example.lmp").read_text()
     text = "enum Broken { a b }\n" * 20 + good * 40
-    start = time.perf_counter()
+    start = time.process_time()
     found = errors(text)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert len(found) == 20
-    clean_start = time.perf_counter()
+    clean_start = time.process_time()
     parse(good * 40, "e.lmp")
-    clean = time.perf_counter() - clean_start
+    clean = time.process_time() - clean_start
     assert elapsed < 6 * clean + 0.5
 
 
@@ -321,9 +331,9 @@ def generated_file(lines: int) -> str:
 def test_a_5000_line_file_parses_quickly() -> None:
     text = generated_file(5000)
     parser()
-    start = time.perf_counter()
+    start = time.process_time()
     source, diagnostics = parse(text, "big.lmp")
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert source is not None and diagnostics == []
     assert len(source.decls) > 1000
-    assert elapsed < 5.0  # about 0.7 s on a laptop core; this guards against quadratic behaviour
+    assert elapsed < 5.0  # about 0.7 s of CPU; this guards against quadratic behaviour
