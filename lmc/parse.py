@@ -167,33 +167,32 @@ def _clean(text: str, path: str) -> tuple[str, list[Diagnostic]]:
 
     A byte-order mark at the start is whitespace. NUL characters and lone
     surrogates (the trace of undecodable bytes) become spaces, so every
-    column stays where it was.
+    column stays where it was; each run of them is one diagnostic.
     """
     diagnostics: list[Diagnostic] = []
     if text.startswith("\ufeff"):
         text = " " + text[1:]
-    bad = [i for i, c in enumerate(text) if c == "\x00" or "\ud800" <= c <= "\udfff"] if _suspect(text) else []
-    if not bad:
+    if "\x00" not in text and _is_encodable(text):
         return text, diagnostics
     index = LineIndex(text)
-    chars = list(text)
-    for i in bad:
-        what = "a NUL character" if text[i] == "\x00" else "a byte that is not valid UTF-8"
-        diagnostics.append(
-            Diagnostic("E006", f"the file contains {what}", index.span(path, i, i + 1), help="remove it")
-        )
-        chars[i] = " "
-    return "".join(chars), diagnostics
+    for run in _BAD_CHARACTERS.finditer(text):
+        if len(diagnostics) == MAX_SYNTAX_ERRORS:
+            break
+        what = "a NUL character" if run.group().startswith("\x00") else "a byte that is not valid UTF-8"
+        span = index.span(path, run.start(), run.end())
+        diagnostics.append(Diagnostic("E006", f"the file contains {what}", span, help="remove it"))
+    return _BAD_CHARACTERS.sub(lambda run: " " * len(run.group()), text), diagnostics
 
 
-def _suspect(text: str) -> bool:
-    if "\x00" in text:
-        return True
+_BAD_CHARACTERS = re.compile("\x00+|[\ud800-\udfff]+")
+
+
+def _is_encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return True
-    return False
+        return False
+    return True
 
 
 def _parse_file(lark: Lark, text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:

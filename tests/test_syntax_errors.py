@@ -201,6 +201,13 @@ def test_recovery_reads_a_docstring_that_holds_a_declaration_word() -> None:
     assert [(d.code, d.span.line) for d in errors(text)] == [("E002", 1)]
 
 
+def test_runs_of_bad_characters_are_one_diagnostic_each() -> None:
+    text = 'lm a = "m"\x00\x00\x00\nlm b = "\udcff\udcfe"\n' + "\x00 " * 100
+    found = [(d.code, d.span.line, d.span.col, d.span.end_col) for d in errors(text)]
+    assert found[:2] == [("E006", 1, 11, 14), ("E006", 2, 9, 11)]
+    assert len(found) == MAX_SYNTAX_ERRORS
+
+
 def test_syntax_errors_stop_at_the_limit() -> None:
     text = "enum E { a b }\n" * (MAX_SYNTAX_ERRORS + 10)
     assert len(errors(text)) == MAX_SYNTAX_ERRORS
