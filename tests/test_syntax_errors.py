@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -213,17 +212,11 @@ def test_syntax_errors_stop_at_the_limit() -> None:
     assert len(errors(text)) == MAX_SYNTAX_ERRORS
 
 
-def test_recovery_after_errors_costs_about_one_pass() -> None:
+def test_recovery_reports_every_broken_declaration_before_good_ones() -> None:
     good = (DATA / "spec_example.lmp").read_text()
     text = "enum Broken { a b }\n" * 20 + good * 40
-    start = time.process_time()
     found = errors(text)
-    elapsed = time.process_time() - start
-    assert len(found) == 20
-    clean_start = time.process_time()
-    parse(good * 40, "e.lmp")
-    clean = time.process_time() - clean_start
-    assert elapsed < 6 * clean + 0.5
+    assert [d.span.line for d in found] == list(range(1, 21))
 
 
 # ------------------------------------------------------------- never crashes
@@ -335,12 +328,8 @@ def generated_file(lines: int) -> str:
     return "".join(parts)
 
 
-def test_a_5000_line_file_parses_quickly() -> None:
-    text = generated_file(5000)
-    parser()
-    start = time.process_time()
-    source, diagnostics = parse(text, "big.lmp")
-    elapsed = time.process_time() - start
+def test_a_5000_line_file_parses() -> None:
+    # Its speed is measured in bench/check_time.py, not here.
+    source, diagnostics = parse(generated_file(5000), "big.lmp")
     assert source is not None and diagnostics == []
     assert len(source.decls) > 1000
-    assert elapsed < 5.0  # about 0.7 s of CPU; this guards against quadratic behaviour
