@@ -165,11 +165,11 @@ class Program:
             _TRACE.reset(token)
         return Run(self._outputs(value), tuple(trace))
 
-    def call(self, ctx: Context, **inputs: Any) -> Prediction:
+    def call(self, ctx: Context, /, **inputs: Any) -> Prediction:
         """A call from another program's body: same LM and parameters."""
         return Prediction(self._outputs(self.body(ctx, **inputs)))
 
-    async def acall(self, ctx: Context, **inputs: Any) -> Prediction:
+    async def acall(self, ctx: Context, /, **inputs: Any) -> Prediction:
         if self.abody is None:
             return self.call(ctx, **inputs)
         return Prediction(self._outputs(await self.abody(ctx, **inputs)))
