@@ -10,7 +10,6 @@ context variable, so concurrent runs in threads never mix.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -159,6 +158,8 @@ class Program:
             if self.abody is not None:
                 value = await self.abody(self.context(lm, params), **inputs)
             else:
+                import asyncio  # lazily: it costs ~30 ms of the package's import time
+
                 # to_thread copies this context, so the trace is shared.
                 value = await asyncio.to_thread(self.body, self.context(lm, params), **inputs)
         finally:
