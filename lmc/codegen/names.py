@@ -84,6 +84,8 @@ class Namer:
         name = wanted if _IDENT.match(wanted) else re.sub(r"\W", "_", wanted) or "_"
         if name[0].isdigit():
             name = "_" + name
+        if is_dunder(name):
+            name = "u" + name  # suffixes cannot make a dunder name plain
         while name in self._taken or not usable(name):
             name += "_"
         self._taken.add(name)

@@ -16,11 +16,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .. import ir
+from ..runtime.builtins import BUILTINS
 from .errors import CodegenError
 from .literals import py_literal
 from .names import BODY_LOCALS, PYTHON_BUILTINS, Namer, usable
 
-BUILTIN_FUNCTIONS = ("unique", "len", "join", "majority")
+# .lmp built-in -> its function in the runtime's ``builtins`` module (``len`` is ``length`` there).
+BUILTIN_FUNCTIONS = {name: fn.__name__ for name, fn in BUILTINS.items()}
 
 _INDENT = "    "
 
@@ -113,7 +115,6 @@ class _Translator:
         self.program = program
         self.scope = scope
         self.names = _Names()
-        self.read: set[str] = set()
         self.called_programs: set[str] = set()
         self.uses_builtins = False
         self.used_enums: set[str] = set()
@@ -132,7 +133,6 @@ class _Translator:
         for name in self._assigned(self.program.body):
             if name not in self.names.variables and name not in self.names.params:
                 self.names.variables[name] = namer.claim(name)
-        self._collect_reads(self.program.body)
 
         params, prologue = self._header()
         bodies = []
@@ -167,7 +167,7 @@ class _Translator:
             key = py_literal(p.name.name)
             value = f"inputs[{key}]" if p.default is None else f"inputs.get({key}, {py_literal(p.default.value)})"
             lines.append(f"{self.names.params[p.name.name]} = {value}")
-        return "ctx, **inputs", lines
+        return "ctx, /, **inputs", lines
 
     def _called_modules(self) -> set[str]:
         found: set[str] = set()
@@ -189,11 +189,6 @@ class _Translator:
                 yield from self._assigned(s.then)
                 yield from self._assigned(s.orelse)
 
-    def _collect_reads(self, stmts: tuple[ir.Stmt, ...]) -> None:
-        for expr in _exprs(stmts):
-            if isinstance(expr, ir.Name):
-                self.read.add(expr.ident.name)
-
     # -------------------------------------------------------- statements
 
     def _block(self, stmts: tuple[ir.Stmt, ...], depth: int) -> list[str]:
@@ -203,9 +198,8 @@ class _Translator:
             if isinstance(s, ir.ModuleDecl):
                 continue  # bound once at the top of the function
             if isinstance(s, ir.Assign):
-                target = self.names.variables[s.target.name]
-                unused = "  # noqa: F841" if s.target.name not in self.read else ""
-                lines.append(f"{pad}{target} = {self._expr(s.value)}{unused}")
+                target = self.names.local(s.target.name)
+                lines.append(f"{pad}{target} = {self._expr(s.value)}")
             elif isinstance(s, ir.Return):
                 lines.append(f"{pad}return {self._expr(s.value)}")
             elif isinstance(s, ir.ExprStmt):
@@ -322,7 +316,7 @@ class _Translator:
         if name in BUILTIN_FUNCTIONS:
             self.uses_builtins = True
             args = [self._expr(a) for a in c.args] + kwargs_code(self._named(c))
-            return f"builtins.{name}({', '.join(args)})", _ATOM
+            return f"builtins.{BUILTIN_FUNCTIONS[name]}({', '.join(args)})", _ATOM
         raise CodegenError(f"unknown function `{name}` in program `{self.program.name.name}` at {_where(c.span)}")
 
     def _named(self, c: ir.Call) -> list[tuple[str, str]]:

@@ -178,13 +178,11 @@ class PackagedProgram:
     def input_names(self) -> tuple[str, ...]:
         return tuple(self._input_names.values())
 
-    def __call__(self, *, lm: str | Any | None = None, **inputs: Any) -> Any:
-        """Run once. ``lm`` picks the LM for this call (unless the program has an input named ``lm``)."""
-        lm, inputs = self._split_lm(lm, inputs)
+    def __call__(self, /, *, lm: str | Any | None = None, **inputs: Any) -> Any:
+        """Run once; ``lm`` picks the LM for this call (``lm`` is a keyword in ``.lmp``, never an input)."""
         return self.invoke(inputs, lm=lm)
 
-    async def acall(self, *, lm: str | Any | None = None, **inputs: Any) -> Any:
-        lm, inputs = self._split_lm(lm, inputs)
+    async def acall(self, /, *, lm: str | Any | None = None, **inputs: Any) -> Any:
         return await self.ainvoke(inputs, lm=lm)
 
     def invoke(self, inputs: Mapping[str, Any], *, lm: str | Any | None = None) -> Any:
@@ -216,11 +214,6 @@ class PackagedProgram:
             raise TypeError(f"{self.name}() is missing the input(s) {_names(missing)}")
         model = self.input_type.model_validate(dict(inputs))
         return {name: getattr(model, py) for py, name in self._input_names.items()}
-
-    def _split_lm(self, lm: Any, inputs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-        if lm is not None and "lm" in self._input_names.values():
-            return None, {**inputs, "lm": lm}
-        return lm, inputs
 
     def _result(self, run: Run) -> Any:
         try:
