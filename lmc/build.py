@@ -1,0 +1,255 @@
+"""``lmc build`` and ``lmc eval``: optimize, evaluate, record parity, emit.
+
+Each ``optimize`` block runs its optimizer chain on the generated program,
+starting from the parameters the previous block left; scores come from the
+valset. ``evaluate`` blocks then score the default and the optimized
+parameters on their dataset. The package is rendered with the chosen
+parameters and a few recorded program runs for its parity test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__, ir
+from .codegen import BuildInfo, ParityCase, write_package
+from .data import DataError
+from .evaluate import EvalResult, TooManyErrors, evaluate
+from .optimize.base import Task
+from .optimize import OptionError, create_optimizer
+from .progress import bar, info, table
+from .pyref import PyRefError
+from .runtime.errors import LMError
+from .runtime.signature import Params
+from .session import Session
+from .values import options_dict, plain
+
+EXIT_OK, EXIT_DIAGNOSTICS, EXIT_RUN_FAILED = 0, 1, 3
+PARITY_CASES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRequest:
+    out_dir: str = "build"
+    optimize: bool = True
+    seed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    label: str  # "classify on dev (valset)"
+    baseline: float
+    optimized: float | None
+
+
+class RecordingLM:
+    """Wraps an LM and records (messages, response) pairs of one program run."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.model = getattr(inner, "model", "")
+        self.calls: list[tuple[list[dict[str, str]], str]] = []
+
+    def complete(self, messages: list[dict[str, str]]) -> str:
+        text = self.inner.complete(messages)
+        self.calls.append(([dict(m) for m in messages], text))
+        return text
+
+    async def acomplete(self, messages: list[dict[str, str]]) -> str:
+        text = await self.inner.acomplete(messages)
+        self.calls.append(([dict(m) for m in messages], text))
+        return text
+
+
+def _evaluate(session: Session, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
+    with bar(what) as update:
+        return evaluate(
+            program,
+            dataset.examples,
+            metric,
+            lm=session.lm(),
+            params=params,
+            threads=session.threads,
+            on_progress=update,
+            fatal=(LMError,),
+        )
+
+
+def _optimizer_chain(value: ir.Value | None) -> list[tuple[str, dict[str, Any]]]:
+    """``optimizer: A {..}`` or ``[A {..}, B]`` as (name, options) pairs."""
+    if value is None:
+        return [("BootstrapFewShot", {})]
+    items = value.items if isinstance(value, ir.ListValue) else (value,)
+    chain = []
+    for item in items:
+        if isinstance(item, ir.CallValue):
+            chain.append((item.name.name, options_dict(item.options)))
+        else:
+            chain.append((str(plain(item)), {}))
+    return chain
+
+
+def _describe(chain: list[tuple[str, dict[str, Any]]]) -> str:
+    parts = []
+    for name, opts in chain:
+        args = ", ".join(f"{k}: {v!r}" for k, v in opts.items())
+        parts.append(f"{name} {{ {args} }}" if args else name)
+    return " -> ".join(parts)
+
+
+def optimize_block(session: Session, decl: ir.OptimizeDecl, params: dict[str, Params], seed: int | None):
+    """Run one optimize block; returns (new params, score row, description)."""
+    opts = decl.options
+    program = session.program(decl.program.name)
+    trainset = session.dataset(plain(opts.get("trainset")))
+    val_name = plain(opts.get("valset")) if opts.get("valset") is not None else None
+    valset = session.dataset(val_name) if val_name else trainset
+    metric = session.metric(plain(opts.get("metric")))
+    teacher = plain(opts.get("teacher")) if opts.get("teacher") is not None else None
+    block_seed = seed if seed is not None else (plain(opts.get("seed")) if opts.get("seed") is not None else 0)
+    chain = _optimizer_chain(opts.get("optimizer"))
+    label = f"{program.name} on {valset.name}" + (" (valset)" if val_name else " (trainset: no valset given)")
+
+    baseline = _evaluate(session, program, valset, metric, params, f"baseline {program.name}")
+    current = dict(params)
+    for name, options in chain:
+        optimizer = create_optimizer(name, options)
+        with bar(f"{name} on {program.name}") as update:
+            task = Task(
+                program=program,
+                trainset=trainset.examples,
+                valset=valset.examples,
+                metric=metric,
+                lm=session.lm(),
+                teacher_lm=session.lm(teacher) if teacher else None,
+                initial=current,
+                seed=block_seed,
+                threads=session.threads,
+                fatal=(LMError,),
+                on_progress=lambda stage, done, total, update=update: update(done, total),
+            )
+            result = optimizer.compile(task)
+        current.update(result.params)
+    final = _evaluate(session, program, valset, metric, current, f"optimized {program.name}")
+    return current, ScoreRow(label, baseline.score, final.score), _describe(chain)
+
+
+def parity_cases(session: Session, params: Mapping[str, Params]) -> list[ParityCase]:
+    """Record a few real program runs under the final params for the package's parity test."""
+    cases: list[ParityCase] = []
+    for decl in session.source.of(ir.OptimizeDecl) + session.source.of(ir.EvaluateDecl):
+        opts = decl.options
+        name = plain(opts.get("valset") or opts.get("trainset") or opts.get("dataset"))
+        program = session.program(decl.program.name)
+        for example in session.dataset(name).examples[:PARITY_CASES]:
+            recorder = RecordingLM(session.lm())
+            inputs = dict(example.inputs())
+            try:
+                program.run(inputs, lm=recorder, params=params)
+            except LMError:
+                raise
+            except Exception:  # noqa: BLE001 - a failing run still recorded its prompts
+                pass
+            if recorder.calls:
+                cases.append(ParityCase(program=program.name, inputs=inputs, calls=tuple(map(tuple, recorder.calls))))
+        if cases:
+            break
+    return cases
+
+
+def run_build(session: Session, request: BuildRequest) -> int:
+    started = time.perf_counter()
+    try:
+        params: dict[str, Params] = {}
+        rows: list[ScoreRow] = []
+        described: list[str] = []
+        if request.optimize:
+            for decl in session.source.of(ir.OptimizeDecl):
+                params, row, desc = optimize_block(session, decl, params, request.seed)
+                rows.append(row)
+                described.append(f"{decl.program.name}: {desc}")
+            for decl in session.source.of(ir.EvaluateDecl):
+                rows.append(evaluate_block(session, decl, params))
+        cases = parity_cases(session, params) if params else []
+    except (LMError, DataError, PyRefError, OptionError, TooManyErrors) as exc:
+        print(f"lmc: error: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    usage = getattr(session.lm(), "usage", None)
+    text = session.loaded.text or ""
+    build_info = BuildInfo(
+        lmc_version=__version__,
+        source_name=Path(session.loaded.path).name,
+        source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        lm=session.lm().model,
+        optimizer="; ".join(described) or "none (built with --no-optimize)",
+        scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
+        lm_calls=getattr(usage, "calls", 0) if usage else 0,
+        seed=request.seed,
+    )
+    files = session.render(params=params or None, parity=cases, info=build_info)
+    out = Path(request.out_dir) / session.package
+    write_package(files, out)
+    if rows:
+        table(
+            f"{session.package}: accuracy-style scores (%)",
+            ("program / split", "baseline", "optimized"),
+            [(r.label, f"{r.baseline:.1f}", "-" if r.optimized is None else f"{r.optimized:.1f}") for r in rows],
+        )
+    if usage is not None:
+        info(
+            f"LM calls: {usage.calls} ({usage.cache_hits} from cache), tokens: "
+            f"{usage.prompt_tokens} in / {usage.completion_tokens} out, cost: ${usage.cost_usd:.4f}"
+        )
+    info(f"wrote {out}/ in {time.perf_counter() - started:.1f}s")
+    return EXIT_OK
+
+
+def evaluate_block(session: Session, decl: ir.EvaluateDecl, params: Mapping[str, Params]) -> ScoreRow:
+    opts = decl.options
+    program = session.program(decl.program.name)
+    dataset = session.dataset(plain(opts.get("dataset")))
+    metric = session.metric(plain(opts.get("metric")))
+    base = _evaluate(session, program, dataset, metric, {}, f"evaluate {program.name} (baseline)")
+    tuned: EvalResult | None = None
+    if params:
+        tuned = _evaluate(session, program, dataset, metric, params, f"evaluate {program.name} (optimized)")
+    return ScoreRow(f"{program.name} on {dataset.name} (evaluate)", base.score, tuned.score if tuned else None)
+
+
+def evaluate_command(session: Session, program_name: str, dataset_name: str, metric_name: str | None) -> int:
+    """``lmc eval``: score the program with its baked-in (default) params."""
+    names = {d.name.name for d in session.source.of(ir.ProgramDecl)}
+    if program_name not in names:
+        print(f"lmc: error: no program `{program_name}`", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    if metric_name is None:
+        for decl in session.source.of(ir.EvaluateDecl) + session.source.of(ir.OptimizeDecl):
+            if decl.program.name == program_name and decl.options.get("metric") is not None:
+                metric_name = plain(decl.options.get("metric"))
+                break
+    if metric_name is None:
+        print("lmc: error: no metric: pass --metric NAME", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    try:
+        program = session.program(program_name)
+        result = _evaluate(
+            session, program, session.dataset(dataset_name), session.metric(metric_name), {}, f"eval {program_name}"
+        )
+    except (LMError, DataError, PyRefError, KeyError) as exc:
+        print(f"lmc: error: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    rows = [(i + 1, _short(r.example.inputs()), _short(r.outputs), f"{r.score:.2f}") for i, r in enumerate(result.rows)]
+    table(f"{program_name} on {dataset_name}", ("#", "inputs", "outputs", "score"), rows[:50])
+    print(f"{result.score:.1f}")
+    return EXIT_OK
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = "-" if value is None else ", ".join(f"{k}={v}" for k, v in dict(value).items())
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,143 @@
+"""The commands of ``lmc``: each loads a file, reports diagnostics, does its job.
+
+Returns exit codes (see ``cli``); prints results to stdout and everything
+else (diagnostics, progress, tables) to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from . import ir
+from .diagnostics import render
+from .frontend import Loaded, load_file
+
+EXIT_OK, EXIT_DIAGNOSTICS, EXIT_CRASH, EXIT_RUN_FAILED = 0, 1, 2, 3
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    handler = {"check": cmd_check, "build": cmd_build, "run": cmd_run, "eval": cmd_eval, "prompt": cmd_prompt}
+    return handler[args.command](args)
+
+
+# ----------------------------------------------------------------- reporting
+
+
+def report(loaded: Loaded, fmt: str) -> None:
+    for diag in loaded.diagnostics:
+        if fmt == "json":
+            print(diag.to_json(), file=sys.stderr)
+        else:
+            print(render(diag, loaded.text), file=sys.stderr)
+    if fmt == "text" and loaded.diagnostics:
+        errors = sum(1 for d in loaded.diagnostics if d.severity.value == "error")
+        warnings = len(loaded.diagnostics) - errors
+        print(f"{loaded.path}: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+
+
+def fail(message: str) -> int:
+    print(f"lmc: error: {message}", file=sys.stderr)
+    return EXIT_RUN_FAILED
+
+
+def load_checked(path: str, fmt: str) -> Loaded | None:
+    loaded = load_file(path)
+    report(loaded, fmt)
+    return loaded if loaded.ok else None
+
+
+def _session(args: argparse.Namespace, loaded: Loaded):
+    from .lms import LmSettings
+    from .session import Session
+
+    threads = args.threads if getattr(args, "threads", None) else 4
+    return Session(loaded, LmSettings(override=args.lm, cache=not args.no_cache), threads=max(1, threads))
+
+
+# ------------------------------------------------------------------ commands
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for path in args.files:
+        if load_checked(path, args.format) is None:
+            status = EXIT_DIAGNOSTICS
+    return status
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    loaded = load_checked(args.file, args.format)
+    if loaded is None:
+        return EXIT_DIAGNOSTICS
+    from .build import BuildRequest, run_build
+
+    request = BuildRequest(out_dir=args.out, optimize=not args.no_optimize, seed=args.seed)
+    return run_build(_session(args, loaded), request)
+
+
+def parse_inputs(pairs: Sequence[str], fields: Sequence[Any]) -> dict[str, Any] | str:
+    """``k=v`` pairs into values typed by the fields (JSON for non-str types)."""
+    types = {f.name: f.annotation for f in fields}
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            return f"`--input {pair}` is not of the form key=value"
+        if key not in types:
+            return f"unknown input `{key}` (inputs: {', '.join(types) or 'none'})"
+        if types[key] is str:
+            values[key] = raw
+        else:
+            try:
+                values[key] = json.loads(raw)
+            except json.JSONDecodeError:
+                values[key] = raw
+    return values
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    loaded = load_checked(args.file, args.format)
+    if loaded is None:
+        return EXIT_DIAGNOSTICS
+    from .runtime.errors import LMError, ParseError
+    from .runtime.program import ProgramError
+
+    session = _session(args, loaded)
+    names = [p.name.name for p in session.source.of(ir.ProgramDecl)]
+    if args.program not in names:
+        return fail(f"no program `{args.program}` in {args.file} (programs: {', '.join(names) or 'none'})")
+    entry = getattr(session.generated, args.program)
+    inputs = parse_inputs(args.input, entry.program.inputs)
+    if isinstance(inputs, str):
+        return fail(inputs)
+    missing = [f.name for f in entry.program.inputs if f.name not in inputs]
+    if missing:
+        return fail(f"missing input(s): {', '.join(missing)} (pass them with --input name=value)")
+    try:
+        result = entry(lm=session.lm(), **inputs)
+    except (LMError, ParseError, ProgramError) as exc:
+        return fail(str(exc))
+    print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    loaded = load_checked(args.file, args.format)
+    if loaded is None:
+        return EXIT_DIAGNOSTICS
+    from .build import evaluate_command
+
+    return evaluate_command(_session(args, loaded), args.program, args.dataset, args.metric)
+
+
+def cmd_prompt(args: argparse.Namespace) -> int:
+    loaded = load_checked(args.file, args.format)
+    if loaded is None:
+        return EXIT_DIAGNOSTICS
+    from .prompt import print_prompt
+
+    return print_prompt(_session(args, loaded), args.target, args.input)

@@ -1,0 +1,53 @@
+"""The wheel carries the grammar and templates, and lmc works from it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        pytest.fail(f"building the wheel failed:\n{proc.stderr[-2000:]}")
+    (found,) = out.glob("lmc-*.whl")
+    return found
+
+
+def test_wheel_ships_grammar_templates_and_runtime(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "lmc/grammar/lmp.lark" in names
+    assert any(n.startswith("lmc/templates/") and n.endswith(".jinja") for n in names)
+    for src in (ROOT / "lmc" / "runtime").glob("*.py"):
+        assert f"lmc/runtime/{src.name}" in names
+
+
+def test_lmc_parses_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+    )
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "import lmc.resources as r, lmc.parse as p;"
+        "assert str(r.resource_dir('grammar')).startswith(sys.argv[1]), r.resource_dir('grammar');"
+        "assert str(r.resource_dir('templates')).startswith(sys.argv[1]);"
+        "f, d = p.parse('signature QA = \"question -> answer\"\\n', 'x.lmp');"
+        "assert f is not None and not d, d; print('ok')"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
