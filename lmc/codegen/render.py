@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ..resources import resource_dir
 from ..runtime.package import env_var_for
 from .format import format_python
+from .info import ScoreRow
 from .literals import py_docstring, py_literal
 from .views import PackageView
 
@@ -62,7 +63,7 @@ class _Markdown:
 
     @staticmethod
     def score(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.3f}"
+        return "n/a" if value is None else f"{round(value, 3):g}"
 
 
 def render_text_files(view: PackageView) -> dict[str, str]:
@@ -79,6 +80,7 @@ def render_text_files(view: PackageView) -> dict[str, str]:
             view=view,
             md=_Markdown(),
             env_var=env_var_for(pkg),
+            scores=[row if isinstance(row, ScoreRow) else ScoreRow(*row) for row in view.info.scores],
             # ruff formats Python blocks in Markdown too: keep the examples as it would.
             examples={p.name: format_python(p.python_example, "example.py").rstrip("\n") for p in view.docs},
         ),
