@@ -49,8 +49,13 @@ def _stored(folder: Path) -> dict[PurePosixPath, bytes]:
     return {
         PurePosixPath(*p.relative_to(folder).parts): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts
+        if p.is_file() and not _is_cache(p.relative_to(folder))
     }
+
+
+def _is_cache(rel: Path) -> bool:
+    """Tool caches (``__pycache__``, ``.ruff_cache``) that appear when the golden folder is linted or run."""
+    return any(part == "__pycache__" or part.startswith(".") for part in rel.parts)
 
 
 def _diff(name: PurePosixPath, want: bytes, got: bytes) -> str:
