@@ -59,6 +59,11 @@ GENERATED_GLOBALS = frozenset(
     }
 )
 
+# The builtins generated code itself calls or names in annotations: a user name
+# never shadows these. Other builtins (``input``, ``format``, ``type``) are fine
+# as parameter or program names; generated code does not use them.
+USED_BUILTINS = frozenset({"range", "getattr", "str", "int", "float", "bool", "list", "dict"})
+
 # Names a program body uses besides its globals.
 BODY_LOCALS = frozenset({"ctx", "inputs", "_"})
 

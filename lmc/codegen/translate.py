@@ -19,7 +19,7 @@ from .. import ir
 from ..runtime.builtins import BUILTINS
 from .errors import CodegenError
 from .literals import py_literal
-from .names import BODY_LOCALS, PYTHON_BUILTINS, Namer, usable
+from .names import BODY_LOCALS, USED_BUILTINS, Namer, usable
 
 # .lmp built-in -> its function in the runtime's ``builtins`` module (``len`` is ``length`` there).
 BUILTIN_FUNCTIONS = {name: fn.__name__ for name, fn in BUILTINS.items()}
@@ -123,7 +123,7 @@ class _Translator:
     # ------------------------------------------------------------ naming
 
     def run(self) -> Body:
-        namer = Namer(self.scope.reserved | PYTHON_BUILTINS | set(keyword.kwlist) | BODY_LOCALS)
+        namer = Namer(self.scope.reserved | USED_BUILTINS | set(keyword.kwlist) | BODY_LOCALS)
         for p in self.program.params:
             self.names.params[p.name.name] = namer.claim(p.name.name)
         called = self._called_modules()

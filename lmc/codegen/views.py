@@ -22,7 +22,7 @@ from ..runtime.signature import Field, Params, default_instructions
 from .errors import CodegenError
 from .info import BuildInfo, ParityCase
 from .literals import py_docstring, py_literal
-from .names import GENERATED_GLOBALS, PYTHON_BUILTINS, Namer, isort_key, pascal_case, upper_snake, usable
+from .names import GENERATED_GLOBALS, PYTHON_BUILTINS, USED_BUILTINS, Namer, isort_key, pascal_case, upper_snake, usable
 from .translate import EnumRef, ModuleRef, ProgramRef, Scope, kwargs_code, translate
 from .typemap import Annotations, example_value, is_optional, is_text
 
@@ -245,7 +245,14 @@ class _Builder:
             self.result_names[p.name.name] = types.claim(stem + "Result")
             self.input_names[p.name.name] = types.claim(stem + "Inputs")
         # programs.py globals: program objects first (they are also the public names).
-        self.globals = Namer(types.taken())
+        self.globals = Namer(
+            GENERATED_GLOBALS
+            | USED_BUILTINS
+            | set(keyword.kwlist)
+            | set(self.type_names.values())
+            | set(self.result_names.values())
+            | set(self.input_names.values())
+        )
         self.program_names = {p.name.name: self.globals.claim(p.name.name) for p in self.program_decls}
         self.enum_members: dict[str, dict[str, str]] = {}
         for d in self.enum_decls:

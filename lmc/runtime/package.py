@@ -24,8 +24,6 @@ litellm is imported by ``lm.LM`` at its first call.
 
 from __future__ import annotations
 
-import argparse
-import difflib
 import enum
 import inspect
 import json
@@ -270,6 +268,8 @@ class ReplayLM:
 
 
 def _message_diff(index: int, expected: list[Any], actual: list[Any]) -> str:
+    import difflib  # only a failing parity test needs it
+
     head = f"LM call {index + 1} differs from the recorded one"
     if len(expected) != len(actual):
         head += f" ({len(actual)} messages instead of {len(expected)})"
@@ -325,7 +325,9 @@ def cli_main(
     return 0
 
 
-def _parser(prog: str, programs: Mapping[str, PackagedProgram], config: PackageConfig) -> argparse.ArgumentParser:
+def _parser(prog: str, programs: Mapping[str, PackagedProgram], config: PackageConfig) -> Any:
+    import argparse  # the command line only; importing the package stays light
+
     parser = argparse.ArgumentParser(
         prog=prog,
         description=f"Run a program of the `{config.package}` package and print its outputs as JSON.",

@@ -178,3 +178,25 @@ def test_names_that_collide_with_python_or_generated_code(tmp_path: Path) -> Non
     # The .lmp names stay the names the runtime and users see.
     assert set(pkg.PROGRAMS) == {"Program", "outer"}
     assert pkg.programs.PROGRAMS["Program"].module_paths == ("Program.range",)
+
+
+def test_builtin_names_stay_readable_parameters(tmp_path: Path) -> None:
+    """Builtins the generated code never calls (input, format) keep their names; range does not."""
+    source = """
+signature Echo {
+  in text: str
+  out said: str
+}
+
+program shout(input: str, format: str, range: str) -> (said: str) {
+  module m = Predict(Echo)
+  return m(text=input + format + range)
+}
+"""
+    pkg = load_text(source, tmp_path, check=False)
+    body = Path(pkg.programs.__file__).read_text(encoding="utf-8")
+    assert "def _shout(ctx, /, **inputs):" in body
+    assert 'range_ = inputs["range"]' in body and 'input = inputs["input"]' in body
+    lm = ScriptedLM(lambda messages: chat_answer(said="ok"))
+    assert pkg.shout(input="a", format="b", range="c", lm=lm).said == "ok"
+    assert "[[ ## text ## ]]\nabc" in lm.calls[-1][-1]["content"]
