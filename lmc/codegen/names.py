@@ -41,6 +41,7 @@ GENERATED_GLOBALS = frozenset(
         "Program",
         "BM25Retriever",
         "FunctionRetriever",
+        "field_of",
         "DATA_DIR",
         "MODULES",
         "TOOLS",

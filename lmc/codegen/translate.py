@@ -75,6 +75,7 @@ class Scope:
     retrievers: frozenset[str]
     enums: Mapping[str, EnumRef]
     reserved: frozenset[str]  # module-level names of programs.py: locals never shadow them
+    renamed_fields: frozenset[str] = frozenset()  # record fields stored under another Python name
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,7 @@ class Body:
     async_lines: tuple[str, ...]
     called_programs: frozenset[str]
     uses_builtins: bool
+    uses_field_of: bool
     used_enums: frozenset[str]  # Python names of enums referenced
 
 
@@ -117,6 +119,7 @@ class _Translator:
         self.names = _Names()
         self.called_programs: set[str] = set()
         self.uses_builtins = False
+        self.uses_field_of = False
         self.used_enums: set[str] = set()
         self.is_async = False
 
@@ -149,6 +152,7 @@ class _Translator:
             async_lines=bodies[1],
             called_programs=frozenset(self.called_programs),
             uses_builtins=self.uses_builtins,
+            uses_field_of=self.uses_field_of,
             used_enums=frozenset(self.used_enums),
         )
 
@@ -292,7 +296,10 @@ class _Translator:
                 return f"{enum.py_name}.{member}"
         numeric = isinstance(e.obj, ir.Const) and isinstance(e.obj.value, (int, float))
         obj = f"({self._expr(e.obj)})" if numeric else self._at(e.obj, _ATOM)
-        return f"{obj}.{attr}" if usable(attr) else f"getattr({obj}, {py_literal(attr)})"
+        if usable(attr) and attr not in self.scope.renamed_fields:
+            return f"{obj}.{attr}"
+        self.uses_field_of = True
+        return f"field_of({obj}, {py_literal(attr)})"
 
     def _call(self, c: ir.Call) -> tuple[str, int]:
         name = c.func.name

@@ -227,6 +227,8 @@ class _Builder:
         self._uses_config = False
         self._uses_field = False
         self._uses_builtins = False
+        self._uses_field_of = False
+        self._renamed_fields: set[str] = set()
         self._body_enums: set[str] = set()
         self._plan_names()
 
@@ -452,6 +454,8 @@ class _Builder:
             else:
                 default_code = "None" if is_optional(t) else None
             extra = [f"alias={py_literal(name)}"] if py != name else []
+            if py != name:
+                self._renamed_fields.add(name)
             extra += [f"description={py_literal(desc)}"] if desc else []
             aliased = aliased or py != name
             line = f"{py}: {annotations.code(t)}"
@@ -571,6 +575,7 @@ class _Builder:
             translated[p.name.name] = body
             self._body_enums |= body.used_enums
             self._uses_builtins = self._uses_builtins or body.uses_builtins
+            self._uses_field_of = self._uses_field_of or body.uses_field_of
         views = []
         for p in self.program_decls:
             name = p.name.name
@@ -608,6 +613,7 @@ class _Builder:
                 for d in self.enum_decls
             },
             "reserved": self.globals.taken(),
+            "renamed_fields": frozenset(self._renamed_fields),
         }
 
     def _module_paths(self, name: str, translated: Mapping[str, Any]) -> set[str]:
@@ -639,6 +645,8 @@ class _Builder:
                 local.append(f"from {parent} import {leaf}{alias}")
         if self._uses_builtins:
             local.append("from ._runtime import builtins")
+        if self._uses_field_of:
+            local.append("from ._runtime.package import field_of")
         local.append("from ._runtime.program import Program")
         retrievers = sorted(
             {"BM25Retriever" if r.kind.name == "bm25" else "FunctionRetriever" for r in self.retriever_decls}

@@ -44,7 +44,7 @@ from .lm import LM
 from .program import Program, ProgramError, Run
 from .signature import Params
 
-__all__ = ["PackageConfig", "PackagedProgram", "ReplayLM", "cli_main", "cli_option", "env_var_for"]
+__all__ = ["PackageConfig", "PackagedProgram", "ReplayLM", "cli_main", "cli_option", "env_var_for", "field_of"]
 
 CACHE_ENV = "LMC_CACHE_DIR"
 # Options that point at one endpoint: they do not carry over to another model.
@@ -56,6 +56,22 @@ _CLI_RESERVED = frozenset({"help", "lm", "api_base"})
 def env_var_for(package: str) -> str:
     """``sentiment`` -> ``SENTIMENT_LM``: the variable that names a package's model."""
     return "".join(c if c.isalnum() else "_" for c in package).upper() + "_LM"
+
+
+def field_of(value: Any, name: str) -> Any:
+    """``value.name`` as a ``.lmp`` program means it, for names Python cannot use as written.
+
+    A record field named ``json`` or ``_private`` lives on its pydantic model
+    under a safe name with the ``.lmp`` name as its alias; a prediction is a
+    mapping. Generated code calls this only for such names.
+    """
+    if isinstance(value, BaseModel):
+        for py_name, info in type(value).model_fields.items():
+            if (info.alias or py_name) == name:
+                return getattr(value, py_name)
+    if isinstance(value, Mapping) and name in value:
+        return value[name]
+    return getattr(value, name)
 
 
 def _is_lm(value: Any) -> bool:
