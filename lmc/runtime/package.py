@@ -337,6 +337,9 @@ def cli_main(
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the command line's boundary: a tool's own error, no traceback
+        print(f"{prog}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 3
     print(json.dumps(result.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=2))
     return 0
 

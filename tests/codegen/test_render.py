@@ -185,3 +185,17 @@ def test_checks_reject_what_codegen_would_rename(tmp_path: Path) -> None:
     pkg = load_package(files, package="kw")
     assert pkg.classify.input_names == ("lambda",)
     assert pkg.ClassifyInputs.model_validate({"lambda": "x"}).lambda_ == "x"
+
+
+@pytest.mark.parametrize("fixture", ["test_programs", "test_types", "test_cli"])
+def test_fixture_packages_pass_ruff(fixture: str, tmp_path: Path) -> None:
+    """Bodies with every statement kind, renamed fields and odd inputs are lint- and format-clean too."""
+    module = __import__(f"tests.codegen.{fixture}", fromlist=["SOURCE"])
+    (tmp_path / "helpers.py").write_text(getattr(module, "HELPERS", ""), encoding="utf-8")
+    out = tmp_path / "out" / "pkg"
+    write_package(render_text(module.SOURCE, tmp_path, check=False), out)
+    ruff = list(ruff_command())
+    check = subprocess.run([*ruff, "check", "--no-cache", "."], cwd=out, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    fmt = subprocess.run([*ruff, "format", "--check", "--no-cache", "."], cwd=out, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
