@@ -4,12 +4,13 @@ Each ``optimize`` block runs its optimizer chain on the generated program,
 starting from the parameters the previous block left; scores come from the
 valset. ``evaluate`` blocks then score the default and the optimized
 parameters on their dataset. The package is rendered with the chosen
-parameters and a few recorded program runs for its parity test.
+parameters, imported, and run on a few inputs to record its parity test.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sys
 import time
 from collections.abc import Mapping
@@ -19,19 +20,25 @@ from typing import Any
 
 from . import __version__, ir
 from .codegen import BuildInfo, ParityCase, write_package
+from .codegen.parity import record_parity
 from .data import DataError
-from .evaluate import EvalResult, TooManyErrors, evaluate
-from .optimize.base import Task
+from .evaluate import TooManyErrors, evaluate
+from .loader import load_package
 from .optimize import OptionError, create_optimizer
+from .optimize.base import Task
 from .progress import bar, info, table
 from .pyref import PyRefError
 from .runtime.errors import LMError
+from .runtime.program import ProgramError
 from .runtime.signature import Params
 from .session import Session
 from .values import options_dict, plain
 
 EXIT_OK, EXIT_DIAGNOSTICS, EXIT_RUN_FAILED = 0, 1, 3
 PARITY_CASES = 3
+# Failures of a run that are the user's to fix (exit 3), not lmc's bugs.
+RUN_FAILURES = (LMError, DataError, PyRefError, OptionError, TooManyErrors)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,25 +53,6 @@ class ScoreRow:
     label: str  # "classify on dev (valset)"
     baseline: float
     optimized: float | None
-
-
-class RecordingLM:
-    """Wraps an LM and records (messages, response) pairs of one program run."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.model = getattr(inner, "model", "")
-        self.calls: list[tuple[list[dict[str, str]], str]] = []
-
-    def complete(self, messages: list[dict[str, str]]) -> str:
-        text = self.inner.complete(messages)
-        self.calls.append(([dict(m) for m in messages], text))
-        return text
-
-    async def acomplete(self, messages: list[dict[str, str]]) -> str:
-        text = await self.inner.acomplete(messages)
-        self.calls.append(([dict(m) for m in messages], text))
-        return text
 
 
 def _evaluate(session: Session, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
@@ -140,35 +128,47 @@ def optimize_block(session: Session, decl: ir.OptimizeDecl, params: dict[str, Pa
     return current, ScoreRow(label, baseline.score, final.score), _describe(chain)
 
 
-def parity_cases(session: Session, params: Mapping[str, Params]) -> list[ParityCase]:
-    """Record a few real program runs under the final params for the package's parity test."""
+def parity_cases(session: Session, params: Mapping[str, Params], build_info: BuildInfo) -> list[ParityCase]:
+    """Record a few real runs of the final package for its parity test.
+
+    The package is rendered with the chosen params and imported, and its own
+    programs run on the first examples of each optimized program's valset:
+    the recorded prompts are those of the code that ships.
+    """
+    package = load_package(session.render(params=params, info=build_info), package=session.package)
     cases: list[ParityCase] = []
-    for decl in session.source.of(ir.OptimizeDecl) + session.source.of(ir.EvaluateDecl):
+    for decl in session.source.of(ir.OptimizeDecl):
         opts = decl.options
-        name = plain(opts.get("valset") or opts.get("trainset") or opts.get("dataset"))
-        program = session.program(decl.program.name)
-        for example in session.dataset(name).examples[:PARITY_CASES]:
-            recorder = RecordingLM(session.lm())
-            inputs = dict(example.inputs())
+        dataset = session.dataset(plain(opts.get("valset") or opts.get("trainset")))
+        entry = package.PROGRAMS[decl.program.name]
+        for example in dataset.examples[:PARITY_CASES]:
             try:
-                program.run(inputs, lm=recorder, params=params)
-            except LMError:
-                raise
-            except Exception:  # noqa: BLE001 - a failing run still recorded its prompts
-                pass
-            if recorder.calls:
-                cases.append(ParityCase(program=program.name, inputs=inputs, calls=tuple(map(tuple, recorder.calls))))
-        if cases:
-            break
+                cases.append(record_parity(entry, example.inputs(), lm=session.lm()))
+            except ProgramError as exc:  # nothing to replay: the answer did not parse
+                logger.info("parity run of %s failed: %s", decl.program.name, exc)
     return cases
+
+
+def _build_info(session: Session, request: BuildRequest, rows: list[ScoreRow], described: list[str]) -> BuildInfo:
+    text = session.loaded.text or ""
+    return BuildInfo(
+        lmc_version=__version__,
+        source_name=Path(session.loaded.path).name,
+        source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        lm=session.lm().model,
+        optimizer="; ".join(described) or "none (built with --no-optimize)",
+        scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
+        lm_calls=session.lm().usage.calls,
+        seed=request.seed,
+    )
 
 
 def run_build(session: Session, request: BuildRequest) -> int:
     started = time.perf_counter()
+    params: dict[str, Params] = {}
+    rows: list[ScoreRow] = []
+    described: list[str] = []
     try:
-        params: dict[str, Params] = {}
-        rows: list[ScoreRow] = []
-        described: list[str] = []
         if request.optimize:
             for decl in session.source.of(ir.OptimizeDecl):
                 params, row, desc = optimize_block(session, decl, params, request.seed)
@@ -176,32 +176,21 @@ def run_build(session: Session, request: BuildRequest) -> int:
                 described.append(f"{decl.program.name}: {desc}")
             for decl in session.source.of(ir.EvaluateDecl):
                 rows.append(evaluate_block(session, decl, params))
-        cases = parity_cases(session, params) if params else []
-    except (LMError, DataError, PyRefError, OptionError, TooManyErrors) as exc:
+        build_info = _build_info(session, request, rows, described)
+        cases = parity_cases(session, params, build_info) if params else []
+    except RUN_FAILURES as exc:
         print(f"lmc: error: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
-    usage = getattr(session.lm(), "usage", None)
-    text = session.loaded.text or ""
-    build_info = BuildInfo(
-        lmc_version=__version__,
-        source_name=Path(session.loaded.path).name,
-        source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        lm=session.lm().model,
-        optimizer="; ".join(described) or "none (built with --no-optimize)",
-        scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
-        lm_calls=getattr(usage, "calls", 0) if usage else 0,
-        seed=request.seed,
-    )
-    files = session.render(params=params or None, parity=cases, info=build_info)
     out = Path(request.out_dir) / session.package
-    write_package(files, out)
+    write_package(session.render(params=params or None, parity=cases, info=build_info), out)
     if rows:
         table(
-            f"{session.package}: accuracy-style scores (%)",
+            f"{session.package}: scores (%)",
             ("program / split", "baseline", "optimized"),
             [(r.label, f"{r.baseline:.1f}", "-" if r.optimized is None else f"{r.optimized:.1f}") for r in rows],
         )
-    if usage is not None:
+    usage = session.lm().usage
+    if usage.calls:
         info(
             f"LM calls: {usage.calls} ({usage.cache_hits} from cache), tokens: "
             f"{usage.prompt_tokens} in / {usage.completion_tokens} out, cost: ${usage.cost_usd:.4f}"
@@ -216,9 +205,9 @@ def evaluate_block(session: Session, decl: ir.EvaluateDecl, params: Mapping[str,
     dataset = session.dataset(plain(opts.get("dataset")))
     metric = session.metric(plain(opts.get("metric")))
     base = _evaluate(session, program, dataset, metric, {}, f"evaluate {program.name} (baseline)")
-    tuned: EvalResult | None = None
-    if params:
-        tuned = _evaluate(session, program, dataset, metric, params, f"evaluate {program.name} (optimized)")
+    tuned = (
+        _evaluate(session, program, dataset, metric, params, f"evaluate {program.name} (optimized)") if params else None
+    )
     return ScoreRow(f"{program.name} on {dataset.name} (evaluate)", base.score, tuned.score if tuned else None)
 
 
@@ -226,30 +215,42 @@ def evaluate_command(session: Session, program_name: str, dataset_name: str, met
     """``lmc eval``: score the program with its baked-in (default) params."""
     names = {d.name.name for d in session.source.of(ir.ProgramDecl)}
     if program_name not in names:
-        print(f"lmc: error: no program `{program_name}`", file=sys.stderr)
+        print(f"lmc: error: no program `{program_name}` (programs: {', '.join(sorted(names))})", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    if dataset_name not in {d.name.name for d in session.source.of(ir.DatasetDecl)}:
+        print(f"lmc: error: no dataset `{dataset_name}`", file=sys.stderr)
         return EXIT_RUN_FAILED
     if metric_name is None:
         for decl in session.source.of(ir.EvaluateDecl) + session.source.of(ir.OptimizeDecl):
             if decl.program.name == program_name and decl.options.get("metric") is not None:
                 metric_name = plain(decl.options.get("metric"))
                 break
-    if metric_name is None:
-        print("lmc: error: no metric: pass --metric NAME", file=sys.stderr)
+    if metric_name is None or metric_name not in {d.name.name for d in session.source.of(ir.MetricDecl)}:
+        print("lmc: error: no metric for this program: pass --metric NAME", file=sys.stderr)
         return EXIT_RUN_FAILED
     try:
         program = session.program(program_name)
-        result = _evaluate(
-            session, program, session.dataset(dataset_name), session.metric(metric_name), {}, f"eval {program_name}"
-        )
-    except (LMError, DataError, PyRefError, KeyError) as exc:
+        dataset = session.dataset(dataset_name)
+        result = _evaluate(session, program, dataset, session.metric(metric_name), {}, f"eval {program_name}")
+    except RUN_FAILURES as exc:
         print(f"lmc: error: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
-    rows = [(i + 1, _short(r.example.inputs()), _short(r.outputs), f"{r.score:.2f}") for i, r in enumerate(result.rows)]
-    table(f"{program_name} on {dataset_name}", ("#", "inputs", "outputs", "score"), rows[:50])
+    rows = [
+        (
+            r.index + 1,
+            _short(r.example.inputs()),
+            _short(r.outputs) if r.error is None else "(no output)",
+            f"{r.score:.2f}",
+        )
+        for r in result.results
+    ]
+    table(f"{program_name} on {dataset_name} ({metric_name})", ("#", "inputs", "outputs", "score"), rows)
     print(f"{result.score:.1f}")
     return EXIT_OK
 
 
 def _short(value: Any, width: int = 60) -> str:
-    text = "-" if value is None else ", ".join(f"{k}={v}" for k, v in dict(value).items())
+    from .runtime.types import to_jsonable
+
+    text = "-" if value is None else ", ".join(f"{k}={to_jsonable(v)}" for k, v in dict(value).items())
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .data import Example
-from .runtime.program import Program, TraceEntry
+from .runtime.program import Program, ProgramError, TraceEntry
 from .runtime.signature import Params
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,9 @@ class ExampleResult:
     score: float
     error: str | None
     trace: tuple[TraceEntry, ...]
+    # The program could not produce outputs (e.g. an answer that did not
+    # parse): a failed example, not an error towards ``max_errors``.
+    no_output: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +132,7 @@ def evaluate(
         nonlocal errors, done
         slots[result.index] = result
         done += 1
-        if result.error is not None:
+        if result.error is not None and not result.no_output:
             errors += 1
             logger.info("example %d failed: %s", result.index, result.error)
             if max_errors is not None and errors >= max_errors:
@@ -200,6 +203,7 @@ def _run_one(
             score=0.0,
             error=_message(err),
             trace=run.trace if run is not None else (),
+            no_output=isinstance(err, ProgramError),
         )
     return ExampleResult(index=index, example=example, outputs=run.outputs, score=score, error=None, trace=run.trace)
 

@@ -45,7 +45,9 @@ def load_file(path: str) -> Loaded:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         diag = Diagnostic(
-            "E000", f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", Span(path, line, col, line, col + 1),
+            "E000",
+            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            Span(path, line, col, line, col + 1),
             "save the file as UTF-8",
         )
         return Loaded(path, None, None, (diag,))

@@ -9,7 +9,6 @@ hashable and immutable; use ``dataclasses.replace`` to derive a changed copy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from .diagnostics import Span
 
@@ -62,7 +61,7 @@ class LiteralType:
     span: Span
 
 
-TypeExpr = Union[NamedType, ListType, DictType, OptionalType, LiteralType]
+TypeExpr = NamedType | ListType | DictType | OptionalType | LiteralType
 
 BUILTIN_SCALARS = ("str", "int", "float", "bool")
 
@@ -122,7 +121,7 @@ class CallValue:
     span: Span
 
 
-Value = Union[Const, ListValue, NameValue, Options, CallValue]
+Value = Const | ListValue | NameValue | Options | CallValue
 
 # ------------------------------------------------------------ expressions
 
@@ -186,7 +185,7 @@ class UnaryOp:
     span: Span
 
 
-Expr = Union[Name, Const, ListExpr, RecordExpr, Attr, Call, BinOp, UnaryOp]
+Expr = Name | Const | ListExpr | RecordExpr | Attr | Call | BinOp | UnaryOp
 
 # ------------------------------------------------------------- statements
 
@@ -244,7 +243,7 @@ class ExprStmt:
     span: Span
 
 
-Stmt = Union[ModuleDecl, Assign, Repeat, For, If, Return, ExprStmt]
+Stmt = ModuleDecl | Assign | Repeat | For | If | Return | ExprStmt
 
 # ------------------------------------------------------------ declarations
 
@@ -374,7 +373,7 @@ class BuiltinMetric:
     span: Span
 
 
-MetricExpr = Union[BuiltinMetric, PythonRef]
+MetricExpr = BuiltinMetric | PythonRef
 
 
 @_node
@@ -407,19 +406,19 @@ class EvaluateDecl:
     span: Span
 
 
-Decl = Union[
-    LmDecl,
-    EnumDecl,
-    TypeDecl,
-    SignatureDecl,
-    ToolDecl,
-    RetrieverDecl,
-    ProgramDecl,
-    MetricDecl,
-    DatasetDecl,
-    OptimizeDecl,
-    EvaluateDecl,
-]
+Decl = (
+    LmDecl
+    | EnumDecl
+    | TypeDecl
+    | SignatureDecl
+    | ToolDecl
+    | RetrieverDecl
+    | ProgramDecl
+    | MetricDecl
+    | DatasetDecl
+    | OptimizeDecl
+    | EvaluateDecl
+)
 
 # Declarations that bind a name in the file namespace, and the word for each.
 DECL_KIND = {

@@ -28,7 +28,9 @@ def test_scores_each_example_and_reports_percent():
     assert [r.index for r in result.results] == list(range(10))
     assert [r.score for r in result.results] == [0.0 if i in (3, 5) else 1.0 for i in range(10)]
     assert result.score == 80.0
-    assert (result.total, result.passed, result.errors) == (10, 8, 1)
+    # The unparseable answer is a failed example, not an error.
+    assert (result.total, result.passed, result.errors) == (10, 8, 0)
+    assert result.results[5].no_output
 
 
 def test_a_failing_example_scores_zero_keeps_its_message_and_the_run_goes_on():
@@ -102,9 +104,21 @@ def test_without_fatal_types_every_exception_is_one_examples_failure():
 
 
 def test_max_errors_stops_the_run():
+    def tool_bug(request):
+        if index_of(request.inputs["sentence"]) == 2:
+            raise ValueError("tool exploded")
+        return mostly_right(request)
+
+    program = classify_program()
+    kwargs = dict(lm=FakeLM(tool_bug), params=program.default_params(), max_errors=1)
     with pytest.raises(TooManyErrors) as caught:
-        run(max_errors=1)
-    assert caught.value.errors == 1
+        evaluate(program, EXAMPLES, label_match, **kwargs)
+    assert caught.value.errors == 1 and "tool exploded" in str(caught.value)
+
+
+def test_parse_failures_never_reach_max_errors():
+    result = run(max_errors=1)
+    assert result.errors == 0 and result.results[5].error is not None
 
 
 def test_metric_failures_are_recorded_with_the_outputs():

@@ -38,7 +38,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from ..evaluate import TooManyErrors, passes, score_value
-from ..runtime.program import TraceEntry
+from ..runtime.program import ProgramError, TraceEntry
 from ..runtime.signature import Params
 from .base import (
     DEFAULT_MAX_ERRORS,
@@ -184,8 +184,14 @@ class _Session:
         try:
             run = task.program.run(example.inputs(), lm=self._lm_for(round_idx), params=params)
             score = score_value(task.metric(example, run.outputs))
-        # DSPy counts any failure of a teacher run (program, tool or metric
-        # code) as an error and stops at max_errors; fatal ones stop now.
+        # A run that cannot produce its outputs (an answer that does not
+        # parse) is a failed example, as a wrong answer is: small models do
+        # that often and it must not end the search. Any other failure
+        # (tool, metric code) counts towards max_errors as in DSPy; fatal
+        # (infrastructure) ones stop now.
+        except ProgramError as err:
+            logger.info("bootstrapping example %d produced no outputs: %s", index, err)
+            return False
         except Exception as err:
             if task.fatal and isinstance(err, task.fatal):
                 raise

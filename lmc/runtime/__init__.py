@@ -9,44 +9,49 @@ relative, and it knows nothing of the rest of lmc.
 
 from __future__ import annotations
 
-from .adapters import ChatAdapter, JSONAdapter
-from .builtins import BUILTINS
-from .cache import Cache
-from .errors import AdapterParseError, LMError, ParseError
-from .lm import LM, Usage
-from .metrics import METRICS, contains, exact_match, f1
-from .modules import ChainOfThought, Predict, make_module
-from .program import Context, Prediction, Program, ProgramError, Run, TraceEntry
-from .signature import Field, ModuleSpec, Params, Signature, default_instructions
-from .types import to_jsonable
+import importlib
+from typing import Any
 
-__all__ = [
-    "BUILTINS",
-    "LM",
-    "METRICS",
-    "AdapterParseError",
-    "Cache",
-    "ChainOfThought",
-    "ChatAdapter",
-    "Context",
-    "Field",
-    "JSONAdapter",
-    "LMError",
-    "ModuleSpec",
-    "Params",
-    "ParseError",
-    "Predict",
-    "Prediction",
-    "Program",
-    "ProgramError",
-    "Run",
-    "Signature",
-    "TraceEntry",
-    "Usage",
-    "contains",
-    "default_instructions",
-    "exact_match",
-    "f1",
-    "make_module",
-    "to_jsonable",
-]
+# Submodules load on first use (PEP 562): importing a generated package
+# must stay fast, and most programs need only a few of these.
+_EXPORTS = {
+    "AdapterParseError": "errors",
+    "BUILTINS": "builtins",
+    "Cache": "cache",
+    "ChainOfThought": "modules",
+    "ChatAdapter": "adapters",
+    "Context": "program",
+    "Field": "signature",
+    "JSONAdapter": "adapters",
+    "LM": "lm",
+    "LMError": "errors",
+    "METRICS": "metrics",
+    "ModuleSpec": "signature",
+    "Params": "signature",
+    "ParseError": "errors",
+    "Predict": "modules",
+    "Prediction": "program",
+    "Program": "program",
+    "ProgramError": "program",
+    "Run": "program",
+    "Signature": "signature",
+    "TraceEntry": "program",
+    "Usage": "lm",
+    "contains": "metrics",
+    "default_instructions": "signature",
+    "exact_match": "metrics",
+    "f1": "metrics",
+    "make_module": "modules",
+    "to_jsonable": "types",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

@@ -130,12 +130,16 @@ def test_metric_threshold_decides_what_passes():
 
 def test_failed_runs_count_as_errors_until_max_errors():
     train = sentences(6)
-    # Unparseable output for examples 0 and 1.
-    broken = lambda request: "not json" if index_of(request.inputs["sentence"]) < 2 else {"label": "x"}  # noqa: E731
+
+    # A tool or metric bug (not a parse failure) in the runs of examples 0 and 1.
+    def broken(request):
+        if index_of(request.inputs["sentence"]) < 2:
+            raise ValueError("tool exploded")
+        return {"label": "x"}
 
     with pytest.raises(TooManyErrors) as caught:
         BootstrapFewShot(max_errors=2).compile(task_for(classify_program(), train, FakeLM(broken)))
-    assert caught.value.errors == 2 and "cannot parse" in str(caught.value)
+    assert caught.value.errors == 2 and "tool exploded" in str(caught.value)
 
     # DSPy compares the count with `>=`: 0 stops at the first error.
     with pytest.raises(TooManyErrors) as caught:
@@ -147,6 +151,20 @@ def test_failed_runs_count_as_errors_until_max_errors():
         task_for(classify_program(), train, FakeLM(broken))
     )
     assert bootstrapped(result, "classify.judge") == []
+
+
+def test_unparseable_answers_are_failed_examples_not_errors():
+    train = sentences(6)
+
+    def unparseable_first(request):
+        i = index_of(request.inputs["sentence"])
+        return "not json" if i < 4 else {"label": correct_label(request.inputs["sentence"])}
+
+    # max_errors 0 would stop at the first error; parse failures are not errors.
+    result = BootstrapFewShot(max_errors=0, max_labeled_demos=0).compile(
+        task_for(classify_program(), train, FakeLM(unparseable_first))
+    )
+    assert [i for i, _ in bootstrapped(result, "classify.judge")] == [4, 5]
 
 
 class Unreachable(Exception):
