@@ -10,6 +10,7 @@ parameters, imported, and run on a few inputs to record its parity test.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import sys
 import time
@@ -163,6 +164,20 @@ def _build_info(session: Session, request: BuildRequest, rows: list[ScoreRow], d
     )
 
 
+def write_report(path: Path, build_info: BuildInfo, rows: list[ScoreRow]) -> None:
+    """A machine-readable summary next to the package (no timings: builds stay byte-identical)."""
+    report = {
+        "source": build_info.source_name,
+        "source_sha256": build_info.source_sha256,
+        "lm": build_info.lm,
+        "optimizer": build_info.optimizer,
+        "seed": build_info.seed,
+        "lm_calls": build_info.lm_calls,
+        "scores": [{"label": r.label, "baseline": r.baseline, "optimized": r.optimized} for r in rows],
+    }
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def run_build(session: Session, request: BuildRequest) -> int:
     started = time.perf_counter()
     params: dict[str, Params] = {}
@@ -183,6 +198,7 @@ def run_build(session: Session, request: BuildRequest) -> int:
         return EXIT_RUN_FAILED
     out = Path(request.out_dir) / session.package
     write_package(session.render(params=params or None, parity=cases, info=build_info), out)
+    write_report(out / "build.json", build_info, rows)
     if rows:
         table(
             f"{session.package}: scores (%)",
