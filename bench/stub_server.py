@@ -6,8 +6,9 @@ client's GIL in a timing benchmark::
     python bench/stub_server.py [--latency-ms 0] [--answer TEXT]
 
 It prints one line, ``READY <api_base>``, once it listens on 127.0.0.1 (a
-free port unless ``--port`` is given), then serves until stdin closes or it
-gets SIGTERM. Every ``POST .../chat/completions`` is answered, after
+free port unless ``--port`` is given), then serves until stdin closes (the
+parent that holds the pipe exits) or it gets SIGTERM; with ``--forever`` it
+ignores stdin (for use by hand, in the background). Every ``POST .../chat/completions`` is answered, after
 ``--latency-ms``, with ``--answer`` as the assistant message. ``GET /stats``
 returns the number of requests served, the User-Agent headers seen (how a
 benchmark tells which HTTP client a library really used) and the body of the
@@ -110,7 +111,7 @@ def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def serve(*, port: int, latency_ms: float, answer: str) -> None:
+def serve(*, port: int, latency_ms: float, answer: str, forever: bool = False) -> None:
     stats = Stats()
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(answer, latency_ms / 1000.0, stats))
     server.daemon_threads = True
@@ -121,7 +122,10 @@ def serve(*, port: int, latency_ms: float, answer: str) -> None:
     sys.stdout.write(f"READY http://{host}:{bound}/v1\n")
     sys.stdout.flush()
     try:
-        sys.stdin.read()  # the parent holds the pipe: its exit ends the server
+        if forever:
+            threading.Event().wait()
+        else:
+            sys.stdin.read()  # the parent holds the pipe: its exit ends the server
     finally:
         server.shutdown()
         server.server_close()
@@ -132,9 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
     ap.add_argument("--latency-ms", type=float, default=0.0, help="delay before each answer (default 0)")
     ap.add_argument("--answer", default=CHAT_ANSWER, help="the assistant message of every completion")
+    ap.add_argument("--forever", action="store_true", help="serve until SIGTERM or Ctrl-C, not until stdin closes")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    serve(port=args.port, latency_ms=args.latency_ms, answer=args.answer)
+    serve(port=args.port, latency_ms=args.latency_ms, answer=args.answer, forever=args.forever)
     return 0
 
 
