@@ -211,6 +211,8 @@ def run_build(session: Session, request: BuildRequest) -> int:
             f"LM calls: {usage.calls} ({usage.cache_hits} from cache), tokens: "
             f"{usage.prompt_tokens} in / {usage.completion_tokens} out, cost: ${usage.cost_usd:.4f}"
         )
+    if usage.truncated:
+        info(f"{usage.truncated} answer(s) were cut at max_tokens (the model did not end its answer)")
     info(f"wrote {out}/ in {time.perf_counter() - started:.1f}s")
     return EXIT_OK
 

@@ -47,6 +47,7 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    truncated: int = 0  # answers cut at max_tokens (counted, logged at INFO: a build makes many)
 
 
 class _UsageCounter:
@@ -54,7 +55,15 @@ class _UsageCounter:
         self._lock = threading.Lock()
         self._usage = Usage()
 
-    def add(self, *, cache_hit: bool = False, prompt_tokens: int = 0, completion_tokens: int = 0, cost: float = 0.0):
+    def add(
+        self,
+        *,
+        cache_hit: bool = False,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        cost: float = 0.0,
+        truncated: bool = False,
+    ) -> None:
         with self._lock:
             u = self._usage
             self._usage = Usage(
@@ -63,6 +72,7 @@ class _UsageCounter:
                 prompt_tokens=u.prompt_tokens + prompt_tokens,
                 completion_tokens=u.completion_tokens + completion_tokens,
                 cost_usd=u.cost_usd + cost,
+                truncated=u.truncated + int(truncated),
             )
 
     def snapshot(self) -> Usage:
@@ -243,13 +253,15 @@ class LM:
     def _finish(self, litellm: Any, response: Any, key: str | None) -> str:
         choice = response.choices[0]
         text = choice.message.content or ""
-        if getattr(choice, "finish_reason", None) == "length":
-            logger.warning("LM %s: the answer was cut at max_tokens=%s", self.model, self.max_tokens)
+        truncated = getattr(choice, "finish_reason", None) == "length"
+        if truncated:
+            logger.info("LM %s: the answer was cut at max_tokens=%s", self.model, self.max_tokens)
         usage = getattr(response, "usage", None)
         self._usage.add(
             prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
             completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
             cost=_cost(litellm, response),
+            truncated=truncated,
         )
         if key is not None and self.cache is not None:
             self.cache.put(key, self.model, text)

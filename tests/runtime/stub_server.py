@@ -26,6 +26,7 @@ class StubServer:
     """``with StubServer() as server: LM("openai/x", api_base=server.api_base, ...)``."""
 
     answer: Callable[[dict[str, Any]], str] = lambda body: "stub answer"
+    finish_reason: str = "stop"  # "length" plays an answer cut at max_tokens
     requests: list[Recorded] = field(default_factory=list)
     _failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -71,7 +72,11 @@ class StubServer:
                         "created": 0,
                         "model": body.get("model", "stub"),
                         "choices": [
-                            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                            {
+                                "index": 0,
+                                "finish_reason": stub.finish_reason,
+                                "message": {"role": "assistant", "content": text},
+                            }
                         ],
                         "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
                     },

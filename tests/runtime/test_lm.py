@@ -44,6 +44,14 @@ def test_complete_sends_the_request_and_counts_usage(server):
     assert SECRET not in repr(lm) and SECRET not in str(vars(lm))
 
 
+def test_answers_cut_at_max_tokens_are_counted(server):
+    lm = stub_lm(server, max_tokens=4)
+    lm.complete(HELLO)
+    server.finish_reason = "length"
+    lm.complete([{"role": "user", "content": "Say more."}])
+    assert (lm.usage.calls, lm.usage.truncated) == (2, 1)
+
+
 def test_transient_errors_are_retried_with_backoff(server):
     server.fail(429, times=1)
     server.fail(503, times=1)
