@@ -1,0 +1,222 @@
+"""The `lmc` command end to end, over HTTP to a loopback OpenAI-compatible stub.
+
+Each test writes a small `.lmp` project whose `default` lm points at the
+stub, so the whole path (CLI, driver, generated code, runtime, litellm) runs
+for real; only the model is scripted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lmc.cli import main
+from tests.runtime.stub_server import StubServer
+from tests.scripted import chat_answer
+
+KEY_ENV = "LMC_CLI_TEST_KEY"
+
+SOURCE = """\
+lm default = "openai/stub" {{ api_base: "{api_base}", api_key_env: "{key_env}", temperature: 0.0 }}
+
+enum Sentiment {{ positive, negative }}
+
+signature Classify {{
+  \"\"\"Classify the sentiment of a sentence.\"\"\"
+  in  sentence: str
+  out sentiment: Sentiment
+}}
+
+program classify(sentence: str) -> (sentiment: Sentiment) {{
+  module judge = Predict(Classify)
+  return judge(sentence=sentence)
+}}
+
+metric accuracy = exact_match(sentiment)
+dataset train = "train.jsonl" {{ inputs: [sentence] }}
+dataset dev = "dev.jsonl" {{ inputs: [sentence] }}
+
+optimize classify {{
+  optimizer: BootstrapFewShotWithRandomSearch {{ max_bootstrapped_demos: 2, max_labeled_demos: 2, num_candidate_programs: 2 }}
+  metric: accuracy
+  trainset: train
+  valset: dev
+  seed: 0
+}}
+
+evaluate classify {{ metric: accuracy, dataset: dev }}
+"""
+
+ROWS = [
+    ("A delight from start to finish.", "positive"),
+    ("Dull, long and pointless.", "negative"),
+    ("The cast is wonderful.", "positive"),
+    ("I walked out halfway.", "negative"),
+    ("Warm, funny and wise.", "positive"),
+    ("A tedious mess.", "negative"),
+]
+
+
+def sentence_of(body: dict) -> str:
+    """The sentence of the final user message (the request being answered)."""
+    text = body["messages"][-1]["content"]
+    match = re.search(r"\[\[ ## sentence ## \]\]\n(.*?)\n", text)
+    return match.group(1) if match else ""
+
+
+def knows_the_labels(body: dict) -> str:
+    """Like a small model: ignores the format zero-shot; with demos, right on every row but one."""
+    if len(body["messages"]) < 3:  # system + user: no demos
+        return "Sure! Here is my answer."
+    sentence = sentence_of(body)
+    label = dict(ROWS).get(sentence, "positive")
+    if sentence == "A tedious mess.":
+        label = "positive"
+    return chat_answer(sentiment=label)
+
+
+@pytest.fixture
+def server(monkeypatch):
+    monkeypatch.setenv(KEY_ENV, "sk-cli-test")
+    with StubServer(answer=knows_the_labels) as stub:
+        yield stub
+
+
+@pytest.fixture
+def project(tmp_path: Path, server: StubServer, monkeypatch) -> Path:
+    monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "app.lmp").write_text(SOURCE.format(api_base=server.api_base, key_env=KEY_ENV), encoding="utf-8")
+    for name, rows in (("train", ROWS[:4]), ("dev", ROWS[2:])):
+        lines = [json.dumps({"sentence": s, "sentiment": label}) for s, label in rows]
+        (tmp_path / f"{name}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return tmp_path / "app.lmp"
+
+
+def test_check_clean_file_exits_0(project: Path, capsys) -> None:
+    assert main(["check", str(project)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_check_reports_every_error_with_caret_and_exits_1(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.lmp"
+    bad.write_text(
+        'signature S = "q -> a"\nprogram p(q: str) -> (a: str) {\n  module m = Predikt(S)\n'
+        "  return m(question=q)\n}\nmetric acc = exact_match(b)\n",
+        encoding="utf-8",
+    )
+    assert main(["check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:3:14: error[E103]" in err and "did you mean `Predict`?" in err
+    assert "^" in err and "3 |   module m = Predikt(S)" in err
+    assert err.count("error[") >= 2  # all errors of the file, not only the first
+
+
+def test_check_json_format(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.lmp"
+    bad.write_text("lm default = 42\n", encoding="utf-8")
+    assert main(["check", "--format", "json", str(bad)]) == 1
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert lines and all({"file", "line", "col", "code", "message"} <= set(d) for d in lines)
+    assert lines[0]["line"] == 1
+
+
+def test_check_missing_file(tmp_path: Path, capsys) -> None:
+    assert main(["check", str(tmp_path / "nope.lmp")]) == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_build_optimizes_evaluates_and_emits(project: Path, tmp_path: Path, server: StubServer) -> None:
+    out = tmp_path / "out"
+    assert main(["build", str(project), "-o", str(out), "--threads", "2"]) == 0
+    package = out / "app"
+    report = json.loads((package / "build.json").read_text())
+    dev = report["scores"][0]
+    assert dev["label"].startswith("classify on dev")
+    assert dev["baseline"] == 0.0  # zero-shot answers do not parse
+    assert dev["optimized"] == pytest.approx(75.0)  # the stub is wrong on one of four dev rows
+    assert report["lm_calls"] > 0
+    params = (package / "app" / "params.py").read_text()
+    assert "demos=(" in params and "demos=()" not in params
+    # The package's own parity test replays the recorded calls and passes.
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "app" / "tests")],
+        capture_output=True,
+        text=True,
+        cwd=package,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_build_twice_gives_identical_bytes(project: Path, tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["build", str(project), "-o", str(a)]) == 0
+    assert main(["build", str(project), "-o", str(b)]) == 0
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    assert files_a == files_b
+    for rel in files_a:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+def test_run_prints_outputs_as_json(project: Path, server: StubServer, capsys) -> None:
+    server.answer = lambda body: chat_answer(sentiment="negative")
+    assert main(["run", str(project), "classify", "--input", "sentence=Dull, long and pointless."]) == 0
+    assert json.loads(capsys.readouterr().out) == {"sentiment": "negative"}
+
+
+def test_run_with_unknown_input_or_program(project: Path, capsys) -> None:
+    assert main(["run", str(project), "classify", "--input", "text=hi"]) == 3
+    assert "unknown input `text`" in capsys.readouterr().err
+    assert main(["run", str(project), "classfy", "--input", "sentence=hi"]) == 3
+    assert "no program `classfy`" in capsys.readouterr().err
+
+
+def test_eval_prints_table_and_score(project: Path, server: StubServer, capsys) -> None:
+    server.answer = lambda body: chat_answer(sentiment="positive")
+    assert main(["eval", str(project), "classify", "--dataset", "dev"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip().splitlines()[-1] == "50.0"  # two of the four dev rows are positive
+    assert "A tedious mess." in captured.err
+
+
+def test_prompt_prints_the_exact_messages_without_calling_the_lm(project: Path, server: StubServer, capsys) -> None:
+    assert main(["prompt", str(project), "classify.judge", "--input", "sentence=Fine."]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("----- system -----\nYour input fields are:")
+    assert "----- user -----\n[[ ## sentence ## ]]\nFine." in out
+    assert server.count == 0
+
+
+def test_garbage_answers_fail_the_run_naming_module_and_text(project: Path, server: StubServer, capsys) -> None:
+    server.answer = lambda body: "I am a teapot."
+    assert main(["run", str(project), "classify", "--input", "sentence=Fine."]) == 3
+    err = capsys.readouterr().err
+    assert "classify.judge" in err and "I am a teapot." in err
+    assert "Traceback" not in err
+
+
+def test_unreachable_lm_exits_3_without_traceback(project: Path, capsys) -> None:
+    # Nothing listens on the discard port; no retries keep the test fast.
+    text = re.sub(r'api_base: "[^"]+"', 'api_base: "http://127.0.0.1:9/v1", num_retries: 0', project.read_text())
+    project.write_text(text, encoding="utf-8")
+    assert main(["run", str(project), "classify", "--input", "sentence=Fine.", "--no-cache"]) == 3
+    err = capsys.readouterr().err
+    assert "lmc: error:" in err and "Traceback" not in err
+
+
+def test_a_bug_in_lmc_exits_2_with_one_line(project: Path, capsys, monkeypatch) -> None:
+    import lmc.driver
+
+    def explode(args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(lmc.driver, "cmd_check", explode)
+    monkeypatch.delenv("LMC_DEBUG", raising=False)
+    assert main(["check", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
