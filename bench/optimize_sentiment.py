@@ -122,6 +122,7 @@ def run_dspy(task: SentimentTask, lm_model: str | None, output: str) -> dict[str
 
     timings: dict[str, float] = {}
     calls: dict[str, int] = {}
+    scores: dict[str, float] = {}
 
     def phase(name: str, fn: Callable[[], Any]) -> Any:
         before = counter()
@@ -129,7 +130,20 @@ def run_dspy(task: SentimentTask, lm_model: str | None, output: str) -> dict[str
         result = fn()
         timings[name] = round(time.perf_counter() - start, 1)
         calls[name] = counter() - before
-        logger.info("dspy: %s took %.1fs, %d LM calls", name, timings[name], calls[name])
+        score = getattr(result, "score", None)
+        if score is not None:
+            scores[name] = float(score)
+        logger.info(
+            "dspy: %s took %.1fs, %d LM calls%s",
+            name,
+            timings[name],
+            calls[name],
+            f", score {score}" if score is not None else "",
+        )
+        # A run cut short still leaves the phases it finished.
+        partial = RESULTS_DIR / "tmp" / "optimize_dspy_partial.json"
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps({"wall_s": timings, "lm_calls": calls, "scores": scores}) + "\n")
         return result
 
     baseline = phase("test baseline", lambda: evaluate(student))

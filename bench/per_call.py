@@ -28,6 +28,7 @@ DSPy is never a dependency of lmc: run this with the bench venv
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -240,6 +241,14 @@ def run_contender(
     return result
 
 
+def messages_digest(request: dict[str, Any] | None) -> str | None:
+    """A short fingerprint of a request's messages: equal digests, equal prompts."""
+    if not request:
+        return None
+    canonical = json.dumps(request.get("messages"), sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(canonical).hexdigest()[:16]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200, help="timed calls per contender (default 200)")
@@ -315,7 +324,11 @@ def main(argv: list[str] | None = None) -> int:
                     **stats[name].as_dict(),
                     "setup_ms": round(r["setup_s"] * 1000, 1),
                     "first_call_ms": round(r["first_call_s"] * 1000, 1),
-                    "server": r["server"],
+                    "server": {
+                        "requests": r["server"]["requests"],
+                        "user_agents": r["server"]["user_agents"],
+                        "last_messages_sha256": messages_digest(r["server"]["last_request"]),
+                    },
                 }
                 for name, r in results.items()
             },
