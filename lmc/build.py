@@ -103,7 +103,8 @@ def optimize_block(session: Session, decl: ir.OptimizeDecl, params: dict[str, Pa
     teacher = plain(opts.get("teacher")) if opts.get("teacher") is not None else None
     block_seed = seed if seed is not None else (plain(opts.get("seed")) if opts.get("seed") is not None else 0)
     chain = _optimizer_chain(opts.get("optimizer"))
-    label = f"{program.name} on {valset.name}" + (" (valset)" if val_name else " (trainset: no valset given)")
+    split = "valset" if val_name else "trainset: no valset given"
+    label = f"{program.name} on {valset.name} ({split}, {plain(opts.get('metric'))})"
 
     baseline = _evaluate(session, program, valset, metric, params, f"baseline {program.name}")
     current = dict(params)
@@ -226,7 +227,8 @@ def evaluate_block(session: Session, decl: ir.EvaluateDecl, params: Mapping[str,
     tuned = (
         _evaluate(session, program, dataset, metric, params, f"evaluate {program.name} (optimized)") if params else None
     )
-    return ScoreRow(f"{program.name} on {dataset.name} (evaluate)", base.score, tuned.score if tuned else None)
+    label = f"{program.name} on {dataset.name} (evaluate, {plain(opts.get('metric'))})"
+    return ScoreRow(label, base.score, tuned.score if tuned else None)
 
 
 def evaluate_command(session: Session, program_name: str, dataset_name: str, metric_name: str | None) -> int:

@@ -9,7 +9,7 @@ from .types import AskInputs, AskResult, CheckInputs, CheckResult, Fact
 CONFIG = PackageConfig(
     package="qa",
     default_model="local/smollm2",
-    default_options={"temperature": 0.0, "max_tokens": 256},
+    default_options={"temperature": 0.0, "max_tokens": 128},
 )
 configure = CONFIG.configure
 
