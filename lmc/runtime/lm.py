@@ -297,9 +297,16 @@ def _api_errors() -> tuple[type[Exception], ...]:
     return (openai.OpenAIError,)
 
 
+# Errors that no retry can mend, whatever status the provider wraps them in
+# (a missing API key reaches us as an HTTP 500 from some clients).
+_PERMANENT_MARKERS = ("missing credentials", "api_key client option must be set", "no api key")
+
+
 def _is_transient(exc: Exception) -> bool:
     import litellm.exceptions as ex
 
+    if any(marker in str(exc).lower() for marker in _PERMANENT_MARKERS):
+        return False
     if isinstance(exc, (ex.Timeout, ex.APIConnectionError, ex.RateLimitError, ex.InternalServerError)):
         return True
     if isinstance(exc, (ex.ServiceUnavailableError, ex.BadGatewayError)):

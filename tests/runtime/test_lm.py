@@ -87,6 +87,14 @@ def test_auth_error_fails_fast(server):
     assert server.count == 1
 
 
+def test_missing_credentials_are_not_retried(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    lm = LM("openai/gpt-4o-mini", num_retries=3, backoff=5.0)
+    with pytest.raises(LMError) as caught:
+        lm.complete(HELLO)
+    assert caught.value.attempts == 1 and "credentials" in str(caught.value).lower()
+
+
 def test_missing_key_variable_fails_before_any_request(server, monkeypatch):
     monkeypatch.delenv(KEY_ENV)
     with pytest.raises(LMError, match=f"environment variable `{KEY_ENV}`"):
