@@ -18,7 +18,7 @@ def plain(value: ir.Value) -> Any:
     if isinstance(value, ir.Options):
         return options_dict(value)
     if isinstance(value, ir.CallValue):
-        return {value.name.name: options_dict(value.options)}
+        return {"name": value.name.name, "options": options_dict(value.options)}
     raise TypeError(f"not an option value: {type(value).__name__}")
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from .. import ir
 from ..runtime.package import cli_option
 from ..runtime.signature import Field, Params, default_instructions
+from ..values import options_dict
 from .errors import CodegenError
 from .info import BuildInfo, ParityCase
 from .literals import py_docstring, py_literal
@@ -510,7 +511,7 @@ class _Builder:
         for p in self.program_decls:
             for m in p.modules:
                 path = f"{p.name.name}.{m.name.name}"
-                options = _option_values(m.options)
+                options = options_dict(m.options)
                 views.append(
                     ModuleView(
                         path=py_literal(path),
@@ -532,7 +533,7 @@ class _Builder:
     def _retrievers(self, data_files: Mapping[str, DataFile]) -> tuple[tuple[str, str], ...]:
         out = []
         for r in self.retriever_decls:
-            options = kwargs_code([(k, py_literal(v)) for k, v in _option_values(r.options).items()])
+            options = kwargs_code([(k, py_literal(v)) for k, v in options_dict(r.options).items()])
             if r.kind.name == "bm25":
                 path = data_files[r.name.name].dest.relative_to("data")
                 args = [f"DATA_DIR / {py_literal(path.as_posix())}", *options]
@@ -694,7 +695,7 @@ class _Builder:
         decl = self.decls.get("default")
         model, options = DEFAULT_MODEL, {}
         if isinstance(decl, ir.LmDecl):
-            model, options = decl.model, _option_values(decl.options)
+            model, options = decl.model, options_dict(decl.options)
         if info.lm and info.lm != model:
             # --lm replaced the model: its sampling options stay, the old endpoint does not.
             model = info.lm
@@ -754,24 +755,6 @@ def _field_stem(name: str) -> str:
     if name.startswith("model_"):
         return "f_" + name
     return name
-
-
-def _option_values(options: ir.Options) -> dict[str, Any]:
-    return {e.key.name: _value(e.value) for e in options.entries}
-
-
-def _value(v: ir.Value) -> Any:
-    if isinstance(v, ir.Const):
-        return v.value
-    if isinstance(v, ir.ListValue):
-        return [_value(i) for i in v.items]
-    if isinstance(v, ir.NameValue):
-        return v.name.name
-    if isinstance(v, ir.Options):
-        return _option_values(v)
-    if isinstance(v, ir.CallValue):
-        return {"name": v.name.name, "options": _option_values(v.options)}
-    raise CodegenError(f"unknown option value {type(v).__name__}")
 
 
 def _type_text(t: ir.TypeExpr) -> str:
