@@ -9,7 +9,11 @@ from .types import ClassifyInputs, ClassifyResult, Sentiment
 CONFIG = PackageConfig(
     package="sentiment",
     default_model="local/smollm2",
-    default_options={"temperature": 0.0, "max_tokens": 64},
+    default_options={
+        "temperature": 0.0,
+        "max_tokens": 32,
+        "stop": ["[[ ## completed ## ]]"],
+    },
 )
 configure = CONFIG.configure
 
