@@ -12,7 +12,7 @@ in-process by lmc's ``local`` litellm provider, one call at a time.
   is a cache hit, reported apart). The build also scores the dev set before
   and after, and records parity runs; its ``build.json`` gives the scores.
 * DSPy (bench venv): lmc's ``local`` provider registered in the DSPy process,
-  ``dspy.LM(model, temperature=..., max_tokens=..., cache=False)``,
+  ``dspy.LM(model, cache=False)`` with the `lm default` sampling options,
   ``dspy.Predict`` of the same signature with a ``Literal`` output (or, with
   ``--dspy-output enum``, an Enum: then DSPy's prompt is lmc's byte for byte),
   exact match on the output as the metric, test accuracy before and after
@@ -74,8 +74,9 @@ def run_lmc(python: str, lm: str | None, threads: int) -> dict[str, Any]:
         report = json.loads((Path(tmp) / "out" / "sentiment" / "build.json").read_text(encoding="utf-8"))
     found = _CALLS_LINE.search(done.stdout + done.stderr)
     calls, hits = (int(found.group(1)), int(found.group(2))) if found else (report["lm_calls"], None)
-    test = next(r for r in report["scores"] if r["label"].endswith("(evaluate)"))
-    dev = next((r for r in report["scores"] if "(valset)" in r["label"]), None)
+    # Rows are labelled like "classify on test (evaluate, accuracy)" and "classify on dev (valset, accuracy)".
+    test = next(r for r in report["scores"] if "(evaluate" in r["label"])
+    dev = next((r for r in report["scores"] if "(valset" in r["label"]), None)
     return {
         "test_baseline": test["baseline"],
         "test_optimized": test["optimized"],
@@ -99,8 +100,7 @@ def run_dspy(task: SentimentTask, lm_model: str | None, output: str) -> dict[str
 
     model = lm_model or task.model
     counter = _count_local_calls(model)
-    sampling = {k: v for k, v in task.lm_options.items() if k in ("temperature", "max_tokens")}
-    lm = dspy.LM(model, cache=False, **sampling)
+    lm = dspy.LM(model, cache=False, **task.sampling())
     dspy.configure(lm=lm)
 
     def examples(role: str) -> list[Any]:

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import BENCH_DIR, BENCH_PYTHON, ROOT, Stats, setup_logging, table, time_calls, write_results
-from sentiment_task import SentimentTask, dspy_signature, label_of, load_task
+from sentiment_task import dspy_signature, label_of, load_task
 
 logger = logging.getLogger("bench.per_call")
 
@@ -53,11 +53,6 @@ KEY_ENV = "BENCH_STUB_API_KEY"
 KEY = "sk-bench-stub"
 SENTENCE = "Not bad at all: a warm, funny film that earns its ending."
 # ---------------------------------------------------------------- workers
-
-
-def sampling(task: SentimentTask) -> dict[str, Any]:
-    """The sample's `lm default` sampling options (temperature, max_tokens), for every contender alike."""
-    return {k: v for k, v in task.lm_options.items() if k in ("temperature", "max_tokens")}
 
 
 class RecordingLM:
@@ -90,7 +85,7 @@ def lmc_messages() -> list[dict[str, Any]]:
 def lmc_call(api_base: str) -> Callable[[], Any]:
     from sentiment import LM, Sentiment, classify
 
-    lm = LM(MODEL, api_base=api_base, api_key_env=KEY_ENV, **sampling(load_task()))
+    lm = LM(MODEL, api_base=api_base, api_key_env=KEY_ENV, **load_task().sampling())
 
     def call() -> None:
         result = classify(sentence=SENTENCE, lm=lm)
@@ -104,7 +99,7 @@ def litellm_call(api_base: str) -> Callable[[], Any]:
     import litellm
 
     messages = lmc_messages()
-    options = sampling(load_task())
+    options = load_task().sampling()
 
     def call() -> None:
         response = litellm.completion(
@@ -124,7 +119,7 @@ def dspy_call(api_base: str, engine: str) -> Callable[[], Any]:
     import dspy
 
     task = load_task()
-    lm = dspy.LM(MODEL, api_base=api_base, api_key=KEY, cache=False, engine=engine, **sampling(task))
+    lm = dspy.LM(MODEL, api_base=api_base, api_key=KEY, cache=False, engine=engine, **task.sampling())
     dspy.configure(lm=lm)
     # Typed with an Enum like the .lmp file's: DSPy then sends lmc's messages byte for byte.
     predict = dspy.Predict(dspy_signature(task, output="enum"))

@@ -16,6 +16,8 @@ from typing import Any
 from benchlib import ROOT
 
 SAMPLE = ROOT / "samples" / "sentiment" / "sentiment.lmp"
+# The `lm` options that shape an answer; both sides of a comparison send them alike.
+SAMPLING = ("temperature", "max_tokens", "top_p", "stop")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,10 @@ class SentimentTask:
     optimizer_options: dict[str, Any]
     seed: int
     datasets: dict[str, Path]  # train, dev (valset) and test (the evaluate block's), by role
+
+    def sampling(self) -> dict[str, Any]:
+        """The `lm default` sampling options (temperature, max_tokens, stop, ...) as keyword arguments."""
+        return {k: v for k, v in self.lm_options.items() if k in SAMPLING}
 
     def load(self, role: str) -> list[dict[str, Any]]:
         """The rows of one dataset (``train``, ``dev`` or ``test``)."""
@@ -61,7 +67,10 @@ def load_task(path: Path = SAMPLE) -> SentimentTask:
     if len(inputs) != 1 or len(outputs) != 1:
         raise ValueError("the benchmark expects one input and one output field")
     opt = options_dict(optimize.options)
-    ((optimizer, optimizer_options),) = opt["optimizer"].items()
+    chosen = optimize.options.get("optimizer")
+    if not isinstance(chosen, ir.CallValue):
+        raise ValueError("the benchmark expects one `optimizer: Name { ... }` in the optimize block")
+    optimizer, optimizer_options = chosen.name.name, options_dict(chosen.options)
     files = {d.name.name: path.parent / d.path for d in decls if isinstance(d, ir.DatasetDecl)}
     test = plain(evaluate.options.get("dataset"))
     return SentimentTask(
