@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from lmc.codegen import render_package, write_package
+from lmc.lms import lm_config
 from lmc.parse import parse
 from tests.runtime.stub_server import StubServer
 from tests.scripted import chat_answer
@@ -73,7 +74,12 @@ def test_command_line_run_against_a_stub_server(venv: Path) -> None:
         assert json.loads(done.stdout) == {"sentiment": "positive"}
         (request,) = server.requests
     assert request.body["model"] == "stub"
-    assert request.body["temperature"] == 0.0 and request.body["max_tokens"] == 64
+    # The options of the sample's `lm default` travel with the package (the model is replaced).
+    source, _ = parse(SAMPLE.read_text(encoding="utf-8"), SAMPLE.name)
+    _, options = lm_config(source, "default", None)
+    assert {k: request.body[k] for k in ("temperature", "max_tokens", "stop")} == {
+        k: options[k] for k in ("temperature", "max_tokens", "stop")
+    }
     assert "A warm, funny film." in request.body["messages"][-1]["content"]
 
 
