@@ -161,8 +161,14 @@ def _build_info(session: Session, request: BuildRequest, rows: list[ScoreRow], d
         optimizer="; ".join(described) or "none (built with --no-optimize)",
         scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
         lm_calls=session.lm().usage.calls,
-        seed=request.seed,
+        seed=request.seed if request.seed is not None else _file_seed(session),
     )
+
+
+def _file_seed(session: Session) -> int | None:
+    """The seed the optimize blocks ran with (0 when a block names none)."""
+    seeds = [d.options.get("seed") for d in session.source.of(ir.OptimizeDecl)]
+    return plain(seeds[0]) if seeds and seeds[0] is not None else (0 if seeds else None)
 
 
 def write_report(path: Path, build_info: BuildInfo, rows: list[ScoreRow]) -> None:

@@ -139,7 +139,7 @@ def test_build_optimizes_evaluates_and_emits(project: Path, tmp_path: Path, serv
     assert dev["label"].startswith("classify on dev")
     assert dev["baseline"] == 0.0  # zero-shot answers do not parse
     assert dev["optimized"] == pytest.approx(75.0)  # the stub is wrong on one of four dev rows
-    assert report["lm_calls"] > 0
+    assert report["lm_calls"] > 0 and report["seed"] == 0
     params = (package / "app" / "params.py").read_text()
     assert "demos=(" in params and "demos=()" not in params
     # The package's own parity test replays the recorded calls and passes.
