@@ -25,6 +25,7 @@ from .codegen.parity import record_parity
 from .data import DataError
 from .evaluate import TooManyErrors, evaluate
 from .loader import load_package
+from .metric_factory import MetricError
 from .optimize import OptionError, create_optimizer
 from .optimize.base import Task
 from .progress import bar, info, table
@@ -38,7 +39,7 @@ from .values import options_dict, plain
 EXIT_OK, EXIT_DIAGNOSTICS, EXIT_RUN_FAILED = 0, 1, 3
 PARITY_CASES = 3
 # Failures of a run that are the user's to fix (exit 3), not lmc's bugs.
-RUN_FAILURES = (LMError, DataError, PyRefError, OptionError, TooManyErrors)
+RUN_FAILURES = (LMError, DataError, PyRefError, OptionError, TooManyErrors, MetricError)
 logger = logging.getLogger(__name__)
 
 
