@@ -115,6 +115,9 @@ def parser() -> Lark:
     grammar = resource_dir("grammar") / GRAMMAR_FILE
     return Lark(
         grammar.read_text(encoding="utf-8"),
+        # Lark keeps the LALR tables in a temporary file keyed on the grammar's
+        # hash and reuses them: about 100 ms less per `lmc` process.
+        cache=True,
         parser="lalr",
         lexer="basic",
         propagate_positions=True,
