@@ -144,7 +144,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def _cell(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+        text = f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return str(value)
 
 

@@ -26,7 +26,9 @@ background, and read its log::
     nohup bench/.venv/bin/python bench/optimize_sentiment.py > bench/results/tmp/optimize.log 2>&1 &
 
 Each side's numbers are written to ``bench/results/optimize_sentiment.json``
-as soon as that side finishes. ``--lm openai/x`` with ``OPENAI_API_BASE``
+as soon as that side finishes, with the time and the load average then; a
+run of one side (``--sides dspy``) keeps the other side's numbers when the
+task is unchanged. ``--lm openai/x`` with ``OPENAI_API_BASE``
 pointing at ``bench/stub_server.py`` checks the plumbing in seconds.
 """
 
@@ -45,7 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchlib import BENCH_PYTHON, PROJECT_PYTHON, RESULTS_DIR, ROOT, setup_logging, table, write_results
+from benchlib import BENCH_PYTHON, PROJECT_PYTHON, RESULTS_DIR, ROOT, machine, setup_logging, table, write_results
 from sentiment_task import SAMPLE, SentimentTask, dspy_signature, label_of, load_task
 
 logger = logging.getLogger("bench.optimize_sentiment")
@@ -196,24 +198,38 @@ def _count_local_calls(model: str) -> Callable[[], int]:
 # ---------------------------------------------------------------- driver
 
 
-def save(results: dict[str, Any], task: SentimentTask, args: argparse.Namespace) -> Path:
+def task_description(task: SentimentTask, args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "sample": str(SAMPLE.relative_to(ROOT)),
+        "model": args.lm or task.model,
+        "lm_options": task.lm_options,
+        "optimizer": task.optimizer,
+        "optimizer_options": task.optimizer_options,
+        "seed": task.seed,
+        "sizes": {role: len(task.load(role)) for role in task.datasets},
+        "threads": 1,
+    }
+
+
+def earlier_sides(described: dict[str, Any]) -> dict[str, Any]:
+    """Sides already in the results file for this very task: a run of one side keeps the other's numbers."""
+    path = RESULTS_DIR / f"{NAME}.json"
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return dict(previous.get("sides", {})) if previous.get("task") == described else {}
+
+
+def save(results: dict[str, Any], described: dict[str, Any]) -> Path:
     return write_results(
-        NAME,
-        {
-            "task": {
-                "sample": str(SAMPLE.relative_to(ROOT)),
-                "model": args.lm or task.model,
-                "lm_options": task.lm_options,
-                "optimizer": task.optimizer,
-                "optimizer_options": task.optimizer_options,
-                "seed": task.seed,
-                "sizes": {role: len(task.load(role)) for role in task.datasets},
-                "threads": 1,
-            },
-            "complete": all(side in results for side in args.sides),
-            "sides": results,
-        },
+        NAME, {"task": described, "complete": all(side in results for side in SIDES), "sides": results}
     )
+
+
+def stamp(side: dict[str, Any]) -> dict[str, Any]:
+    """When a side finished and how busy the machine was: wall times differ with the load."""
+    return {**side, "finished_at": machine()["date"], "load_average_1_5_15": machine()["load_average_1_5_15"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,16 +251,17 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(json.dumps(run_dspy(task, args.lm, args.dspy_output)) + "\n")
         return 0
 
-    results: dict[str, Any] = {}
+    described = task_description(task, args)
+    results: dict[str, Any] = {} if args.no_write else earlier_sides(described)
     for side in args.sides:
         logger.info("%s: started", side)
         if side == "lmc":
-            results["lmc"] = run_lmc(args.lmc_python, args.lm, threads=1)
+            results["lmc"] = stamp(run_lmc(args.lmc_python, args.lm, threads=1))
         else:
-            results["dspy"] = _dspy_subprocess(args)
+            results["dspy"] = stamp(_dspy_subprocess(args))
         logger.info("%s: %s", side, json.dumps(results[side]))
         if not args.no_write:
-            logger.info("wrote %s", save(results, task, args).relative_to(ROOT))
+            logger.info("wrote %s", save(results, described).relative_to(ROOT))
 
     rows = [
         [
