@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -82,9 +83,7 @@ class Cache:
             connection = sqlite3.connect(
                 self.path, timeout=_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
             )
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(_SCHEMA)
+            _setup(connection)
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
@@ -92,3 +91,20 @@ class Cache:
 
     def __repr__(self) -> str:
         return f"Cache({str(self.directory)!r})"
+
+
+def _setup(connection: sqlite3.Connection) -> None:
+    """WAL mode and the table. Switching to WAL needs a lock that SQLite's busy
+    handler does not wait for, so two processes opening a new cache at the same
+    moment can see "database is locked": retry for up to the busy timeout."""
+    deadline = time.monotonic() + _BUSY_TIMEOUT
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(_SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
