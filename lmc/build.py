@@ -24,6 +24,7 @@ from .codegen import BuildInfo, ParityCase, write_package
 from .codegen.parity import record_parity
 from .data import DataError
 from .evaluate import TooManyErrors, evaluate
+from .exitcodes import EXIT_OK, EXIT_RUN_FAILED
 from .loader import load_package
 from .metric_factory import MetricError
 from .optimize import OptionError, create_optimizer
@@ -36,7 +37,6 @@ from .runtime.signature import Params
 from .session import Session
 from .values import options_dict, plain
 
-EXIT_OK, EXIT_DIAGNOSTICS, EXIT_RUN_FAILED = 0, 1, 3
 PARITY_CASES = 3
 # Failures of a run that are the user's to fix (exit 3), not lmc's bugs.
 RUN_FAILURES = (LMError, DataError, PyRefError, OptionError, TooManyErrors, MetricError)

@@ -12,8 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-
-EXIT_OK, EXIT_DIAGNOSTICS, EXIT_CRASH, EXIT_RUN_FAILED = 0, 1, 2, 3
+from .exitcodes import EXIT_CRASH
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -14,9 +14,8 @@ from typing import Any
 
 from . import ir
 from .diagnostics import render
+from .exitcodes import EXIT_DIAGNOSTICS, EXIT_OK, EXIT_RUN_FAILED
 from .frontend import Loaded, load_file
-
-EXIT_OK, EXIT_DIAGNOSTICS, EXIT_CRASH, EXIT_RUN_FAILED = 0, 1, 2, 3
 
 
 def dispatch(args: argparse.Namespace) -> int:

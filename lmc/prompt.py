@@ -53,7 +53,8 @@ def format_messages(messages: list[dict[str, str]]) -> str:
 
 
 def print_prompt(session: Any, target: str, pairs: Sequence[str]) -> int:
-    from .driver import EXIT_DIAGNOSTICS, EXIT_OK, fail, parse_inputs
+    from .driver import fail, parse_inputs
+    from .exitcodes import EXIT_DIAGNOSTICS, EXIT_OK
 
     modules = session.generated.programs.MODULES
     if target not in modules:
