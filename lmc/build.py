@@ -48,6 +48,8 @@ class BuildRequest:
     out_dir: str = "build"
     optimize: bool = True
     seed: int | None = None
+    storage: str | None = None  # optuna RDB URL shared by several build processes
+    study: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +95,7 @@ def _describe(chain: list[tuple[str, dict[str, Any]]]) -> str:
     return " -> ".join(parts)
 
 
-def optimize_block(session: Session, decl: ir.OptimizeDecl, params: dict[str, Params], seed: int | None):
+def optimize_block(session: Session, decl: ir.OptimizeDecl, params: dict[str, Params], request: BuildRequest):
     """Run one optimize block; returns (new params, score row, description)."""
     opts = decl.options
     program = session.program(decl.program.name)
@@ -102,6 +104,7 @@ def optimize_block(session: Session, decl: ir.OptimizeDecl, params: dict[str, Pa
     valset = session.dataset(val_name) if val_name else trainset
     metric = session.metric(plain(opts.get("metric")))
     teacher = plain(opts.get("teacher")) if opts.get("teacher") is not None else None
+    seed = request.seed
     block_seed = seed if seed is not None else (plain(opts.get("seed")) if opts.get("seed") is not None else 0)
     chain = _optimizer_chain(opts.get("optimizer"))
     split = "valset" if val_name else "trainset: no valset given"
@@ -124,6 +127,10 @@ def optimize_block(session: Session, decl: ir.OptimizeDecl, params: dict[str, Pa
                 threads=session.threads,
                 fatal=(LMError,),
                 on_progress=lambda stage, done, total, update=update: update(done, total),
+                lm_named=session.lm,
+                state_dir=Path(request.out_dir) / f".{session.package}-state",
+                storage=request.storage,
+                study=request.study,
             )
             result = optimizer.compile(task)
         current.update(result.params)
@@ -194,7 +201,7 @@ def run_build(session: Session, request: BuildRequest) -> int:
     try:
         if request.optimize:
             for decl in session.source.of(ir.OptimizeDecl):
-                params, row, desc = optimize_block(session, decl, params, request.seed)
+                params, row, desc = optimize_block(session, decl, params, request)
                 rows.append(row)
                 described.append(f"{decl.program.name}: {desc}")
             for decl in session.source.of(ir.EvaluateDecl):

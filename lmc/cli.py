@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--out", default="build", metavar="DIR", help="output folder (default: build/)")
     sp.add_argument("--no-optimize", action="store_true", help="emit the package without running optimizers")
     sp.add_argument("--seed", type=int, default=None, metavar="N", help="override every optimize block's seed")
+    sp.add_argument("--storage", default=None, metavar="URL", help="optuna storage shared by several builds")
+    sp.add_argument("--study", default=None, metavar="NAME", help="optuna study name within --storage")
     common(sp)
 
     sp = sub.add_parser("run", help="run one program once and print its outputs as JSON")

@@ -10,6 +10,7 @@ program. Optimizers only use the generic ``Program`` interface (``run``,
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
@@ -41,6 +42,12 @@ class Task:
     that cannot be reached); any other failure of one run is that run's
     failure. ``on_progress(stage, done, total)`` and ``on_candidate(label,
     score)`` report progress; both are called from the optimizer's thread.
+
+    ``lm_named(name)`` returns the LM a file declares as ``lm NAME`` (for
+    options such as ``prompt_model: strong``). ``state_dir`` is a folder the
+    optimizer may keep resumable state in (next to the build); ``storage``
+    and ``study`` name an optuna RDB storage and study shared by several
+    build processes (``lmc build --storage URL --study NAME``).
     """
 
     program: Program
@@ -57,11 +64,23 @@ class Task:
     rollout_lm: Callable[[Any, int], Any] | None = None
     on_progress: Callable[[str, int, int], None] | None = None
     on_candidate: Callable[[str, float], None] | None = None
+    lm_named: Callable[[str], Any] | None = None
+    state_dir: Path | None = None
+    storage: str | None = None
+    study: str | None = None
 
     def start_params(self) -> dict[str, Params]:
         """The parameters each module starts from: ``initial``, else the defaults."""
         defaults = self.program.default_params()
         return {path: self.initial.get(path, defaults[path]) for path in self.program.module_paths}
+
+    def named_lm(self, name: str | None) -> Any:
+        """The LM declared as ``lm NAME``; the task's own LM for None."""
+        if name is None:
+            return self.lm
+        if self.lm_named is None:
+            raise ValueError(f"this task cannot resolve the lm `{name}`")
+        return self.lm_named(name)
 
     def progress(self, stage: str, done: int, total: int) -> None:
         if self.on_progress is not None:
