@@ -21,12 +21,13 @@ import random
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .cache import Cache
 from .errors import LMError
+from .openai_compat import Completion, HTTPFailure, OpenAICompatClient, is_direct, request_body
 
 __all__ = ["LM", "Usage", "import_litellm"]
 
@@ -121,6 +122,7 @@ class LM:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._usage = _UsageCounter()
+        self._direct = OpenAICompatClient(api_base, timeout) if api_base and is_direct(model, api_base) else None
 
     # ------------------------------------------------------------ request
 
@@ -171,16 +173,14 @@ class LM:
         key, hit = self._lookup(request)
         if hit is not None:
             return hit
-        litellm = self._prepare()
-        kwargs = self._call_kwargs(request)
-        errors = _api_errors()
+        send, errors = self._sender(request)
         for attempt in itertools.count():
             try:
-                response = litellm.completion(**kwargs)
+                answer = send()
                 break
             except errors as exc:
                 time.sleep(self._retry_delay(exc, attempt))  # raises LMError when there is no next attempt
-        return self._finish(litellm, response, key)
+        return self._finish(answer, key)
 
     async def acomplete(self, messages: Sequence[dict[str, Any]]) -> str:
         import asyncio  # here, not at the top: importing asyncio costs ~30 ms
@@ -189,16 +189,41 @@ class LM:
         key, hit = self._lookup(request)
         if hit is not None:
             return hit
-        litellm = self._prepare()
-        kwargs = self._call_kwargs(request)
-        errors = _api_errors()
+        asend, errors = self._async_sender(request)
         for attempt in itertools.count():
             try:
-                response = await litellm.acompletion(**kwargs)
+                answer = await asend()
                 break
             except errors as exc:
                 await asyncio.sleep(self._retry_delay(exc, attempt))  # raises LMError when there is no next attempt
-        return self._finish(litellm, response, key)
+        return self._finish(answer, key)
+
+    def _sender(self, request: dict[str, Any]) -> tuple[Callable[[], Completion], tuple[type[Exception], ...]]:
+        """One attempt at the request (a function) and the exceptions that mean 'maybe retry'."""
+        if self._direct is not None:
+            client, body, api_key = (
+                self._direct,
+                request_body(self.model, request["messages"], request),
+                self._api_key(),
+            )
+            return (lambda: client.complete(body, api_key)), (HTTPFailure,)
+        litellm = self._prepare()
+        kwargs = self._call_kwargs(request)
+        return (lambda: _from_litellm(litellm, litellm.completion(**kwargs))), _api_errors()
+
+    def _async_sender(self, request: dict[str, Any]) -> tuple[Callable[[], Any], tuple[type[Exception], ...]]:
+        if self._direct is not None:
+            import asyncio
+
+            send, errors = self._sender(request)
+            return (lambda: asyncio.to_thread(send)), errors
+        litellm = self._prepare()
+        kwargs = self._call_kwargs(request)
+
+        async def asend() -> Completion:
+            return _from_litellm(litellm, await litellm.acompletion(**kwargs))
+
+        return asend, _api_errors()
 
     # ------------------------------------------------------------ helpers
 
@@ -228,12 +253,19 @@ class LM:
         kwargs = {**request, "num_retries": 0, "max_retries": 0}
         if self.timeout is not None:
             kwargs["timeout"] = self.timeout
-        if self.api_key_env:
-            key = os.environ.get(self.api_key_env)
-            if not key:
-                raise LMError(self.model, f"the environment variable `{self.api_key_env}` (its api_key_env) is not set")
+        key = self._api_key()
+        if key is not None:
             kwargs["api_key"] = key
         return kwargs
+
+    def _api_key(self) -> str | None:
+        """The key from the environment, read now (never stored); None without ``api_key_env``."""
+        if not self.api_key_env:
+            return None
+        key = os.environ.get(self.api_key_env)
+        if not key:
+            raise LMError(self.model, f"the environment variable `{self.api_key_env}` (its api_key_env) is not set")
+        return key
 
     def _retry_delay(self, exc: Exception, attempt: int) -> float:
         """Seconds to wait before the next attempt; raises ``LMError`` when there is none."""
@@ -250,22 +282,19 @@ class LM:
         logger.info("LM %s: %s; retry %d in %.2fs", self.model, _describe(exc), attempt + 1, delay)
         return delay
 
-    def _finish(self, litellm: Any, response: Any, key: str | None) -> str:
-        choice = response.choices[0]
-        text = choice.message.content or ""
-        truncated = getattr(choice, "finish_reason", None) == "length"
+    def _finish(self, answer: Completion, key: str | None) -> str:
+        truncated = answer.finish_reason == "length"
         if truncated:
             logger.info("LM %s: the answer was cut at max_tokens=%s", self.model, self.max_tokens)
-        usage = getattr(response, "usage", None)
         self._usage.add(
-            prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-            completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-            cost=_cost(litellm, response),
+            prompt_tokens=answer.prompt_tokens,
+            completion_tokens=answer.completion_tokens,
+            cost=answer.cost,
             truncated=truncated,
         )
         if key is not None and self.cache is not None:
-            self.cache.put(key, self.model, text)
-        return text
+            self.cache.put(key, self.model, answer.text)
+        return answer.text
 
     def __repr__(self) -> str:
         options = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
@@ -303,6 +332,8 @@ _PERMANENT_MARKERS = ("missing credentials", "api_key client option must be set"
 
 
 def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, HTTPFailure):  # the direct client: no status means no answer at all
+        return exc.status_code is None or exc.status_code in _RETRY_STATUSES or exc.status_code >= 500
     import litellm.exceptions as ex
 
     if any(marker in str(exc).lower() for marker in _PERMANENT_MARKERS):
@@ -317,6 +348,8 @@ def _is_transient(exc: Exception) -> bool:
 
 def _retry_after(exc: Exception) -> float | None:
     """The server's ``Retry-After`` in seconds, when it sent one as a number."""
+    if isinstance(exc, HTTPFailure):
+        return exc.retry_after
     for headers in (
         getattr(exc, "litellm_response_headers", None),
         getattr(getattr(exc, "response", None), "headers", None),
@@ -335,7 +368,20 @@ def _describe(exc: Exception) -> str:
     text = " ".join(str(exc).split())
     if len(text) > _MESSAGE_LIMIT:
         text = text[:_MESSAGE_LIMIT] + "..."
-    return f"{type(exc).__name__}{f' (HTTP {status})' if status else ''}: {text}"
+    kind = exc.kind if isinstance(exc, HTTPFailure) else type(exc).__name__
+    return f"{kind}{f' (HTTP {status})' if status else ''}: {text}"
+
+
+def _from_litellm(litellm: Any, response: Any) -> Completion:
+    choice = response.choices[0]
+    usage = getattr(response, "usage", None)
+    return Completion(
+        text=choice.message.content or "",
+        finish_reason=getattr(choice, "finish_reason", None),
+        prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+        completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+        cost=_cost(litellm, response),
+    )
 
 
 def _cost(litellm: Any, response: Any) -> float:
