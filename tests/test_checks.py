@@ -587,16 +587,21 @@ def test_every_code_is_documented() -> None:
 def test_optimizer_schemas_agree_with_the_optimizer_registry() -> None:
     """The checker's optimizer schemas must accept exactly what the optimizers take."""
     from lmc.checks import schemas
+    from lmc.optimize.budget import BUDGET_OPTIONS
     from lmc.optimize.registry import OPTIMIZERS
 
     assert OPTIMIZERS, "the registry lists no optimizer"
     for name, info in OPTIMIZERS.items():
         schema = schemas.OPTIMIZERS[name]
-        assert set(schema.keys()) == set(info.options), name
-        for key, spec in info.options.items():
+        accepted = {**info.options, **BUDGET_OPTIONS}  # every optimizer takes the budget options too
+        assert set(schema.keys()) == set(accepted), name
+        for key, spec in accepted.items():
             mine = schema.get(key)
             assert mine is not None
-            assert isinstance(mine.type, schemas.Scalar) and mine.type.name == spec.type.__name__, (name, key)
+            # A name (`prompt_model: strong`) or a word (`auto: "light"`) reaches the optimizer as a str.
+            checked = mine.type.name if isinstance(mine.type, schemas.Scalar) else "str"
+            assert isinstance(mine.type, schemas.Scalar | schemas.Ref | schemas.Choice), (name, key)
+            assert checked == spec.type.__name__, (name, key)
             assert (mine.default, mine.minimum) == (spec.default, spec.minimum), (name, key)
 
 

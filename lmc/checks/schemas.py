@@ -254,7 +254,20 @@ _BOOTSTRAP = (
     _opt("metric_threshold", FLOAT),
 )
 
-OPTIMIZERS: Mapping[str, Schema] = _frozen(
+# Every optimizer accepts these; the build enforces them on the optimizer's LMs
+# (``lmc/optimize/budget.py``), so each optimizer stops cleanly with its best so far.
+BUDGET_OPTIONS = (
+    _opt("max_lm_calls", INT, minimum=1, doc="LM requests the optimizer may make; cached answers are free"),
+    _opt("max_cost_usd", FLOAT, above=0.0, doc="USD the optimizer may spend on LM requests"),
+)
+
+
+def _with_budget(table: dict[str, Schema]) -> Mapping[str, Schema]:
+    """Each optimizer's own options, then the budget options."""
+    return _frozen({name: Schema(schema.owner, schema.options + BUDGET_OPTIONS) for name, schema in table.items()})
+
+
+OPTIMIZERS: Mapping[str, Schema] = _with_budget(
     {
         "LabeledFewShot": Schema("optimizer `LabeledFewShot`", (_opt("k", INT, default=16, minimum=0),)),
         "BootstrapFewShot": Schema("optimizer `BootstrapFewShot`", _BOOTSTRAP),

@@ -25,10 +25,14 @@ DSPy's procedure, step by step (``dspy/teleprompt/bootstrap.py``):
 
 Every generator DSPy seeds with a constant ``c`` is seeded with
 ``task.seed + c`` here, so seed 0 reproduces DSPy's choices.
+
+When the LM budget runs out (``max_lm_calls``, ``max_cost_usd``), trying
+stops and step 4 runs with the demos bootstrapped so far.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -42,11 +46,14 @@ from ..runtime.program import ProgramError, TraceEntry
 from ..runtime.signature import Params
 from .base import (
     DEFAULT_MAX_ERRORS,
+    BudgetStop,
     CallCounter,
+    CallEstimate,
     Demo,
     DemoOrigin,
     OptimizeResult,
     Task,
+    TaskSizes,
     labeled_demo,
     with_demos,
 )
@@ -91,14 +98,41 @@ class BootstrapFewShot:
             max_errors=self.max_errors,
             metric_threshold=self.metric_threshold,
         )
-        params, origins = bootstrap(task, settings, range(len(task.trainset)), calls)
-        return OptimizeResult(params=params, origins=origins, lm_calls=calls.count)
+        stop = BudgetStop()
+        params, origins = bootstrap(task, settings, range(len(task.trainset)), calls, stop=stop)
+        return OptimizeResult(params=params, origins=origins, lm_calls=calls.count, stopped=stop.reason)
+
+    def estimate_calls(self, sizes: TaskSizes) -> CallEstimate:
+        runs, exact = bootstrap_runs(sizes.trainset, self.max_bootstrapped_demos, self.max_rounds)
+        return CallEstimate(runs * sizes.run_calls, upper_bound=not exact)
+
+
+def bootstrap_runs(trainset: int, max_bootstrapped_demos: int, max_rounds: int) -> tuple[int, bool]:
+    """Teacher runs one bootstrap makes at most, and whether it makes exactly that many.
+
+    Every row is tried (``max_rounds`` times when it keeps failing) until
+    ``max_bootstrapped_demos`` rows have passed; with no demos wanted, none is.
+    """
+    if max_bootstrapped_demos == 0:
+        return 0, True
+    return trainset * max_rounds, max_rounds == 1 and max_bootstrapped_demos >= trainset
 
 
 def bootstrap(
-    task: Task, settings: BootstrapSettings, order: Sequence[int], calls: CallCounter, *, stage: str = "bootstrap"
+    task: Task,
+    settings: BootstrapSettings,
+    order: Sequence[int],
+    calls: CallCounter,
+    *,
+    stage: str = "bootstrap",
+    stop: BudgetStop | None = None,
 ) -> tuple[dict[str, Params], dict[str, tuple[DemoOrigin, ...]]]:
-    """Run BootstrapFewShot over the trainset examples ``order`` lists (indices, in the order to try)."""
+    """Run BootstrapFewShot over the trainset examples ``order`` lists (indices, in the order to try).
+
+    With ``stop``, a budget running out ends the trying and the demos found
+    so far are used (``stop.reason`` says so); without it ``BudgetExhausted``
+    propagates to the caller.
+    """
     start = task.start_params()
     order = list(order)
     teacher = _teacher_params(task, start, order, settings.max_labeled_demos)
@@ -106,15 +140,16 @@ def bootstrap(
 
     succeeded: set[int] = set()
     tried = 0
-    for index in order:
-        if len(succeeded) >= settings.max_bootstrapped_demos:
-            break
-        for round_idx in range(settings.max_rounds):
-            if session.attempt(index, round_idx):
-                succeeded.add(index)
+    with stop.catching(stage) if stop is not None else contextlib.nullcontext():
+        for index in order:
+            if len(succeeded) >= settings.max_bootstrapped_demos:
                 break
-        tried += 1
-        task.progress(stage, tried, len(order))
+            for round_idx in range(settings.max_rounds):
+                if session.attempt(index, round_idx):
+                    succeeded.add(index)
+                    break
+            tried += 1
+            task.progress(stage, tried, len(order))
     if tried < len(order):  # stopped early: report the stage as complete
         task.progress(stage, len(order), len(order))
     logger.info(

@@ -3,7 +3,7 @@
 DSPy samples with ``random.Random(0)``; here the generator is
 ``random.Random(task.seed)``, so seed 0 picks exactly DSPy's demos. One
 generator serves the modules in order, so two modules get different samples.
-No LM call is made and nothing is scored.
+No LM call is made and nothing is scored, so no budget can run out.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from .base import Demo, OptimizeResult, Task, labeled_demo, with_demos
+from .base import CallEstimate, Demo, OptimizeResult, Task, TaskSizes, labeled_demo, with_demos
 from .options import OptionSpec
 
 logger = logging.getLogger(__name__)
@@ -48,3 +48,6 @@ class LabeledFewShot:
         params, origins = with_demos(task.start_params(), demos)
         logger.info("LabeledFewShot: %d labeled demos per module", min(self.k, len(task.trainset)))
         return OptimizeResult(params=params, origins=origins)
+
+    def estimate_calls(self, sizes: TaskSizes) -> CallEstimate:
+        return CallEstimate(0)

@@ -16,6 +16,9 @@ reaches it (scores are percentages). ``max_errors`` applies to every
 bootstrap and to every evaluation (none: DSPy's 10), as in DSPy.
 
 As everywhere in lmc's optimizers, DSPy's ``Random(c)`` is ``Random(task.seed + c)``.
+
+When the LM budget runs out, the candidate being built or scored is dropped
+and the best candidate scored so far wins.
 """
 
 from __future__ import annotations
@@ -27,9 +30,19 @@ from typing import ClassVar
 
 from ..evaluate import evaluate
 from ..runtime.signature import Params
-from .base import DEFAULT_MAX_ERRORS, CallCounter, Candidate, DemoOrigin, OptimizeResult, Task, with_demos
+from .base import (
+    DEFAULT_MAX_ERRORS,
+    CallCounter,
+    CallEstimate,
+    DemoOrigin,
+    OptimizeResult,
+    Search,
+    Task,
+    TaskSizes,
+    with_demos,
+)
 from .bootstrap import OPTIONS as BOOTSTRAP_OPTIONS
-from .bootstrap import BootstrapSettings, bootstrap
+from .bootstrap import BootstrapSettings, bootstrap, bootstrap_runs
 from .labeled import sample_labeled
 from .options import OptionSpec
 
@@ -73,38 +86,38 @@ class BootstrapFewShotWithRandomSearch:
         max_errors = self.max_errors if self.max_errors is not None else DEFAULT_MAX_ERRORS
         threshold = self.metric_threshold if self.metric_threshold is not None else task.metric_threshold
 
-        best: tuple[float, Chosen] | None = None
-        candidates: list[Candidate] = []
-        for seed in range(-3, self.num_candidate_programs):
-            label, chosen = self._candidate(task, seed, calls)
-            stage = f"evaluate {label}"
-            result = evaluate(
-                task.program,
-                valset,
-                task.metric,
-                lm=student,
-                params=chosen[0],
-                threads=threads,
-                on_progress=lambda done, total, stage=stage: task.progress(stage, done, total),
-                fatal=task.fatal,
-                metric_threshold=threshold,
-                max_errors=max_errors,
-            )
-            candidates.append(Candidate(label, result.score))
-            logger.info("candidate %s: %.2f%% on %d examples", label, result.score, result.total)
-            if task.on_candidate is not None:
-                task.on_candidate(label, result.score)
-            if best is None or result.score > best[0]:
-                best = (result.score, chosen)
-            if self.stop_at_score is not None and result.score >= self.stop_at_score:
-                logger.info("stopping: %s reached stop_at_score %s", label, self.stop_at_score)
-                break
+        search = Search(task, self.name)
+        with search.until_budget():
+            for seed in range(-3, self.num_candidate_programs):
+                label, chosen = self._candidate(task, seed, calls)
+                stage = f"evaluate {label}"
+                result = evaluate(
+                    task.program,
+                    valset,
+                    task.metric,
+                    lm=student,
+                    params=chosen[0],
+                    threads=threads,
+                    on_progress=lambda done, total, stage=stage: task.progress(stage, done, total),
+                    fatal=task.fatal,
+                    metric_threshold=threshold,
+                    max_errors=max_errors,
+                )
+                logger.info("candidate %s: %.2f%% on %d examples", label, result.score, result.total)
+                search.record(label, result.score, *chosen)
+                if self.stop_at_score is not None and result.score >= self.stop_at_score:
+                    logger.info("stopping: %s reached stop_at_score %s", label, self.stop_at_score)
+                    break
+        return search.result(lm_calls=calls.count)
 
-        assert best is not None  # the three baselines always run
-        score, (params, origins) = best
-        return OptimizeResult(
-            params=params, origins=origins, score=score, candidates=tuple(candidates), lm_calls=calls.count
-        )
+    def estimate_calls(self, sizes: TaskSizes) -> CallEstimate:
+        """Bootstraps of candidates -1 .. N-1 (each at most a full bootstrap), then N + 3 valset evaluations."""
+        n = self.num_candidate_programs
+        runs, exact = bootstrap_runs(sizes.trainset, self.max_bootstrapped_demos, self.max_rounds)
+        # Candidates 0 .. N-1 draw their demo count between 1 and the maximum: fewer rows may do.
+        shuffled_exact = exact and (n == 0 or self.max_bootstrapped_demos == 0 or sizes.trainset <= 1)
+        calls = ((n + 1) * runs + (n + 3) * sizes.valset) * sizes.run_calls
+        return CallEstimate(calls, upper_bound=not (shuffled_exact and self.stop_at_score is None))
 
     def _candidate(self, task: Task, seed: int, calls: CallCounter) -> tuple[str, Chosen]:
         start = task.start_params()

@@ -11,8 +11,9 @@ from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
 
-from . import bootstrap, labeled, random_search
+from . import bootstrap, copro, labeled, random_search
 from .base import Optimizer
+from .budget import BUDGET_OPTIONS
 from .options import OptionError, OptionSpec, resolve
 
 
@@ -36,6 +37,7 @@ OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(
             _info(labeled.LabeledFewShot, labeled.OPTIONS),
             _info(bootstrap.BootstrapFewShot, bootstrap.OPTIONS),
             _info(random_search.BootstrapFewShotWithRandomSearch, random_search.OPTIONS),
+            _info(copro.COPRO, copro.OPTIONS),
         )
     }
 )
@@ -44,9 +46,13 @@ OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(
 def create_optimizer(name: str, options: Mapping[str, Any] | None = None) -> Optimizer:
     """Build optimizer ``name`` with ``options`` (checked; missing ones take DSPy's defaults).
 
+    The budget options every optimizer accepts (``max_lm_calls``,
+    ``max_cost_usd``) are left out: the build enforces them on the task's
+    LMs (``budget.split_budget``), so no optimizer has them as fields.
     Raises :class:`OptionError` for an unknown optimizer or a bad option.
     """
     info = OPTIMIZERS.get(name)
     if info is None:
         raise OptionError(f"unknown optimizer `{name}` (known: {', '.join(OPTIMIZERS)})")
-    return info.factory(**resolve(name, info.options, options or {}))
+    own = {k: v for k, v in (options or {}).items() if k not in BUDGET_OPTIONS}
+    return info.factory(**resolve(name, info.options, own))

@@ -1,0 +1,266 @@
+"""LM call and cost budgets for one optimizer run.
+
+Every optimizer's option block accepts ``max_lm_calls`` and ``max_cost_usd``.
+The build takes them out of the block (:func:`split_budget`; the optimizer
+never sees them) and hands the optimizer a task whose LMs all report to one
+:class:`Meter` (:func:`metered_task`). Before each request the meter checks
+the budget; once it is spent, that request and every later one raise
+:class:`BudgetExhausted` instead of reaching the LM.
+
+An optimizer needs no budget logic of its own: ``BudgetExhausted`` passes
+through the evaluator and every ``except Exception`` (it is a
+``BaseException``, like ``asyncio.CancelledError``), so a run cut short is
+never scored as a wrong answer. ``base.Search`` and ``base.until_budget``
+turn it into a clean stop that keeps the best candidate so far, and
+``base.run_optimizer`` catches whatever an optimizer lets through.
+
+Answers from the LM cache cost nothing and do not count. Retries of
+transient failures (429, 5xx, timeouts) happen inside one request and count
+once. With several threads, requests that are already running when the
+budget runs out may finish: the call budget is never exceeded (requests are
+reserved before they are sent), the cost budget by at most those requests.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..runtime.cache import Cache
+from .options import OptionError, OptionSpec, resolve
+
+BUDGET_OPTIONS: Mapping[str, OptionSpec] = {
+    "max_lm_calls": OptionSpec(
+        int, None, nullable=True, minimum=1, doc="LM requests the optimizer may make (cached answers are free)"
+    ),
+    # More than 0 (checked in split_budget: OptionSpec has no exclusive bound).
+    "max_cost_usd": OptionSpec(float, None, nullable=True, doc="USD the optimizer may spend"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What one optimizer run may spend; None means no limit."""
+
+    max_lm_calls: int | None = None
+    max_cost_usd: float | None = None
+
+    @property
+    def limited(self) -> bool:
+        return self.max_lm_calls is not None or self.max_cost_usd is not None
+
+    def describe(self) -> str:
+        parts = []
+        if self.max_lm_calls is not None:
+            parts.append(f"{self.max_lm_calls} LM call(s)")
+        if self.max_cost_usd is not None:
+            parts.append(f"${self.max_cost_usd:.4f}")
+        return " and ".join(parts) or "no limit"
+
+
+def split_budget(optimizer: str, options: Mapping[str, Any]) -> tuple[Budget, dict[str, Any]]:
+    """The budget an optimizer's option block sets, and the block's other options.
+
+    Raises :class:`OptionError` for a budget value of the wrong type or out of range.
+    """
+    given = {k: v for k, v in options.items() if k in BUDGET_OPTIONS}
+    values = resolve(optimizer, BUDGET_OPTIONS, given)
+    if values["max_cost_usd"] is not None and values["max_cost_usd"] <= 0:
+        raise OptionError(f"{optimizer} option `max_cost_usd`: must be more than 0, got {values['max_cost_usd']}")
+    rest = {k: v for k, v in options.items() if k not in BUDGET_OPTIONS}
+    return Budget(**values), rest
+
+
+@dataclass(frozen=True, slots=True)
+class Spent:
+    """What a meter's LMs spent. ``calls`` are answers from the LM itself; ``cache_hits`` came free."""
+
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def answers(self) -> int:
+        """Every answer given, from the LM or its cache: the same on a rebuild from a warm cache."""
+        return self.calls + self.cache_hits
+
+    def __add__(self, other: Spent) -> Spent:
+        return Spent(
+            calls=self.calls + other.calls,
+            cache_hits=self.cache_hits + other.cache_hits,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cost_usd=self.cost_usd + other.cost_usd,
+        )
+
+
+def spent_of(lm: Any) -> Spent:
+    """An LM's usage counters as :class:`Spent` (zero for an LM that keeps none)."""
+    usage = getattr(lm, "usage", None)
+    if usage is None:
+        return Spent()
+    return Spent(
+        calls=usage.calls - usage.cache_hits,
+        cache_hits=usage.cache_hits,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cost_usd=usage.cost_usd,
+    )
+
+
+class BudgetExhausted(BaseException):  # noqa: N818 - named for what happened, like StopIteration
+    """The optimizer's LM budget is spent; raised by a metered LM instead of sending a request.
+
+    A ``BaseException`` on purpose: it must cross every ``except Exception``
+    between the LM and the optimizer (one example's evaluation, a bootstrap
+    attempt, user code in tools) so that no run cut short is scored.
+    """
+
+    def __init__(self, budget: Budget, spent: Spent) -> None:
+        self.budget = budget
+        self.spent = spent
+        super().__init__(
+            f"the budget of {budget.describe()} is spent ({spent.calls} LM call(s), ${spent.cost_usd:.4f})"
+        )
+
+
+class Meter:
+    """Counts what the LMs of one optimizer run spend, and enforces its :class:`Budget`.
+
+    For an LM with ``usage`` counters (``runtime.lm.LM``) the meter reads the
+    difference since it first wrapped that LM, so cache hits, tokens and
+    cost come from the LM's own accounting; an LM without counters (a test
+    double) has each answered request counted as a call.
+    """
+
+    def __init__(self, budget: Budget | None = None) -> None:
+        self.budget = budget or Budget()
+        self._lock = threading.Lock()
+        self._start: dict[int, tuple[Any, Spent]] = {}
+        self._uncounted_calls = 0  # answers of LMs without usage counters
+        self._in_flight = 0  # requests reserved and not yet answered
+        self._exhausted: BudgetExhausted | None = None
+
+    def wrap(self, lm: Any) -> Any:
+        """``lm`` with every request metered; None stays None."""
+        if lm is None or (isinstance(lm, MeteredLM) and lm.meter is self):
+            return lm
+        with self._lock:
+            self._start.setdefault(id(lm), (lm, spent_of(lm)))
+        return MeteredLM(lm, self)
+
+    def spent(self) -> Spent:
+        with self._lock:
+            return self._spent_locked()
+
+    @property
+    def exhausted(self) -> bool:
+        with self._lock:
+            return self._exhausted is not None
+
+    def _spent_locked(self) -> Spent:
+        total = Spent(calls=self._uncounted_calls)
+        for lm, start in self._start.values():
+            now = spent_of(lm)
+            total = total + Spent(
+                calls=now.calls - start.calls,
+                cache_hits=now.cache_hits - start.cache_hits,
+                prompt_tokens=now.prompt_tokens - start.prompt_tokens,
+                completion_tokens=now.completion_tokens - start.completion_tokens,
+                cost_usd=now.cost_usd - start.cost_usd,
+            )
+        return total
+
+    def _admit(self, cached: bool) -> bool:
+        """Let one request through, or raise; True when a call was reserved (release it after).
+
+        A request the cache will answer passes while calls remain; any other
+        needs a call left after those already in flight. Once refused, every
+        later request is refused too: the run has reached its budget.
+        """
+        with self._lock:
+            if self._exhausted is None and self.budget.limited:
+                spent = self._spent_locked()
+                calls_cap, cost_cap = self.budget.max_lm_calls, self.budget.max_cost_usd
+                reserved = 0 if cached else self._in_flight
+                over_calls = calls_cap is not None and spent.calls + reserved >= calls_cap
+                over_cost = cost_cap is not None and spent.cost_usd >= cost_cap
+                if over_calls or over_cost:
+                    self._exhausted = BudgetExhausted(self.budget, spent)
+            if self._exhausted is not None:
+                raise BudgetExhausted(self.budget, self._exhausted.spent)
+            if cached:
+                return False
+            self._in_flight += 1
+            return True
+
+    def _release(self, reserved: bool, lm: Any, answered: bool) -> None:
+        with self._lock:
+            if reserved:
+                self._in_flight -= 1
+            if answered and getattr(lm, "usage", None) is None:
+                self._uncounted_calls += 1
+
+
+class MeteredLM:
+    """An LM whose requests go through a :class:`Meter`; everything else is forwarded."""
+
+    def __init__(self, lm: Any, meter: Meter) -> None:
+        self.lm = lm
+        self.meter = meter
+
+    def complete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
+        reserved = self.meter._admit(_is_cached(self.lm, messages))
+        answered = False
+        try:
+            text = self.lm.complete(messages, *args, **kwargs)
+            answered = True
+            return text
+        finally:
+            self.meter._release(reserved, self.lm, answered)
+
+    async def acomplete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
+        reserved = self.meter._admit(_is_cached(self.lm, messages))
+        answered = False
+        try:
+            text = await self.lm.acomplete(messages, *args, **kwargs)
+            answered = True
+            return text
+        finally:
+            self.meter._release(reserved, self.lm, answered)
+
+    def replace(self, **changes: Any) -> Any:
+        """A changed copy of the LM (a rollout at another temperature), metered by the same meter."""
+        return self.meter.wrap(self.lm.replace(**changes))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.lm, name)
+
+    def __repr__(self) -> str:
+        return f"MeteredLM({self.lm!r})"
+
+
+def _is_cached(lm: Any, messages: list[dict]) -> bool:
+    """Whether the LM's cache holds the answer to this request (so it costs nothing)."""
+    cache = getattr(lm, "cache", None)
+    request = getattr(lm, "request", None)
+    if not isinstance(cache, Cache) or request is None:
+        return False
+    return cache.get(Cache.key(request(messages))) is not None
+
+
+def metered_task(task: Any, meter: Meter) -> Any:
+    """``task`` (an ``optimize.base.Task``) with every LM it can hand out going through ``meter``."""
+    lm_named: Callable[[str], Any] | None = task.lm_named
+    rollout_lm: Callable[[Any, int], Any] | None = task.rollout_lm
+    return replace(
+        task,
+        lm=meter.wrap(task.lm),
+        teacher_lm=meter.wrap(task.teacher_lm),
+        lm_named=None if lm_named is None else (lambda name: meter.wrap(lm_named(name))),
+        rollout_lm=None if rollout_lm is None else (lambda lm, i: meter.wrap(rollout_lm(lm, i))),
+    )
