@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 from .adapters import Adapter, adapter_chain
 from .errors import AdapterParseError, ParseError
+from .pot import ProgramOfThought
 from .program import Prediction, ProgramError, TraceEntry, record
 from .signature import Field, ModuleSpec, Params, Signature
 from .types import to_jsonable
@@ -127,7 +128,7 @@ class ChainOfThought(Predict):
         return signature.prepend_output(REASONING)
 
 
-KINDS: Mapping[str, type[Predict]] = {cls.kind: cls for cls in (Predict, ChainOfThought)}
+KINDS: Mapping[str, Any] = {cls.kind: cls for cls in (Predict, ChainOfThought, ProgramOfThought)}
 
 
 def make_module(spec: ModuleSpec, params: Params, lm: LanguageModel) -> Predict:
