@@ -28,6 +28,7 @@ from typing import Any
 from .cache import Cache
 from .errors import LMError
 from .openai_compat import Completion, HTTPFailure, OpenAICompatClient, is_direct, request_body
+from .rollout import ROLLOUT_TEMPERATURE, current_rollout
 
 __all__ = ["LM", "Usage", "import_litellm"]
 
@@ -131,9 +132,12 @@ class LM:
         return self._usage.snapshot()
 
     def options(self) -> dict[str, Any]:
-        """The options that shape an answer (those set), as sent to litellm and keyed in the cache."""
+        """The options that shape an answer (those set), as sent to litellm and keyed in the cache.
+
+        Inside a rollout (``rollout.py``) the temperature is ``ROLLOUT_TEMPERATURE``.
+        """
         options = {
-            "temperature": self.temperature,
+            "temperature": self.temperature if current_rollout() is None else ROLLOUT_TEMPERATURE,
             "max_tokens": self.max_tokens,
             "top_p": self.top_p,
             "stop": self.stop,
@@ -231,7 +235,8 @@ class LM:
         """The request's cache key (None without a cache) and its cached answer, if any."""
         if self.cache is None:
             return None, None
-        key = Cache.key(request)
+        rollout_id = current_rollout()
+        key = Cache.key(request if rollout_id is None else {**request, "rollout_id": rollout_id})
         text = self.cache.get(key)
         if text is not None:
             self._usage.add(cache_hit=True)

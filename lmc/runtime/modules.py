@@ -15,9 +15,13 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol
 
 from .adapters import Adapter, adapter_chain
+from .best_of_n import BestOfN
+from .compare import MultiChainComparison
 from .errors import AdapterParseError, ParseError
 from .pot import ProgramOfThought
-from .program import Prediction, ProgramError, TraceEntry, record
+from .program import Context, Prediction, ProgramError, TraceEntry, record
+from .react import ReAct
+from .refine import Refine
 from .signature import Field, ModuleSpec, Params, Signature
 from .types import to_jsonable
 
@@ -42,6 +46,13 @@ class Predict:
     """One LM call per module call: the signature's inputs in, its outputs out."""
 
     kind: ClassVar[str] = "Predict"
+    # Names of the predictors a kind has besides its own path (``ReAct``: ``extract``).
+    parts: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel, ctx: Context | None) -> Predict:
+        """What ``make_module`` calls; kinds that use tools or metrics take them from ``ctx``."""
+        return cls(spec, params, lm)
 
     def __init__(self, spec: ModuleSpec, params: Params, lm: LanguageModel) -> None:
         if spec.options:
@@ -128,15 +139,23 @@ class ChainOfThought(Predict):
         return signature.prepend_output(REASONING)
 
 
-KINDS: Mapping[str, Any] = {cls.kind: cls for cls in (Predict, ChainOfThought, ProgramOfThought)}
+# Each kind has ``kind``, ``parts`` and ``create(spec, params, lm, ctx)``, as ``Predict`` does.
+KINDS: Mapping[str, Any] = {
+    cls.kind: cls for cls in (Predict, ChainOfThought, ProgramOfThought, ReAct, MultiChainComparison, BestOfN, Refine)
+}
 
 
-def make_module(spec: ModuleSpec, params: Params, lm: LanguageModel) -> Predict:
-    """The callable module for one ``module`` declaration, with its learned parameters."""
+def make_module(spec: ModuleSpec, params: Params, lm: LanguageModel, ctx: Context | None = None) -> Any:
+    """The callable module for one ``module`` declaration, with its learned parameters.
+
+    ``ctx`` is the running program's context: ``ReAct`` finds its tools
+    there, ``BestOfN`` and ``Refine`` their reward, ``ReAct`` and
+    ``MultiChainComparison`` the parameters of their further predictors.
+    """
     cls = KINDS.get(spec.kind)
     if cls is None:
         raise ProgramError(
             f"module `{spec.path}`: the module kind `{spec.kind}` is not supported by this runtime "
             f"(supported: {', '.join(KINDS)})"
         )
-    return cls(spec, params, lm)
+    return cls.create(spec, params, lm, ctx)

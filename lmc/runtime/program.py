@@ -10,8 +10,9 @@ context variable, so concurrent runs in threads never mix.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +46,31 @@ def record(entry: TraceEntry) -> None:
         trace.append(entry)
 
 
+@contextlib.contextmanager
+def capture_trace() -> Iterator[list[TraceEntry]]:
+    """Collect the module calls made inside the block in a list of their own.
+
+    They stay out of the enclosing trace; a module that runs several attempts
+    (``BestOfN``) records only the entries of the one it keeps.
+    """
+    trace: list[TraceEntry] = []
+    token = _TRACE.set(trace)
+    try:
+        yield trace
+    finally:
+        _TRACE.reset(token)
+
+
 class ProgramError(Exception):
     """A program could not produce its outputs (parse failure, bad value, ...)."""
 
 
 class Context:
-    """What a program body sees: its LM, parameters, tools and retrievers."""
+    """What a program body and its modules see: LM, parameters, tools, retrievers and metrics.
+
+    ``metrics`` holds the metrics that modules use as a ``reward`` (``BestOfN``,
+    ``Refine``), by name: ``fn(example, prediction) -> float | bool``.
+    """
 
     def __init__(
         self,
@@ -60,12 +80,14 @@ class Context:
         modules: Mapping[str, ModuleSpec],
         tools: Mapping[str, Callable[..., Any]] | None = None,
         retrievers: Mapping[str, Callable[..., Any]] | None = None,
+        metrics: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         self.lm = lm
         self.params = params
         self._specs = modules
         self._tools = tools or {}
         self._retrievers = retrievers or {}
+        self._metrics = metrics or {}
         self._instances: dict[str, Any] = {}
 
     def module(self, path: str) -> Any:
@@ -75,7 +97,7 @@ class Context:
 
             spec = self._specs[path]
             params = self.params.get(path) or Params(instructions=spec.signature.instructions)
-            inst = self._instances[path] = make_module(spec, params, self.lm)
+            inst = self._instances[path] = make_module(spec, params, self.lm, self)
         return inst
 
     def tool(self, name: str) -> Callable[..., Any]:
@@ -83,6 +105,13 @@ class Context:
 
     def retriever(self, name: str) -> Callable[..., Any]:
         return self._retrievers[name]
+
+    def metric(self, name: str) -> Callable[..., Any]:
+        try:
+            return self._metrics[name]
+        except KeyError:
+            known = ", ".join(f"`{n}`" for n in self._metrics) or "none"
+            raise ProgramError(f"no metric `{name}` in this program (its metrics: {known})") from None
 
 
 Body = Callable[..., Any]
@@ -112,22 +141,38 @@ class Program:
         abody: AsyncBody | None = None,
         tools: Mapping[str, Callable[..., Any]] | None = None,
         retrievers: Mapping[str, Callable[..., Any]] | None = None,
+        metrics: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         self.name = name
         self.inputs = inputs
         self.outputs = outputs
-        self.module_paths = module_paths  # every module reachable, callees included
+        # Every predictor reachable, callees included: a module's path, and
+        # ``path.part`` for each further predictor of its kind (``prog.agent.extract``).
+        self.module_paths = module_paths
         self.modules = modules  # ModuleSpec by path (at least those of module_paths)
         self.body = body
         self.abody = abody
         self.tools = tools or {}
         self.retrievers = retrievers or {}
+        self.metrics = metrics or {}
 
     def default_params(self) -> dict[str, Params]:
-        return {p: Params(instructions=self.modules[p].signature.instructions) for p in self.module_paths}
+        """Every predictor starts from its module's signature instructions, with no demos."""
+        return {p: Params(instructions=self.modules[self._owner(p)].signature.instructions) for p in self.module_paths}
+
+    def _owner(self, path: str) -> str:
+        """The module a predictor path belongs to: itself, or ``prog.agent`` for ``prog.agent.extract``."""
+        return path if path in self.modules else path.rsplit(".", 1)[0]
 
     def context(self, lm: Any, params: Mapping[str, Params]) -> Context:
-        return Context(lm=lm, params=params, modules=self.modules, tools=self.tools, retrievers=self.retrievers)
+        return Context(
+            lm=lm,
+            params=params,
+            modules=self.modules,
+            tools=self.tools,
+            retrievers=self.retrievers,
+            metrics=self.metrics,
+        )
 
     def _outputs(self, value: Any) -> dict[str, Any]:
         if isinstance(value, Mapping):

@@ -52,10 +52,12 @@ def test_a_package_that_fails_to_import_leaves_nothing_behind(tmp_path: Path) ->
 def test_loading_imports_neither_litellm_nor_the_local_provider(tmp_path: Path) -> None:
     """In a fresh interpreter: loading and importing the package stays light."""
     files = render_text(SOURCE, tmp_path, package="echo")
+    rendered = tmp_path / "files.pickle"  # the files, runtime included, exceed one command-line argument
+    rendered.write_bytes(__import__("pickle").dumps(files))
     script = (
         "import sys, pickle\n"
         "from lmc.loader import load_package\n"
-        f"files = pickle.loads({__import__('pickle').dumps(files)!r})\n"
+        f"files = pickle.loads(open({str(rendered)!r}, 'rb').read())\n"
         "pkg = load_package(files, package='echo')\n"
         "assert 'litellm' not in sys.modules, 'litellm'\n"
         "assert 'lmc.runtime.local' not in sys.modules, 'local'\n"

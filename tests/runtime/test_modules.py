@@ -119,8 +119,8 @@ def test_lm_errors_propagate_unchanged():
 
 
 def test_unknown_kind_and_options_and_inputs():
-    with pytest.raises(ProgramError, match="kind `ReAct` is not supported by this runtime"):
-        module(ScriptedLM([]), kind="ReAct")
+    with pytest.raises(ProgramError, match="kind `TreeOfThought` is not supported by this runtime"):
+        module(ScriptedLM([]), kind="TreeOfThought")
     spec = ModuleSpec(path="p.m", kind="Predict", signature=QA, options={"n": 3})
     with pytest.raises(ProgramError, match="Predict takes no options"):
         make_module(spec, Params(instructions="x"), ScriptedLM([]))

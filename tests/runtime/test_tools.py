@@ -1,0 +1,80 @@
+"""Tools: arguments checked against the declared types, DSPy's description, calls bounded in time."""
+
+from __future__ import annotations
+
+import enum
+import threading
+import time
+
+import pydantic
+import pytest
+
+from lmc.runtime.program import ProgramError
+from lmc.runtime.tools import Tool, ToolArgumentError, ToolParam, ToolTimeout, call_with_timeout
+
+
+class Unit(str, enum.Enum):
+    km = "km"
+    mi = "mi"
+
+
+class Place(pydantic.BaseModel):
+    name: str
+    unit: Unit = Unit.km
+
+
+def distance(origin: Place, k: int = 2, note: str | None = None) -> str:
+    return f"{origin.name} {origin.unit.value} {k} {note}"
+
+
+DISTANCE = Tool(
+    "distance",
+    distance,
+    (ToolParam("origin", Place), ToolParam("k", int, 2), ToolParam("note", str | None, None)),
+    "How far.\nIn km.",
+)
+
+
+def test_arguments_are_validated_converted_and_completed():
+    assert DISTANCE({"name": "Tesk"}) == "Tesk km 2 None"
+    assert DISTANCE(origin={"name": "Tesk", "unit": "mi"}, k="5", note="n") == "Tesk mi 5 n"
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((), {}, "`origin` is missing"),
+        (({"name": "T"},), {"origin": {"name": "T"}}, "`origin` is given twice"),
+        (({"name": "T"}, 1, None, 4), {}, "takes 3 argument(s), 4 given by position"),
+        ((), {"origin": {"name": "T"}, "far": 1}, "`far` is not a parameter"),
+        ((), {"origin": {"name": "T", "unit": "ly"}}, "`origin`: Input should be 'km' or 'mi'"),
+    ],
+)
+def test_bad_arguments_raise_before_the_function_runs(args, kwargs, message):
+    with pytest.raises(ToolArgumentError) as info:
+        DISTANCE(*args, **kwargs)
+    assert message in str(info.value) and isinstance(info.value, ProgramError)
+
+
+def test_description_is_dspy_tool_string_with_references_inlined():
+    # As in DSPy, a `$ref` is replaced by its definition (keys beside it, like `default`, go).
+    assert DISTANCE.describe() == (
+        "distance, whose description is <desc>How far.  In km.</desc>. It takes arguments "
+        "{'origin': {'properties': {'name': {'title': 'Name', 'type': 'string'}, 'unit': {'enum': ['km', 'mi'], "
+        "'title': 'Unit', 'type': 'string'}}, 'required': ['name'], 'title': 'Place', "
+        "'type': 'object'}, 'k': {'type': 'integer', 'default': 2}, "
+        "'note': {'anyOf': [{'type': 'string'}, {'type': 'null'}], 'default': None}}."
+    )
+    assert Tool("t", lambda: 1).describe() == "t. It takes arguments {}."
+
+
+def test_call_with_timeout_returns_raises_or_abandons():
+    assert call_with_timeout(lambda x: x * 2, {"x": 21}, 1.0) == 42
+    with pytest.raises(KeyError):
+        call_with_timeout(lambda: {}["missing"], {}, 1.0)
+    release = threading.Event()
+    started = time.monotonic()
+    with pytest.raises(ToolTimeout, match="within 0.1 seconds"):
+        call_with_timeout(release.wait, {"timeout": 30}, 0.1)
+    assert time.monotonic() - started < 5
+    release.set()
