@@ -2,9 +2,16 @@
 
 Each ``optimize`` block runs its optimizer chain on the generated program,
 starting from the parameters the previous block left; scores come from the
-valset. ``evaluate`` blocks then score the default and the optimized
-parameters on their dataset. The package is rendered with the chosen
-parameters, imported, and run on a few inputs to record its parity test.
+valset. Each optimizer's LMs go through a meter that enforces the budget its
+option block sets (``max_lm_calls``, ``max_cost_usd``). ``evaluate`` blocks
+then score the default and the optimized parameters on their dataset. The
+package is rendered with the chosen parameters, imported, and run on a few
+inputs to record its parity test. Next to the package go ``build.json``,
+``lmc.lock`` (everything decided, for ``--frozen``) and ``report.html``.
+
+``lmc build --frozen`` renders the package again from ``lmc.lock`` alone,
+without an LM, after checking that the file, its data and the options still
+match the lock.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import __version__, ir
@@ -26,16 +33,33 @@ from .data import DataError
 from .evaluate import TooManyErrors, evaluate
 from .exitcodes import EXIT_OK, EXIT_RUN_FAILED
 from .loader import load_package
+from .lock import (
+    LOCK_NAME,
+    BlockResult,
+    Lock,
+    LockError,
+    ScoreRow,
+    StepResult,
+    build_inputs,
+    mismatches,
+    package_hashes,
+    package_mismatches,
+    read_lock,
+)
 from .metric_factory import MetricError
-from .optimize import OptionError, create_optimizer
-from .optimize.base import Task
+from .optimize import OptionError
+from .optimize.base import DemoOrigin, Task, run_optimizer
+from .optimize.budget import Meter, Spent, metered_task, spent_of
+from .plan import BlockPlan, plan_blocks
 from .progress import bar, info, table
 from .pyref import PyRefError
+from .report import REPORT_NAME, Spending, render_report
 from .runtime.errors import LMError
 from .runtime.program import ProgramError
 from .runtime.signature import Params
+from .runtime.types import to_jsonable
 from .session import Session
-from .values import options_dict, plain
+from .values import plain
 
 PARITY_CASES = 3
 # Failures of a run that are the user's to fix (exit 3), not lmc's bugs.
@@ -50,22 +74,48 @@ class BuildRequest:
     seed: int | None = None
     storage: str | None = None  # optuna RDB URL shared by several build processes
     study: str | None = None
+    frozen: bool = False  # emit from lmc.lock, calling no LM
+
+
+class UsedLms:
+    """The session's LMs by name, remembering which ones this build used (to total their spending)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._names: set[str] = set()
+
+    def __call__(self, name: str = "default") -> Any:
+        self._names.add(name)
+        return self.session.lm(name)
+
+    def spent(self) -> Spent:
+        total = Spent()
+        for name in sorted(self._names):
+            total = total + spent_of(self.session.lm(name))
+        return total
 
 
 @dataclass(frozen=True, slots=True)
-class ScoreRow:
-    label: str  # "classify on dev (valset)"
-    baseline: float
-    optimized: float | None
+class BlockOutcome:
+    """One optimize block's result: the parameters and origins after it, and what it spent per step."""
+
+    params: dict[str, Params]
+    origins: dict[str, tuple[DemoOrigin, ...]]
+    result: BlockResult
+    spent: tuple[Spent, ...]
 
 
 def _evaluate(session: Session, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
+    return _score(session, session.lm(), program, dataset, metric, params, what)
+
+
+def _score(session: Session, lm: Any, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
     with bar(what) as update:
         return evaluate(
             program,
             dataset.examples,
             metric,
-            lm=session.lm(),
+            lm=lm,
             params=params,
             threads=session.threads,
             on_progress=update,
@@ -73,69 +123,72 @@ def _evaluate(session: Session, program: Any, dataset: Any, metric: Any, params:
         )
 
 
-def _optimizer_chain(value: ir.Value | None) -> list[tuple[str, dict[str, Any]]]:
-    """``optimizer: A {..}`` or ``[A {..}, B]`` as (name, options) pairs."""
-    if value is None:
-        return [("BootstrapFewShot", {})]
-    items = value.items if isinstance(value, ir.ListValue) else (value,)
-    chain = []
-    for item in items:
-        if isinstance(item, ir.CallValue):
-            chain.append((item.name.name, options_dict(item.options)))
-        else:
-            chain.append((str(plain(item)), {}))
-    return chain
+def optimize_block(
+    session: Session,
+    plan: BlockPlan,
+    params: Mapping[str, Params],
+    origins: Mapping[str, tuple[DemoOrigin, ...]],
+    request: BuildRequest,
+    lms: UsedLms,
+) -> BlockOutcome:
+    """Run one optimize block's chain, each optimizer within its budget, from ``params``."""
+    program = session.program(plan.program)
+    trainset = session.dataset(plan.trainset)
+    valset = session.dataset(plan.scored_on)
+    metric = session.metric(plan.metric)
 
-
-def _describe(chain: list[tuple[str, dict[str, Any]]]) -> str:
-    parts = []
-    for name, opts in chain:
-        args = ", ".join(f"{k}: {v!r}" for k, v in opts.items())
-        parts.append(f"{name} {{ {args} }}" if args else name)
-    return " -> ".join(parts)
-
-
-def optimize_block(session: Session, decl: ir.OptimizeDecl, params: dict[str, Params], request: BuildRequest):
-    """Run one optimize block; returns (new params, score row, description)."""
-    opts = decl.options
-    program = session.program(decl.program.name)
-    trainset = session.dataset(plain(opts.get("trainset")))
-    val_name = plain(opts.get("valset")) if opts.get("valset") is not None else None
-    valset = session.dataset(val_name) if val_name else trainset
-    metric = session.metric(plain(opts.get("metric")))
-    teacher = plain(opts.get("teacher")) if opts.get("teacher") is not None else None
-    seed = request.seed
-    block_seed = seed if seed is not None else (plain(opts.get("seed")) if opts.get("seed") is not None else 0)
-    chain = _optimizer_chain(opts.get("optimizer"))
-    split = "valset" if val_name else "trainset: no valset given"
-    label = f"{program.name} on {valset.name} ({split}, {plain(opts.get('metric'))})"
-
-    baseline = _evaluate(session, program, valset, metric, params, f"baseline {program.name}")
-    current = dict(params)
-    for name, options in chain:
-        optimizer = create_optimizer(name, options)
-        with bar(f"{name} on {program.name}") as update:
+    baseline = _score(session, lms(), program, valset, metric, params, f"baseline {program.name}")
+    current, current_origins = dict(params), dict(origins)
+    steps: list[StepResult] = []
+    spent: list[Spent] = []
+    for step in plan.steps:
+        meter = Meter(step.budget)
+        with bar(f"{step.name} on {program.name}") as update:
             task = Task(
                 program=program,
                 trainset=trainset.examples,
                 valset=valset.examples,
                 metric=metric,
-                lm=session.lm(),
-                teacher_lm=session.lm(teacher) if teacher else None,
+                lm=lms(),
+                teacher_lm=lms(plan.teacher) if plan.teacher else None,
                 initial=current,
-                seed=block_seed,
+                initial_origins=current_origins,
+                seed=plan.seed,
                 threads=session.threads,
                 fatal=(LMError,),
                 on_progress=lambda stage, done, total, update=update: update(done, total),
-                lm_named=session.lm,
+                lm_named=lms,
                 state_dir=Path(request.out_dir) / f".{session.package}-state",
                 storage=request.storage,
                 study=request.study,
             )
-            result = optimizer.compile(task)
+            result = run_optimizer(step.optimizer, metered_task(task, meter))
+        used = meter.spent()
+        if result.stopped:
+            info(f"{step.name} on {program.name} stopped early: {result.stopped}")
         current.update(result.params)
-    final = _evaluate(session, program, valset, metric, current, f"optimized {program.name}")
-    return current, ScoreRow(label, baseline.score, final.score), _describe(chain)
+        current_origins.update(result.origins)
+        spent.append(used)
+        steps.append(
+            StepResult(
+                plan=step.to_json(),
+                score=result.score,
+                candidates=result.candidates,
+                stopped=result.stopped,
+                lm_requests=used.answers,
+                params=_plain_params(result.params),
+                origins=dict(result.origins),
+            )
+        )
+    final = _score(session, lms(), program, valset, metric, current, f"optimized {program.name}")
+    row = ScoreRow(plan.label(), baseline.score, final.score)
+    block = BlockResult(plan=plan.to_json(), row=row, steps=tuple(steps))
+    return BlockOutcome(current, current_origins, block, tuple(spent))
+
+
+def _plain_params(params: Mapping[str, Params]) -> dict[str, Params]:
+    """``params`` as their JSON form reads back, so the package renders the same from the lock."""
+    return {path: Params.from_json(json.loads(json.dumps(to_jsonable(p.to_json())))) for path, p in params.items()}
 
 
 def parity_cases(session: Session, params: Mapping[str, Params], build_info: BuildInfo) -> list[ParityCase]:
@@ -179,7 +232,18 @@ def _file_seed(session: Session) -> int | None:
     return plain(seeds[0]) if seeds and seeds[0] is not None else (0 if seeds else None)
 
 
-def write_report(path: Path, build_info: BuildInfo, rows: list[ScoreRow]) -> None:
+def _inputs(session: Session, request: BuildRequest) -> dict[str, Any]:
+    return build_inputs(
+        session.source,
+        source_text=session.loaded.text or "",
+        base_dir=session.base_dir,
+        lm_override=session.settings.override,
+        seed=request.seed,
+        optimize=request.optimize,
+    )
+
+
+def write_report(path: Path, build_info: BuildInfo, rows: tuple[ScoreRow, ...] | list[ScoreRow]) -> None:
     """A machine-readable summary next to the package (no timings: builds stay byte-identical)."""
     report = {
         "source": build_info.source_name,
@@ -193,42 +257,108 @@ def write_report(path: Path, build_info: BuildInfo, rows: list[ScoreRow]) -> Non
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def emit(out: Path, files: Mapping[PurePosixPath, bytes], lock: Lock, spending: Spending) -> None:
+    """Write the package, then ``build.json``, ``lmc.lock`` and ``report.html`` beside it."""
+    write_package(files, out)
+    write_report(out / "build.json", lock.build, lock.scores)
+    (out / LOCK_NAME).write_text(lock.to_text(), encoding="utf-8")
+    (out / REPORT_NAME).write_text(render_report(lock, spending), encoding="utf-8")
+
+
 def run_build(session: Session, request: BuildRequest) -> int:
+    if request.frozen:
+        return run_frozen(session, request)
     started = time.perf_counter()
+    lms = UsedLms(session)
     params: dict[str, Params] = {}
+    origins: dict[str, tuple[DemoOrigin, ...]] = {}
+    trainsets: dict[str, str] = {}
+    blocks: list[BlockResult] = []
+    step_spending: dict[tuple[int, int], Spent] = {}
     rows: list[ScoreRow] = []
-    described: list[str] = []
     try:
+        inputs = _inputs(session, request)
+        plans = plan_blocks(session.source, request.seed) if request.optimize else ()
+        for number, plan in enumerate(plans):
+            outcome = optimize_block(session, plan, params, origins, request, lms)
+            params, origins = _plain_params(outcome.params), outcome.origins
+            trainsets.update({path: plan.trainset for step in outcome.result.steps for path in step.params})
+            blocks.append(outcome.result)
+            rows.append(outcome.result.row)
+            step_spending.update({(number, i): spent for i, spent in enumerate(outcome.spent)})
         if request.optimize:
-            for decl in session.source.of(ir.OptimizeDecl):
-                params, row, desc = optimize_block(session, decl, params, request)
-                rows.append(row)
-                described.append(f"{decl.program.name}: {desc}")
             for decl in session.source.of(ir.EvaluateDecl):
                 rows.append(evaluate_block(session, decl, params))
+        described = [f"{plan.program}: {plan.describe()}" for plan in plans]
         build_info = _build_info(session, request, rows, described)
         cases = parity_cases(session, params, build_info) if params else []
     except RUN_FAILURES as exc:
         print(f"lmc: error: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
+    files = session.render(params=params or None, parity=cases, info=build_info)
+    lock = Lock(
+        inputs=inputs,
+        blocks=tuple(blocks),
+        scores=tuple(rows),
+        params=params,
+        origins={path: origins.get(path, ()) for path in params},
+        trainsets={path: trainsets[path] for path in params if path in trainsets},
+        instructions=_default_instructions(session, params),
+        build=build_info,
+        parity=tuple(cases),
+        package=package_hashes(files),
+    )
     out = Path(request.out_dir) / session.package
-    write_package(session.render(params=params or None, parity=cases, info=build_info), out)
-    write_report(out / "build.json", build_info, rows)
+    total = lms.spent()
+    emit(out, files, lock, Spending(step_spending, total))
     if rows:
         table(
             f"{session.package}: scores (%)",
             ("program / split", "baseline", "optimized"),
             [(r.label, f"{r.baseline:.1f}", "-" if r.optimized is None else f"{r.optimized:.1f}") for r in rows],
         )
-    usage = session.lm().usage
-    if usage.calls:
+    if total.answers:
         info(
-            f"LM calls: {usage.calls} ({usage.cache_hits} from cache), tokens: "
-            f"{usage.prompt_tokens} in / {usage.completion_tokens} out, cost: ${usage.cost_usd:.4f}"
+            f"LM calls: {total.answers} ({total.cache_hits} from cache), tokens: "
+            f"{total.prompt_tokens} in / {total.completion_tokens} out, cost: ${total.cost_usd:.4f}"
         )
+    usage = session.lm().usage
     if usage.truncated:
         info(f"{usage.truncated} answer(s) were cut at max_tokens (the model did not end its answer)")
-    info(f"wrote {out}/ in {time.perf_counter() - started:.1f}s")
+    info(f"wrote {out}/ in {time.perf_counter() - started:.1f}s (report: {out / REPORT_NAME})")
+    return EXIT_OK
+
+
+def _default_instructions(session: Session, params: Mapping[str, Params]) -> dict[str, str]:
+    """Each optimized module's instructions before optimizing (its signature's), for the report's diffs."""
+    defaults: dict[str, Params] = {}
+    for decl in session.source.of(ir.ProgramDecl) if params else ():
+        defaults.update(session.program(decl.name.name).default_params())
+    return {path: defaults[path].instructions for path in params if path in defaults}
+
+
+def run_frozen(session: Session, request: BuildRequest) -> int:
+    """Emit the package from ``lmc.lock`` with no LM call, when the build still matches the lock."""
+    out = Path(request.out_dir) / session.package
+    try:
+        lock = read_lock(out / LOCK_NAME)
+        plans = plan_blocks(session.source, request.seed) if request.optimize else ()
+        problems = mismatches(lock, _inputs(session, request), plans)
+        files: Mapping[PurePosixPath, bytes] = {}
+        if not problems:
+            files = session.render(params=dict(lock.params) or None, parity=lock.parity, info=lock.build)
+            problems = package_mismatches(lock, files)
+    except (LockError, OptionError) as exc:
+        print(f"lmc: error: --frozen: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    if problems:
+        print(f"lmc: error: --frozen: this build does not match {out / LOCK_NAME}:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print("lmc: build without --frozen to optimize again and rewrite the lock", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    emit(out, files, lock, Spending({}, Spent(), frozen=True))
+    info(f"wrote {out}/ from {LOCK_NAME} (no LM called)")
     return EXIT_OK
 
 

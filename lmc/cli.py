@@ -38,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=None, metavar="N", help="override every optimize block's seed")
     sp.add_argument("--storage", default=None, metavar="URL", help="optuna storage shared by several builds")
     sp.add_argument("--study", default=None, metavar="NAME", help="optuna study name within --storage")
+    how = sp.add_mutually_exclusive_group()
+    how.add_argument(
+        "--dry-run", action="store_true", help="print the LM calls each optimizer would make, then exit; calls no LM"
+    )
+    how.add_argument(
+        "--frozen", action="store_true", help="emit the package from DIR/<name>/lmc.lock without calling an LM"
+    )
     common(sp)
 
     sp = sub.add_parser("run", help="run one program once and print its outputs as JSON")

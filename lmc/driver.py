@@ -74,7 +74,18 @@ def cmd_build(args: argparse.Namespace) -> int:
         return EXIT_DIAGNOSTICS
     from .build import BuildRequest, run_build
 
-    request = BuildRequest(out_dir=args.out, optimize=not args.no_optimize, seed=args.seed)
+    request = BuildRequest(
+        out_dir=args.out,
+        optimize=not args.no_optimize,
+        seed=args.seed,
+        storage=args.storage,
+        study=args.study,
+        frozen=args.frozen,
+    )
+    if args.dry_run:
+        from .dry_run import print_dry_run
+
+        return print_dry_run(_session(args, loaded), request)
     return run_build(_session(args, loaded), request)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -9,6 +10,7 @@ from typing import ClassVar
 import pytest
 
 from lmc.checks import run_checks, schemas
+from lmc.cli import main
 from lmc.evaluate import evaluate
 from lmc.optimize import (
     BootstrapFewShot,
@@ -27,6 +29,7 @@ from lmc.runtime.lm import LM, Usage
 from tests.optimize.fakes import FakeLM, classify_program, correct_label, label_match, sentences
 from tests.runtime.stub_server import StubServer
 from tests.scripted import ScriptedLM
+from tests.stub_project import stub_project
 from tests.test_cli import KEY_ENV
 
 TRAIN = sentences(10)
@@ -252,3 +255,19 @@ def test_search_records_candidates_and_keeps_the_first_best():
     assert seen == [("a", 50.0), ("b", 70.0), ("c", 70.0)]
     assert result.score == 70.0 and search.best_score == 70.0 and result.lm_calls == 7
     assert result.stopped and "budget of 1 LM call(s)" in result.stopped
+
+
+# --------------------------------------------------------------------- build
+
+
+def test_a_build_with_a_budget_stops_the_search_and_records_why(tmp_path: Path, monkeypatch):
+    edit = ("num_candidate_programs: 2 }", "num_candidate_programs: 2, max_lm_calls: 6 }")
+    with stub_project(tmp_path, monkeypatch, replace=[edit]) as (_, project):
+        assert main(["build", str(project), "-o", str(tmp_path / "out"), "--threads", "1"]) == 0
+    lock = json.loads((tmp_path / "out" / "app" / "lmc.lock").read_text())
+    (step,) = lock["blocks"][0]["steps"]
+    assert lock["blocks"][0]["plan"]["chain"][0]["budget"] == {"max_lm_calls": 6}
+    assert "budget of 6 LM call(s)" in step["stopped"]
+    # zero-shot is answered from the cache (the baseline asked the same); labeled uses the 4 calls left.
+    assert [c[0] for c in step["candidates"]] == ["zero-shot", "labeled"]
+    assert "Stopped early" in (tmp_path / "out" / "app" / "report.html").read_text()

@@ -1,0 +1,152 @@
+"""``lmc.lock`` and ``lmc build --frozen``: the same package again, from the lock alone, with no LM call."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lmc.cli import main
+from lmc.lock import Lock
+from tests.runtime.stub_server import StubServer
+from tests.stub_project import stub_project
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+@pytest.fixture
+def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A project built once (the lock written), its stub server still up: ``(server, project, out)``."""
+    with stub_project(tmp_path, monkeypatch) as (server, project):
+        out = tmp_path / "out"
+        assert main(["build", str(project), "-o", str(out), "--threads", "2"]) == 0
+        yield server, project, out
+
+
+def refuse_every_request(server: StubServer) -> int:
+    """From now on the LM answers every request with an error; returns the requests so far."""
+    server.fail(500, times=1000)
+    return server.count
+
+
+def test_frozen_emits_identical_bytes_without_any_lm_call(built, tmp_path: Path, capsys):
+    server, project, out = built
+    before = files_of(out / "app")
+    shutil.rmtree(tmp_path / "cache")  # no cached answer either
+    requests = refuse_every_request(server)
+    capsys.readouterr()
+
+    assert main(["build", str(project), "-o", str(out), "--frozen"]) == 0
+    assert server.count == requests, "--frozen called the LM"
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
+    after = files_of(out / "app")
+    assert set(after) == set(before)
+    for name in before:
+        if name != "report.html":  # its last section says that no LM was called
+            assert after[name] == before[name], name
+    assert "no LM was called" in after["report.html"].decode()
+    assert "no LM called" in capsys.readouterr().err
+
+
+def test_frozen_output_passes_the_package_parity_test(built):
+    server, project, out = built
+    refuse_every_request(server)
+    assert main(["build", str(project), "-o", str(out), "--frozen"]) == 0
+    parity = json.loads((out / "app" / "app" / "tests" / "parity.json").read_text())
+    assert parity and all(case["calls"] for case in parity)
+
+
+def test_the_lock_holds_what_the_build_decided(built):
+    _, _, out = built
+    lock = json.loads((out / "app" / "lmc.lock").read_text())
+    assert lock["inputs"]["lms"]["default"]["model"] == "openai/stub"
+    assert set(lock["inputs"]["files"]) == {"dataset train", "dataset dev"}
+    assert all(len(f["sha256"]) == 64 for f in lock["inputs"]["files"].values())
+    (block,) = lock["blocks"]
+    assert block["plan"]["chain"][0]["options"]["num_candidate_programs"] == 2
+    assert block["plan"]["seed"] == 0 and block["row"]["optimized"] == 75.0
+    (step,) = block["steps"]
+    assert [c[0] for c in step["candidates"]][:3] == ["zero-shot", "labeled", "bootstrap"]
+    params = lock["result"]["params"]["classify.judge"]
+    assert len(params["demos"]) == len(lock["result"]["origins"]["classify.judge"]) == 2
+    assert [row["label"] for row in lock["scores"]][1].endswith("(evaluate, accuracy)")
+    assert "app/params.py" in lock["package"]
+    text = (out / "app" / "lmc.lock").read_text()
+    assert text == Lock.from_text(text).to_text()  # reads back to the same bytes
+    assert list(json.loads(text)) == sorted(json.loads(text))
+
+
+def test_frozen_refuses_when_the_data_changed(built, capsys):
+    server, project, out = built
+    refuse_every_request(server)
+    train = project.parent / "train.jsonl"
+    train.write_text(train.read_text() + json.dumps({"sentence": "New.", "sentiment": "positive"}) + "\n")
+    capsys.readouterr()
+    assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3
+    err = capsys.readouterr().err
+    assert "does not match" in err and "dataset train (train.jsonl) changed" in err
+    assert "dataset dev" not in err
+
+
+def test_frozen_refuses_when_options_changed_and_says_which(built, capsys):
+    server, project, out = built
+    refuse_every_request(server)
+    source = project.read_text().replace("num_candidate_programs: 2", "num_candidate_programs: 3")
+    project.write_text(source.replace("seed: 0", "seed: 0, threads: 1"))
+    capsys.readouterr()
+    assert main(["build", str(project), "-o", str(out), "--frozen", "--seed", "4", "--lm", "openai/other"]) == 3
+    err = capsys.readouterr().err
+    assert "the source app.lmp changed" in err
+    assert "BootstrapFewShotWithRandomSearch (step 1): options `num_candidate_programs` changed" in err
+    assert "optimize `classify`: seed is 4 now; the lock has 0" in err
+    assert "--seed is 4; the lock was built with not given" in err
+    assert "lm `default` is `openai/other` now; the lock has `openai/stub`" in err
+    assert "Traceback" not in err
+
+
+def test_frozen_refuses_a_package_that_would_differ(built, capsys):
+    """A file the package copies (here: lmc's own runtime, as the lock lists it) no longer matches."""
+    server, project, out = built
+    refuse_every_request(server)
+    lock_path = out / "app" / "lmc.lock"
+    lock = json.loads(lock_path.read_text())
+    lock["package"]["app/_runtime/lm.py"] = "0" * 64
+    lock_path.write_text(json.dumps(lock))
+    capsys.readouterr()
+    assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3
+    assert "the package would differ from the locked one in app/_runtime/lm.py" in capsys.readouterr().err
+
+
+def test_frozen_without_a_lock_or_with_a_broken_one(tmp_path: Path, monkeypatch, capsys):
+    with stub_project(tmp_path, monkeypatch) as (server, project):
+        out = tmp_path / "out"
+        assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3
+        assert "build once without --frozen" in capsys.readouterr().err
+        (out / "app").mkdir(parents=True)
+        (out / "app" / "lmc.lock").write_text("{not json")
+        assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3
+        err = capsys.readouterr().err
+        assert "is not a valid lock" in err and "Traceback" not in err
+        assert server.count == 0
+
+
+def test_a_no_optimize_build_is_locked_too(tmp_path: Path, monkeypatch):
+    with stub_project(tmp_path, monkeypatch) as (server, project):
+        out = tmp_path / "out"
+        assert main(["build", str(project), "-o", str(out), "--no-optimize"]) == 0
+        before = files_of(out / "app")
+        assert main(["build", str(project), "-o", str(out), "--no-optimize", "--frozen"]) == 0
+        after = files_of(out / "app")
+        assert {k: v for k, v in after.items() if k != "report.html"} == {
+            k: v for k, v in before.items() if k != "report.html"
+        }
+        assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3  # the lock says --no-optimize
+        assert server.count == 0
