@@ -1,0 +1,19 @@
+"""Enums, records, and each program's inputs and result, as pydantic models."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class SolveInputs(BaseModel):
+    """The inputs of the program `solve`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+
+
+class SolveResult(BaseModel):
+    """The outputs of the program `solve`."""
+
+    answer: int
