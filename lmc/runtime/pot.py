@@ -29,15 +29,14 @@ This module imports ``modules`` only when a ``ProgramOfThought`` is built:
 from __future__ import annotations
 
 import ast
-import contextlib
 import logging
 import re
 import textwrap
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .program import _TRACE, Context, Prediction, ProgramError, TraceEntry, record
+from .program import Context, Prediction, ProgramError, TraceEntry, capture_trace, record
 from .sandbox import Limits, SandboxResult, run_python
 from .signature import Field, ModuleSpec, Params, Signature
 from .types import to_jsonable
@@ -270,21 +269,15 @@ def _tail(text: str, limit: int) -> str:
     return f"[... {len(text) - limit} characters before]\n{text[-limit:]}"
 
 
-@contextlib.contextmanager
-def _untraced() -> Iterator[None]:
-    """The steps are this module's own calls: only its final answer belongs in the program's trace."""
-    token = _TRACE.set(None)
-    try:
-        yield
-    finally:
-        _TRACE.reset(token)
+# The steps are this module's own calls: their trace entries are dropped, and
+# only the module's final answer goes into the program's trace.
 
 
 def _untraced_call(step: Predict, inputs: Mapping[str, Any]) -> Prediction:
-    with _untraced():
+    with capture_trace():
         return step(**inputs)
 
 
 async def _untraced_acall(step: Predict, inputs: Mapping[str, Any]) -> Prediction:
-    with _untraced():
+    with capture_trace():
         return await step.acall(**inputs)
