@@ -62,7 +62,6 @@ class Attempt:
 
 class BestOfN:
     kind: ClassVar[str] = "BestOfN"
-    parts: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[tuple[str, ...]] = ("n", "reward", "threshold")
 
     @classmethod
@@ -88,7 +87,7 @@ class BestOfN:
         self.n = n
         self.reward = reward
         self.threshold = threshold
-        self.predict = predictor("Predict", spec.path, spec.signature, params, lm)
+        self.predict = predictor(ModuleSpec(spec.path, "Predict", spec.signature), params, lm)
 
     # -------------------------------------------------------------- calls
 

@@ -62,6 +62,11 @@ class MultiChainComparison:
     parts: ClassVar[tuple[str, ...]] = ("attempt",)
 
     @classmethod
+    def part_specs(cls, spec: ModuleSpec) -> dict[str, ModuleSpec]:
+        path = f"{spec.path}.attempt"
+        return {path: ModuleSpec(path, "ChainOfThought", spec.signature)}
+
+    @classmethod
     def create(cls, spec: ModuleSpec, params: Params, lm: Any, ctx: Context | None) -> MultiChainComparison:
         check_options(spec, ("m",))
         return cls(spec, params, part_params(spec, ctx, "attempt"), lm, m=int(spec.options.get("m", DEFAULT_M)))
@@ -72,16 +77,16 @@ class MultiChainComparison:
         self.m = m
         self.params = params
         self.lm = lm
-        self.attempt = predictor("ChainOfThought", f"{spec.path}.attempt", spec.signature, attempt_params, lm)
+        (attempt,) = self.part_specs(spec).values()
+        self.attempt = predictor(attempt, attempt_params, lm)
         self._comparers: dict[int, Any] = {}
 
     def comparer(self, attempts: int) -> Any:
         """The comparison predictor for this many attempts (``m``, unless some failed)."""
         found = self._comparers.get(attempts)
         if found is None:
-            found = predictor(
-                "Predict", self.path, comparison_signature(self.signature, attempts), self.params, self.lm
-            )
+            spec = ModuleSpec(self.path, "Predict", comparison_signature(self.signature, attempts))
+            found = predictor(spec, self.params, self.lm)
             self._comparers[attempts] = found
         return found
 

@@ -3,7 +3,9 @@
 Each of them is made of ``Predict`` / ``ChainOfThought`` predictors. The one
 that answers for the module uses the module's own path and ``Params``; a
 further learnable predictor uses ``path.part`` (``prog.agent.extract``),
-whose ``Params`` come from the running program's context.
+whose spec the kind's ``part_specs`` gives (``Program.modules`` holds it, so
+optimizers see its kind and signature) and whose ``Params`` come from the
+running program's context.
 """
 
 from __future__ import annotations
@@ -51,8 +53,8 @@ def check_inputs(path: str, signature: Signature, inputs: Mapping[str, Any]) -> 
         )
 
 
-def predictor(kind: str, path: str, signature: Signature, params: Params, lm: Any) -> Any:
-    """A ``Predict`` or ``ChainOfThought`` over ``signature`` that records its calls under ``path``."""
+def predictor(spec: ModuleSpec, params: Params, lm: Any) -> Any:
+    """The ``Predict`` or ``ChainOfThought`` of ``spec``; it records its calls under ``spec.path``."""
     from .modules import KINDS  # here: modules.py imports the kinds built on this file
 
-    return KINDS[kind](ModuleSpec(path, kind, signature), params, lm)
+    return KINDS[spec.kind](spec, params, lm)

@@ -25,7 +25,7 @@ from .refine import Refine
 from .signature import Field, ModuleSpec, Params, Signature
 from .types import to_jsonable
 
-__all__ = ["KINDS", "ChainOfThought", "LanguageModel", "Predict", "make_module"]
+__all__ = ["KINDS", "ChainOfThought", "LanguageModel", "Predict", "make_module", "part_specs"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,6 @@ class Predict:
     """One LM call per module call: the signature's inputs in, its outputs out."""
 
     kind: ClassVar[str] = "Predict"
-    # Names of the predictors a kind has besides its own path (``ReAct``: ``extract``).
-    parts: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel, ctx: Context | None) -> Predict:
@@ -139,7 +137,8 @@ class ChainOfThought(Predict):
         return signature.prepend_output(REASONING)
 
 
-# Each kind has ``kind``, ``parts`` and ``create(spec, params, lm, ctx)``, as ``Predict`` does.
+# Each kind has ``kind`` and ``create(spec, params, lm, ctx)``; a kind with further predictors
+# names them in ``parts`` and describes them in ``part_specs(spec)`` (see ``ReAct``).
 KINDS: Mapping[str, Any] = {
     cls.kind: cls for cls in (Predict, ChainOfThought, ProgramOfThought, ReAct, MultiChainComparison, BestOfN, Refine)
 }
@@ -159,3 +158,13 @@ def make_module(spec: ModuleSpec, params: Params, lm: LanguageModel, ctx: Contex
             f"(supported: {', '.join(KINDS)})"
         )
     return cls.create(spec, params, lm, ctx)
+
+
+def part_specs(specs: Mapping[str, ModuleSpec]) -> dict[str, ModuleSpec]:
+    """The spec (kind and signature) of every further predictor of these modules, by path."""
+    found: dict[str, ModuleSpec] = {}
+    for spec in specs.values():
+        describe = getattr(KINDS.get(spec.kind), "part_specs", None)
+        if describe is not None:
+            found.update(describe(spec))
+    return found

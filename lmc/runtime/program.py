@@ -114,6 +114,14 @@ class Context:
             raise ProgramError(f"no metric `{name}` in this program (its metrics: {known})") from None
 
 
+def _with_parts(modules: Mapping[str, ModuleSpec]) -> dict[str, ModuleSpec]:
+    """``modules`` plus the spec of every further predictor of their kinds (``prog.agent.extract``),
+    so that each predictor path has its kind and signature, as a module's path does."""
+    from .modules import part_specs  # here: modules.py imports this file
+
+    return {**modules, **part_specs(modules)}
+
+
 Body = Callable[..., Any]
 AsyncBody = Callable[..., Awaitable[Any]]
 
@@ -149,7 +157,7 @@ class Program:
         # Every predictor reachable, callees included: a module's path, and
         # ``path.part`` for each further predictor of its kind (``prog.agent.extract``).
         self.module_paths = module_paths
-        self.modules = modules  # ModuleSpec by path (at least those of module_paths)
+        self.modules = _with_parts(modules)  # ModuleSpec by path, for every path of module_paths
         self.body = body
         self.abody = abody
         self.tools = tools or {}
@@ -157,12 +165,7 @@ class Program:
         self.metrics = metrics or {}
 
     def default_params(self) -> dict[str, Params]:
-        """Every predictor starts from its module's signature instructions, with no demos."""
-        return {p: Params(instructions=self.modules[self._owner(p)].signature.instructions) for p in self.module_paths}
-
-    def _owner(self, path: str) -> str:
-        """The module a predictor path belongs to: itself, or ``prog.agent`` for ``prog.agent.extract``."""
-        return path if path in self.modules else path.rsplit(".", 1)[0]
+        return {p: Params(instructions=self.modules[p].signature.instructions) for p in self.module_paths}
 
     def context(self, lm: Any, params: Mapping[str, Params]) -> Context:
         return Context(

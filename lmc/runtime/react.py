@@ -120,6 +120,11 @@ class ReAct:
     options: ClassVar[tuple[str, ...]] = ("tools", "max_iters", "tool_timeout")
 
     @classmethod
+    def part_specs(cls, spec: ModuleSpec) -> dict[str, ModuleSpec]:
+        path = f"{spec.path}.extract"
+        return {path: ModuleSpec(path, "ChainOfThought", extract_signature(spec.signature))}
+
+    @classmethod
     def create(cls, spec: ModuleSpec, params: Params, lm: Any, ctx: Context | None) -> ReAct:
         check_options(spec, cls.options, required=("tools",))
         ctx = require_context(spec, ctx)
@@ -160,10 +165,11 @@ class ReAct:
         self.tools[FINISH] = finish_tool(spec.signature)
         instructions = agent_instructions(params.instructions, spec.signature, self.tools)
         step = step_signature(spec.signature, tuple(self.tools))
-        self.react = predictor("Predict", spec.path, step, Params(instructions, params.demos, params.adapter), lm)
-        self.extract = predictor(
-            "ChainOfThought", f"{spec.path}.extract", extract_signature(spec.signature), extract_params, lm
+        self.react = predictor(
+            ModuleSpec(spec.path, "Predict", step), Params(instructions, params.demos, params.adapter), lm
         )
+        (extract,) = self.part_specs(spec).values()
+        self.extract = predictor(extract, extract_params, lm)
 
     def __call__(self, **inputs: Any) -> Prediction:
         check_inputs(self.path, self.signature, inputs)

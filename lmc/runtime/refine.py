@@ -125,9 +125,9 @@ class Refine(BestOfN):
     ) -> None:
         super().__init__(spec, params, lm, n=n, reward=reward, threshold=threshold)
         hinted = replace(spec.signature, inputs=spec.signature.inputs + (HINT,))
-        self.hinted = predictor("Predict", spec.path, hinted, params, lm)
+        self.hinted = predictor(ModuleSpec(spec.path, "Predict", hinted), params, lm)
         feedback_params = Params(instructions=OFFER_FEEDBACK.instructions, adapter=params.adapter)
-        self.feedback = predictor("Predict", f"{spec.path}.feedback", OFFER_FEEDBACK, feedback_params, lm)
+        self.feedback = predictor(ModuleSpec(f"{spec.path}.feedback", "Predict", OFFER_FEEDBACK), feedback_params, lm)
         self.program_code = declaration(spec)
         self.reward_code = reward_source(reward)
 

@@ -118,6 +118,7 @@ def test_attempts_and_comparison_are_traced_and_take_their_own_params():
     prog = program()
     params = prog.default_params()
     assert set(params) == {"qa.cmp", "qa.cmp.attempt"}
+    assert prog.modules["qa.cmp.attempt"] == ModuleSpec("qa.cmp.attempt", "ChainOfThought", QA)
     params["qa.cmp.attempt"] = Params("Think, then answer.")
     params["qa.cmp"] = Params("Compare the attempts.")
     run = prog.run({"question": "q"}, lm=lm, params=params)

@@ -238,6 +238,9 @@ def test_both_predictors_are_traced_under_their_paths():
     assert run.outputs == {"answer": "Tesk"}
     assert [t.path for t in run.trace] == ["qa.agent", "qa.agent", "qa.agent.extract"]
     assert set(program.default_params()) == {t.path for t in run.trace} == set(program.module_paths)
+    extract = program.modules["qa.agent.extract"]  # optimizers see each predictor's kind and signature
+    assert extract.kind == "ChainOfThought" and [f.name for f in extract.signature.inputs] == ["question", "trajectory"]
+    assert ReAct.parts == ("extract",)
     first = run.trace[0]
     assert first.inputs == {"question": "Capital of Varno?", "trajectory": ""}
     assert first.outputs == {
