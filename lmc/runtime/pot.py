@@ -61,12 +61,12 @@ FINAL_CODE = Field("final_generated_code", str, "python code that answers the qu
 CODE_OUTPUT = Field("code_output", str, "output of previously-generated python code")
 ADDED_FIELDS = ("reasoning", "generated_code", "previous_code", "error", "final_generated_code", "code_output")
 
+RESULT_NOTE = "Print the result, or end the code with an expression whose value is the result."
 SANDBOX_NOTE = (
-    "The code runs in a sandbox: the standard library only, no network, no files outside its own folder. "
-    "Print the result, or end the code with an expression whose value is the result."
+    "The code runs in a sandbox: the standard library only, no network, no files outside its own folder. " + RESULT_NOTE
 )
 NO_CODE = "The answer held no code."
-NO_OUTPUT = "The code ran but printed nothing. " + SANDBOX_NOTE.split(". ", 1)[1]
+NO_OUTPUT = "The code ran but printed nothing. " + RESULT_NOTE
 
 _FENCE = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL | re.IGNORECASE)
 
