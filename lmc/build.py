@@ -21,7 +21,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -78,11 +78,14 @@ class BuildRequest:
 
 
 class UsedLms:
-    """The session's LMs by name, remembering which ones this build used (to total their spending)."""
+    """The session's LMs by name, remembering which ones this build used (to total their spending).
+
+    ``default`` is always one: evaluations and parity runs use it.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._names: set[str] = set()
+        self._names: set[str] = {"default"}
 
     def __call__(self, name: str = "default") -> Any:
         self._names.add(name)
@@ -243,7 +246,7 @@ def _inputs(session: Session, request: BuildRequest) -> dict[str, Any]:
     )
 
 
-def write_report(path: Path, build_info: BuildInfo, rows: tuple[ScoreRow, ...] | list[ScoreRow]) -> None:
+def write_report(path: Path, build_info: BuildInfo, rows: Sequence[ScoreRow]) -> None:
     """A machine-readable summary next to the package (no timings: builds stay byte-identical)."""
     report = {
         "source": build_info.source_name,

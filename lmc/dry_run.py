@@ -64,7 +64,7 @@ def estimate_build(session: Session, seed: int | None = None, optimize: bool = T
     for plan in plans:
         sections.append(_block(session, plan))
     evaluations: list[Line] = []
-    for decl in session.source.of(ir.EvaluateDecl):
+    for decl in session.source.of(ir.EvaluateDecl) if optimize else ():  # --no-optimize skips them too
         dataset, metric = (str(plain(decl.options.get(key))) for key in ("dataset", "metric"))
         per_run = run_calls(session.source, decl.program.name)
         runs = len(session.dataset(dataset).examples) * (2 if plans else 1)

@@ -132,6 +132,7 @@ class Lock:
             data = json.loads(text)
             if data.get("format") != LOCK_FORMAT:
                 raise LockError(f"it has format {data.get('format')!r}; this lmc reads format {LOCK_FORMAT}")
+            _check_shape(data)
             inputs = data["inputs"]
             result = data["result"]
             rows = tuple(_row(r) for r in data["scores"])
@@ -161,6 +162,24 @@ class Lock:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise LockError(f"it is not a valid lock ({type(exc).__name__}: {exc})") from exc
+
+
+def _check_shape(data: Any) -> None:
+    """Raise ``LockError`` unless the parts that ``mismatches`` compares have the shape it reads."""
+
+    def dicts(value: Any, *keys: str) -> bool:
+        return isinstance(value, dict) and all(k in value for k in keys)
+
+    inputs = data["inputs"]
+    ok = dicts(inputs, "lmc_version", "source", "lms", "files") and dicts(inputs["source"], "name", "sha256")
+    ok = ok and all(dicts(lm, "model", "options") for lm in inputs["lms"].values())
+    ok = ok and all(dicts(f, "path", "sha256") for f in inputs["files"].values())
+    for block in data["blocks"]:
+        ok = ok and dicts(block, "plan", "steps") and dicts(block["plan"], "program", "chain")
+        ok = ok and isinstance(block["plan"]["chain"], list)
+        ok = ok and all(dicts(step, "optimizer", "options", "budget") for step in block["plan"]["chain"])
+    if not ok:
+        raise LockError("it is not a valid lock (its inputs or optimize blocks are malformed)")
 
 
 def _block_json(block: BlockResult) -> dict[str, Any]:

@@ -162,3 +162,9 @@ def test_dry_run_and_frozen_exclude_each_other(stub):
     with pytest.raises(SystemExit) as exc:
         main(["build", str(project), "--dry-run", "--frozen"])
     assert exc.value.code == 2
+
+
+def test_a_dry_run_without_optimizing_makes_no_request(stub, capsys):
+    _, project = stub
+    assert main(["build", str(project), "--dry-run", "--no-optimize"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].split() == ["total", "0"]

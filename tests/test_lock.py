@@ -150,3 +150,25 @@ def test_a_no_optimize_build_is_locked_too(tmp_path: Path, monkeypatch):
         }
         assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3  # the lock says --no-optimize
         assert server.count == 0
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda lock: lock["inputs"].pop("lms"),
+        lambda lock: lock["inputs"]["files"].update({"dataset x": "a file"}),
+        lambda lock: lock["blocks"][0]["plan"].update({"chain": "BootstrapFewShot"}),
+        lambda lock: lock.update({"format": 99}),
+    ],
+)
+def test_a_damaged_lock_is_refused_with_a_message(built, capsys, damage):
+    server, project, out = built
+    refuse_every_request(server)
+    lock_path = out / "app" / "lmc.lock"
+    lock = json.loads(lock_path.read_text())
+    damage(lock)
+    lock_path.write_text(json.dumps(lock))
+    capsys.readouterr()
+    assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3
+    err = capsys.readouterr().err
+    assert "lmc.lock: it" in err and "Traceback" not in err and "internal error" not in err

@@ -123,9 +123,7 @@ class BudgetExhausted(BaseException):  # noqa: N818 - named for what happened, l
     def __init__(self, budget: Budget, spent: Spent) -> None:
         self.budget = budget
         self.spent = spent
-        super().__init__(
-            f"the budget of {budget.describe()} is spent ({spent.calls} LM call(s), ${spent.cost_usd:.4f})"
-        )
+        super().__init__(f"the budget of {budget.describe()} is spent")
 
 
 class Meter:
@@ -213,8 +211,12 @@ class MeteredLM:
         self.lm = lm
         self.meter = meter
 
+    def _cached(self, messages: list[dict]) -> bool:
+        # Only a call budget needs to know (a cache lookup per request otherwise saved).
+        return self.meter.budget.max_lm_calls is not None and _is_cached(self.lm, messages)
+
     def complete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
-        reserved = self.meter._admit(_is_cached(self.lm, messages))
+        reserved = self.meter._admit(self._cached(messages))
         answered = False
         try:
             text = self.lm.complete(messages, *args, **kwargs)
@@ -224,7 +226,7 @@ class MeteredLM:
             self.meter._release(reserved, self.lm, answered)
 
     async def acomplete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
-        reserved = self.meter._admit(_is_cached(self.lm, messages))
+        reserved = self.meter._admit(self._cached(messages))
         answered = False
         try:
             text = await self.lm.acomplete(messages, *args, **kwargs)
