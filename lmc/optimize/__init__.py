@@ -2,6 +2,7 @@
 
 from .base import Candidate, Demo, DemoOrigin, Optimizer, OptimizeResult, Task
 from .bootstrap import BootstrapFewShot
+from .copro import COPRO
 from .labeled import LabeledFewShot
 from .options import OptionError, OptionSpec
 from .random_search import BootstrapFewShotWithRandomSearch
@@ -11,6 +12,7 @@ __all__ = [
     "OPTIMIZERS",
     "BootstrapFewShot",
     "BootstrapFewShotWithRandomSearch",
+    "COPRO",
     "Candidate",
     "Demo",
     "DemoOrigin",

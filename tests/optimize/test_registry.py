@@ -31,6 +31,7 @@ DSPY_DEFAULTS = {
         "stop_at_score": None,
         "metric_threshold": None,
     },
+    "COPRO": {"breadth": 10, "depth": 3, "init_temperature": 1.4, "track_stats": False, "prompt_model": None},
 }
 
 
