@@ -4,6 +4,7 @@ from .base import Candidate, Demo, DemoOrigin, Optimizer, OptimizeResult, Task
 from .bootstrap import BootstrapFewShot
 from .copro import COPRO
 from .labeled import LabeledFewShot
+from .mipro import MIPROv2
 from .options import OptionError, OptionSpec
 from .random_search import BootstrapFewShotWithRandomSearch
 from .registry import OPTIMIZERS, OptimizerInfo, create_optimizer
@@ -17,6 +18,7 @@ __all__ = [
     "Demo",
     "DemoOrigin",
     "LabeledFewShot",
+    "MIPROv2",
     "OptimizeResult",
     "Optimizer",
     "OptimizerInfo",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
 
-from . import bootstrap, copro, labeled, random_search
+from . import bootstrap, copro, labeled, mipro, random_search
 from .base import Optimizer
 from .budget import BUDGET_OPTIONS
 from .options import OptionError, OptionSpec, resolve
@@ -38,6 +38,7 @@ OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(
             _info(bootstrap.BootstrapFewShot, bootstrap.OPTIONS),
             _info(random_search.BootstrapFewShotWithRandomSearch, random_search.OPTIONS),
             _info(copro.COPRO, copro.OPTIONS),
+            _info(mipro.MIPROv2, mipro.OPTIONS),
         )
     }
 )

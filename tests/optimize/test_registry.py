@@ -32,6 +32,29 @@ DSPY_DEFAULTS = {
         "metric_threshold": None,
     },
     "COPRO": {"breadth": 10, "depth": 3, "init_temperature": 1.4, "track_stats": False, "prompt_model": None},
+    # DSPy's constructor and compile() options; `seed: none` is the block's seed + DSPy's 9.
+    "MIPROv2": {
+        "auto": "light",
+        "num_candidates": None,
+        "max_bootstrapped_demos": 4,
+        "max_labeled_demos": 4,
+        "num_trials": None,
+        "minibatch": True,
+        "minibatch_size": 35,
+        "minibatch_full_eval_steps": 5,
+        "init_temperature": 1.0,
+        "prompt_model": None,
+        "task_model": None,
+        "seed": None,
+        "num_threads": None,
+        "max_errors": None,
+        "metric_threshold": None,
+        "program_aware_proposer": True,
+        "data_aware_proposer": True,
+        "tip_aware_proposer": True,
+        "fewshot_aware_proposer": True,
+        "view_data_batch_size": 10,
+    },
 }
 
 
