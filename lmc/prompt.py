@@ -32,12 +32,9 @@ class CaptureLM:
 def module_messages(session: Any, path: str, inputs: dict[str, Any]) -> list[dict[str, str]]:
     """The messages module ``path`` sends for ``inputs`` under the baked-in params."""
     generated = session.generated
-    spec = generated.programs.MODULES[path]
-    params = generated.params.PARAMS.get(path)
-    from .runtime.modules import make_module
-    from .runtime.signature import Params
-
-    module = make_module(spec, params or Params(instructions=spec.signature.instructions), CaptureLM())
+    # The module is made through its program's context, which holds the tools and metrics some kinds use.
+    program = next(p for p in generated.programs.PROGRAMS.values() if path in p.modules)
+    module = program.context(CaptureLM(), generated.params.PARAMS).module(path)
     try:
         module(**inputs)
     except _Captured as captured:

@@ -447,19 +447,25 @@ def test_unused_module_and_unreachable_code_are_warnings(tmp_path: Path) -> None
 # ----------------------------------------------------------------- metrics
 
 
-def test_reward_metric_compares_a_module_output(tmp_path: Path) -> None:
+def test_a_reward_must_be_a_python_metric(tmp_path: Path) -> None:
     text = (
         SIG
         + """
-metric em = exact_match(answer)
+metric em = exact_match(sentiment)
+metric mine = python "os:getcwd"
 program p(sentence: str) -> (sentiment: str) {
   module m = BestOfN(Classify, n: 2, reward: em)
-  return m(sentence=sentence)
+  module r = Refine(Classify, n: 2, reward: mine)
+  x = r(sentence=sentence)
+  return m(sentence=x.sentiment)
 }
 """
     )
-    d = only(diagnose(tmp_path, text), "E501")
-    assert d.message == "metric `em` compares `answer`, which is not an output of module `m`"
+    d = only(diagnose(tmp_path, text), "E512")
+    assert d.message == (
+        "metric `em` cannot be the reward of module `m`: `exact_match` compares with a gold answer, "
+        "which a program does not have when it runs"
+    )
 
 
 def test_judge_accepts_one_float_output(tmp_path: Path) -> None:

@@ -401,12 +401,21 @@ def unused_module_help() -> str:
     return "call it or remove it; an unused module still gets optimized"
 
 
-def kind_field_clash(kind: str, signature: str, field: str) -> str:
-    return f"`{kind}` adds its own `{field}` output, but signature `{signature}` already has a field `{field}`"
+def kind_field_clash(kind: str, signature: str, field: str, *, output: bool) -> str:
+    what = f"adds its own `{field}` output" if output else f"uses a field `{field}` of its own"
+    return f"`{kind}` {what}, but signature `{signature}` already has a field `{field}`"
 
 
 def kind_field_clash_help(field: str) -> str:
     return f"rename the field `{field}` in the signature, or use `Predict`"
+
+
+def finish_tool_clash(tool: str) -> str:
+    return f"`ReAct` adds its own tool `{tool}` (the agent calls it when it is done); a tool `{tool}` would clash"
+
+
+def finish_tool_clash_help(tool: str) -> str:
+    return f"rename the tool `{tool}`, for example to `{tool}_task`"
 
 
 # -------------------------------------------------------------- E4xx options
@@ -549,6 +558,22 @@ def judge_outputs(signature: str, outputs: str) -> str:
 
 def judge_outputs_help() -> str:
     return "give it a single verdict, e.g. `out correct: bool` or `out score: float`"
+
+
+def reward_not_python(metric: str, function: str, module: str) -> str:
+    if function == "judge":
+        return f"metric `{metric}` cannot be the reward of module `{module}`: `judge` metrics are not rewards yet"
+    return (
+        f"metric `{metric}` cannot be the reward of module `{module}`: `{function}` compares with a gold answer, "
+        "which a program does not have when it runs"
+    )
+
+
+def reward_not_python_help() -> str:
+    return (
+        'a reward is `metric NAME = python "module:function"`, a function `(inputs, prediction) -> float` '
+        "of the module's inputs and outputs"
+    )
 
 
 def metric_field_not_output(metric: str, field: str, scored: str) -> str:

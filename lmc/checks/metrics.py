@@ -1,10 +1,12 @@
-"""Metrics: built-in metric arguments, judge signatures, and fields the metric compares.
+"""Metrics: built-in metric arguments, judge signatures, fields the metric compares, rewards.
 
 A field metric (``exact_match(answer)``) compares one output of the program
 with the same field of the example, so the field must be an output of every
 program the metric scores; that is checked where the metric is used
-(``optimize``, ``evaluate``, a module's ``reward``). Whether the data has the
-field is the ``datasets`` check's.
+(``optimize``, ``evaluate``). Whether the data has the field is the
+``datasets`` check's. A module's ``reward`` (``BestOfN``, ``Refine``) scores
+a prediction while the program runs, with no example to compare with, so it
+must be a ``python`` metric.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from .. import ir
 from ..diagnostics import did_you_mean
 from . import messages as msg
 from .context import CheckContext
-from .schemas import METRIC_FUNCTIONS, MODULE_EXTRA_OUTPUTS
+from .schemas import METRIC_FUNCTIONS
 
 
 def check(ctx: CheckContext) -> None:
@@ -88,8 +90,11 @@ def _fields_used(ctx: CheckContext, use: ir.NameValue, outputs: list[str], score
 
 
 def _reward(ctx: CheckContext, module: ir.ModuleDecl) -> None:
+    """E512: a reward that needs a gold answer (a built-in metric)."""
     reward = module.options.get("reward")
-    sig = ctx.symbols.lookup(module.signature.name, ir.SignatureDecl)
-    if isinstance(reward, ir.NameValue) and isinstance(sig, ir.SignatureDecl):
-        outputs = [*MODULE_EXTRA_OUTPUTS.get(module.kind.name, ()), *(f.name.name for f in sig.outputs)]
-        _fields_used(ctx, reward, outputs, f"module `{module.name.name}`")
+    if not isinstance(reward, ir.NameValue):
+        return
+    metric = ctx.symbols.lookup(reward.name.name, ir.MetricDecl)
+    if isinstance(metric, ir.MetricDecl) and isinstance(metric.expr, ir.BuiltinMetric):
+        message = msg.reward_not_python(reward.name.name, metric.expr.func.name, module.name.name)
+        ctx.error("E512", message, reward.span, msg.reward_not_python_help())

@@ -22,10 +22,8 @@ from .. import ir
 from ..diagnostics import did_you_mean
 from . import messages as msg
 from .context import CheckContext
-from .schemas import BUILTIN_FUNCTIONS, MODULE_EXTRA_OUTPUTS
+from .schemas import BUILTIN_FUNCTIONS, MODULE_EXTRA_OUTPUTS, REACT_FINISH_TOOL, own_field
 
-# Module kinds that accept an input the signature does not list (DSPy's call shape).
-_EXTRA_INPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType({"MultiChainComparison": ("completions",)})
 _RETRIEVER_PARAMS = ("query", "k")
 
 
@@ -135,18 +133,30 @@ class _Body:
             )
 
     def _module_kind_outputs(self, module: ir.ModuleDecl) -> None:
-        """E313: a field the module kind adds itself (``reasoning`` for ChainOfThought)."""
+        """E313: a field the module kind uses itself (``reasoning`` for ChainOfThought);
+        E314: a tool named like the one ReAct adds (``finish``)."""
+        kind = module.kind.name
         sig = self.ctx.symbols.lookup(module.signature.name, ir.SignatureDecl)
-        if not isinstance(sig, ir.SignatureDecl):
-            return
-        for f in sig.fields:
-            if f.name.name in MODULE_EXTRA_OUTPUTS.get(module.kind.name, ()):
-                self.ctx.error(
-                    "E313",
-                    msg.kind_field_clash(module.kind.name, sig.name.name, f.name.name),
-                    module.kind.span,
-                    msg.kind_field_clash_help(f.name.name),
-                )
+        if isinstance(sig, ir.SignatureDecl):
+            for f in sig.fields:
+                if own_field(kind, f.name.name):
+                    output = f.name.name in MODULE_EXTRA_OUTPUTS.get(kind, ())
+                    self.ctx.error(
+                        "E313",
+                        msg.kind_field_clash(kind, sig.name.name, f.name.name, output=output),
+                        module.kind.span,
+                        msg.kind_field_clash_help(f.name.name),
+                    )
+        tools = module.options.get("tools")
+        if kind == "ReAct" and isinstance(tools, ir.ListValue):
+            for item in tools.items:
+                if isinstance(item, ir.NameValue) and item.name.name == REACT_FINISH_TOOL:
+                    self.ctx.error(
+                        "E314",
+                        msg.finish_tool_clash(item.name.name),
+                        item.span,
+                        msg.finish_tool_clash_help(item.name.name),
+                    )
 
     # ---------------------------------------------------------- statements
 
@@ -389,8 +399,7 @@ class _Body:
         if not isinstance(sig, ir.SignatureDecl):
             return None
         inputs = tuple(f.name.name for f in sig.inputs)
-        extra = _EXTRA_INPUTS.get(module.kind.name, ())
-        self._arguments(call, inputs + extra, set(inputs), f"module `{name}`", positional=False)
+        self._arguments(call, inputs, set(inputs), f"module `{name}`", positional=False)
         fields: dict[str, ir.TypeExpr | None] = {k: None for k in MODULE_EXTRA_OUTPUTS.get(module.kind.name, ())}
         fields.update({f.name.name: f.type for f in sig.outputs})
         return Shape(f"module `{name}`", MappingProxyType(fields))

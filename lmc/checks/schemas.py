@@ -209,7 +209,11 @@ MODULES: Mapping[str, Schema] = _frozen(
         "ProgramOfThought": Schema("module kind `ProgramOfThought`", (_opt("max_iters", INT, default=3, minimum=1),)),
         "ReAct": Schema(
             "module kind `ReAct`",
-            (_opt("tools", ListOf(Ref("tool")), required=True), _opt("max_iters", INT, default=20, minimum=1)),
+            (
+                _opt("tools", ListOf(Ref("tool")), required=True),
+                _opt("max_iters", INT, default=20, minimum=1),
+                _opt("tool_timeout", FLOAT, default=30.0, above=0.0, doc="seconds one tool call may run"),
+            ),
         ),
         "MultiChainComparison": Schema("module kind `MultiChainComparison`", (_opt("m", INT, default=3, minimum=1),)),
         "BestOfN": Schema(
@@ -243,6 +247,29 @@ MODULE_EXTRA_OUTPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "Refine": (),
     }
 )
+
+# Every field a kind uses itself in the calls it makes (the outputs it adds, and inputs of its
+# own), which the module's signature must leave free. A name ending in `*` is a prefix.
+MODULE_OWN_FIELDS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "ChainOfThought": ("reasoning",),
+        "ProgramOfThought": ("reasoning",),
+        "ReAct": ("trajectory", "reasoning", "next_thought", "next_tool_name", "next_tool_args"),
+        "MultiChainComparison": ("rationale", "reasoning", "reasoning_attempt_*"),
+        "Refine": ("hint_",),
+    }
+)
+
+# The tool ReAct adds to every agent's tools.
+REACT_FINISH_TOOL = "finish"
+
+
+def own_field(kind: str, name: str) -> bool:
+    """Whether module kind ``kind`` uses a field called ``name`` itself."""
+    return any(
+        name.startswith(own[:-1]) if own.endswith("*") else name == own for own in MODULE_OWN_FIELDS.get(kind, ())
+    )
+
 
 # -------------------------------------------------------------- optimizers
 

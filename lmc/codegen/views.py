@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import ir
+from ..runtime.modules import KINDS
 from ..runtime.package import cli_option
 from ..runtime.signature import Field, Params, default_instructions
 from ..values import options_dict
@@ -171,8 +172,9 @@ class PackageView:
     programs_imports: tuple[str, ...]
     signatures: tuple[SignatureView, ...]
     modules: tuple[ModuleView, ...]
-    tools: tuple[tuple[str, str], ...]  # (name literal, callable source)
+    tools: tuple[tuple[str, str], ...]  # (name literal, ``Tool(...)`` source)
     retrievers: tuple[tuple[str, str], ...]
+    metrics: tuple[tuple[str, str], ...]  # (name literal, callable source): the modules' rewards
     uses_data_dir: bool
     programs: tuple[ProgramView, ...]
     # params.py
@@ -223,6 +225,7 @@ class _Builder:
         self.program_decls = source.of(ir.ProgramDecl)
         self.tool_decls = source.of(ir.ToolDecl)
         self.retriever_decls = source.of(ir.RetrieverDecl)
+        self.reward_decls = self._reward_metrics()
         # Set while building: what types.py and programs.py must import.
         self._any_alias = False
         self._uses_config = False
@@ -282,6 +285,16 @@ class _Builder:
                     used.append(m.signature.name)
         return used
 
+    def _reward_metrics(self) -> list[ir.MetricDecl]:
+        """The metrics modules name as their ``reward``, in file order: the package must carry them."""
+        named: set[str] = set()
+        for p in self.program_decls:
+            for m in p.modules:
+                reward = m.options.get("reward")
+                if isinstance(reward, ir.NameValue):
+                    named.add(reward.name.name)
+        return [m for m in self.source.of(ir.MetricDecl) if m.name.name in named]
+
     def _signature(self, name: str) -> ir.SignatureDecl:
         decl = self.decls.get(name)
         if not isinstance(decl, ir.SignatureDecl):
@@ -291,6 +304,7 @@ class _Builder:
     def _plan_ext_modules(self) -> dict[str, ExtModule]:
         refs: list[str] = [t.impl.ref for t in self.tool_decls]
         refs += [r.source for r in self.retriever_decls if r.kind.name == "python"]
+        refs += [m.expr.ref for m in self.reward_decls if isinstance(m.expr, ir.PythonRef)]
         modules: dict[str, ExtModule] = {}
         for ref in refs:
             module, _, _ = _split_ref(ref)
@@ -309,6 +323,7 @@ class _Builder:
         models = self._records(annotations)
         signatures = tuple(self._signature_view(name, annotations) for name in self.signature_names)
         modules, module_order = self._modules()
+        tools = self._tools(annotations)
         programs = self._programs(annotations)
         types_for_programs = sorted(annotations.used_types | self._body_enums)
         models += self._program_models()
@@ -323,8 +338,9 @@ class _Builder:
             programs_imports=self._programs_imports(annotations.uses_literal, types_for_programs, bool(data_files)),
             signatures=signatures,
             modules=modules,
-            tools=self._tools(),
+            tools=tools,
             retrievers=self._retrievers(data_files),
+            metrics=self._metrics(),
             uses_data_dir=bool(data_files),
             programs=programs,
             params=self._params(params, module_order),
@@ -521,13 +537,33 @@ class _Builder:
                     )
                 )
                 order.append((path, m))
+                order.extend((f"{path}.{part}", m) for part in _parts(m.kind.name))
         return tuple(views), order
 
-    def _tools(self) -> tuple[tuple[str, str], ...]:
+    def _tools(self, annotations: Annotations) -> tuple[tuple[str, str], ...]:
         out = []
         for t in self.tool_decls:
             module, attr, _ = _split_ref(t.impl.ref)
-            out.append((py_literal(t.name.name), f"{self.ext_modules[module].py_name}.{attr}"))
+            params = []
+            for p in t.params:
+                args = [py_literal(p.name.name), annotations.code(p.type)]
+                if p.default is not None:
+                    args.append(f"default={py_literal(p.default.value)}")
+                params.append(f"ToolParam({', '.join(args)})")
+            args = [py_literal(t.name.name), f"{self.ext_modules[module].py_name}.{attr}"]
+            args.append(f"params=({''.join(p + ', ' for p in params)})")
+            if t.doc:
+                args.append(f"desc={py_literal(t.doc)}")
+            out.append((py_literal(t.name.name), f"Tool({', '.join(args)})"))
+        return tuple(out)
+
+    def _metrics(self) -> tuple[tuple[str, str], ...]:
+        out = []
+        for m in self.reward_decls:
+            if not isinstance(m.expr, ir.PythonRef):
+                raise CodegenError(f"metric `{m.name.name}` is a reward, which must be a python metric")
+            module, attr, _ = _split_ref(m.expr.ref)
+            out.append((py_literal(m.name.name), f"{self.ext_modules[module].py_name}.{attr}"))
         return tuple(out)
 
     def _retrievers(self, data_files: Mapping[str, DataFile]) -> tuple[tuple[str, str], ...]:
@@ -628,7 +664,10 @@ class _Builder:
             if current in seen:
                 continue
             seen.add(current)
-            paths.update(f"{current}.{m.name.name}" for m in by_name[current].modules)
+            for m in by_name[current].modules:
+                path = f"{current}.{m.name.name}"
+                paths.add(path)
+                paths.update(f"{path}.{part}" for part in _parts(m.kind.name))
             stack.extend(sorted(translated[current].called_programs))
         return paths
 
@@ -655,6 +694,8 @@ class _Builder:
         if retrievers:
             local.append(f"from ._runtime.retrieve import {', '.join(retrievers)}")
         local.append("from ._runtime.signature import Field, ModuleSpec, Signature")
+        if self.tool_decls:
+            local.append("from ._runtime.tools import Tool, ToolParam")
         if type_names:
             local.append(f"from .types import {', '.join(sorted(type_names, key=isort_key))}")
         return tuple(stdlib + ([""] if stdlib else []) + local)
@@ -746,6 +787,11 @@ def _split_ref(ref: str) -> tuple[str, str, str]:
     if not sep or not all(usable(p) for p in parts):
         raise CodegenError(f'`{ref}` is not a python reference of the form "module:function"')
     return module, attr, ref
+
+
+def _parts(kind: str) -> tuple[str, ...]:
+    """The further predictors of a module kind (``ReAct``: ``extract``), each with its own Params."""
+    return tuple(getattr(KINDS.get(kind), "parts", ()))
 
 
 def _field_stem(name: str) -> str:

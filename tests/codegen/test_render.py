@@ -133,7 +133,7 @@ retriever wiki = bm25 "data/corpus.jsonl" { text_field: "text", k: 2 }
     assert '"bm25s>=0.2"' in files[PurePosixPath("pyproject.toml")].decode()
     programs = files[PurePosixPath("sent/programs.py")].decode()
     assert 'BM25Retriever(DATA_DIR / "corpus.jsonl", text_field="text", k=2)' in programs
-    assert '"search": mytools.search' in programs
+    assert '"search": Tool(\n        "search",\n        mytools.search,' in programs
 
 
 def test_params_are_baked_in_and_unknown_modules_rejected(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from ._runtime import builtins
 from ._runtime.program import Program
 from ._runtime.retrieve import BM25Retriever
 from ._runtime.signature import Field, ModuleSpec, Signature
+from ._runtime.tools import Tool, ToolParam
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -41,7 +42,12 @@ MODULES = {
 }
 
 TOOLS = {
-    "lookup": tools.lookup,
+    "lookup": Tool(
+        "lookup",
+        tools.lookup,
+        params=(ToolParam("title", str),),
+        desc="Return the passage with this exact title.",
+    ),
 }
 
 RETRIEVERS = {
