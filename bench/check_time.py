@@ -36,18 +36,16 @@ logger = logging.getLogger("bench.check_time")
 
 FIXTURES = ROOT / "tests" / "data" / "check_clean"
 TEMPLATES = ("rich.lmp", "spec.lmp")
-# Top-level names of the fixtures, renamed per copy. A name is renamed only where
-# it stands as a word outside a path or a python reference (not after `/` or `:`).
-DECLARED = {
-    "rich.lmp": (
-        "Sentiment Source Classify Cite Verdict QA search word_count wiki custom_search "
-        "classify vote cite ask accuracy em has judged train dev questions"
-    ).split(),
-    "spec.lmp": (
-        "Sentiment Citation Classify QA Scored search wiki classify accuracy overlap custom "
-        "train dev GenerateQuery GenerateAnswer multihop"
-    ).split(),
-}
+# Every top-level declaration's name is renamed per copy (`lm`s are kept once).
+# A name is renamed only where it stands as a word outside a path or a python
+# reference (not after `/` or `:`).
+_DECLARATION = re.compile(r"^(?:enum|type|signature|tool|retriever|program|metric|dataset)\s+(\w+)", re.M)
+
+
+def declared(text: str) -> list[str]:
+    return _DECLARATION.findall(text)
+
+
 TARGET_S = 0.5
 
 
@@ -78,7 +76,7 @@ def generate(lines: int) -> str:
     copy = 0
     while count < lines:
         for name, body in bodies:
-            pattern, suffix = _renamer(DECLARED[name], f"_{name[0]}{copy}")
+            pattern, suffix = _renamer(declared(body), f"_{name[0]}{copy}")
             text = pattern.sub(lambda m, s=suffix: m.group(1) + s, body)
             parts.append(text)
             count += text.count("\n")
