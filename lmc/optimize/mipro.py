@@ -205,8 +205,8 @@ class MIPROv2:
         proposals = max(min(s.instruction_candidates, s.demo_sets) - 1, 0)  # per module
         batches = min(max(math.ceil(sizes.trainset / self.view_data_batch_size), 1), SUMMARY_BATCHES)
         summary = batches + 1 if self.data_aware_proposer else 0
-        # The program's description once per example set, the module's once per module and set.
-        described = proposals * (1 + sizes.modules) if self.program_aware_proposer else 0
+        # The program's and the module's description, once per distinct example set (one per proposal at most).
+        described = 2 * sizes.modules * proposals if self.program_aware_proposer else 0
         prompt_calls = summary + described + sizes.modules * proposals
         return CallEstimate(program_runs * sizes.run_calls + prompt_calls, upper_bound=True)
 
