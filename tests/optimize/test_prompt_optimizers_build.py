@@ -15,7 +15,12 @@ from tests.scripted import chat_answer
 from tests.test_cli import KEY_ENV, ROWS, SOURCE, knows_the_labels
 
 PROPOSED = "Read the sentence and answer with its sentiment."
-OPTIMIZER = "BootstrapFewShotWithRandomSearch { max_bootstrapped_demos: 2, max_labeled_demos: 2, num_candidate_programs: 2 }"
+OPTIMIZER = (
+    "BootstrapFewShotWithRandomSearch { max_bootstrapped_demos: 2, max_labeled_demos: 2, num_candidate_programs: 2 }"
+)
+
+
+PROMPT_MODEL = {"proposes": PROPOSED}
 
 
 def answer(body: dict) -> str:
@@ -23,7 +28,8 @@ def answer(body: dict) -> str:
     system = body["messages"][0]["content"]
     wanted = re.findall(r"^\d+\. `(\w+)`", system.split("Your output fields are:")[1], re.M)
     if wanted != ["sentiment"]:
-        return chat_answer(**{name: PROPOSED if name == "proposed_instruction" else "A summary." for name in wanted})
+        proposed = PROMPT_MODEL["proposes"]
+        return chat_answer(**{name: proposed if name == "proposed_instruction" else "A summary." for name in wanted})
     return knows_the_labels(body)
 
 
@@ -82,6 +88,19 @@ def test_builds_share_a_named_storage_and_study(project, tmp_path: Path):
     assert (tmp_path / "a" / "app" / "app" / "params.py").read_bytes() == (
         tmp_path / "b" / "app" / "app" / "params.py"
     ).read_bytes()
+
+
+def test_a_build_with_other_candidates_cannot_join_a_shared_study(project, tmp_path: Path, monkeypatch, capsys):
+    _, write = project
+    app = write(MIPRO)
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    assert build(app, tmp_path / "a", "--storage", storage, "--study", "sentiment") == 0
+    monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "another-cache"))  # and a prompt model that changed its mind
+    monkeypatch.setitem(PROMPT_MODEL, "proposes", "Something else entirely.")
+    capsys.readouterr()
+    assert build(app, tmp_path / "b", "--storage", storage, "--study", "sentiment") == 3
+    err = capsys.readouterr().err
+    assert "the study `sentiment`" in err and "made with other candidates" in err and "Traceback" not in err
 
 
 def test_a_copro_build_proposes_and_scores_instructions(project, tmp_path: Path):
