@@ -280,6 +280,7 @@ class LmDecl:
 @_node
 class EnumDecl:
     name: Ident
+    doc: str | None  # the docstring, cleandoc-dedented: the emitted enum's docstring
     members: tuple[Ident, ...]
     span: Span
 
@@ -287,6 +288,7 @@ class EnumDecl:
 @_node
 class TypeDecl:
     name: Ident
+    doc: str | None  # the docstring: the emitted model's docstring, and its schema's description
     fields: tuple[FieldDecl, ...]
     span: Span
 

@@ -193,13 +193,21 @@ class ToIR(Transformer_NonRecursive):
             span=self._span(meta),
         )
 
-    def enum_decl(self, meta: Meta, name: Token, *members: Token) -> ir.EnumDecl:
+    def enum_decl(self, meta: Meta, name: Token, doc: Token | None, *members: Token) -> ir.EnumDecl:
         return ir.EnumDecl(
-            name=self._ident(name), members=tuple(self._ident(m) for m in members), span=self._span(meta)
+            name=self._ident(name),
+            doc=string_value(doc) if doc is not None else None,
+            members=tuple(self._ident(m) for m in members),
+            span=self._span(meta),
         )
 
-    def type_decl(self, meta: Meta, name: Token, *fields: ir.FieldDecl) -> ir.TypeDecl:
-        return ir.TypeDecl(name=self._ident(name), fields=fields, span=self._span(meta))
+    def type_decl(self, meta: Meta, name: Token, doc: Token | None, *fields: ir.FieldDecl) -> ir.TypeDecl:
+        return ir.TypeDecl(
+            name=self._ident(name),
+            doc=string_value(doc) if doc is not None else None,
+            fields=fields,
+            span=self._span(meta),
+        )
 
     def record_field(self, meta: Meta, name: Token, type_: ir.TypeExpr, desc: Token | None) -> ir.FieldDecl:
         return ir.FieldDecl(

@@ -71,14 +71,14 @@ _ENUM_RESERVED = frozenset(n for n in dir(str) if not n.startswith("_")) | {"nam
 @dataclass(frozen=True, slots=True)
 class EnumView:
     py_name: str
-    doc: str  # a string literal
+    doc: str | None  # a string literal: the .lmp docstring, if any
     members: tuple[tuple[str, str], ...]  # (Python member name, value literal)
 
 
 @dataclass(frozen=True, slots=True)
 class ModelView:
     py_name: str
-    doc: str  # a string literal
+    doc: str | None  # a string literal; records have one only when the .lmp file gives it
     fields: tuple[str, ...]  # one line each: ``name: annotation = default``
     config: str | None  # ``ConfigDict(...)`` source, or None
 
@@ -395,7 +395,7 @@ class _Builder:
         return tuple(
             EnumView(
                 self.type_names[d.name.name],
-                py_docstring(f"The enum `{d.name.name}`."),
+                py_docstring(d.doc) if d.doc else None,
                 tuple((self.enum_members[d.name.name][m.name], py_literal(m.name)) for m in d.members),
             )
             for d in self.enum_decls
@@ -404,7 +404,8 @@ class _Builder:
     def _records(self, annotations: Annotations) -> tuple[ModelView, ...]:
         out = []
         for d in self._records_in_dependency_order():
-            doc = py_docstring(f"The record type `{d.name.name}`.")
+            # The docstring is the schema's `description` in prompts: only the user's own text goes there.
+            doc = py_docstring(d.doc) if d.doc else None
             fields = [(f.name.name, f.type, f.desc, None) for f in d.fields]
             out.append(self._model(self.type_names[d.name.name], doc, fields, annotations))
         return tuple(out)

@@ -25,6 +25,7 @@ from pydantic import TypeAdapter
 from pydantic_core import PydanticSerializationError
 
 __all__ = [
+    "allows_none",
     "annotation_name",
     "describe_error",
     "format_value",
@@ -54,8 +55,13 @@ def type_adapter(annotation: Any) -> TypeAdapter[Any]:
 
 
 def annotation_name(annotation: Any) -> str:
-    """The type as written in the field list: ``int``, ``list[str]``, ``Literal['yes', 'no']``."""
+    """The type as written in the field list: ``int``, ``list[str]``, ``Literal['yes', 'no']``.
+
+    ``X | None`` reads ``Union[X, NoneType]``, as ``Optional[X]`` does (DSPy 3 names both so).
+    """
     origin = get_origin(annotation)
+    if origin is types.UnionType:
+        origin = Union
     if origin is None:
         return getattr(annotation, "__name__", None) or str(annotation)
     args = get_args(annotation)
@@ -75,6 +81,18 @@ def _quote_literal(value: str) -> str:
         escaped = value.replace("'", "\\'")
         return f"'{escaped}'"
     return f"'{value}'"
+
+
+def allows_none(annotation: Any) -> bool:
+    """Whether ``None`` is a value of this type (``X | None``, ``Optional[X]``).
+
+    An output of such a type that the LM leaves out reads as ``None``, as in DSPy.
+    """
+    if annotation is None or annotation is type(None):
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(allows_none(arg) for arg in get_args(annotation))
+    return False
 
 
 def _is_enum(annotation: Any) -> bool:

@@ -8,7 +8,11 @@ from typing import Literal, Optional
 import pydantic
 import pytest
 
+from lmc.runtime.adapters import ChatAdapter, JSONAdapter
+from lmc.runtime.errors import AdapterParseError
+from lmc.runtime.signature import Field
 from lmc.runtime.types import (
+    allows_none,
     annotation_name,
     format_value,
     output_note,
@@ -17,7 +21,7 @@ from lmc.runtime.types import (
     type_adapter,
 )
 
-from .samples import Citation, Sentiment
+from .samples import Citation, Sentiment, signature
 
 
 class Color(enum.Enum):  # a plain enum whose values differ from its names
@@ -37,6 +41,8 @@ class Color(enum.Enum):  # a plain enum whose values differ from its names
         (Citation, "Citation"),
         (list[Citation], "list[Citation]"),
         (Optional[int], "Union[int, NoneType]"),  # noqa: UP045 - the spelling matters here
+        (int | None, "Union[int, NoneType]"),  # DSPy 3 names PEP 604 unions like typing.Union
+        (list[Citation | None], "list[Union[Citation, NoneType]]"),
     ],
 )
 def test_annotation_name(annotation, name):
@@ -123,3 +129,31 @@ def test_format_value():
 def test_to_jsonable():
     value = {"s": Sentiment.positive, "c": Citation(title="T", year=1), "l": (Color.RED, 2.5), "n": None}
     assert to_jsonable(value) == {"s": "positive", "c": {"title": "T", "year": 1}, "l": ["r", 2.5], "n": None}
+
+
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [(int | None, True), (Optional[Citation], True), (type(None), True), (int, False), (list[int | None], False)],  # noqa: UP045
+)
+def test_allows_none(annotation, expected):
+    assert allows_none(annotation) is expected
+
+
+OPTIONAL_OUT = signature("Opt", (Field("q"),), (Field("a", int), Field("b", Citation | None), Field("c", str | None)))
+
+
+@pytest.mark.parametrize(
+    ("adapter", "answer"),
+    [(ChatAdapter(), "[[ ## a ## ]]\n3\n\n[[ ## completed ## ]]"), (JSONAdapter(), '{"a": 3}')],
+)
+def test_missing_optional_outputs_read_as_none(adapter, answer):
+    assert adapter.parse(OPTIONAL_OUT, answer) == {"a": 3, "b": None, "c": None}
+
+
+@pytest.mark.parametrize(
+    ("adapter", "answer"),
+    [(ChatAdapter(), "[[ ## b ## ]]\nnull\n\n[[ ## completed ## ]]"), (JSONAdapter(), '{"c": "x"}')],
+)
+def test_a_missing_required_output_is_still_an_error(adapter, answer):
+    with pytest.raises(AdapterParseError, match="lacks the output field\\(s\\) `a`"):
+        adapter.parse(OPTIONAL_OUT, answer)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from ..signature import Field, Signature
-from ..types import annotation_name, format_value, output_note
+from ..types import allows_none, annotation_name, format_value, output_note
 
 Message = dict[str, str]
 
@@ -136,3 +136,12 @@ def type_hint(f: Field) -> str:
     if f.annotation is str:
         return ""
     return f" (must be formatted as a valid Python {annotation_name(f.annotation)})"
+
+
+def with_missing_optionals(signature: Signature, parsed: Mapping[str, Any]) -> dict[str, Any]:
+    """The parsed outputs in signature order, an absent output whose type allows ``None`` read as ``None``.
+
+    DSPy's adapters do the same (``apply_output_field_defaults``): a model that
+    leaves out an optional field has said nothing, which is what ``None`` means.
+    """
+    return {f.name: parsed.get(f.name) for f in signature.outputs if f.name in parsed or allows_none(f.annotation)}

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import AdapterParseError
 from ..signature import Field, Signature
 from ..types import annotation_name, describe_error, format_value, parse_value
-from .base import Adapter, field_placeholder, type_hint
+from .base import Adapter, field_placeholder, type_hint, with_missing_optionals
 
 COMPLETED = "[[ ## completed ## ]]"
 _HEADER = re.compile(r"\[\[ ## (\w+) ## \]\]")
@@ -46,8 +46,9 @@ class ChatAdapter(Adapter):
     def parse(self, signature: Signature, text: str) -> dict[str, Any]:
         """Split the answer at the markers; the first section of each output field wins.
 
-        Text after a marker on the same line belongs to that field. Raises
-        ``AdapterParseError`` when a value does not fit its type or a field is missing.
+        Text after a marker on the same line belongs to that field; a missing
+        field whose type allows ``None`` is ``None``. Raises ``AdapterParseError``
+        when a value does not fit its type or another field is missing.
         """
         sections: list[tuple[str | None, list[str]]] = [(None, [])]
         for line in text.splitlines():
@@ -77,6 +78,7 @@ class ChatAdapter(Adapter):
                     reason=f"field `{name}` is not a valid {annotation_name(outputs[name].annotation)}: "
                     f"{describe_error(exc)} (value: {value!r})",
                 ) from exc
+        parsed = with_missing_optionals(signature, parsed)
         if parsed.keys() != outputs.keys():
             raise AdapterParseError(adapter=self.name, text=text, expected=expected, parsed=parsed)
-        return {name: parsed[name] for name in expected}
+        return parsed

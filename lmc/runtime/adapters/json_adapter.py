@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import AdapterParseError
 from ..signature import Signature
 from ..types import annotation_name, describe_error, parse_value, serialize_for_json
-from .base import field_placeholder, type_hint
+from .base import field_placeholder, type_hint, with_missing_optionals
 from .chat_adapter import ChatAdapter, format_sections
 
 
@@ -64,6 +64,7 @@ class JSONAdapter(ChatAdapter):
                     reason=f"field `{f.name}` is not a valid {annotation_name(f.annotation)}: "
                     f"{describe_error(exc)} (value: {obj[f.name]!r})",
                 ) from exc
+        parsed = with_missing_optionals(signature, parsed)
         if len(parsed) != len(expected):
             raise AdapterParseError(adapter=self.name, text=text, expected=expected, parsed=parsed)
         return parsed

@@ -8,8 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Fact(BaseModel):
-    """The record type `Fact`."""
-
     subject: str = Field(
         description="who or what the statement is about, in a few words"
     )

@@ -8,8 +8,6 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Sentiment(str, enum.Enum):
-    """The enum `Sentiment`."""
-
     positive = "positive"
     negative = "negative"
 
