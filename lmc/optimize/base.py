@@ -359,5 +359,9 @@ class _CountedLM:
         self._counter.add()
         return await self._lm.acomplete(messages, *args, **kwargs)
 
+    def replace(self, **changes: Any) -> Any:
+        """A changed copy of the LM (a rollout at another temperature), counted by the same counter."""
+        return _CountedLM(self._lm.replace(**changes), self._counter)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._lm, name)

@@ -282,3 +282,23 @@ def test_progress_reaches_the_total_even_when_bootstrapping_stops_early():
     )
     BootstrapFewShot(max_bootstrapped_demos=2).compile(task)
     assert seen == [("bootstrap", 1, 6), ("bootstrap", 2, 6), ("bootstrap", 6, 6)]
+
+
+def test_call_counter_counts_the_requests_of_a_replaced_lm():
+    from lmc.optimize.base import CallCounter
+
+    class Replaceable:
+        def __init__(self, temperature: float = 0.0) -> None:
+            self.temperature = temperature
+
+        def complete(self, messages: list[dict]) -> str:
+            return f"t={self.temperature}"
+
+        def replace(self, **changes: float) -> "Replaceable":
+            return Replaceable(**changes)
+
+    counter = CallCounter()
+    lm = counter.wrap(Replaceable())
+    hot = lm.replace(temperature=1.0)
+    assert hot.complete([]) == "t=1.0" and lm.complete([]) == "t=0.0"
+    assert counter.count == 2
