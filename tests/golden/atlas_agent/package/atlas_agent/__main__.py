@@ -1,0 +1,16 @@
+"""Command line: python -m atlas_agent PROGRAM --input value ..."""
+
+import sys
+
+from . import CONFIG, PROGRAMS
+from ._runtime.package import cli_main
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli_main(
+        argv, prog="python -m atlas_agent", programs=PROGRAMS, config=CONFIG
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
