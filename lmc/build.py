@@ -12,6 +12,11 @@ inputs to record its parity test. Next to the package go ``build.json``,
 ``lmc build --frozen`` renders the package again from ``lmc.lock`` alone,
 without an LM, after checking that the file, its data and the options still
 match the lock.
+
+Files describe the build's result, never this process: the lock and the
+report count the LM answers the build used with the tokens and cost recorded
+when each was made, the same cold, warm or frozen. What this process spent
+(calls made, cache hits, tokens, cost) is printed on the console only.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from .exitcodes import EXIT_OK, EXIT_RUN_FAILED
 from .loader import load_package
 from .lock import (
     LOCK_NAME,
+    AnswerUsage,
     BlockResult,
     Lock,
     LockError,
@@ -54,7 +60,7 @@ from .optimize.study import StudyError
 from .plan import BlockPlan, plan_blocks
 from .progress import bar, info, table
 from .pyref import PyRefError
-from .report import REPORT_NAME, Spending, render_report
+from .report import REPORT_NAME, render_report
 from .runtime.errors import LMError
 from .runtime.program import ProgramError
 from .runtime.signature import Params
@@ -101,12 +107,17 @@ class UsedLms:
 
 @dataclass(frozen=True, slots=True)
 class BlockOutcome:
-    """One optimize block's result: the parameters and origins after it, and what it spent per step."""
+    """One optimize block's result: the parameters and origins after it.
+
+    ``copies`` is what its optimizers spent through copies of the session's
+    LMs (a prompt model sampled at other temperatures): their meters see it,
+    :meth:`UsedLms.spent` does not, so the build's total adds it.
+    """
 
     params: dict[str, Params]
     origins: dict[str, tuple[DemoOrigin, ...]]
     result: BlockResult
-    spent: tuple[Spent, ...]
+    copies: Spent
 
 
 def _evaluate(session: Session, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
@@ -144,7 +155,7 @@ def optimize_block(
     baseline = _score(session, lms(), program, valset, metric, params, f"baseline {program.name}")
     current, current_origins = dict(params), dict(origins)
     steps: list[StepResult] = []
-    spent: list[Spent] = []
+    copies = Spent()
     for step in plan.steps:
         meter = Meter(step.budget)
         with bar(f"{step.name} on {program.name}") as update:
@@ -166,20 +177,21 @@ def optimize_block(
                 storage=request.storage,
                 study=request.study,
             )
+            before = lms.spent()
             result = run_optimizer(step.optimizer, metered_task(task, meter))
         used = meter.spent()
+        copies = copies + (used - (lms.spent() - before))
         if result.stopped:
             info(f"{step.name} on {program.name} stopped early: {result.stopped}")
         current.update(result.params)
         current_origins.update(result.origins)
-        spent.append(used)
         steps.append(
             StepResult(
                 plan=step.to_json(),
                 score=result.score,
                 candidates=result.candidates,
                 stopped=result.stopped,
-                lm_requests=used.answers,
+                usage=AnswerUsage.of(used),
                 params=_plain_params(result.params),
                 origins=dict(result.origins),
             )
@@ -187,7 +199,7 @@ def optimize_block(
     final = _score(session, lms(), program, valset, metric, current, f"optimized {program.name}")
     row = ScoreRow(plan.label(), baseline.score, final.score)
     block = BlockResult(plan=plan.to_json(), row=row, steps=tuple(steps))
-    return BlockOutcome(current, current_origins, block, tuple(spent))
+    return BlockOutcome(current, current_origins, block, copies)
 
 
 def _plain_params(params: Mapping[str, Params]) -> dict[str, Params]:
@@ -261,12 +273,12 @@ def write_report(path: Path, build_info: BuildInfo, rows: Sequence[ScoreRow]) ->
     path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def emit(out: Path, files: Mapping[PurePosixPath, bytes], lock: Lock, spending: Spending) -> None:
-    """Write the package, then ``build.json``, ``lmc.lock`` and ``report.html`` beside it."""
+def emit(out: Path, files: Mapping[PurePosixPath, bytes], lock: Lock) -> None:
+    """Write the package, then ``build.json``, ``lmc.lock`` and ``report.html`` beside it (all from the lock)."""
     write_package(files, out)
     write_report(out / "build.json", lock.build, lock.scores)
     (out / LOCK_NAME).write_text(lock.to_text(), encoding="utf-8")
-    (out / REPORT_NAME).write_text(render_report(lock, spending), encoding="utf-8")
+    (out / REPORT_NAME).write_text(render_report(lock), encoding="utf-8")
 
 
 def run_build(session: Session, request: BuildRequest) -> int:
@@ -278,18 +290,18 @@ def run_build(session: Session, request: BuildRequest) -> int:
     origins: dict[str, tuple[DemoOrigin, ...]] = {}
     trainsets: dict[str, str] = {}
     blocks: list[BlockResult] = []
-    step_spending: dict[tuple[int, int], Spent] = {}
+    copies = Spent()
     rows: list[ScoreRow] = []
     try:
         inputs = _inputs(session, request)
         plans = plan_blocks(session.source, request.seed) if request.optimize else ()
-        for number, plan in enumerate(plans):
+        for plan in plans:
             outcome = optimize_block(session, plan, params, origins, request, lms)
             params, origins = _plain_params(outcome.params), outcome.origins
             trainsets.update({path: plan.trainset for step in outcome.result.steps for path in step.params})
             blocks.append(outcome.result)
             rows.append(outcome.result.row)
-            step_spending.update({(number, i): spent for i, spent in enumerate(outcome.spent)})
+            copies = copies + outcome.copies
         if request.optimize:
             for decl in session.source.of(ir.EvaluateDecl):
                 rows.append(evaluate_block(session, decl, params))
@@ -300,6 +312,7 @@ def run_build(session: Session, request: BuildRequest) -> int:
         print(f"lmc: error: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
     files = session.render(params=params or None, parity=cases, info=build_info)
+    total = lms.spent() + copies
     lock = Lock(
         inputs=inputs,
         blocks=tuple(blocks),
@@ -311,17 +324,17 @@ def run_build(session: Session, request: BuildRequest) -> int:
         build=build_info,
         parity=tuple(cases),
         package=package_hashes(files),
+        usage=AnswerUsage.of(total),
     )
     out = Path(request.out_dir) / session.package
-    total = lms.spent()
-    emit(out, files, lock, Spending(step_spending, total))
+    emit(out, files, lock)
     if rows:
         table(
             f"{session.package}: scores (%)",
             ("program / split", "baseline", "optimized"),
             [(r.label, f"{r.baseline:.1f}", "-" if r.optimized is None else f"{r.optimized:.1f}") for r in rows],
         )
-    if total.answers:
+    if total.answers:  # what this process spent (bench/ reads this line); the files hold the build's
         info(
             f"LM calls: {total.answers} ({total.cache_hits} from cache), tokens: "
             f"{total.prompt_tokens} in / {total.completion_tokens} out, cost: ${total.cost_usd:.4f}"
@@ -361,7 +374,7 @@ def run_frozen(session: Session, request: BuildRequest) -> int:
             print(f"  - {problem}", file=sys.stderr)
         print("lmc: build without --frozen to optimize again and rewrite the lock", file=sys.stderr)
         return EXIT_RUN_FAILED
-    emit(out, files, lock, Spending({}, Spent(), frozen=True))
+    emit(out, files, lock)
     info(f"wrote {out}/ from {LOCK_NAME} (no LM called)")
     return EXIT_OK
 

@@ -2,8 +2,8 @@
 
 Every build writes ``DIR/<name>/lmc.lock`` next to the package: JSON with
 sorted keys, no timestamps, no absolute paths, only values that a rebuild
-with the same inputs and LM answers reproduces (LM requests are counted as
-answers given, cached or not). It holds
+with the same inputs and LM answers reproduces, from a cold cache or a warm
+one. It holds
 
 - ``inputs``: lmc's version, the source's name and SHA-256, every ``lm``'s
   model id and options (after ``--lm``), ``--seed``, ``--no-optimize``, and
@@ -12,8 +12,10 @@ answers given, cached or not). It holds
 - ``blocks``: each ``optimize`` block's plan (program, metric, datasets,
   teacher, seed, the optimizer chain with every option and budget) and
   result: per optimizer its score, every candidate's score, why it stopped
-  early if it did, its LM requests, the parameters it chose and where their
-  demos came from; the block's baseline and optimized scores;
+  early if it did, the LM answers it used (:class:`AnswerUsage`), the
+  parameters it chose and where their demos came from; the block's baseline
+  and optimized scores;
+- ``usage``: the LM answers the whole build used (optimizers, scores, parity runs);
 - ``scores``: every score row of the build (``evaluate`` blocks included);
 - ``result``: the chosen parameters per module, their demos' origins, and
   each module's instructions before optimizing (for the report's diffs);
@@ -39,12 +41,13 @@ from . import __version__, ir
 from .codegen import BuildInfo, ParityCase
 from .lms import lm_config
 from .optimize.base import Candidate, DemoOrigin
+from .optimize.budget import Spent
 from .plan import BlockPlan
 from .runtime.signature import Params
 from .runtime.types import to_jsonable
 
 LOCK_NAME = "lmc.lock"
-LOCK_FORMAT = 1
+LOCK_FORMAT = 2  # 2: answers' usage per optimizer and in all, instead of a count of requests
 
 
 class LockError(Exception):
@@ -61,6 +64,52 @@ class ScoreRow:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerUsage:
+    """The LM answers a build (or one optimizer of it) used, and what they cost when the LM made them.
+
+    Answers from the cache count like answers from the LM, with the tokens
+    and cost recorded when they were made, so a cold build, a rebuild from a
+    warm cache and ``--frozen`` describe the same result. What one process
+    actually spent is not here (the console shows it). ``unrecorded``
+    answers came from a cache written before costs were recorded: the tokens
+    and cost leave them out, so they are lower bounds then.
+    """
+
+    answers: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    unrecorded: int = 0
+
+    @classmethod
+    def of(cls, spent: Spent) -> AnswerUsage:
+        return cls(
+            answers=spent.answers,
+            prompt_tokens=spent.prompt_tokens + spent.cached_prompt_tokens,
+            completion_tokens=spent.completion_tokens + spent.cached_completion_tokens,
+            cost_usd=spent.cost_usd + spent.cached_cost_usd,
+            unrecorded=spent.cached_unrecorded,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answers": self.answers,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": self.cost_usd,
+            "unrecorded": self.unrecorded,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AnswerUsage:
+        counts = {k: data[k] for k in ("answers", "prompt_tokens", "completion_tokens", "unrecorded")}
+        cost = data["cost_usd"]
+        if not all(type(v) is int and v >= 0 for v in counts.values()) or type(cost) not in (int, float):
+            raise ValueError(f"usage {dict(data)!r} is not counts and a cost")
+        return cls(cost_usd=float(cost), **counts)
+
+
+@dataclass(frozen=True, slots=True)
 class StepResult:
     """What one optimizer of a chain did (``plan`` is ``StepPlan.to_json()``, its block's chain entry)."""
 
@@ -68,7 +117,7 @@ class StepResult:
     score: float | None
     candidates: tuple[Candidate, ...]
     stopped: str | None
-    lm_requests: int
+    usage: AnswerUsage
     params: Mapping[str, Params]
     origins: Mapping[str, tuple[DemoOrigin, ...]]
 
@@ -100,6 +149,7 @@ class Lock:
     build: BuildInfo
     parity: tuple[ParityCase, ...]
     package: Mapping[str, str]
+    usage: AnswerUsage  # the whole build's: optimizers, scores and parity runs
 
     # ------------------------------------------------------------- JSON
 
@@ -123,6 +173,7 @@ class Lock:
             },
             "parity": [case.to_json() for case in self.parity],
             "package": dict(self.package),
+            "usage": self.usage.to_json(),
         }
         return json.dumps(to_jsonable(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
@@ -157,6 +208,7 @@ class Lock:
                 ),
                 parity=tuple(_parity(c) for c in data["parity"]),
                 package=dict(data["package"]),
+                usage=AnswerUsage.from_json(data["usage"]),
             )
         except LockError:
             raise
@@ -191,7 +243,7 @@ def _block_json(block: BlockResult) -> dict[str, Any]:
                 "score": s.score,
                 "candidates": [[c.label, c.score] for c in s.candidates],
                 "stopped": s.stopped,
-                "lm_requests": s.lm_requests,
+                "usage": s.usage.to_json(),
                 "params": {path: p.to_json() for path, p in s.params.items()},
                 "origins": {path: _origins_json(o) for path, o in s.origins.items()},
             }
@@ -208,7 +260,7 @@ def _block(data: Mapping[str, Any]) -> BlockResult:
             score=s["score"],
             candidates=tuple(Candidate(label, score) for label, score in s["candidates"]),
             stopped=s["stopped"],
-            lm_requests=s["lm_requests"],
+            usage=AnswerUsage.from_json(s["usage"]),
             params={path: Params.from_json(p) for path, p in s["params"].items()},
             origins={path: _origins(o) for path, o in s["origins"].items()},
         )

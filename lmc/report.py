@@ -1,14 +1,17 @@
 """``report.html``: one self-contained page about a build, readable offline.
 
-Rendered from the lock (what the build decided: scores, every candidate, the
-chosen instructions and demos with their origins) and the run's spending
-(LM calls, cache hits, tokens, cost), with ``templates/report.html.jinja``.
-The template is autoescaped, so text from files and LMs is always shown as
-text; the page has inline CSS and an inline SVG chart and no script. All the
-arithmetic (chart coordinates, word diffs) happens here, in view-models.
+Rendered from the lock alone (what the build decided: scores, every
+candidate, the chosen instructions and demos with their origins, and the LM
+answers it used), with ``templates/report.html.jinja``. The template is
+autoescaped, so text from files and LMs is always shown as text; the page has
+inline CSS and an inline SVG chart and no script. All the arithmetic (chart
+coordinates, word diffs) happens here, in view-models.
 
-The spending section describes the run that wrote the page: a rebuild whose
-answers come from the cache spends nothing, and its page says so.
+The page describes the build's result, never the process that wrote it: the
+usage section counts the answers the build used, from the LM or its cache,
+with the tokens and cost recorded when each was made. A cold build, a rebuild
+from a warm cache and ``lmc build --frozen`` therefore write the same bytes;
+what one run spent goes to the console.
 """
 
 from __future__ import annotations
@@ -23,29 +26,13 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .lock import BlockResult, Lock, StepResult
+from .lock import AnswerUsage, BlockResult, Lock, StepResult
 from .optimize.base import Candidate, DemoOrigin
-from .optimize.budget import Spent
 from .resources import resource_dir
 
 TEMPLATE = "report.html.jinja"
 REPORT_NAME = "report.html"
 _PREVIEW = 400  # characters of a demo shown
-
-# ------------------------------------------------------------ spending
-
-
-@dataclass(frozen=True, slots=True)
-class Spending:
-    """What the run that writes the report spent: per optimizer step (block, step numbers from 0), and in all.
-
-    ``frozen`` is set for ``lmc build --frozen``, which calls no LM.
-    """
-
-    steps: Mapping[tuple[int, int], Spent]
-    total: Spent
-    frozen: bool = False
-
 
 # ---------------------------------------------------------- view-models
 
@@ -89,7 +76,7 @@ class StepView:
     options: str
     score: str
     stopped: str | None
-    lm_requests: int
+    answers: int
     candidates: tuple[tuple[int, str, str, bool], ...]  # number, label, score, chosen
     chart: Chart | None
 
@@ -126,22 +113,33 @@ class ScoreView:
 
 
 @dataclass(frozen=True, slots=True)
+class UsageView:
+    """One row of the usage table, as shown: counts, or "at least ..." / "unknown" where answers lack a record."""
+
+    what: str
+    answers: str
+    prompt_tokens: str
+    completion_tokens: str
+    cost_usd: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReportView:
     title: str
     facts: tuple[tuple[str, str], ...]
     scores: tuple[ScoreView, ...]
     blocks: tuple[BlockView, ...]
     modules: tuple[ModuleView, ...]
-    usage: tuple[tuple[str, Spent], ...]  # this run's spending per optimizer step, then in all
-    frozen: bool
+    usage: tuple[UsageView, ...]  # per optimizer step, then the whole build
+    unrecorded: int  # answers of the build whose tokens and cost the cache did not record
 
 
 # ------------------------------------------------------------- building
 
 
-def render_report(lock: Lock, spending: Spending) -> str:
+def render_report(lock: Lock) -> str:
     """The whole page, as text."""
-    return _environment().get_template(TEMPLATE).render(report=report_view(lock, spending))
+    return _environment().get_template(TEMPLATE).render(report=report_view(lock))
 
 
 @functools.cache
@@ -156,7 +154,7 @@ def _environment() -> Environment:
     )
 
 
-def report_view(lock: Lock, spending: Spending) -> ReportView:
+def report_view(lock: Lock) -> ReportView:
     build = lock.build
     facts = (
         ("source", f"{build.source_name} (sha256 {build.source_sha256[:12]})"),
@@ -167,10 +165,9 @@ def report_view(lock: Lock, spending: Spending) -> ReportView:
         ("LM requests", "-" if build.lm_calls is None else f"{build.lm_calls:,} (cached or not)"),
     )
     usage = [
-        (f"optimize {block.program}, {n + 1}. {step.plan['optimizer']}", spending.steps[(i, n)])
-        for i, block in enumerate(lock.blocks)
+        _usage(f"optimize {block.program}, {n + 1}. {step.plan['optimizer']}", step.usage)
+        for block in lock.blocks
         for n, step in enumerate(block.steps)
-        if (i, n) in spending.steps
     ]
     return ReportView(
         title=f"{build.source_name}: lmc build report",
@@ -178,8 +175,25 @@ def report_view(lock: Lock, spending: Spending) -> ReportView:
         scores=tuple(_score(r.label, r.baseline, r.optimized) for r in lock.scores),
         blocks=tuple(_block(b) for b in lock.blocks),
         modules=tuple(_module(lock, path) for path in sorted(lock.params)),
-        usage=(*usage, ("the whole build", spending.total)),
-        frozen=spending.frozen,
+        usage=(*usage, _usage("the whole build", lock.usage)),
+        unrecorded=lock.usage.unrecorded,
+    )
+
+
+def _usage(what: str, usage: AnswerUsage) -> UsageView:
+    """A usage row; figures that leave out unrecorded answers say "at least", or "unknown" when none was recorded."""
+
+    def shown(text: str) -> str:
+        if not usage.unrecorded:
+            return text
+        return "unknown" if usage.unrecorded == usage.answers else f"at least {text}"
+
+    return UsageView(
+        what=what,
+        answers=f"{usage.answers:,}",
+        prompt_tokens=shown(f"{usage.prompt_tokens:,}"),
+        completion_tokens=shown(f"{usage.completion_tokens:,}"),
+        cost_usd=shown(f"{usage.cost_usd:.4f}"),
     )
 
 
@@ -220,7 +234,7 @@ def _step(number: int, step: StepResult) -> StepView:
         options=options or "defaults",
         score="not scored" if step.score is None else f"{step.score:.1f}",
         stopped=step.stopped,
-        lm_requests=step.lm_requests,
+        answers=step.usage.answers,
         candidates=tuple((i + 1, c.label, f"{c.score:.1f}", i == chosen) for i, c in enumerate(step.candidates)),
         chart=chart(step.candidates) if step.candidates else None,
     )

@@ -159,8 +159,27 @@ def test_cached_answers_do_not_count(server: StubServer, tmp_path: Path):
     assert server.count == 2
     spent = meter.spent()
     assert (spent.calls, spent.cache_hits, spent.prompt_tokens) == (2, 2, 22)
+    # The cached answers still carry what they cost when made (the stub: 11 tokens in, 7 out), apart.
+    assert (spent.cached_prompt_tokens, spent.cached_completion_tokens, spent.answers) == (22, 14, 4)
     with pytest.raises(BudgetExhausted):  # the budget is reached: even a cached answer is refused now
         metered.complete(a)
+
+
+def test_the_recorded_cost_of_cached_answers_is_not_spent(server: StubServer, tmp_path: Path):
+    """A cost budget counts only what this run pays: a cached answer that cost $1 when made is free now."""
+    cache = Cache(tmp_path)
+    lm = LM("openai/stub", api_base=server.api_base, api_key_env=KEY_ENV, cache=cache, backoff=0.01)
+    prompts = [[{"role": "user", "content": f"q{i}"}] for i in range(3)]
+    for messages in prompts:
+        cache.put(Cache.key(lm.request(messages)), lm.model, "old answer", prompt_tokens=500, cost_usd=1.0)
+    meter = Meter(Budget(max_cost_usd=0.5, max_lm_calls=1))
+    metered = meter.wrap(lm)
+    assert [metered.complete(m) for m in prompts * 2] == ["old answer"] * 6
+    metered.complete([{"role": "user", "content": "new"}])  # the one call the budget allows
+    spent = meter.spent()
+    assert (spent.calls, spent.cost_usd, spent.prompt_tokens) == (1, 0.0, 11)
+    assert (spent.cache_hits, spent.cached_cost_usd, spent.cached_prompt_tokens) == (6, 6.0, 3000)
+    assert server.count == 1 and not meter.exhausted
 
 
 def test_the_budget_crosses_the_evaluator_instead_of_scoring_zero():

@@ -47,13 +47,29 @@ def test_frozen_emits_identical_bytes_without_any_lm_call(built, tmp_path: Path,
     assert main(["build", str(project), "-o", str(out), "--frozen"]) == 0
     assert server.count == requests, "--frozen called the LM"
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
-    after = files_of(out / "app")
-    assert set(after) == set(before)
-    for name in before:
-        if name != "report.html":  # its last section says that no LM was called
-            assert after[name] == before[name], name
-    assert "no LM was called" in after["report.html"].decode()
+    assert files_of(out / "app") == before  # report.html too: it is rendered from the lock
     assert "no LM called" in capsys.readouterr().err
+
+
+def test_cold_warm_and_frozen_builds_write_identical_trees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The whole ``DIR/<name>/`` (package, build.json, lmc.lock, report.html) is the same three ways."""
+    with stub_project(tmp_path, monkeypatch) as (server, project):
+        cold, warm, frozen = (tmp_path / name for name in ("cold", "warm", "frozen"))
+        assert main(["build", str(project), "-o", str(cold), "--threads", "2"]) == 0
+        calls = server.count
+        assert main(["build", str(project), "-o", str(warm), "--threads", "2"]) == 0
+        assert server.count == calls  # every answer came from the cache
+        (frozen / "app").mkdir(parents=True)  # only the lock, and the marker that lets lmc replace the folder
+        for name in ("lmc.lock", "pyproject.toml"):
+            shutil.copy(cold / "app" / name, frozen / "app" / name)
+        shutil.rmtree(tmp_path / "cache")
+        refuse_every_request(server)
+        assert main(["build", str(project), "-o", str(frozen), "--frozen"]) == 0
+        assert server.count == calls
+    tree = files_of(cold / "app")
+    assert "report.html" in tree and "lmc.lock" in tree
+    assert files_of(warm / "app") == tree
+    assert files_of(frozen / "app") == tree
 
 
 def test_frozen_output_passes_the_package_parity_test(built):
@@ -79,6 +95,13 @@ def test_the_lock_holds_what_the_build_decided(built):
     assert len(params["demos"]) == len(lock["result"]["origins"]["classify.judge"]) == 2
     assert [row["label"] for row in lock["scores"]][1].endswith("(evaluate, accuracy)")
     assert "app/params.py" in lock["package"]
+    # Every answer used, cached or not, with what it cost when made (the stub: 11 tokens in, 7 out, no price).
+    usage = lock["usage"]
+    assert usage["answers"] > step["usage"]["answers"] > 0 and usage["unrecorded"] == 0
+    for counted in (usage, step["usage"]):
+        assert counted["prompt_tokens"] == 11 * counted["answers"]
+        assert counted["completion_tokens"] == 7 * counted["answers"]
+        assert counted["cost_usd"] == 0.0
     text = (out / "app" / "lmc.lock").read_text()
     assert text == Lock.from_text(text).to_text()  # reads back to the same bytes
     assert list(json.loads(text)) == sorted(json.loads(text))
@@ -144,10 +167,7 @@ def test_a_no_optimize_build_is_locked_too(tmp_path: Path, monkeypatch):
         assert main(["build", str(project), "-o", str(out), "--no-optimize"]) == 0
         before = files_of(out / "app")
         assert main(["build", str(project), "-o", str(out), "--no-optimize", "--frozen"]) == 0
-        after = files_of(out / "app")
-        assert {k: v for k, v in after.items() if k != "report.html"} == {
-            k: v for k, v in before.items() if k != "report.html"
-        }
+        assert files_of(out / "app") == before
         assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3  # the lock says --no-optimize
         assert server.count == 0
 
@@ -172,3 +192,20 @@ def test_a_damaged_lock_is_refused_with_a_message(built, capsys, damage):
     assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3
     err = capsys.readouterr().err
     assert "lmc.lock: it" in err and "Traceback" not in err and "internal error" not in err
+
+
+def test_the_whole_build_counts_every_answer_including_the_prompt_models_samples(tmp_path: Path, monkeypatch):
+    """COPRO samples its prompt model through LM copies at other temperatures; the build's total counts them.
+
+    Without a cache every answer is a request, so the lock's total must equal what the server answered.
+    """
+    edit = (
+        "BootstrapFewShotWithRandomSearch { max_bootstrapped_demos: 2, max_labeled_demos: 2, num_candidate_programs: 2 }",
+        "COPRO { breadth: 2, depth: 1 }",
+    )
+    with stub_project(tmp_path, monkeypatch, replace=[edit]) as (server, project):
+        assert main(["build", str(project), "-o", str(tmp_path / "out"), "--no-cache"]) == 0
+    lock = Lock.from_text((tmp_path / "out" / "app" / "lmc.lock").read_text())
+    (step,) = lock.blocks[0].steps
+    assert 0 < step.usage.answers < lock.usage.answers == server.count
+    assert lock.usage.prompt_tokens == 11 * server.count

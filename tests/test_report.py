@@ -1,26 +1,31 @@
-"""``report.html``: scores, the trials chart, instruction diffs, demo origins and usage, escaped and offline."""
+"""``report.html``: scores, the trials chart, instruction diffs, demo origins and usage, escaped and offline.
+
+The page is rendered from the lock alone, so a cold build, a warm rebuild
+and ``--frozen`` write it byte for byte the same.
+"""
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-
 from lmc.cli import main
 from lmc.codegen import BuildInfo
-from lmc.lock import BlockResult, Lock, ScoreRow, StepResult
+from lmc.lock import AnswerUsage, BlockResult, Lock, ScoreRow, StepResult
 from lmc.optimize.base import Candidate, DemoOrigin
-from lmc.optimize.budget import Spent
-from lmc.report import Segment, Spending, chart, render_report, word_diff
+from lmc.report import Segment, chart, render_report, word_diff
+from lmc.runtime.cache import Cache
 from lmc.runtime.signature import Params
 from tests.stub_project import stub_project
 
 EVIL = '<script>alert("x")</script> & </pre><b>'
 
 
-def lock_with(instructions: str, new_instructions: str, demo_text: str = "fine") -> Lock:
+def lock_with(
+    instructions: str, new_instructions: str, demo_text: str = "fine", usage: AnswerUsage | None = None
+) -> Lock:
     params = {"p.m": Params(instructions=new_instructions, demos=({"q": demo_text, "a": "b"}, {"q": "2", "a": "c"}))}
     origins = {"p.m": (DemoOrigin("bootstrapped", 4), DemoOrigin("labeled", 0))}
     step = StepResult(
@@ -28,7 +33,7 @@ def lock_with(instructions: str, new_instructions: str, demo_text: str = "fine")
         score=80.0,
         candidates=(Candidate("zero-shot", 40.0), Candidate(EVIL, 80.0), Candidate("c", 80.0), Candidate("d", 60.0)),
         stopped="the budget of 9 LM call(s) is spent",
-        lm_requests=9,
+        usage=AnswerUsage(answers=9, prompt_tokens=1234, completion_tokens=56, cost_usd=0.00125),
         params=params,
         origins=origins,
     )
@@ -45,11 +50,12 @@ def lock_with(instructions: str, new_instructions: str, demo_text: str = "fine")
         build=BuildInfo(lmc_version="0.1.0", source_name="x.lmp", source_sha256="ab" * 32, lm="m", seed=0),
         parity=(),
         package={},
+        usage=usage or AnswerUsage(answers=14, prompt_tokens=2000, completion_tokens=90, cost_usd=0.5),
     )
 
 
-def rendered(lock: Lock, spending: Spending | None = None) -> str:
-    return render_report(lock, spending or Spending({(0, 0): Spent(calls=7, cache_hits=2)}, Spent(calls=9)))
+def rendered(lock: Lock) -> str:
+    return render_report(lock)
 
 
 class Tags(HTMLParser):
@@ -118,30 +124,68 @@ def test_the_report_shows_scores_trials_diffs_origins_and_usage():
     assert "Answer the question<ins> briefly</ins>." in html
     assert "bootstrapped: a run on train[4] that passed the metric" in html
     assert "labeled: train[0] as loaded" in html
-    assert "optimize p, 1. Search" in html and '<td class="num">7</td>' in html
+    assert "LM answers used: 9 (from the LM or its cache)" in html
+    step_row = '<td>optimize p, 1. Search</td><td class="num">9</td><td class="num">1,234</td><td class="num">56</td>'
+    assert step_row + '<td class="num">0.0013</td>' in html
+    assert '<td>the whole build</td><td class="num">14</td><td class="num">2,000</td>' in html
+    assert "lmc build --frozen" in html and "at least" not in html and "unknown" not in html
 
 
 def test_replaced_words_are_struck_out_then_inserted():
     assert "Answer <del>now</del><ins>later</ins>." in rendered(lock_with("Answer now.", "Answer later."))
 
 
-def test_a_frozen_report_says_no_lm_was_called():
-    html = rendered(lock_with("a", "a"), Spending({}, Spent(), frozen=True))
-    assert "no LM was called" in html and "Instructions unchanged" in html
+def test_answers_without_a_recorded_cost_make_the_figures_lower_bounds_or_unknown():
+    some = AnswerUsage(answers=14, prompt_tokens=2000, completion_tokens=90, cost_usd=0.5, unrecorded=3)
+    html = rendered(lock_with("a", "a", usage=some))
+    assert '<td class="num">14</td><td class="num">at least 2,000</td><td class="num">at least 90</td>' in html
+    assert '<td class="num">at least 0.5000</td>' in html
+    assert "3 answer(s) came from a cache written before lmc recorded tokens and cost" in html
+    every = AnswerUsage(answers=14, unrecorded=14)
+    html = rendered(lock_with("a", "a", usage=every))
+    assert '<td class="num">14</td><td class="num">unknown</td><td class="num">unknown</td>' in html
+    assert "Instructions unchanged" in html
 
 
-@pytest.fixture
-def two_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    with stub_project(tmp_path, monkeypatch) as (_, project):
-        for name in ("a", "b"):  # b answers everything from a's cache
-            assert main(["build", str(project), "-o", str(tmp_path / name)]) == 0
-    return [(tmp_path / name / "app" / "report.html").read_text(encoding="utf-8") for name in ("a", "b")]
+def report_of(out: Path) -> str:
+    return (out / "app" / "report.html").read_text(encoding="utf-8")
 
 
-def test_a_build_writes_its_report_and_only_the_usage_section_depends_on_the_cache(two_builds):
-    first, second = two_builds
-    marker = "<h2>LM usage of this run</h2>"
-    assert first.split(marker)[0] == second.split(marker)[0]
-    assert first.split(marker)[1] != second.split(marker)[1]
+def test_a_build_writes_its_report_and_a_warm_rebuild_writes_the_same_bytes(tmp_path: Path, monkeypatch):
+    with stub_project(tmp_path, monkeypatch) as (server, project):
+        assert main(["build", str(project), "-o", str(tmp_path / "a")]) == 0
+        calls = server.count
+        assert main(["build", str(project), "-o", str(tmp_path / "b")]) == 0  # every answer from a's cache
+        assert server.count == calls
+    first, second = report_of(tmp_path / "a"), report_of(tmp_path / "b")
+    assert first == second
     assert "classify on dev (valset, accuracy)" in first and "<svg" in first
     assert "labeled: train[" in first
+    # The stub reports 11 prompt tokens per answer; cached answers (the zero-shot candidate asks what the
+    # baseline asked, even in the first build) count the tokens recorded when they were made.
+    answers = Lock.from_text((tmp_path / "a" / "app" / "lmc.lock").read_text()).usage.answers
+    assert answers > calls
+    whole = f'<td>the whole build</td><td class="num">{answers:,}</td><td class="num">{11 * answers:,}</td>'
+    assert whole in first
+
+
+def test_a_cache_written_before_costs_were_recorded_gives_lower_bounds(tmp_path: Path, monkeypatch):
+    """Rows of an older cache hold no tokens or cost: the report says "at least", never a wrong exact figure."""
+    with stub_project(tmp_path, monkeypatch) as (server, project):
+        assert main(["build", str(project), "-o", str(tmp_path / "a")]) == 0
+        db = sqlite3.connect(tmp_path / "cache" / Cache.FILENAME)
+        with db:  # as an older lmc would have left every other row
+            db.execute(
+                "UPDATE answers SET prompt_tokens = NULL, completion_tokens = NULL, cost_usd = NULL WHERE rowid % 2 = 0"
+            )
+        db.close()
+        calls = server.count
+        assert main(["build", str(project), "-o", str(tmp_path / "b")]) == 0
+        assert server.count == calls
+    lock_a = Lock.from_text((tmp_path / "a" / "app" / "lmc.lock").read_text())
+    lock_b = Lock.from_text((tmp_path / "b" / "app" / "lmc.lock").read_text())
+    assert lock_b.usage.answers == lock_a.usage.answers and 0 < lock_b.usage.unrecorded < lock_b.usage.answers
+    assert lock_b.usage.prompt_tokens == 11 * (lock_b.usage.answers - lock_b.usage.unrecorded)
+    assert lock_b.params == lock_a.params and lock_b.scores == lock_a.scores
+    html = report_of(tmp_path / "b")
+    assert "at least" in html and f"{lock_b.usage.unrecorded} answer(s) came from a cache written before" in html

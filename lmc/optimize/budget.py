@@ -14,7 +14,8 @@ never scored as a wrong answer. ``base.Search`` and ``base.until_budget``
 turn it into a clean stop that keeps the best candidate so far, and
 ``base.run_optimizer`` catches whatever an optimizer lets through.
 
-Answers from the LM cache cost nothing and do not count. Retries of
+Answers from the LM cache cost nothing and do not count (the meter still
+reports what they cost when they were made: see :class:`Spent`). Retries of
 transient failures (429, 5xx, timeouts) happen inside one request and count
 once. With several threads, requests that are already running when the
 budget runs out may finish: the call budget is never exceeded (requests are
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..runtime.cache import Cache
@@ -75,13 +76,25 @@ def split_budget(optimizer: str, options: Mapping[str, Any]) -> tuple[Budget, di
 
 @dataclass(frozen=True, slots=True)
 class Spent:
-    """What a meter's LMs spent. ``calls`` are answers from the LM itself; ``cache_hits`` came free."""
+    """What a meter's LMs spent, and what the answers they gave cost.
+
+    ``calls`` are answers the LM made now, and ``prompt_tokens``,
+    ``completion_tokens`` and ``cost_usd`` what they cost: the real spending,
+    the only one budgets count. ``cache_hits`` came free; the ``cached_``
+    fields are what those answers cost when the LM first made them
+    (``cached_unrecorded`` counts hits cached with nothing recorded), so that
+    the cost of the answers a build used is the same cold or warm.
+    """
 
     calls: int = 0
     cache_hits: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    cached_prompt_tokens: int = 0
+    cached_completion_tokens: int = 0
+    cached_cost_usd: float = 0.0
+    cached_unrecorded: int = 0
 
     @property
     def answers(self) -> int:
@@ -89,17 +102,14 @@ class Spent:
         return self.calls + self.cache_hits
 
     def __add__(self, other: Spent) -> Spent:
-        return Spent(
-            calls=self.calls + other.calls,
-            cache_hits=self.cache_hits + other.cache_hits,
-            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
-            completion_tokens=self.completion_tokens + other.completion_tokens,
-            cost_usd=self.cost_usd + other.cost_usd,
-        )
+        return Spent(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(Spent)})
+
+    def __sub__(self, other: Spent) -> Spent:
+        return Spent(**{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(Spent)})
 
 
 def spent_of(lm: Any) -> Spent:
-    """An LM's usage counters as :class:`Spent` (zero for an LM that keeps none)."""
+    """An LM's usage counters (``runtime.lm.Usage``) as :class:`Spent` (zero for an LM that keeps none)."""
     usage = getattr(lm, "usage", None)
     if usage is None:
         return Spent()
@@ -109,6 +119,10 @@ def spent_of(lm: Any) -> Spent:
         prompt_tokens=usage.prompt_tokens,
         completion_tokens=usage.completion_tokens,
         cost_usd=usage.cost_usd,
+        cached_prompt_tokens=usage.cached_prompt_tokens,
+        cached_completion_tokens=usage.cached_completion_tokens,
+        cached_cost_usd=usage.cached_cost_usd,
+        cached_unrecorded=usage.cached_unrecorded,
     )
 
 
@@ -163,14 +177,7 @@ class Meter:
     def _spent_locked(self) -> Spent:
         total = Spent(calls=self._uncounted_calls)
         for lm, start in self._start.values():
-            now = spent_of(lm)
-            total = total + Spent(
-                calls=now.calls - start.calls,
-                cache_hits=now.cache_hits - start.cache_hits,
-                prompt_tokens=now.prompt_tokens - start.prompt_tokens,
-                completion_tokens=now.completion_tokens - start.completion_tokens,
-                cost_usd=now.cost_usd - start.cost_usd,
-            )
+            total = total + (spent_of(lm) - start)
         return total
 
     def _admit(self, cached: bool) -> bool:

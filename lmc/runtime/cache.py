@@ -5,6 +5,12 @@ messages and every option that shapes the answer. Secrets are never part of
 a request, so they are never part of a key or of the file. Re-running an
 optimization with the same inputs therefore costs no LM calls, and two
 processes (say, two ``lmc build`` runs) can share one cache directory.
+
+Next to each answer the cache keeps what it cost when it was made (prompt
+and completion tokens, USD), so a rebuild answered from the cache can still
+say what its answers cost. Files written before those columns existed are
+migrated when opened; their rows, and rows written by an older runtime,
+hold NULL there: :attr:`Answer.recorded` is False for them.
 """
 
 from __future__ import annotations
@@ -16,14 +22,35 @@ import sqlite3
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Cache"]
+__all__ = ["Answer", "Cache"]
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT NOT NULL, text TEXT NOT NULL)"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT NOT NULL, text TEXT NOT NULL, "
+    "prompt_tokens INTEGER, completion_tokens INTEGER, cost_usd REAL)"
+)
+# Columns added after the first schema: added to an older file when it is opened (NULL in its rows).
+_ADDED_COLUMNS = (("prompt_tokens", "INTEGER"), ("completion_tokens", "INTEGER"), ("cost_usd", "REAL"))
 # How long a writer waits for another process's lock before giving up (seconds).
 _BUSY_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A cached answer and what it cost when the LM made it.
+
+    ``recorded`` is False for a row cached before costs were recorded: its
+    tokens and cost read 0 but are unknown.
+    """
+
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    recorded: bool = True
 
 
 class Cache:
@@ -38,7 +65,7 @@ class Cache:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._connection()  # create the file and table now, so errors surface at construction
+        self._connection()  # create (or migrate) the file and table now, so errors surface at construction
 
     @staticmethod
     def default_dir() -> Path:
@@ -57,12 +84,36 @@ class Cache:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def get(self, key: str) -> str | None:
-        row = self._connection().execute("SELECT text FROM answers WHERE key = ?", (key,)).fetchone()
-        return None if row is None else row[0]
+        """The cached answer's text, None when there is none."""
+        answer = self.answer(key)
+        return None if answer is None else answer.text
 
-    def put(self, key: str, model: str, text: str) -> None:
+    def answer(self, key: str) -> Answer | None:
+        """The cached answer with its recorded tokens and cost, None when there is none."""
+        query = "SELECT text, prompt_tokens, completion_tokens, cost_usd FROM answers WHERE key = ?"
+        row = self._connection().execute(query, (key,)).fetchone()
+        if row is None:
+            return None
+        text, prompt_tokens, completion_tokens, cost_usd = row
+        if prompt_tokens is None or completion_tokens is None or cost_usd is None:
+            return Answer(text, recorded=False)
+        return Answer(text, int(prompt_tokens), int(completion_tokens), float(cost_usd))
+
+    def put(
+        self,
+        key: str,
+        model: str,
+        text: str,
+        *,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        cost_usd: float = 0.0,
+    ) -> None:
+        """Store an answer with what it cost (replacing any answer under ``key``)."""
         self._connection().execute(
-            "INSERT OR REPLACE INTO answers (key, model, text) VALUES (?, ?, ?)", (key, model, text)
+            "INSERT OR REPLACE INTO answers (key, model, text, prompt_tokens, completion_tokens, cost_usd) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (key, model, text, prompt_tokens, completion_tokens, cost_usd),
         )
 
     def __len__(self) -> int:
@@ -94,17 +145,31 @@ class Cache:
 
 
 def _setup(connection: sqlite3.Connection) -> None:
-    """WAL mode and the table. Switching to WAL needs a lock that SQLite's busy
-    handler does not wait for, so two processes opening a new cache at the same
-    moment can see "database is locked": retry for up to the busy timeout."""
+    """WAL mode, the table, and the columns an older file lacks. Switching to WAL needs
+    a lock that SQLite's busy handler does not wait for, so two processes opening a new
+    cache at the same moment can see "database is locked": retry for up to the busy timeout."""
     deadline = time.monotonic() + _BUSY_TIMEOUT
     while True:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute(_SCHEMA)
+            _add_columns(connection)
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
+
+
+def _add_columns(connection: sqlite3.Connection) -> None:
+    """Migrate a file written before answers' costs were recorded (its rows keep NULL: not recorded)."""
+    present = {row[1] for row in connection.execute("PRAGMA table_info(answers)")}
+    for name, sql_type in _ADDED_COLUMNS:
+        if name in present:
+            continue
+        try:
+            connection.execute(f"ALTER TABLE answers ADD COLUMN {name} {sql_type}")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):  # another process added it first
+                raise

@@ -13,9 +13,11 @@ at each call; it is never stored on the object, in the cache or in a key.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import logging
+import math
 import os
 import random
 import threading
@@ -25,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .cache import Cache
+from .cache import Answer, Cache
 from .errors import LMError
 from .openai_compat import Completion, HTTPFailure, OpenAICompatClient, is_direct, request_body
 from .rollout import ROLLOUT_TEMPERATURE, current_rollout
@@ -42,7 +44,15 @@ _MESSAGE_LIMIT = 500
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """A snapshot of an LM's counters. ``calls`` counts answers given, ``cache_hits`` those from the cache."""
+    """A snapshot of an LM's counters. ``calls`` counts answers given, ``cache_hits`` those from the cache.
+
+    ``prompt_tokens``, ``completion_tokens`` and ``cost_usd`` are what the LM
+    itself was paid for (answers it made now). The ``cached_`` fields are what
+    the answers taken from the cache cost when the LM first made them, so the
+    answers' whole cost is the same whether a run was answered from the cache
+    or not; ``cached_unrecorded`` counts cache hits with no cost recorded (a
+    cache written by an older runtime), which add 0 there.
+    """
 
     calls: int = 0
     cache_hits: int = 0
@@ -50,6 +60,24 @@ class Usage:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     truncated: int = 0  # answers cut at max_tokens (counted, logged at INFO: a build makes many)
+    cached_prompt_tokens: int = 0
+    cached_completion_tokens: int = 0
+    cached_cost_usd: float = 0.0
+    cached_unrecorded: int = 0
+
+
+# Costs are counted in steps of 2**-32 USD (less than a billionth of a dollar).
+# Any sum of such values under 2**21 USD is exact in a float, so a total does
+# not depend on the order threads add to it, and the cost of a run's answers
+# reads the same whether they came from the LM or from the cache.
+_COST_STEP_BITS = 32
+
+
+def _quantized_cost(cost: float) -> float:
+    """``cost`` rounded to a whole number of cost steps (0 for a value that is not a finite number)."""
+    if not math.isfinite(cost):
+        return 0.0
+    return math.ldexp(round(math.ldexp(cost, _COST_STEP_BITS)), -_COST_STEP_BITS)
 
 
 class _UsageCounter:
@@ -57,24 +85,31 @@ class _UsageCounter:
         self._lock = threading.Lock()
         self._usage = Usage()
 
-    def add(
-        self,
-        *,
-        cache_hit: bool = False,
-        prompt_tokens: int = 0,
-        completion_tokens: int = 0,
-        cost: float = 0.0,
-        truncated: bool = False,
-    ) -> None:
+    def add_call(self, answer: Completion, cost: float) -> None:
+        """An answer the LM made now, at ``cost`` (already quantized)."""
         with self._lock:
             u = self._usage
-            self._usage = Usage(
+            self._usage = dataclasses.replace(
+                u,
                 calls=u.calls + 1,
-                cache_hits=u.cache_hits + int(cache_hit),
-                prompt_tokens=u.prompt_tokens + prompt_tokens,
-                completion_tokens=u.completion_tokens + completion_tokens,
+                prompt_tokens=u.prompt_tokens + answer.prompt_tokens,
+                completion_tokens=u.completion_tokens + answer.completion_tokens,
                 cost_usd=u.cost_usd + cost,
-                truncated=u.truncated + int(truncated),
+                truncated=u.truncated + int(answer.finish_reason == "length"),
+            )
+
+    def add_hit(self, answer: Answer) -> None:
+        """An answer from the cache, with what it cost when it was made."""
+        with self._lock:
+            u = self._usage
+            self._usage = dataclasses.replace(
+                u,
+                calls=u.calls + 1,
+                cache_hits=u.cache_hits + 1,
+                cached_prompt_tokens=u.cached_prompt_tokens + answer.prompt_tokens,
+                cached_completion_tokens=u.cached_completion_tokens + answer.completion_tokens,
+                cached_cost_usd=u.cached_cost_usd + _quantized_cost(answer.cost_usd),
+                cached_unrecorded=u.cached_unrecorded + int(not answer.recorded),
             )
 
     def snapshot(self) -> Usage:
@@ -237,10 +272,11 @@ class LM:
             return None, None
         rollout_id = current_rollout()
         key = Cache.key(request if rollout_id is None else {**request, "rollout_id": rollout_id})
-        text = self.cache.get(key)
-        if text is not None:
-            self._usage.add(cache_hit=True)
-        return key, text
+        answer = self.cache.answer(key)
+        if answer is None:
+            return key, None
+        self._usage.add_hit(answer)
+        return key, answer.text
 
     def _prepare(self) -> Any:
         litellm = import_litellm()
@@ -288,17 +324,19 @@ class LM:
         return delay
 
     def _finish(self, answer: Completion, key: str | None) -> str:
-        truncated = answer.finish_reason == "length"
-        if truncated:
+        if answer.finish_reason == "length":
             logger.info("LM %s: the answer was cut at max_tokens=%s", self.model, self.max_tokens)
-        self._usage.add(
-            prompt_tokens=answer.prompt_tokens,
-            completion_tokens=answer.completion_tokens,
-            cost=answer.cost,
-            truncated=truncated,
-        )
+        cost = _quantized_cost(answer.cost)
+        self._usage.add_call(answer, cost)
         if key is not None and self.cache is not None:
-            self.cache.put(key, self.model, answer.text)
+            self.cache.put(
+                key,
+                self.model,
+                answer.text,
+                prompt_tokens=answer.prompt_tokens,
+                completion_tokens=answer.completion_tokens,
+                cost_usd=cost,
+            )
         return answer.text
 
     def __repr__(self) -> str:
