@@ -55,8 +55,10 @@ class RunCalls:
 
 def module_calls(kind: str, options: Mapping[str, object]) -> RunCalls:
     """LM requests of one call of a module of ``kind`` (DSPy's behaviour for each kind)."""
-    if kind in ("Predict", "ChainOfThought", "MultiChainComparison"):
+    if kind in ("Predict", "ChainOfThought"):
         return RunCalls(1)
+    if kind == "MultiChainComparison":  # m attempts, then the comparison
+        return RunCalls(_int(options, "m", 3) + 1)
     if kind == "ReAct":  # one request per step, then one to extract the outputs
         return RunCalls(_int(options, "max_iters", 20) + 1, upper_bound=True)
     if kind == "ProgramOfThought":  # code, up to max_iters - 1 regenerations, then the answer

@@ -8,6 +8,7 @@ from types import ModuleType
 
 import pytest
 
+from lmc.callcount import RunCalls, run_calls
 from lmc.codegen import render_package
 from lmc.frontend import load_file
 from lmc.loader import load_package
@@ -90,3 +91,14 @@ def test_the_attempts_programs_run_on_rollouts() -> None:
     assert package.compared(country="Italy", lm=lm).capital == "Rome"
     hinted = [call for call in lm.calls if "[[ ## hint_ ## ]]\nName the city only." in call[-1]["content"]]
     assert len(hinted) == 1
+
+
+def test_static_call_counts_match_the_kinds() -> None:
+    path = SAMPLES / "attempts" / "short_answers.lmp"
+    source = load_file(str(path)).source
+    assert run_calls(source, "compared") == RunCalls(4)  # m attempts, then the comparison
+    assert run_calls(source, "best_of") == RunCalls(3, upper_bound=True)
+    assert run_calls(source, "refined") == RunCalls(3, upper_bound=True)  # two attempts, feedback between
+    lm = ScriptedLM(lambda messages: chat_answer(reasoning="r", rationale="r", capital="Rome"))
+    _package(path).compared(country="Italy", lm=lm)
+    assert len(lm.calls) == 4
