@@ -53,7 +53,8 @@ def print_prompt(session: Any, target: str, pairs: Sequence[str]) -> int:
     from .driver import fail, parse_inputs
     from .exitcodes import EXIT_DIAGNOSTICS, EXIT_OK
 
-    modules = session.generated.programs.MODULES
+    # Every predictor path: the modules, and the further predictors of some kinds (`prog.agent.extract`).
+    modules = {path: spec for p in session.generated.programs.PROGRAMS.values() for path, spec in p.modules.items()}
     if target not in modules:
         known = ", ".join(sorted(modules)) or "none"
         print(f"lmc: error: no module `{target}` (modules: {known})", file=sys.stderr)

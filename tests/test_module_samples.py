@@ -9,6 +9,7 @@ from types import ModuleType
 import pytest
 
 from lmc.callcount import RunCalls, run_calls
+from lmc.cli import main
 from lmc.codegen import render_package
 from lmc.frontend import load_file
 from lmc.loader import load_package
@@ -102,3 +103,14 @@ def test_static_call_counts_match_the_kinds() -> None:
     lm = ScriptedLM(lambda messages: chat_answer(reasoning="r", rationale="r", capital="Rome"))
     _package(path).compared(country="Italy", lm=lm)
     assert len(lm.calls) == 4
+
+
+def test_lmc_prompt_shows_each_predictor_of_the_agent(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(SAMPLES / "react" / "atlas_agent.lmp")
+    assert main(["prompt", path, "atlas.agent", "--input", "question=Capital of Varno?"]) == 0
+    agent = capsys.readouterr().out
+    assert "(1) lookup, whose description is <desc>Return the atlas entry" in agent
+    assert "[[ ## trajectory ## ]]\n\n\nRespond with" in agent
+    assert main(["prompt", path, "atlas.agent.extract", "--input", "question=Capital of Varno?"]) == 0
+    extract = capsys.readouterr().out
+    assert "starting with the field `[[ ## reasoning ## ]]`, then `[[ ## answer ## ]]`" in extract
