@@ -53,11 +53,6 @@ FINISH = "finish"
 DEFAULT_MAX_ITERS = 20
 DEFAULT_TOOL_TIMEOUT = 30.0
 TRAJECTORY = Field("trajectory", str)
-STEP_OUTPUTS = (
-    Field("next_thought", str),
-    Field("next_tool_name", str),  # replaced by a Literal of the tool names
-    Field("next_tool_args", dict[str, Any]),
-)
 
 
 def _finished() -> str:
@@ -97,8 +92,11 @@ def agent_instructions(instructions: str, signature: Signature, tools: Mapping[s
 
 def step_signature(signature: Signature, tool_names: tuple[str, ...]) -> Signature:
     """The ``react`` predictor's fields: the inputs and ``trajectory`` in, one turn out."""
-    name_field = Field("next_tool_name", Literal[tool_names])  # type: ignore[valid-type]
-    outputs = (STEP_OUTPUTS[0], name_field, STEP_OUTPUTS[2])
+    outputs = (
+        Field("next_thought", str),
+        Field("next_tool_name", Literal[tool_names]),  # type: ignore[valid-type]
+        Field("next_tool_args", dict[str, Any]),
+    )
     return Signature(signature.name, signature.instructions, signature.inputs + (TRAJECTORY,), outputs)
 
 
