@@ -12,6 +12,7 @@ owns that reference), so one mistake gives one diagnostic.
 - ``programs``: program bodies (calls, variables, returns, recursion)
 - ``metrics``: built-in metric arguments and the fields metrics compare
 - ``datasets``: data files exist, parse, and carry the fields their users need
+- ``corpora``: every row of each bm25 corpus holds its text field, as a string
 - ``pyrefs``: ``python "module:function"`` references
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink
-from . import datasets, metrics, names, options, programs, pyrefs, typedefs
+from . import corpora, datasets, metrics, names, options, programs, pyrefs, typedefs
 from .context import CheckContext, SymbolTable
 
 __all__ = ["CHECKS", "CheckContext", "SymbolTable", "run_checks"]
@@ -39,6 +40,7 @@ CHECKS: tuple[Check, ...] = (
     programs.check,
     metrics.check,
     datasets.check,
+    corpora.check,
     pyrefs.check,
 )
 

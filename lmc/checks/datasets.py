@@ -1,4 +1,4 @@
-"""Data files: datasets and bm25 corpora exist, parse, and have the fields their users need.
+"""Data files: datasets exist, parse, and have the fields their users need (corpora: ``corpora.py``).
 
 Files are read here, before any LM call, so that a missing column fails in a
 second instead of after an optimizer run. Reading goes through
@@ -15,11 +15,11 @@ from pathlib import Path
 
 from .. import ir
 from ..data import DataError, peek_fields
-from ..diagnostics import Span, did_you_mean
+from ..diagnostics import Span
 from . import messages as msg
 from .context import CheckContext
 from .metrics import field_of
-from .schemas import DATA_FORMATS, RETRIEVERS
+from .schemas import DATA_FORMATS
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +36,6 @@ class _Data:
 
 def check(ctx: CheckContext) -> None:
     data = {d.name.name: _dataset(ctx, d) for d in ctx.source_file.of(ir.DatasetDecl)}
-    for retriever in ctx.source_file.of(ir.RetrieverDecl):
-        if retriever.kind.name == "bm25":
-            _corpus(ctx, retriever)
     for decl in ctx.source_file.decls:
         if isinstance(decl, ir.OptimizeDecl):
             _uses(ctx, decl, ("trainset", "valset"), data)
@@ -103,24 +100,6 @@ def _item_name(item: ir.Value) -> str | None:
     if isinstance(item, ir.Const) and isinstance(item.value, str):
         return item.value
     return None
-
-
-def _corpus(ctx: CheckContext, decl: ir.RetrieverDecl) -> None:
-    owner = f"retriever `{decl.name.name}`"
-    fields = read_fields(ctx, decl.source, decl.source_span or decl.span, owner, None)
-    text_field = decl.options.get("text_field")
-    name = text_field.value if isinstance(text_field, ir.Const) and isinstance(text_field.value, str) else None
-    if fields is None or (text_field is not None and name is None):
-        return
-    name = name or str(RETRIEVERS["bm25"].get("text_field").default)  # type: ignore[union-attr]
-    if name not in fields:
-        span = text_field.span if text_field is not None else decl.source_span or decl.span
-        ctx.error(
-            "E504",
-            msg.corpus_lacks_field(decl.name.name, name),
-            span,
-            did_you_mean(name, fields) or msg.corpus_field_help(fields),
-        )
 
 
 def _uses(

@@ -660,12 +660,16 @@ def params_are(program: str, params: Iterable[str]) -> str:
     return f"the parameters of `{program}` are {_ordered(params)}"
 
 
-def corpus_lacks_field(retriever: str, field: str) -> str:
-    return f"the corpus of retriever `{retriever}` has no field `{field}`"
-
-
 def corpus_field_help(fields: Iterable[str]) -> str:
     return f"set `text_field` to one of {_names(fields)}"
+
+
+def corpus_row_lacks_field(retriever: str, field: str, where: str) -> str:
+    return f"the corpus of retriever `{retriever}` has no field `{field}` at {where}"
+
+
+def corpus_unreadable(owner: str, where: str, reason: str) -> str:
+    return f"{owner}: cannot read the corpus: {where}: {reason}"
 
 
 def bad_pyref(owner: str, ref: str) -> str:

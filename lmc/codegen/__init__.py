@@ -2,7 +2,8 @@
 
 ``render_package`` builds every file of ``DIR/<package>/`` as bytes: the
 templated files (formatted with ruff), the runtime copied byte for byte
-from ``lmc/runtime``, the user's tool modules and the retrievers' corpora.
+from ``lmc/runtime``, the user's tool modules, the retrievers' corpora and
+their bm25 indexes (built here, at build time).
 ``write_package`` puts them on disk last. The same renderer serves the
 optimizer (``loader.load_package`` imports the rendered package) and the
 final build, so the code that was optimized is the code that ships.
@@ -22,6 +23,7 @@ from .format import format_python
 from .info import BuildInfo, ParityCase, ScoreRow
 from .parity import RecordingLM, record_parity
 from .render import render_text_files
+from .retrievers import corpus_files, index_files
 from .views import build_view
 
 __all__ = [
@@ -50,7 +52,8 @@ def render_package(
 
     ``params`` maps module paths (``"program.module"``) to learned parameters;
     modules without an entry keep their signature's instructions and no demos.
-    Raises ``CodegenError`` for IR that checks should have rejected.
+    Raises ``CodegenError`` for IR that checks should have rejected, and
+    ``DataError`` for a corpus that cannot be indexed.
     """
     if info is None:
         info = BuildInfo(
@@ -74,6 +77,9 @@ def render_package(
         files[pkg / "_ext" / PurePosixPath(*parts).with_suffix(".py")] = _read(ext.source)
     for data in view.data_files:
         files[pkg / data.dest] = _read(data.source)
+    retrievers = source.of(ir.RetrieverDecl)
+    for rel, data in index_files(retrievers, corpus_files(retrievers, source_dir)).items():
+        files[pkg / rel] = data
     return dict(sorted(files.items()))
 
 

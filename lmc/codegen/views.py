@@ -13,7 +13,7 @@ import keyword
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from .. import ir
@@ -25,6 +25,7 @@ from .errors import CodegenError
 from .info import BuildInfo, ParityCase
 from .literals import py_docstring, py_literal
 from .names import GENERATED_GLOBALS, PYTHON_BUILTINS, USED_BUILTINS, Namer, isort_key, pascal_case, upper_snake, usable
+from .retrievers import DataFile, bm25_code, corpus_files
 from .translate import EnumRef, ModuleRef, ProgramRef, Scope, kwargs_code, translate
 from .typemap import Annotations, example_value, is_optional, is_text
 
@@ -152,12 +153,6 @@ class ExtModule:
     module: str  # dotted name as written in the .lmp file
     source: Path
     py_name: str  # its global name in programs.py
-
-
-@dataclass(frozen=True, slots=True)
-class DataFile:
-    source: Path
-    dest: PurePosixPath  # relative to the package folder: data/<name>
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,9 +567,7 @@ class _Builder:
         for r in self.retriever_decls:
             options = kwargs_code([(k, py_literal(v)) for k, v in options_dict(r.options).items()])
             if r.kind.name == "bm25":
-                path = data_files[r.name.name].dest.relative_to("data")
-                args = [f"DATA_DIR / {py_literal(path.as_posix())}", *options]
-                out.append((py_literal(r.name.name), f"BM25Retriever({', '.join(args)})"))
+                out.append((py_literal(r.name.name), bm25_code(r, data_files[r.name.name], options)))
             elif r.kind.name == "python":
                 module, attr, _ = _split_ref(r.source)
                 fn = f"{self.ext_modules[module].py_name}.{attr}"
@@ -584,20 +577,7 @@ class _Builder:
         return tuple(out)
 
     def _data_files(self) -> dict[str, DataFile]:
-        files: dict[str, DataFile] = {}
-        used: dict[str, Path] = {}
-        for r in self.retriever_decls:
-            if r.kind.name != "bm25":
-                continue
-            src = self.source_dir / r.source
-            if not src.is_file():
-                raise CodegenError(f"the corpus of retriever `{r.name.name}` is missing: {r.source}")
-            name = src.name
-            if name in used and used[name] != src.resolve():
-                name = f"{r.name.name}-{src.name}"
-            used.setdefault(name, src.resolve())
-            files[r.name.name] = DataFile(src, PurePosixPath("data", name))
-        return files
+        return corpus_files(self.retriever_decls, self.source_dir)
 
     def _programs(self, annotations: Annotations) -> tuple[ProgramView, ...]:
         scope_base = self._scope_base()

@@ -132,7 +132,10 @@ retriever wiki = bm25 "data/corpus.jsonl" { text_field: "text", k: 2 }
     assert PurePosixPath("sent/_ext/__init__.py") in files
     assert '"bm25s>=0.2"' in files[PurePosixPath("pyproject.toml")].decode()
     programs = files[PurePosixPath("sent/programs.py")].decode()
-    assert 'BM25Retriever(DATA_DIR / "corpus.jsonl", text_field="text", k=2)' in programs
+    assert (
+        'BM25Retriever(\n        DATA_DIR / "wiki.bm25", DATA_DIR / "corpus.jsonl", text_field="text", k=2\n    )'
+        in programs
+    )
     assert '"search": Tool(\n        "search",\n        mytools.search,' in programs
 
 

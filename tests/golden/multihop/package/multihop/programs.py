@@ -51,7 +51,9 @@ TOOLS = {
 }
 
 RETRIEVERS = {
-    "wiki": BM25Retriever(DATA_DIR / "corpus.jsonl", text_field="text", k=3),
+    "wiki": BM25Retriever(
+        DATA_DIR / "wiki.bm25", DATA_DIR / "corpus.jsonl", text_field="text", k=3
+    ),
 }
 
 
