@@ -314,8 +314,9 @@ class _Builder:
     # ------------------------------------------------------------- build
 
     def build(self, params: Mapping[str, Params], parity: Sequence[ParityCase], info: BuildInfo) -> PackageView:
+        # types.py's records get their own Annotations: what they name need not be imported by programs.py.
+        models = self._records(Annotations(self.type_names))
         annotations = Annotations(self.type_names)
-        models = self._records(annotations)
         signatures = tuple(self._signature_view(name, annotations) for name in self.signature_names)
         modules, module_order = self._modules()
         tools = self._tools(annotations)

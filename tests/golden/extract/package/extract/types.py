@@ -1,0 +1,50 @@
+"""Enums, records, and each program's inputs and result, as pydantic models."""
+
+from __future__ import annotations
+
+import enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Seniority(str, enum.Enum):
+    """How experienced the person hired must be."""
+
+    junior = "junior"
+    mid = "mid"
+    senior = "senior"
+
+
+class Company(BaseModel):
+    name: str = Field(description="the employer's name, as written")
+    city: str | None = Field(
+        default=None, description="where the job is, if the text says"
+    )
+
+
+class Job(BaseModel):
+    """A job advertisement as structured data."""
+
+    title: str = Field(description="the job title, as written")
+    company: Company
+    seniority: Seniority
+    skills: list[str] = Field(
+        description="the skills the advertisement asks for, lowercase"
+    )
+    salary: int | None = Field(
+        default=None, description="the yearly salary in euros, if the text gives one"
+    )
+
+
+class ExtractInputs(BaseModel):
+    """The inputs of the program `extract`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+
+
+class ExtractResult(BaseModel):
+    """The outputs of the program `extract`."""
+
+    job: Job
