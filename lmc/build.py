@@ -237,7 +237,9 @@ def _build_info(session: Session, request: BuildRequest, rows: list[ScoreRow], d
         lm=session.lm().model,
         optimizer="; ".join(described) or "none (built with --no-optimize)",
         scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
-        lm_calls=session.lm().usage.calls,
+        # Builds sharing a study (--storage) split its trials: this process's calls are not the build's,
+        # and every worker must emit the same package.
+        lm_calls=None if request.storage is not None else session.lm().usage.calls,
         seed=request.seed if request.seed is not None else _file_seed(session),
     )
 

@@ -61,6 +61,7 @@ GRACE_SECONDS = 30
 POLL_SECONDS = 0.2
 READY_SECONDS = 60.0  # how long a worker waits for another to finish writing a new study's plan
 SQLITE_TIMEOUT = 60  # seconds a SQLite connection waits for a lock
+CREATE_ATTEMPTS = 5  # tries at opening a server database whose tables another worker is creating
 _PLAN = "lmc plan"  # study user attributes written when the study is created
 _READY = "lmc ready"
 
@@ -301,15 +302,36 @@ def _slot_states(trials: Sequence[FrozenTrial], slots: int) -> list[set[TrialSta
 
 
 def _storage(url: str | None) -> optuna.storages.BaseStorage:
+    """The storage at ``url``; workers creating optuna's tables at once on a new database is no error.
+
+    SQLite serializes that with the lock file. A server database (PostgreSQL:
+    ``CREATE TYPE`` of one enum by two workers) makes the loser's transaction
+    fail; it tries again and finds the tables made.
+    """
     if url is None:
         return optuna.storages.InMemoryStorage()
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
     engine_kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT}} if url.startswith("sqlite") else {}
     lock = _lock_path(url)
-    with _file_lock(lock) if lock is not None else contextlib.nullcontext(), warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats, since optuna 2.9
-        return optuna.storages.RDBStorage(  # creating the tables races too
-            url, engine_kwargs=engine_kwargs, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS
-        )
+    for attempt in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            with _file_lock(lock) if lock is not None else contextlib.nullcontext(), warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # heartbeats, since optuna 2.9
+                return optuna.storages.RDBStorage(
+                    url, engine_kwargs=engine_kwargs, heartbeat_interval=HEARTBEAT_SECONDS, grace_period=GRACE_SECONDS
+                )
+        except ImportError as err:
+            raise StudyError(
+                f"the --storage database needs a driver that is not installed ({err.__cause__ or err}); "
+                "for PostgreSQL install lmc's `postgres` extra: pip install 'lmc[postgres]'"
+            ) from err
+        except (IntegrityError, ProgrammingError) as err:
+            if lock is not None or attempt == CREATE_ATTEMPTS:
+                raise
+            logger.debug("another worker was creating the study tables (%s); trying again", type(err).__name__)
+            time.sleep(POLL_SECONDS * attempt)
+    raise AssertionError("unreachable")
 
 
 def _lock_path(url: str | None) -> Path | None:
