@@ -10,18 +10,14 @@ raw answer. LM failures (``LMError``) propagate untouched.
 
 from __future__ import annotations
 
+import importlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 
 from .adapters import Adapter, adapter_chain
-from .best_of_n import BestOfN
-from .compare import MultiChainComparison
 from .errors import AdapterParseError, ParseError
-from .pot import ProgramOfThought
 from .program import Context, Prediction, ProgramError, TraceEntry, record
-from .react import ReAct
-from .refine import Refine
 from .signature import Field, ModuleSpec, Params, Signature
 from .types import to_jsonable
 
@@ -139,9 +135,39 @@ class ChainOfThought(Predict):
 
 # Each kind has ``kind`` and ``create(spec, params, lm, ctx)``; a kind with further predictors
 # names them in ``parts`` and describes them in ``part_specs(spec)`` (see ``ReAct``).
-KINDS: Mapping[str, Any] = {
-    cls.kind: cls for cls in (Predict, ChainOfThought, ProgramOfThought, ReAct, MultiChainComparison, BestOfN, Refine)
-}
+class _Kinds(Mapping[str, Any]):
+    """Module kind name -> class, each kind's file imported at its first use.
+
+    A package that only predicts never imports the agent, sandbox and
+    sampling machinery (and what those import: asyncio alone costs ~30 ms).
+    """
+
+    _WHERE = {
+        "Predict": None,
+        "ChainOfThought": None,
+        "ProgramOfThought": ("pot", "ProgramOfThought"),
+        "ReAct": ("react", "ReAct"),
+        "MultiChainComparison": ("compare", "MultiChainComparison"),
+        "BestOfN": ("best_of_n", "BestOfN"),
+        "Refine": ("refine", "Refine"),
+    }
+
+    def __getitem__(self, kind: str) -> Any:
+        if kind == "Predict":
+            return Predict
+        if kind == "ChainOfThought":
+            return ChainOfThought
+        module, name = self._WHERE[kind]
+        return getattr(importlib.import_module(f".{module}", __package__), name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._WHERE)
+
+    def __len__(self) -> int:
+        return len(self._WHERE)
+
+
+KINDS: Mapping[str, Any] = _Kinds()
 
 
 def make_module(spec: ModuleSpec, params: Params, lm: LanguageModel, ctx: Context | None = None) -> Any:
