@@ -156,6 +156,7 @@ def optimize_block(
     current, current_origins = dict(params), dict(origins)
     steps: list[StepResult] = []
     copies = Spent()
+    previous: tuple = ()  # the previous optimizer's candidates, for Ensemble
     for step in plan.steps:
         meter = Meter(step.budget)
         with bar(f"{step.name} on {program.name}") as update:
@@ -176,6 +177,7 @@ def optimize_block(
                 state_dir=Path(request.out_dir) / f".{session.package}-state",
                 storage=request.storage,
                 study=request.study,
+                candidates=previous,
             )
             before = lms.spent()
             result = run_optimizer(step.optimizer, metered_task(task, meter))
@@ -185,6 +187,7 @@ def optimize_block(
             info(f"{step.name} on {program.name} stopped early: {result.stopped}")
         current.update(result.params)
         current_origins.update(result.origins)
+        previous = result.candidates
         steps.append(
             StepResult(
                 plan=step.to_json(),

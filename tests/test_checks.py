@@ -250,8 +250,10 @@ program p(sentence: str) -> (sentiment: str) {
         ("[BootstrapFewShot, Bootstrap]", ["E104"]),
         ("[]", ["E404"]),
         ('"BootstrapFewShot"', ["E402"]),
-        ("Ensemble { reduce_fn: majority }", []),
-        ("Ensemble { reduce_fn: minority }", ["E404"]),
+        ("[BootstrapFewShotWithRandomSearch, Ensemble { reduce_fn: majority }]", []),
+        ("[BootstrapFewShotWithRandomSearch, Ensemble { reduce_fn: minority }]", ["E404"]),
+        ("Ensemble { size: 2 }", ["E407"]),
+        ("[MIPROv2, Ensemble]", ["E407"]),
         ("LabeledFewShot { k: 2, k: 3 }", ["E406"]),
     ],
 )

@@ -525,6 +525,15 @@ def api_key_help() -> str:
     return 'put the key in an environment variable and name it: `api_key_env: "OPENAI_API_KEY"`'
 
 
+def needs_candidates(name: str, previous: str | None) -> str:
+    after = f"after `{previous}`, which scores no candidates" if previous else "first in the chain"
+    return f"`{name}` combines the scored candidates of the optimizer before it, and comes {after}"
+
+
+def needs_candidates_help() -> str:
+    return "chain it after a search, e.g. `optimizer: [BootstrapFewShotWithRandomSearch, Ensemble { size: 3 }]`"
+
+
 def mipro_auto_conflict(key: str) -> str:
     return f"`{key}` cannot be set while `auto` chooses the search size"
 

@@ -205,6 +205,7 @@ def _optimizers(ctx: CheckContext, value: ir.Value, vtype: ValueType, key: str) 
         ctx.error("E404", msg.empty_list(key), value.span, msg.optimizer_help())
         return False
     ok = True
+    previous: str | None = None
     for item in items:
         if isinstance(item, ir.NameValue):
             ok = _optimizer(ctx, item.name, ir.Options(entries=(), span=item.span)) and ok
@@ -212,6 +213,13 @@ def _optimizers(ctx: CheckContext, value: ir.Value, vtype: ValueType, key: str) 
             ok = _optimizer(ctx, item.name, item.options) and ok
         else:
             ok = _wrong(ctx, item, vtype, key)
+            continue
+        if item.name.name in schemas.NEEDS_CANDIDATES and previous not in schemas.GIVES_CANDIDATES:
+            ctx.error(
+                "E407", msg.needs_candidates(item.name.name, previous), item.name.span, msg.needs_candidates_help()
+            )
+            ok = False
+        previous = item.name.name
     return ok
 
 

@@ -361,12 +361,17 @@ OPTIMIZERS: Mapping[str, Schema] = _with_budget(
         "Ensemble": Schema(
             "optimizer `Ensemble`",
             (
-                _opt("reduce_fn", Choice(("majority",), bare=True)),
+                _opt("reduce_fn", Choice(("majority",), bare=True), default="majority"),
                 _opt("size", INT, minimum=1),
             ),
         ),
     }
 )
+
+# Optimizers that combine the previous optimizer's scored candidates, and those that leave them
+# with their parameters (``optimize.base.Search``).
+NEEDS_CANDIDATES = frozenset({"Ensemble"})
+GIVES_CANDIDATES = frozenset({"BootstrapFewShotWithRandomSearch"})
 
 # MIPROv2 chooses these itself unless `auto` is `none` (then both are required).
 MIPRO_MANUAL_OPTIONS = ("num_candidates", "num_trials")

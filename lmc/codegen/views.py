@@ -25,6 +25,7 @@ from .errors import CodegenError
 from .info import BuildInfo, ParityCase
 from .literals import py_docstring, py_literal
 from .names import GENERATED_GLOBALS, PYTHON_BUILTINS, USED_BUILTINS, Namer, isort_key, pascal_case, upper_snake, usable
+from .param_parts import extra_arguments
 from .retrievers import DataFile, bm25_code, corpus_files
 from .translate import EnumRef, ModuleRef, ProgramRef, Scope, kwargs_code, translate
 from .typemap import Annotations, example_value, is_optional, is_text
@@ -124,6 +125,7 @@ class ParamsView:
     instructions: str  # literal
     demos: str  # tuple literal
     adapter: str  # literal
+    extra: str  # further keyword arguments (an ensemble's members), "" when none
 
 
 @dataclass(frozen=True, slots=True)
@@ -698,6 +700,7 @@ class _Builder:
                     instructions=py_literal(p.instructions),
                     demos=py_literal(tuple(dict(d) for d in p.demos)),
                     adapter=py_literal(p.adapter),
+                    extra=extra_arguments(p),
                 )
             )
         return tuple(views)

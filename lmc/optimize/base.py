@@ -65,6 +65,8 @@ class Task:
     optimizer may keep resumable state in (next to the build); ``storage``
     and ``study`` name an optuna RDB storage and study shared by several
     build processes (``lmc build --storage URL --study NAME``).
+    ``candidates`` are the previous optimizer's scored candidates in a chain
+    (with their parameters), in the order it scored them.
     """
 
     program: Program
@@ -86,6 +88,7 @@ class Task:
     state_dir: Path | None = None
     storage: str | None = None
     study: str | None = None
+    candidates: tuple[Candidate, ...] = ()
 
     def start_params(self) -> dict[str, Params]:
         """The parameters each module starts from: ``initial``, else the defaults."""
@@ -128,10 +131,18 @@ class Demo:
 
 
 class Candidate(NamedTuple):
-    """One set of parameters an optimizer scored (score in percent)."""
+    """One set of parameters an optimizer scored (score in percent).
+
+    ``params`` and ``origins`` are the candidate itself, kept by optimizers
+    that score through :class:`Search` so that a next optimizer in the chain
+    (``Ensemble``) can use them; a candidate read back from ``lmc.lock`` has
+    its label and score only.
+    """
 
     label: str
     score: float
+    params: Mapping[str, Params] | None = None
+    origins: Mapping[str, tuple[DemoOrigin, ...]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +269,7 @@ class Search:
         origins: Mapping[str, tuple[DemoOrigin, ...]],
     ) -> bool:
         """Keep one scored candidate; True when it is the new best."""
-        self.candidates.append(Candidate(label, score))
+        self.candidates.append(Candidate(label, score, dict(params), dict(origins)))
         if self.task.on_candidate is not None:
             self.task.on_candidate(label, score)
         if self._best is not None and score <= self._best[0]:

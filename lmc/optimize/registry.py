@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
 
-from . import bootstrap, copro, labeled, mipro, random_search
+from . import bootstrap, copro, ensemble, labeled, mipro, random_search
 from .base import Optimizer
 from .budget import BUDGET_OPTIONS
 from .options import OptionError, OptionSpec, resolve
@@ -39,6 +39,7 @@ OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(
             _info(random_search.BootstrapFewShotWithRandomSearch, random_search.OPTIONS),
             _info(copro.COPRO, copro.OPTIONS),
             _info(mipro.MIPROv2, mipro.OPTIONS),
+            _info(ensemble.Ensemble, ensemble.OPTIONS),
         )
     }
 )

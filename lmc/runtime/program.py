@@ -134,6 +134,15 @@ class Run:
     trace: tuple[TraceEntry, ...]
 
 
+def _members(params: Mapping[str, Params]) -> list[dict[str, Params]] | None:
+    """The members' parameters when ``params`` are an ensemble's (imported only then)."""
+    if not any(p.members for p in params.values()):
+        return None
+    from .ensemble import member_params
+
+    return member_params(params)
+
+
 class Program:
     """One ``program`` of a ``.lmp`` file, as generated code builds it."""
 
@@ -190,7 +199,33 @@ class Program:
         return {f.name: source[f.name] for f in self.outputs}
 
     def run(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
-        """Run once with explicit LM and parameters; record the module trace."""
+        """Run with explicit LM and parameters; record the module trace.
+
+        Parameters of an ensemble (``Params.members``) run the program once per
+        member and reduce the outputs by majority (``ensemble.py``); the trace
+        holds every member's calls, in member order.
+        """
+        members = _members(params)
+        if members is None:
+            return self._run_once(inputs, lm=lm, params=params)
+        runs = [self._run_once(inputs, lm=lm, params=m) for m in members]
+        return self._reduce(runs)
+
+    async def arun(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
+        members = _members(params)
+        if members is None:
+            return await self._arun_once(inputs, lm=lm, params=params)
+        # One member after another: the LM calls keep the order a recorded run replays.
+        runs = [await self._arun_once(inputs, lm=lm, params=m) for m in members]
+        return self._reduce(runs)
+
+    def _reduce(self, runs: list[Run]) -> Run:
+        from .ensemble import majority
+
+        outputs = majority([r.outputs for r in runs], [f.name for f in self.outputs])
+        return Run(outputs, tuple(entry for r in runs for entry in r.trace))
+
+    def _run_once(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
         trace: list[TraceEntry] = []
         token = _TRACE.set(trace)
         try:
@@ -199,7 +234,7 @@ class Program:
             _TRACE.reset(token)
         return Run(self._outputs(value), tuple(trace))
 
-    async def arun(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
+    async def _arun_once(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
         trace: list[TraceEntry] = []
         token = _TRACE.set(trace)
         try:

@@ -53,14 +53,28 @@ class Params:
 
     ``demos`` are JSON values (field name -> value; enums as their values,
     records as dicts), exactly as they are rendered into the prompt.
+
+    ``members`` is set by ``Ensemble``: the module's parameters in each
+    member of the ensemble, which the program runs once per member
+    (``runtime/ensemble.py``); ``instructions`` and ``demos`` are then the
+    first member's. The key is left out of the JSON form when empty, so
+    parameters without it read and write as before.
     """
 
     instructions: str
     demos: tuple[Mapping[str, Any], ...] = ()
     adapter: str = "chat"
+    members: tuple[Params, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"instructions": self.instructions, "demos": [dict(d) for d in self.demos], "adapter": self.adapter}
+        data: dict[str, Any] = {
+            "instructions": self.instructions,
+            "demos": [dict(d) for d in self.demos],
+            "adapter": self.adapter,
+        }
+        if self.members:
+            data["members"] = [m.to_json() for m in self.members]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Params:
@@ -68,6 +82,7 @@ class Params:
             instructions=data["instructions"],
             demos=tuple(dict(d) for d in data.get("demos", ())),
             adapter=data.get("adapter", "chat"),
+            members=tuple(cls.from_json(m) for m in data.get("members", ())),
         )
 
 

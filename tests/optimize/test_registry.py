@@ -55,6 +55,8 @@ DSPY_DEFAULTS = {
         "fewshot_aware_proposer": True,
         "view_data_batch_size": 10,
     },
+    # DSPy's reduce_fn defaults to None (a list of every member's outputs); a package returns one result.
+    "Ensemble": {"reduce_fn": "majority", "size": None},
 }
 
 

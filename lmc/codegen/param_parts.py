@@ -1,0 +1,27 @@
+"""The optional parts of a module's ``Params`` in ``params.py``, beyond instructions and demos.
+
+An ensemble's module carries ``members`` (one ``Params`` per member, see
+``runtime/ensemble.py``). Each part is written as keyword arguments of the
+module's ``Params(...)``, an empty string when the module has none, so
+parameters without such parts render exactly as before.
+"""
+
+from __future__ import annotations
+
+from ..runtime.signature import Params
+from .literals import py_literal
+
+
+def extra_arguments(params: Params) -> str:
+    """``members=(Params(...), ...)`` for an ensemble's module; "" otherwise."""
+    if not params.members:
+        return ""
+    members = "".join(f"\n            {_params_call(m)}," for m in params.members)
+    return f"members=({members}\n        ),"
+
+
+def _params_call(params: Params) -> str:
+    return (
+        f"Params(instructions={py_literal(params.instructions)}, "
+        f"demos={py_literal(tuple(dict(d) for d in params.demos))}, adapter={py_literal(params.adapter)})"
+    )
