@@ -1,7 +1,8 @@
 """The optional parts of a module's ``Params`` in ``params.py``, beyond instructions and demos.
 
 An ensemble's module carries ``members`` (one ``Params`` per member, see
-``runtime/ensemble.py``). Each part is written as keyword arguments of the
+``runtime/ensemble.py``); a KNNFewShot module its ``knn`` table
+(``runtime/knn.py``), written in its JSON form. Each part is written as keyword arguments of the
 module's ``Params(...)``, an empty string when the module has none, so
 parameters without such parts render exactly as before.
 """
@@ -13,11 +14,15 @@ from .literals import py_literal
 
 
 def extra_arguments(params: Params) -> str:
-    """``members=(Params(...), ...)`` for an ensemble's module; "" otherwise."""
-    if not params.members:
-        return ""
-    members = "".join(f"\n            {_params_call(m)}," for m in params.members)
-    return f"members=({members}\n        ),"
+    """``members=(Params(...), ...)`` for an ensemble's module, ``knn={...}`` for KNNFewShot's; "" otherwise."""
+    parts = []
+    if params.members:
+        members = "".join(f"\n            {_params_call(m)}," for m in params.members)
+        parts.append(f"members=({members}\n        ),")
+    if params.knn is not None:
+        # Its JSON form (Params reads it back): vectors are strings, so the file stays compact.
+        parts.append(f"knn={py_literal(params.knn.to_json())},")
+    return "\n        ".join(parts)
 
 
 def _params_call(params: Params) -> str:

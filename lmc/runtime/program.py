@@ -134,6 +134,19 @@ class Run:
     trace: tuple[TraceEntry, ...]
 
 
+def _with_knn_demos(params: Mapping[str, Params], inputs: Mapping[str, Any]) -> Mapping[str, Params]:
+    """``params`` with the demos ``KNNFewShot``'s table chooses for these inputs (``knn.py``), if it left one."""
+    table = next((p.knn for p in params.values() if p.knn is not None), None)
+    if table is None:
+        return params
+    from dataclasses import replace
+
+    from .knn import choose_demos
+
+    demos = choose_demos(table, inputs)
+    return {path: replace(p, demos=demos.get(path, p.demos), knn=None) for path, p in params.items()}
+
+
 def _members(params: Mapping[str, Params]) -> list[dict[str, Params]] | None:
     """The members' parameters when ``params`` are an ensemble's (imported only then)."""
     if not any(p.members for p in params.values()):
@@ -203,8 +216,11 @@ class Program:
 
         Parameters of an ensemble (``Params.members``) run the program once per
         member and reduce the outputs by majority (``ensemble.py``); the trace
-        holds every member's calls, in member order.
+        holds every member's calls, in member order. Parameters with a
+        ``KNNFewShot`` table (``Params.knn``) get the demos it chooses for these
+        inputs first.
         """
+        params = _with_knn_demos(params, inputs)
         members = _members(params)
         if members is None:
             return self._run_once(inputs, lm=lm, params=params)
@@ -212,6 +228,7 @@ class Program:
         return self._reduce(runs)
 
     async def arun(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
+        params = _with_knn_demos(params, inputs)
         members = _members(params)
         if members is None:
             return await self._arun_once(inputs, lm=lm, params=params)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .knn import KnnTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +60,23 @@ class Params:
     ``members`` is set by ``Ensemble``: the module's parameters in each
     member of the ensemble, which the program runs once per member
     (``runtime/ensemble.py``); ``instructions`` and ``demos`` are then the
-    first member's. The key is left out of the JSON form when empty, so
-    parameters without it read and write as before.
+    first member's. ``knn`` is set by ``KNNFewShot``: each call's demos are
+    chosen from it by the call's inputs (``runtime/knn.py``); it may be given
+    in its JSON form, as ``params.py`` writes it. Either key is left out of
+    the JSON form when empty, so other parameters read and write as before.
     """
 
     instructions: str
     demos: tuple[Mapping[str, Any], ...] = ()
     adapter: str = "chat"
     members: tuple[Params, ...] = ()
+    knn: KnnTable | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.knn, Mapping):
+            from .knn import KnnTable  # only parameters with a table pay for its import
+
+            object.__setattr__(self, "knn", KnnTable.from_json(self.knn))
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -74,6 +86,8 @@ class Params:
         }
         if self.members:
             data["members"] = [m.to_json() for m in self.members]
+        if self.knn is not None:
+            data["knn"] = self.knn.to_json()
         return data
 
     @classmethod
@@ -83,6 +97,7 @@ class Params:
             demos=tuple(dict(d) for d in data.get("demos", ())),
             adapter=data.get("adapter", "chat"),
             members=tuple(cls.from_json(m) for m in data.get("members", ())),
+            knn=data.get("knn"),
         )
 
 

@@ -1,0 +1,174 @@
+"""KNNFewShot at call time: the k training examples nearest to the input, and their demos.
+
+DSPy's ``KNNFewShot`` embeds the trainset's inputs, and at each call takes
+the k examples whose vectors score highest against the call's input and
+compiles a ``BootstrapFewShot`` on them. A package must answer offline, so
+the build runs the teacher once per trainset example beforehand and keeps
+what each passing run gave every module (``optimize/knn.py``); a
+:class:`KnnTable` holds those results with the examples' vectors, and
+:func:`choose_demos` replays the bootstrap's choice on the k nearest: the
+first ``max_bootstrapped_demos`` of them that passed (nearest first) give
+their traces, and labeled demos from the rest fill up to
+``max_labeled_demos``, shuffled and sampled as ``BootstrapFewShot`` does.
+
+The vectorizer is lmc's own and needs nothing installed or downloaded:
+hashed features (lowercase words, and character 3-grams of each word padded
+with spaces) into 2**20 buckets by CRC-32, weighted by count times the
+trainset's smoothed IDF and L2-normalized; the score is the dot product
+(cosine). It is stdlib only (no numpy in a package), deterministic, and
+cheap at the sizes a trainset has. Weights are stored rounded to 6 decimals,
+and the build and the package both score with the stored numbers, so both
+choose the same neighbours (ties: the earlier trainset example).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import zlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .metrics import as_text
+
+__all__ = ["KnnRow", "KnnTable", "Vector", "choose_demos", "example_text", "idf_of", "vectorize"]
+
+BUCKETS = 2**20
+DIGITS = 6
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+Vector = tuple[tuple[int, float], ...]  # (bucket, weight), buckets ascending
+
+
+def example_text(keys: Sequence[str], values: Mapping[str, Any]) -> str:
+    """What is embedded: ``key: value`` per input, joined by `` | `` (DSPy's KNN text)."""
+    return " | ".join(f"{key}: {as_text(values[key])}" for key in keys if key in values)
+
+
+def features(text: str) -> Counter[int]:
+    """Bucket counts of the text's words and of each word's character 3-grams."""
+    counts: Counter[int] = Counter()
+    for word in _WORD.findall(text.lower()):
+        counts[zlib.crc32(b"w" + word.encode("utf-8")) % BUCKETS] += 1
+        padded = f" {word} "
+        for i in range(len(padded) - 2):
+            counts[zlib.crc32(b"c" + padded[i : i + 3].encode("utf-8")) % BUCKETS] += 1
+    return counts
+
+
+def idf_of(texts: Sequence[str]) -> dict[int, float]:
+    """Smoothed IDF per bucket over ``texts``: ``ln((1 + n) / (1 + df)) + 1``, rounded."""
+    df: Counter[int] = Counter()
+    for text in texts:
+        df.update(set(features(text)))
+    n = len(texts)
+    return {b: round(math.log((1 + n) / (1 + c)) + 1, DIGITS) for b, c in sorted(df.items())}
+
+
+def vectorize(text: str, idf: Mapping[int, float]) -> Vector:
+    """The text's unit vector; buckets the trainset never saw are left out (they match nothing)."""
+    weights = {b: c * idf[b] for b, c in sorted(features(text).items()) if b in idf}
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    if norm == 0:
+        return ()
+    return tuple((b, round(w / norm, DIGITS)) for b, w in weights.items())
+
+
+def _dot(a: Vector, b: Mapping[int, float]) -> float:
+    return sum(w * b.get(bucket, 0.0) for bucket, w in a)
+
+
+@dataclass(frozen=True, slots=True)
+class KnnRow:
+    """One trainset example: its vector, its fields (a labeled demo), and what the teacher's run gave.
+
+    ``demos`` maps each module path the passing run called to the demo it
+    gave; it is empty for an example whose run did not pass (``passed``).
+    """
+
+    vector: Vector
+    example: Mapping[str, Any]
+    passed: bool
+    demos: Mapping[str, Mapping[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "vector": " ".join(f"{b}:{w!r}" for b, w in self.vector),
+            "example": dict(self.example),
+            "passed": self.passed,
+            "demos": {path: dict(d) for path, d in self.demos.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> KnnRow:
+        vector = tuple((int(b), float(w)) for b, w in (pair.split(":") for pair in data["vector"].split()))
+        return cls(vector, dict(data["example"]), bool(data["passed"]), {p: dict(d) for p, d in data["demos"].items()})
+
+
+@dataclass(frozen=True, slots=True)
+class KnnTable:
+    """Everything a call needs to choose its demos: options, vectorizer state and the rows.
+
+    ``keys`` are the program's input names (what is embedded), ``paths`` its
+    modules in order (each samples labeled demos after the previous one, as
+    in ``BootstrapFewShot``), ``seed`` the generator seed of that sampling.
+    """
+
+    k: int
+    max_bootstrapped_demos: int
+    max_labeled_demos: int
+    seed: int
+    keys: tuple[str, ...]
+    paths: tuple[str, ...]
+    idf: Mapping[int, float]
+    rows: tuple[KnnRow, ...]
+
+    def nearest(self, inputs: Mapping[str, Any]) -> list[int]:
+        """Indices of the ``k`` rows nearest to ``inputs``, nearest first (ties: lower index)."""
+        query = dict(vectorize(example_text(self.keys, inputs), self.idf))
+        scores = [_dot(row.vector, query) for row in self.rows]
+        return sorted(range(len(self.rows)), key=lambda i: (-scores[i], i))[: self.k]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "k": self.k,
+            "max_bootstrapped_demos": self.max_bootstrapped_demos,
+            "max_labeled_demos": self.max_labeled_demos,
+            "seed": self.seed,
+            "keys": list(self.keys),
+            "paths": list(self.paths),
+            "idf": " ".join(f"{b}:{w!r}" for b, w in self.idf.items()),
+            "rows": [r.to_json() for r in self.rows],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> KnnTable:
+        return cls(
+            k=int(data["k"]),
+            max_bootstrapped_demos=int(data["max_bootstrapped_demos"]),
+            max_labeled_demos=int(data["max_labeled_demos"]),
+            seed=int(data["seed"]),
+            keys=tuple(data["keys"]),
+            paths=tuple(data["paths"]),
+            idf={int(b): float(w) for b, w in (pair.split(":") for pair in data["idf"].split())},
+            rows=tuple(KnnRow.from_json(r) for r in data["rows"]),
+        )
+
+
+def choose_demos(table: KnnTable, inputs: Mapping[str, Any]) -> dict[str, tuple[Mapping[str, Any], ...]]:
+    """Each module's demos for this call: BootstrapFewShot's choice over the k nearest rows."""
+    order = table.nearest(inputs)
+    succeeded = [i for i in order if table.rows[i].passed][: table.max_bootstrapped_demos]
+    pool = [i for i in order if i not in succeeded]
+    random.Random(table.seed).shuffle(pool)
+    rng = random.Random(table.seed)
+    chosen: dict[str, tuple[Mapping[str, Any], ...]] = {}
+    for path in table.paths:
+        augmented = [table.rows[i].demos[path] for i in succeeded if path in table.rows[i].demos]
+        size = max(0, min(table.max_labeled_demos - len(augmented), len(pool)))
+        pool = rng.sample(pool, size)
+        chosen[path] = tuple(augmented) + tuple(table.rows[i].example for i in pool)
+    return chosen

@@ -1,0 +1,91 @@
+"""A KNNFewShot table in the emitted package: written to params.py, read back, and used per call."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from lmc.codegen import record_parity, render_package, write_package
+from lmc.data import Example
+from lmc.loader import load_package
+from lmc.optimize import Task
+from lmc.optimize.knn import KNNFewShot
+from tests.codegen.helpers import parse_ok
+from tests.scripted import ScriptedLM, chat_answer
+
+SOURCE = """
+signature Answer {
+  in  question: str
+  out answer: str
+}
+
+program ask(question: str) -> (answer: str) {
+  module reply = Predict(Answer)
+  return reply(question=question)
+}
+"""
+TRAIN = tuple(
+    Example({"question": q, "answer": a}, {"question"})
+    for q, a in [("capital of France?", "Paris"), ("capital of Italy?", "Rome"), ("largest ocean?", "Pacific")]
+)
+
+
+def _teacher(messages):
+    question = messages[-1]["content"].split("[[ ## question ## ]]\n")[1].split("\n")[0]
+    return chat_answer(answer=next(e["answer"] for e in TRAIN if e["question"] == question))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("knn")
+    source = parse_ok(SOURCE, folder)
+    package = load_package(render_package(source, package="near", source_dir=folder, source_text=SOURCE), package="near")
+    task = Task(
+        program=package.ask.program,
+        trainset=TRAIN,
+        metric=lambda example, outputs: outputs["answer"] == example["answer"],
+        lm=ScriptedLM(_teacher),
+    )
+    params = KNNFewShot(k=1, max_bootstrapped_demos=1, max_labeled_demos=1).compile(task).params
+    kwargs = {"package": "near", "source_dir": folder, "source_text": SOURCE, "params": params}
+    return source, folder, kwargs, params
+
+
+def test_params_py_is_deterministic_and_reads_back_the_same_table(built):
+    source, _, kwargs, params = built
+    files = render_package(source, **kwargs)
+    assert files == render_package(source, **kwargs)
+    package = load_package(files, package="near")
+    assert package.PARAMS["ask.reply"] == params["ask.reply"]
+
+
+def test_the_package_shows_the_nearest_examples_demo(built):
+    source, _, kwargs, _ = built
+    package = load_package(render_package(source, **kwargs), package="near")
+    lm = ScriptedLM(lambda messages: chat_answer(answer="Berlin"))
+    assert package.ask(question="capital of Germany, like Italy?", lm=lm).answer == "Berlin"
+    (messages,) = lm.calls
+    prompt = "\n".join(m["content"] for m in messages)
+    assert "capital of Italy?" in prompt and "Rome" in prompt
+    assert "France" not in prompt and "Pacific" not in prompt
+
+
+def test_parity_replays_the_prompt_the_build_scored(built):
+    source, folder, kwargs, params = built
+    program = load_package(render_package(source, **kwargs), package="near").ask
+    scored = ScriptedLM(lambda messages: chat_answer(answer="x"))
+    program.program.run({"question": "ocean?"}, lm=scored, params=params)
+    case = record_parity(program, {"question": "ocean?"}, lm=ScriptedLM(lambda messages: chat_answer(answer="x")))
+    assert [m for m, _ in case.calls] == [scored.calls[0]]
+    out = folder / "build" / "near"
+    write_package(render_package(source, parity=[case], **kwargs), out)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "near/tests"],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
