@@ -56,6 +56,7 @@ from .metric_factory import MetricError
 from .optimize import OptionError
 from .optimize.base import DemoOrigin, Task, run_optimizer
 from .optimize.budget import Meter, Spent, metered_task, spent_of
+from .optimize.finetune import FinetuneError
 from .optimize.study import StudyError
 from .plan import BlockPlan, plan_blocks
 from .progress import bar, info, table
@@ -70,7 +71,7 @@ from .values import plain
 
 PARITY_CASES = 3
 # Failures of a run that are the user's to fix (exit 3), not lmc's bugs.
-RUN_FAILURES = (LMError, DataError, PyRefError, OptionError, TooManyErrors, MetricError, StudyError)
+RUN_FAILURES = (LMError, DataError, PyRefError, OptionError, TooManyErrors, MetricError, StudyError, FinetuneError)
 logger = logging.getLogger(__name__)
 
 

@@ -59,6 +59,7 @@ DSPY_DEFAULTS = {
     "Ensemble": {"reduce_fn": "majority", "size": None},
     # DSPy's KNNFewShot takes k positionally (required) and BootstrapFewShot's options.
     "KNNFewShot": {"k": None, "max_bootstrapped_demos": 4, "max_labeled_demos": 16},
+    "BootstrapFinetune": {"multitask": True, "exclude_demos": False, "num_threads": None},
 }
 
 
