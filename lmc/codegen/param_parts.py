@@ -2,7 +2,8 @@
 
 An ensemble's module carries ``members`` (one ``Params`` per member, see
 ``runtime/ensemble.py``); a KNNFewShot module its ``knn`` table
-(``runtime/knn.py``), written in its JSON form. Each part is written as keyword arguments of the
+(``runtime/knn.py``), written in its JSON form; a fine-tuned module the
+``model`` it calls. Each part is written as keyword arguments of the
 module's ``Params(...)``, an empty string when the module has none, so
 parameters without such parts render exactly as before.
 """
@@ -14,7 +15,7 @@ from .literals import py_literal
 
 
 def extra_arguments(params: Params) -> str:
-    """``members=(Params(...), ...)`` for an ensemble's module, ``knn={...}`` for KNNFewShot's; "" otherwise."""
+    """``members=(...)`` for an ensemble's module, ``knn={...}`` for KNNFewShot's, ``model=...``; "" otherwise."""
     parts = []
     if params.members:
         members = "".join(f"\n            {_params_call(m)}," for m in params.members)
@@ -22,6 +23,8 @@ def extra_arguments(params: Params) -> str:
     if params.knn is not None:
         # Its JSON form (Params reads it back): vectors are strings, so the file stays compact.
         parts.append(f"knn={py_literal(params.knn.to_json())},")
+    if params.model is not None:
+        parts.append(f"model={py_literal(params.model)},")
     return "\n        ".join(parts)
 
 

@@ -9,21 +9,29 @@ per module).
 
 lmc writes the data first, always: ``<state dir>/finetune/<module path>.jsonl``
 (OpenAI's chat format, one ``{"messages": [...]}`` per line, in trainset
-order), so it is there whatever happens next. Starting the job needs a
-provider that fine-tunes through litellm's files and fine-tuning API; with a
-local model or a custom ``api_base`` the build stops with
-:class:`FinetuneError` (exit 3), saying where the data is. Starting and
-polling jobs and baking the fine-tuned model ids into the package are not
-done yet: with any provider the build stops the same way after the data.
+order), so it is there whatever happens next. With a local model or a custom
+``api_base`` the build then stops with :class:`FinetuneError` (exit 3),
+saying where the data is. With an ``openai/`` model it uploads the data and
+starts the job through litellm (``create_file``, ``create_fine_tuning_job``;
+the endpoint litellm reads from ``OPENAI_BASE_URL`` or its default), polls it
+until it ends, and gives each module the fine-tuned model as
+``Params.model``, which the program's context (and so the package) uses for
+that module's calls. A job that does not succeed stops the build. Finished
+jobs are remembered in ``finetune/jobs.json`` by the hash of their data and
+base model, so a build with the same data reuses the model instead of
+training again. Fine-tuning costs are not counted in the LM budget.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -43,6 +51,8 @@ OPTIONS = {
 }
 
 Message = dict[str, str]
+POLL_S = 30.0  # seconds between two looks at a running job
+DONE = ("succeeded", "failed", "cancelled")
 
 
 class FinetuneError(Exception):
@@ -64,16 +74,32 @@ class BootstrapFinetune:
         folder = task.state_dir / "finetune"
         written = write_data(folder, training_data(task, traces, exclude_demos=self.exclude_demos))
         logger.info("BootstrapFinetune: %d training files in %s", len(written), folder)
+        if not written:
+            raise FinetuneError(
+                "BootstrapFinetune: no teacher run passed the metric, so there is nothing to fine-tune on "
+                "(chain it after an optimizer that gives the teacher demos, e.g. `[LabeledFewShot, BootstrapFinetune]`)"
+            )
         model = str(getattr(task.lm, "model", ""))
         if not finetunable(model, getattr(task.lm, "api_base", None)):
             raise FinetuneError(
                 f"BootstrapFinetune: `{model}` cannot be fine-tuned (a local model or a custom api_base); "
                 f"the training data is in {folder}/ ({len(written)} file(s), one per module)"
             )
-        raise FinetuneError(
-            f"BootstrapFinetune: lmc does not start fine-tuning jobs yet; "
-            f"the training data for `{model}` is in {folder}/ ({len(written)} file(s), one per module)"
-        )
+        files = {file.name.removesuffix(".jsonl"): file for file in written}
+        groups = {"all": sorted(files)} if self.multitask else {path: [path] for path in sorted(files)}
+        jobs = Jobs(folder, model.removeprefix("openai/"), _api_key(task.lm))
+        models: dict[str, str] = {}
+        for name, paths in groups.items():
+            tuned = jobs.fine_tune(name, b"".join(files[p].read_bytes() for p in paths))
+            models.update({p: f"openai/{tuned}" for p in paths})
+        start = task.start_params()
+        params = {
+            path: replace(p, model=models[path], demos=() if self.exclude_demos else p.demos)
+            for path, p in start.items()
+            if path in models
+        }
+        origins = {path: () if self.exclude_demos else task.start_origins()[path] for path in params}
+        return OptimizeResult(params=params, origins=origins, lm_calls=calls.count)
 
     def passing_traces(self, task: Task, calls: CallCounter) -> list[TraceEntry]:
         """Every module call of the teacher's runs that pass the metric, in trainset order."""
@@ -134,3 +160,59 @@ def write_data(folder: Path, data: Mapping[str, list[list[Message]]]) -> list[Pa
         file.write_text("".join(lines), encoding="utf-8")
         written.append(file)
     return written
+
+
+def _api_key(lm: Any) -> str | None:
+    name = getattr(lm, "api_key_env", None)
+    return os.environ.get(name) if name else None
+
+
+class Jobs:
+    """Fine-tuning jobs of one base model through litellm, remembered in ``jobs.json`` by their data."""
+
+    def __init__(self, folder: Path, base_model: str, api_key: str | None) -> None:
+        self.folder = folder
+        self.base_model = base_model
+        self.api_key = api_key
+        self.memory = folder / "jobs.json"
+
+    def fine_tune(self, name: str, data: bytes) -> str:
+        """The fine-tuned model id for ``data`` (one JSONL): remembered, or trained now."""
+        key = hashlib.sha256(self.base_model.encode() + b"\0" + data).hexdigest()
+        known = json.loads(self.memory.read_text(encoding="utf-8")) if self.memory.exists() else {}
+        if key in known:
+            logger.info("fine-tune %s: reusing %s (same data)", name, known[key])
+            return known[key]
+        try:
+            tuned = self._train(name, data)
+        except FinetuneError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the provider's boundary: its error, said plainly
+            raise FinetuneError(
+                f"BootstrapFinetune: fine-tuning `{self.base_model}` failed: {type(exc).__name__}: {exc}; "
+                f"the training data is in {self.folder}/"
+            ) from exc
+        known[key] = tuned
+        self.memory.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return tuned
+
+    def _train(self, name: str, data: bytes) -> str:
+        import litellm  # only a fine-tune needs it here
+
+        auth = {"api_key": self.api_key} if self.api_key else {}
+        uploaded = litellm.create_file(
+            file=(f"{name}.jsonl", data), purpose="fine-tune", custom_llm_provider="openai", **auth
+        )
+        job = litellm.create_fine_tuning_job(
+            model=self.base_model, training_file=uploaded.id, custom_llm_provider="openai", **auth
+        )
+        logger.info("fine-tune %s: job %s started on %s", name, job.id, self.base_model)
+        while job.status not in DONE:
+            time.sleep(POLL_S)
+            job = litellm.retrieve_fine_tuning_job(fine_tuning_job_id=job.id, custom_llm_provider="openai", **auth)
+            logger.info("fine-tune %s: job %s is %s", name, job.id, job.status)
+        if job.status != "succeeded" or not job.fine_tuned_model:
+            raise FinetuneError(
+                f"BootstrapFinetune: fine-tuning job {job.id} ended {job.status}; the training data is in {self.folder}/"
+            )
+        return str(job.fine_tuned_model)

@@ -97,8 +97,17 @@ class Context:
 
             spec = self._specs[path]
             params = self.params.get(path) or Params(instructions=spec.signature.instructions)
-            inst = self._instances[path] = make_module(spec, params, self.lm, self)
+            inst = self._instances[path] = make_module(spec, params, self.lm_for(params), self)
         return inst
+
+    def lm_for(self, params: Params) -> Any:
+        """The LM of a module: the context's, or a copy for the model its parameters name
+        (``Params.model``, a fine-tuned model). An LM object that cannot change its
+        model (no ``replace``, as test doubles) answers for every module."""
+        replace = getattr(self.lm, "replace", None)
+        if params.model is None or not callable(replace):
+            return self.lm
+        return replace(model=params.model)
 
     def tool(self, name: str) -> Callable[..., Any]:
         return self._tools[name]

@@ -62,8 +62,10 @@ class Params:
     (``runtime/ensemble.py``); ``instructions`` and ``demos`` are then the
     first member's. ``knn`` is set by ``KNNFewShot``: each call's demos are
     chosen from it by the call's inputs (``runtime/knn.py``); it may be given
-    in its JSON form, as ``params.py`` writes it. Either key is left out of
-    the JSON form when empty, so other parameters read and write as before.
+    in its JSON form, as ``params.py`` writes it. ``model`` is set by
+    ``BootstrapFinetune``: the LM model id (a fine-tuned model) this module
+    calls instead of the program's. Each of these keys is left out of the
+    JSON form when empty, so other parameters read and write as before.
     """
 
     instructions: str
@@ -71,6 +73,7 @@ class Params:
     adapter: str = "chat"
     members: tuple[Params, ...] = ()
     knn: KnnTable | None = None
+    model: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.knn, Mapping):
@@ -88,6 +91,8 @@ class Params:
             data["members"] = [m.to_json() for m in self.members]
         if self.knn is not None:
             data["knn"] = self.knn.to_json()
+        if self.model is not None:
+            data["model"] = self.model
         return data
 
     @classmethod
@@ -98,6 +103,7 @@ class Params:
             adapter=data.get("adapter", "chat"),
             members=tuple(cls.from_json(m) for m in data.get("members", ())),
             knn=data.get("knn"),
+            model=data.get("model"),
         )
 
 
