@@ -117,24 +117,37 @@ def load_dataset(path: Path, *, name: str, input_keys: Sequence[str], limit: int
     return Dataset(name=name, path=path, examples=tuple(examples))
 
 
-def peek_fields(path: Path, *, limit: int | None = None) -> set[str] | DataError:
-    """The fields present in every row (of the first ``limit``), or the error.
+@dataclass(frozen=True, slots=True)
+class DataShape:
+    """What the checker learns of a data file without building examples.
 
-    For the checker: it validates field names before any LM call without
-    building examples. A CSV file answers from its header alone.
+    ``fields`` are present in every row counted; ``rows`` is the number of
+    rows the loader would keep (the first ``limit``). A file without rows
+    has no fields.
+    """
+
+    fields: frozenset[str]
+    rows: int
+
+
+def peek(path: Path, *, limit: int | None = None) -> DataShape | DataError:
+    """The fields and the row count of a data file (its first ``limit`` rows), or the error.
+
+    For the checker: it validates field names and sizes before any LM call,
+    in one pass through the loader's own reader, so both agree on what a
+    row is. An empty dataset is a shape here (the checker says where it is
+    used); :func:`load_dataset` refuses it.
     """
     path = Path(path)
+    common: set[str] | None = None
+    rows = 0
     try:
-        if path.suffix.lower() == ".csv":
-            return set(_csv_header(path, csv.reader(io.StringIO(_read_text(path), newline=""), strict=True)))
-        common: set[str] | None = None
         for _, fields in _rows(path, limit):
+            rows += 1
             common = set(fields) if common is None else common & fields.keys()
     except DataError as err:
         return err
-    if common is None:
-        return DataError("the dataset has no rows", path)
-    return common
+    return DataShape(frozenset(common or ()), rows)
 
 
 # --------------------------------------------------------------- reading

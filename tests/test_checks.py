@@ -245,8 +245,8 @@ program p(sentence: str) -> (sentiment: str) {
         ("KNNFewShot", ["E403"]),
         ("COPRO { breadth: 1 }", ["E404"]),
         ('MIPROv2 { auto: "havy" }', ["E404"]),
-        ("MIPROv2 { auto: none, num_trials: 3 }", ["E403"]),
-        ("MIPROv2 { auto: none, num_trials: 3, num_candidates: 2 }", []),
+        ("MIPROv2 { auto: none, num_trials: 3, minibatch: false }", ["E403"]),
+        ("MIPROv2 { auto: none, num_trials: 3, num_candidates: 2, minibatch: false }", []),
         ("[BootstrapFewShot, Bootstrap]", ["E104"]),
         ("[]", ["E404"]),
         ('"BootstrapFewShot"', ["E402"]),
@@ -270,7 +270,7 @@ dataset train = "train.jsonl" {{ inputs: [sentence] }}
 optimize p {{ optimizer: {optimizer}, metric: acc, trainset: train }}
 """
     )
-    files = {"train.jsonl": '{"sentence": "s", "sentiment": "x"}\n'}
+    files = {"train.jsonl": '{"sentence": "s", "sentiment": "x"}\n' * 3}
     assert codes(diagnose(tmp_path, text, files)) == expected
 
 
@@ -499,7 +499,7 @@ def test_missing_file_help_shows_the_resolved_path(tmp_path: Path) -> None:
         ("d.json", '{"sentence": "a"}', "fix d.json"),
         ("d.json", '[{"sentence": "a"}, 3]', "fix row 2 of d.json"),
         ("d.csv", "sentence,sentence\na,b\n", "fix line 1 of d.csv"),
-        ("d.jsonl", "", "fix d.jsonl"),
+        ("d.csv", "", "fix d.csv"),
     ],
 )
 def test_malformed_data(tmp_path: Path, name: str, content: str, help: str) -> None:
@@ -619,3 +619,144 @@ def test_a_loop_reading_what_its_previous_round_assigned(tmp_path: Path) -> None
     assert (d.span.line, d.span.col) == (9, 20) and "first round" in d.message
     fixed = '  prev = ""\n' + body
     assert diagnose(tmp_path, program(fixed)) == []
+
+
+# ------------------------------------------------- data sizes and settings
+
+
+def rows(n: int) -> str:
+    return "".join(f'{{"sentence": "s{i}", "sentiment": "x"}}\n' for i in range(n))
+
+
+def optimize_text(optimizer: str, *, train: str = "train.jsonl", valset: str | None = None, limit: str = "") -> str:
+    text = DATA_PROGRAM + f'dataset train = "{train}" {{ inputs: [sentence]{limit} }}\n'
+    if valset is not None:
+        text += f'dataset dev = "{valset}" {{ inputs: [sentence] }}\n'
+    use = ", valset: dev" if valset is not None else ""
+    return text + f"optimize p {{ optimizer: {optimizer}, metric: acc, trainset: train{use} }}\n"
+
+
+@pytest.mark.parametrize(("name", "content"), [("e.jsonl", ""), ("e.json", "[]"), ("e.csv", "sentence,sentiment\n")])
+def test_an_empty_dataset_is_reported_at_each_use(tmp_path: Path, name: str, content: str) -> None:
+    text = (
+        DATA_PROGRAM
+        + f'dataset e = "{name}" {{ inputs: [sentence] }}\n'
+        + "optimize p { optimizer: BootstrapFewShot { max_labeled_demos: 4 }, metric: acc, trainset: e, valset: e }\n"
+        + "evaluate p { metric: acc, dataset: e }\n"
+    )
+    diags = diagnose(tmp_path, text, {name: content})
+    # One error per use, and nothing else: no field (E504/E505) or size (E408) diagnostics follow from it.
+    assert found(diags) == [("E513", 12, 91), ("E513", 12, 102), ("E513", 13, 36)]
+    assert [d.message for d in diags] == [
+        "dataset `e` has no rows to train on",
+        "dataset `e` has no rows to score candidates on",
+        "dataset `e` has no rows to evaluate on",
+    ]
+    assert diags[0].help == f"add examples to {name}, or use another dataset"
+
+
+def test_an_unused_empty_dataset_is_not_reported(tmp_path: Path) -> None:
+    assert diagnose(tmp_path, 'dataset e = "e.jsonl" { inputs: [sentence] }\n', {"e.jsonl": "\n"}) == []
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "expected"),
+    [
+        # Counts up to the trainset's rows, and the defaults, say nothing.
+        ("[LabeledFewShot { k: 3 }, BootstrapFewShot, KNNFewShot { k: 3 }, MIPROv2 { max_labeled_demos: 3 }]", []),
+        ("LabeledFewShot { k: 4 }", [("E408", "`k` asks for 4 demos, but trainset `train` has 3 rows")]),
+        (
+            "BootstrapFewShotWithRandomSearch { max_bootstrapped_demos: 5, max_labeled_demos: 9 }",
+            [("E408", "`max_bootstrapped_demos` asks for 5 demos"), ("E408", "`max_labeled_demos` asks for 9 demos")],
+        ),
+        ("KNNFewShot { k: 7 }", [("E408", "`k` asks for the 7 nearest examples, but trainset `train` has 3 rows")]),
+        ("[BootstrapFewShot, MIPROv2 { max_bootstrapped_demos: 6 }]", [("E408", "`max_bootstrapped_demos`")]),
+        ("LabeledFewShot { k: 4.5 }", [("E402", "`k` expects an integer")]),
+    ],
+)
+def test_demo_counts_above_the_trainset_warn(tmp_path: Path, optimizer: str, expected: list[tuple[str, str]]) -> None:
+    diags = diagnose(tmp_path, optimize_text(optimizer), {"train.jsonl": rows(3)})
+    assert [d.code for d in diags] == [code for code, _ in expected]
+    for d, (_, text) in zip(diags, expected, strict=True):
+        assert text in d.message
+        assert d.severity is (Severity.WARNING if d.code == "E408" else Severity.ERROR)
+
+
+def test_demo_counts_compare_with_the_rows_after_limit(tmp_path: Path) -> None:
+    text = optimize_text("LabeledFewShot { k: 3 }", limit=", limit: 2")
+    d = only(diagnose(tmp_path, text, {"train.jsonl": rows(10)}), "E408")
+    assert d.message == "`k` asks for 3 demos, but trainset `train` has 2 rows: at most 2 will be used"
+    assert d.help == "set `k: 2` or less, or add examples to train.jsonl"
+    assert (d.span.line, d.span.col) == (12, 45)
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "valset_rows", "expected"),
+    [
+        # auto: none uses minibatches unless told not to; the default size is 35.
+        ("MIPROv2 { auto: none, num_candidates: 2, num_trials: 2 }", 20, ("E409", 13, 25, "of 35 rows from the 20")),
+        ("MIPROv2 { auto: none, num_candidates: 2, num_trials: 2 }", 35, None),
+        ("MIPROv2 { auto: none, num_candidates: 2, num_trials: 2, minibatch: false }", 20, None),
+        ("MIPROv2 { auto: none, num_candidates: 2, num_trials: 2, minibatch_size: 5 }", 4, ("E409", 13, 97, "of 5")),
+        # auto: minibatches only above 50 rows, over a sample of at most 100 (light).
+        ("MIPROv2 { minibatch_size: 45 }", 40, None),
+        ("MIPROv2 { minibatch_size: 70, minibatch: false }", 60, ("E409", 13, 51, "of 70 rows from the 60 rows of")),
+        ('MIPROv2 { auto: "light", minibatch_size: 101 }', 120, ("E409", 13, 66, 'the 100 rows `auto: "light"` keeps')),
+        ('MIPROv2 { auto: "medium", minibatch_size: 101 }', 120, None),
+    ],
+)
+def test_mipro_minibatches_must_fit_the_valset(
+    tmp_path: Path, optimizer: str, valset_rows: int, expected: tuple[str, int, int, str] | None
+) -> None:
+    text = optimize_text(optimizer, valset="dev.jsonl")
+    diags = diagnose(tmp_path, text, {"train.jsonl": rows(3), "dev.jsonl": rows(valset_rows)})
+    if expected is None:
+        assert diags == []
+        return
+    d = only(diags, "E409")
+    assert (d.code, d.span.line, d.span.col) == expected[:3] and d.severity is Severity.ERROR
+    assert expected[3] in d.message and "valset `dev`" in d.message
+
+
+def test_mipro_without_a_valset_scores_on_the_trainset(tmp_path: Path) -> None:
+    text = optimize_text("MIPROv2 { auto: none, num_candidates: 2, num_trials: 2 }")
+    d = only(diagnose(tmp_path, text, {"train.jsonl": rows(3)}), "E409")
+    assert d.message == (
+        "`MIPROv2` cannot draw minibatches of 35 rows from the 3 rows of trainset `train` (the block has no valset)"
+    )
+    assert d.help == "set `minibatch_size: 3` or less, or `minibatch: false` to score every trial on the whole valset"
+
+
+def test_a_one_row_trainset_reads_right(tmp_path: Path) -> None:
+    d = only(diagnose(tmp_path, optimize_text("KNNFewShot { k: 2 }"), {"train.jsonl": rows(1)}), "E408")
+    assert d.message == "`k` asks for the 2 nearest examples, but trainset `train` has 1 row: each call will use it"
+
+
+def test_sizes_are_not_compared_when_the_file_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(datasets_check, "MAX_BYTES", 10)
+    assert diagnose(tmp_path, optimize_text("LabeledFewShot { k: 50 }"), {"train.jsonl": rows(3)}) == []
+
+
+def test_each_data_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    real = datasets_check.peek
+
+    def counting(path: Path, **kw: object) -> object:
+        read.append(Path(path).name)
+        return real(path, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(datasets_check, "peek", counting)
+    text = optimize_text("[LabeledFewShot { k: 9 }, MIPROv2 { minibatch_size: 9 }]", valset="dev.jsonl")
+    diags = diagnose(tmp_path, text, {"train.jsonl": rows(3), "dev.jsonl": rows(2)})
+    assert codes(diags) == ["E408"]
+    assert sorted(read) == ["dev.jsonl", "train.jsonl"]
+
+
+def test_settings_tables_agree_with_the_optimizers() -> None:
+    from lmc.checks import settings
+    from lmc.optimize import mipro
+
+    assert dict(settings.MIPRO_AUTO_VALSET) == {mode: size for mode, (_, size) in mipro.AUTO_RUN_SETTINGS.items()}
+    assert settings.MIPRO_MIN_MINIBATCH_ROWS == mipro.MIN_MINIBATCH_SIZE
+    for name, keys in settings.TRAINSET_COUNTS.items():  # each count is an option of its optimizer
+        assert set(keys) <= set(lmc.checks.schemas.OPTIMIZERS[name].keys()), name

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from lmc.data import DataError, Example, load_dataset, peek_fields
+from lmc.data import DataError, DataShape, Example, load_dataset, peek
 
 ROWS = [
     {"sentence": "a fine film", "label": "positive", "score": 4},
@@ -147,20 +147,28 @@ def test_unsupported_missing_undecodable_and_empty_files(tmp_path):
     assert error_of(write(tmp_path, "e.jsonl", "\n\n")).message == "the dataset has no rows"
 
 
-# -------------------------------------------------------------- peek_fields
+# -------------------------------------------------------------------- peek
 
 
-def test_peek_fields_gives_the_fields_of_every_row(tmp_path):
+def test_peek_gives_the_fields_of_every_row_and_the_row_count(tmp_path):
     path = jsonl(tmp_path, [ROWS[0], {"sentence": "x", "label": "y"}])
-    assert peek_fields(path) == {"sentence", "label"}
-    assert peek_fields(path, limit=1) == {"sentence", "label", "score"}
+    assert peek(path) == DataShape(frozenset({"sentence", "label"}), 2)
+    assert peek(path, limit=1) == DataShape(frozenset({"sentence", "label", "score"}), 1)
 
 
-def test_peek_fields_of_csv_is_its_header(tmp_path):
-    assert peek_fields(write(tmp_path, "t.csv", "sentence,label\n")) == {"sentence", "label"}
+def test_peek_counts_csv_rows_after_its_header(tmp_path):
+    path = write(tmp_path, "t.csv", "sentence,label\na,b\n\nc,d\n")
+    assert peek(path) == DataShape(frozenset({"sentence", "label"}), 2)
+    assert peek(path, limit=5).rows == 2
 
 
-def test_peek_fields_returns_errors(tmp_path):
-    err = peek_fields(write(tmp_path, "t.jsonl", '{"a": 1}\nnope\n'))
+@pytest.mark.parametrize(("name", "text"), [("t.csv", "sentence,label\n"), ("t.jsonl", "\n\n"), ("t.json", "[]")])
+def test_peek_gives_an_empty_dataset_no_rows_and_no_fields(tmp_path, name, text):
+    assert peek(write(tmp_path, name, text)) == DataShape(frozenset(), 0)
+
+
+def test_peek_returns_errors(tmp_path):
+    err = peek(write(tmp_path, "t.jsonl", '{"a": 1}\nnope\n'))
     assert isinstance(err, DataError) and err.line == 2
-    assert isinstance(peek_fields(tmp_path / "missing.csv"), DataError)
+    assert isinstance(peek(write(tmp_path, "t.csv", "a,b\n1\n")), DataError)
+    assert isinstance(peek(tmp_path / "missing.csv"), DataError)

@@ -11,7 +11,8 @@ owns that reference), so one mistake gives one diagnostic.
 - ``options``: every option block against its schema (``schemas.py``)
 - ``programs``: program bodies (calls, variables, returns, recursion)
 - ``metrics``: built-in metric arguments and the fields metrics compare
-- ``datasets``: data files exist, parse, and carry the fields their users need
+- ``datasets``: data files exist, parse, have rows, and carry the fields their users need
+- ``settings``: optimizer options against the rows of the data they run on
 - ``corpora``: every row of each bm25 corpus holds its text field, as a string
 - ``pyrefs``: ``python "module:function"`` references
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink
-from . import corpora, datasets, metrics, names, options, programs, pyrefs, typedefs
+from . import corpora, datasets, metrics, names, options, programs, pyrefs, settings, typedefs
 from .context import CheckContext, SymbolTable
 
 __all__ = ["CHECKS", "CheckContext", "SymbolTable", "run_checks"]
@@ -40,6 +41,7 @@ CHECKS: tuple[Check, ...] = (
     programs.check,
     metrics.check,
     datasets.check,
+    settings.check,
     corpora.check,
     pyrefs.check,
 )

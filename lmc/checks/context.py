@@ -8,7 +8,7 @@ reported once, the same way, whichever check meets it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -48,6 +48,9 @@ class CheckContext:
     base_dir: Path
     sink: DiagnosticSink
     symbols: SymbolTable
+    # What one check learned for the later ones, filled once per run: a data
+    # file is read once, by the check that owns it (``datasets.learned``).
+    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def error(self, code: str, message: str, span: Span, help: str | None = None) -> None:
         self.sink.error(code, message, span, help)

@@ -1,20 +1,25 @@
-"""Data files: datasets exist, parse, and have the fields their users need (corpora: ``corpora.py``).
+"""Data files: datasets exist, parse, have rows and the fields their users need (corpora: ``corpora.py``).
 
-Files are read here, before any LM call, so that a missing column fails in a
-second instead of after an optimizer run. Reading goes through
-``lmc.data.peek_fields`` (the loader's own reader), so the checker and the
-loader agree on what a field is. Files above ``MAX_BYTES`` are only checked
-for existence: the loader reports their problems when it reads them.
+Files are read here, before any LM call, so that a missing column or an
+empty trainset fails in a second instead of after an optimizer run. Reading
+goes through ``lmc.data.peek`` (the loader's own reader, one pass that also
+counts the rows the loader would keep), so the checker and the loader agree
+on what a field and a row are. What is learned is kept for the ``settings``
+check (``learned``), which compares optimizer options with the row counts.
+Files above ``MAX_BYTES`` are only checked for existence: the loader reports
+their problems when it reads them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from .. import ir
-from ..data import DataError, peek_fields
+from ..data import DataError, DataShape, peek
 from ..diagnostics import Span
 from . import messages as msg
 from .context import CheckContext
@@ -26,25 +31,61 @@ logger = logging.getLogger(__name__)
 MAX_BYTES = 16 * 1024 * 1024
 
 
+_MEMO = "datasets"
+
+# What each use of a dataset does with its rows, for E513's message.
+_PURPOSE = {"trainset": "train on", "valset": "score candidates on", "dataset": "evaluate on"}
+
+
 @dataclass(frozen=True, slots=True)
-class _Data:
+class DataInfo:
     """What the checker learned about one dataset."""
 
-    fields: frozenset[str] | None  # present in every row; None when the file could not be read
+    path: str  # as the file writes it
+    fields: frozenset[str] | None  # present in every row; None when unknown (unread, or no rows)
+    rows: int | None  # the rows the loader keeps (after `limit`); None when the file was not read
     inputs: tuple[str, ...] | None  # the declared `inputs`, None when missing or malformed
 
 
 def check(ctx: CheckContext) -> None:
-    data = {d.name.name: _dataset(ctx, d) for d in ctx.source_file.of(ir.DatasetDecl)}
+    data = learned(ctx)
     for decl in ctx.source_file.decls:
-        if isinstance(decl, ir.OptimizeDecl):
-            _uses(ctx, decl, ("trainset", "valset"), data)
-        elif isinstance(decl, ir.EvaluateDecl):
-            _uses(ctx, decl, ("dataset",), data)
+        if isinstance(decl, (ir.OptimizeDecl, ir.EvaluateDecl)):
+            keys = ("trainset", "valset") if isinstance(decl, ir.OptimizeDecl) else ("dataset",)
+            _uses(ctx, decl, _with_rows(ctx, decl, keys, data), data)
 
 
-def read_fields(ctx: CheckContext, raw_path: str, span: Span, owner: str, limit: int | None) -> frozenset[str] | None:
-    """E511/E502/E503 for one data file; its fields when it could be read."""
+def _with_rows(
+    ctx: CheckContext, decl: ir.OptimizeDecl | ir.EvaluateDecl, keys: tuple[str, ...], data: Mapping[str, DataInfo]
+) -> tuple[str, ...]:
+    """E513 for each use of an empty dataset (the loader refuses one); the other keys."""
+    kept = []
+    for key in keys:
+        use = decl.options.get(key)
+        info = data.get(use.name.name) if isinstance(use, ir.NameValue) else None
+        if isinstance(use, ir.NameValue) and info is not None and info.rows == 0:
+            message = msg.dataset_empty(use.name.name, _PURPOSE[key])
+            ctx.error("E513", message, use.span, msg.dataset_empty_help(info.path))
+        else:
+            kept.append(key)
+    return tuple(kept)
+
+
+def learned(ctx: CheckContext) -> Mapping[str, DataInfo]:
+    """Every dataset of the file, by name, read once per run.
+
+    The first caller reads the files and reports their own problems (E502,
+    E503, E504 at `inputs`, E511); later callers get the same answer.
+    """
+    found = ctx.memo.get(_MEMO)
+    if found is None:
+        found = MappingProxyType({d.name.name: _dataset(ctx, d) for d in ctx.source_file.of(ir.DatasetDecl)})
+        ctx.memo[_MEMO] = found
+    return found  # type: ignore[return-value]
+
+
+def _read(ctx: CheckContext, raw_path: str, span: Span, owner: str, limit: int | None) -> DataShape | None:
+    """E511/E502/E503 for one data file; its fields and row count when it could be read."""
     path = ctx.base_dir / raw_path
     if Path(raw_path).suffix.lower() not in DATA_FORMATS:
         ctx.error("E511", msg.data_format(owner, raw_path), span, msg.data_format_help())
@@ -61,18 +102,19 @@ def read_fields(ctx: CheckContext, raw_path: str, span: Span, owner: str, limit:
     if size > MAX_BYTES:
         logger.debug("%s is %d bytes; its fields are checked when it is loaded", path, size)
         return None
-    fields = peek_fields(path, limit=limit)
-    if isinstance(fields, DataError):
-        ctx.error("E503", msg.data_unreadable(owner, fields.message), span, msg.data_error_help(fields, raw_path))
+    shape = peek(path, limit=limit)
+    if isinstance(shape, DataError):
+        ctx.error("E503", msg.data_unreadable(owner, shape.message), span, msg.data_error_help(shape, raw_path))
         return None
-    return frozenset(fields)
+    return shape
 
 
-def _dataset(ctx: CheckContext, decl: ir.DatasetDecl) -> _Data:
+def _dataset(ctx: CheckContext, decl: ir.DatasetDecl) -> DataInfo:
     limit = decl.options.get("limit")
     rows = limit.value if isinstance(limit, ir.Const) and type(limit.value) is int and limit.value > 0 else None
     owner = f"dataset `{decl.name.name}`"
-    fields = read_fields(ctx, decl.path, decl.path_span or decl.span, owner, rows)
+    shape = _read(ctx, decl.path, decl.path_span or decl.span, owner, rows)
+    fields = shape.fields if shape is not None and shape.rows else None  # no rows: E513 where it is used
     inputs = _declared_inputs(decl.options.get("inputs"))
     if fields is not None and inputs is not None:
         for item in decl.options.get("inputs").items:  # type: ignore[union-attr]
@@ -84,7 +126,7 @@ def _dataset(ctx: CheckContext, decl: ir.DatasetDecl) -> _Data:
                     item.span,
                     msg.data_fields_are(fields),
                 )
-    return _Data(fields, inputs)
+    return DataInfo(decl.path, fields, shape.rows if shape is not None else None, inputs)
 
 
 def _declared_inputs(value: ir.Value | None) -> tuple[str, ...] | None:
@@ -103,9 +145,9 @@ def _item_name(item: ir.Value) -> str | None:
 
 
 def _uses(
-    ctx: CheckContext, decl: ir.OptimizeDecl | ir.EvaluateDecl, keys: tuple[str, ...], data: dict[str, _Data]
+    ctx: CheckContext, decl: ir.OptimizeDecl | ir.EvaluateDecl, keys: tuple[str, ...], data: Mapping[str, DataInfo]
 ) -> None:
-    """E504/E505/E510: a dataset given to a program must carry its inputs and the metric's field."""
+    """E513/E504/E505/E510: a dataset given to a program must have rows, its inputs and the metric's field."""
     program = ctx.symbols.lookup(decl.program.name, ir.ProgramDecl)
     if not isinstance(program, ir.ProgramDecl):
         return

@@ -550,6 +550,42 @@ def mipro_manual_help(key: str) -> str:
     return f'add `{key}: ...` (an integer), or use `auto: "light"`'
 
 
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
+def more_demos_than_rows(key: str, value: int, trainset: str, rows: int) -> str:
+    return f"`{key}` asks for {value} demos, but trainset `{trainset}` has {_rows(rows)}: at most {rows} will be used"
+
+
+def more_neighbours_than_rows(value: int, trainset: str, rows: int) -> str:
+    return (
+        f"`k` asks for the {value} nearest examples, but trainset `{trainset}` has {_rows(rows)}: "
+        f"each call will use {'it' if rows == 1 else f'all {rows}'}"
+    )
+
+
+def fewer_rows_help(key: str, rows: int, path: str) -> str:
+    return f"set `{key}: {rows}` or less, or add examples to {path}"
+
+
+def minibatch_too_large(size: int, rows: int, scored_on: str) -> str:
+    return f"`MIPROv2` cannot draw minibatches of {size} rows from the {_rows(rows)} {scored_on}"
+
+
+def minibatch_scored_on(dataset: str, valset: bool, auto: str | None, sampled: bool) -> str:
+    """Where MIPROv2's rows come from, completing ``minibatch_too_large``."""
+    where = f"of valset `{dataset}`" if valset else f"of trainset `{dataset}` (the block has no valset)"
+    return f'`auto: "{auto}"` keeps {where}' if sampled else where
+
+
+def minibatch_help(rows: int, auto: str | None) -> str:
+    smaller = f"set `minibatch_size: {rows}` or less"
+    if auto is not None:  # auto mode decides `minibatch` itself
+        return smaller
+    return f"{smaller}, or `minibatch: false` to score every trial on the whole valset"
+
+
 # ---------------------------------------------------- E5xx metrics and data
 
 
@@ -667,6 +703,14 @@ def input_not_param(dataset: str, field: str, program: str) -> str:
 
 def params_are(program: str, params: Iterable[str]) -> str:
     return f"the parameters of `{program}` are {_ordered(params)}"
+
+
+def dataset_empty(dataset: str, purpose: str) -> str:
+    return f"dataset `{dataset}` has no rows to {purpose}"
+
+
+def dataset_empty_help(path: str) -> str:
+    return f"add examples to {path}, or use another dataset"
 
 
 def corpus_field_help(fields: Iterable[str]) -> str:
