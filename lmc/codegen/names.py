@@ -23,6 +23,7 @@ GENERATED_GLOBALS = frozenset(
     {
         # submodules of the package (importing them binds these on the package)
         "types",
+        "results",
         "programs",
         "params",
         "tests",
@@ -52,6 +53,8 @@ GENERATED_GLOBALS = frozenset(
         "PROGRAMS",
         "PARAMS",
         # __init__.py / __main__.py
+        "TYPE_CHECKING",
+        "Any",
         "LM",
         "PackageConfig",
         "PackagedProgram",

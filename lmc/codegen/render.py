@@ -99,7 +99,12 @@ def render_text_files(view: PackageView) -> dict[str, str]:
         f"{pkg}/types.py": render(
             "types.py.jinja",
             view=view,
-            doc=doc("Enums, records, and each program's inputs and result, as pydantic models."),
+            doc=doc("Enums, and records as pydantic models."),
+        ),
+        f"{pkg}/results.py": render(
+            "results.py.jinja",
+            view=view,
+            doc=doc("Each program's inputs and result, as pydantic models, loaded at first use."),
         ),
         f"{pkg}/programs.py": render(
             "programs.py.jinja",

@@ -83,6 +83,7 @@ class ModelView:
     doc: str | None  # a string literal; records have one only when the .lmp file gives it
     fields: tuple[str, ...]  # one line each: ``name: annotation = default``
     config: str | None  # ``ConfigDict(...)`` source, or None
+    uses_field: bool  # some field line calls pydantic's ``Field``
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +116,8 @@ class ProgramView:
     inputs: tuple[str, ...]  # ``Field(...)`` source
     outputs: tuple[str, ...]
     module_paths: str  # tuple literal
-    result_type: str
-    input_type: str
+    result_name: str  # literal: the result model's class name in results.py
+    inputs_name: str  # literal: the input model's class name
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +165,10 @@ class PackageView:
     # types.py
     types_imports: tuple[str, ...]
     enums: tuple[EnumView, ...]
-    models: tuple[ModelView, ...]
+    models: tuple[ModelView, ...]  # records
+    # results.py
+    results_imports: tuple[str, ...]
+    program_models: tuple[ModelView, ...]  # each program's inputs and result
     # programs.py
     programs_imports: tuple[str, ...]
     signatures: tuple[SignatureView, ...]
@@ -177,7 +181,9 @@ class PackageView:
     # params.py
     params: tuple[ParamsView, ...]
     # __init__.py
-    init_type_imports: tuple[str, ...]
+    init_type_imports: tuple[str, ...]  # enums and records, imported with the package
+    lazy_models: tuple[str, ...]  # program models, imported at first use (class names)
+    lazy_model_set: str  # the same names as a set literal
     default_model: str  # literal
     default_options: str  # dict literal
     exports: tuple[str, ...]  # literal strings for __all__
@@ -223,10 +229,8 @@ class _Builder:
         self.tool_decls = source.of(ir.ToolDecl)
         self.retriever_decls = source.of(ir.RetrieverDecl)
         self.reward_decls = self._reward_metrics()
-        # Set while building: what types.py and programs.py must import.
+        # Set while building: what programs.py must import, what pyproject.toml requires.
         self._any_alias = False
-        self._uses_config = False
-        self._uses_field = False
         self._uses_builtins = False
         self._uses_field_of = False
         self._renamed_fields: set[str] = set()
@@ -317,22 +321,27 @@ class _Builder:
 
     def build(self, params: Mapping[str, Params], parity: Sequence[ParityCase], info: BuildInfo) -> PackageView:
         # types.py's records get their own Annotations: what they name need not be imported by programs.py.
-        models = self._records(Annotations(self.type_names))
+        record_annotations = Annotations(self.type_names)
+        records = self._records(record_annotations)
         annotations = Annotations(self.type_names)
         signatures = tuple(self._signature_view(name, annotations) for name in self.signature_names)
         modules, module_order = self._modules()
         tools = self._tools(annotations)
         programs = self._programs(annotations)
         types_for_programs = sorted(annotations.used_types | self._body_enums)
-        models += self._program_models()
+        model_annotations = Annotations(self.type_names)
+        program_models = self._program_models(model_annotations)
+        lazy_models = tuple(sorted(self._lazy_models(), key=isort_key))
         data_files = self._data_files()
         default_model, default_options = self._default_lm(info)
         return PackageView(
             package=self.package,
             source_name=info.source_name,
-            types_imports=self._types_imports(),
+            types_imports=self._types_imports(records, record_annotations.uses_literal),
             enums=self._enums(),
-            models=models,
+            models=records,
+            results_imports=self._results_imports(program_models, model_annotations),
+            program_models=program_models,
             programs_imports=self._programs_imports(annotations.uses_literal, types_for_programs, bool(data_files)),
             signatures=signatures,
             modules=modules,
@@ -343,10 +352,12 @@ class _Builder:
             programs=programs,
             params=self._params(params, module_order),
             init_type_imports=tuple(sorted(self._public_types(), key=isort_key)),
+            lazy_models=lazy_models,
+            lazy_model_set="{" + ", ".join(py_literal(n) for n in lazy_models) + "}",
             default_model=py_literal(default_model),
             default_options=py_literal(default_options),
             exports=tuple(py_literal(n) for n in sorted(self._exports(), key=isort_key)),
-            dependencies=self._dependencies(models),
+            dependencies=self._dependencies(),
             local_extra=LOCAL_EXTRA,
             local_weights=LOCAL_WEIGHTS,
             docs=self._docs(),
@@ -359,35 +370,30 @@ class _Builder:
 
     # --------------------------------------------------------- types.py
 
-    def _types_imports(self) -> tuple[str, ...]:
+    def _types_imports(self, records: tuple[ModelView, ...], uses_literal: bool) -> tuple[str, ...]:
+        """types.py imports pydantic only when it declares records: enums alone keep the import light."""
+        if not (self.enum_decls or records):
+            return ()
         lines = ["from __future__ import annotations", ""]
         if self.enum_decls:
             lines.append("import enum")
-        if self._types_use_literal():
+        if uses_literal:
             lines.append("from typing import Literal")
-        if lines[-1] != "":
-            lines.append("")
-        names = ["BaseModel"]
-        names += ["ConfigDict"] if self._uses_config else []
-        names += ["Field"] if self._uses_field else []
-        lines.append(f"from pydantic import {', '.join(names)}")
+        if records:
+            if lines[-1] != "":
+                lines.append("")
+            lines.append(_pydantic_import(records))
         return tuple(lines)
 
-    def _types_use_literal(self) -> bool:
-        def walk(t: ir.TypeExpr) -> bool:
-            if isinstance(t, ir.LiteralType):
-                return True
-            if isinstance(t, ir.ListType):
-                return walk(t.item)
-            if isinstance(t, ir.DictType):
-                return walk(t.key) or walk(t.value)
-            if isinstance(t, ir.OptionalType):
-                return walk(t.inner)
-            return False
-
-        typed = [f.type for d in self.type_decls for f in d.fields]
-        typed += [p.type for prog in self.program_decls for p in (*prog.params, *prog.outputs)]
-        return any(walk(t) for t in typed)
+    def _results_imports(self, models: tuple[ModelView, ...], annotations: Annotations) -> tuple[str, ...]:
+        lines = ["from __future__ import annotations", ""]
+        if annotations.uses_literal:
+            lines += ["from typing import Literal", ""]
+        if models:
+            lines.append(_pydantic_import(models))
+        if annotations.used_types:
+            lines += ["", f"from .types import {', '.join(sorted(annotations.used_types, key=isort_key))}"]
+        return tuple(lines)
 
     def _enums(self) -> tuple[EnumView, ...]:
         return tuple(
@@ -438,8 +444,7 @@ class _Builder:
             visit(d)
         return done
 
-    def _program_models(self) -> tuple[ModelView, ...]:
-        annotations = Annotations(self.type_names)
+    def _program_models(self, annotations: Annotations) -> tuple[ModelView, ...]:
         out = []
         for p in self.program_decls:
             name = p.name.name
@@ -462,7 +467,7 @@ class _Builder:
     ) -> ModelView:
         namer = Namer(_MODEL_RESERVED | set(self.type_names.values()))
         lines = []
-        aliased = False
+        aliased = uses_field = False
         for name, t, desc, default in fields:
             py = namer.claim(_field_stem(name))
             if default is not None:
@@ -476,7 +481,7 @@ class _Builder:
             aliased = aliased or py != name
             line = f"{py}: {annotations.code(t)}"
             if extra:
-                self._uses_field = True
+                uses_field = True
                 line += f" = Field({', '.join(([f'default={default_code}'] if default_code else []) + extra)})"
             elif default_code:
                 line += f" = {default_code}"
@@ -488,9 +493,8 @@ class _Builder:
             config += ["validate_by_name=True", "validate_by_alias=True", "serialize_by_alias=True"]
         if forbid_extra:
             config.append('extra="forbid"')
-        if config:
-            self._uses_config = True
-        return ModelView(py_name, doc, tuple(lines), f"ConfigDict({', '.join(config)})" if config else None)
+        config_code = f"ConfigDict({', '.join(config)})" if config else None
+        return ModelView(py_name, doc, tuple(lines), config_code, uses_field)
 
     # ------------------------------------------------------ programs.py
 
@@ -615,8 +619,8 @@ class _Builder:
                     inputs=tuple(self._field(q.name.name, q.type, None, annotations) for q in p.params),
                     outputs=tuple(self._field(q.name.name, q.type, None, annotations) for q in p.outputs),
                     module_paths=py_literal(tuple(paths)),
-                    result_type=self.result_names[name],
-                    input_type=self.input_names[name],
+                    result_name=py_literal(self.result_names[name]),
+                    inputs_name=py_literal(self.input_names[name]),
                 )
             )
         return tuple(views)
@@ -708,14 +712,17 @@ class _Builder:
     # ------------------------------------------------------- __init__.py
 
     def _public_types(self) -> list[str]:
-        names = [self.type_names[d.name.name] for d in (*self.enum_decls, *self.type_decls)]
+        return [self.type_names[d.name.name] for d in (*self.enum_decls, *self.type_decls)]
+
+    def _lazy_models(self) -> list[str]:
+        names = []
         for p in self.program_decls:
             names += [self.input_names[p.name.name], self.result_names[p.name.name]]
         return names
 
     def _exports(self) -> list[str]:
         programs = [self.program_names[p.name.name] for p in self.program_decls]
-        return [*programs, "PROGRAMS", "configure", "LM", *self._public_types()]
+        return [*programs, "PROGRAMS", "configure", "LM", *self._public_types(), *self._lazy_models()]
 
     def _default_lm(self, info: BuildInfo) -> tuple[str, dict[str, Any]]:
         decl = self.decls.get("default")
@@ -730,7 +737,7 @@ class _Builder:
 
     # ------------------------------------------------- pyproject, README
 
-    def _dependencies(self, models: tuple[ModelView, ...]) -> tuple[str, ...]:
+    def _dependencies(self) -> tuple[str, ...]:
         pydantic = "pydantic>=2.11" if self._any_alias else "pydantic>=2"
         deps = [*BASE_DEPENDENCIES, pydantic]
         if any(r.kind.name == "bm25" for r in self.retriever_decls):
@@ -772,6 +779,14 @@ def _split_ref(ref: str) -> tuple[str, str, str]:
     if not sep or not all(usable(p) for p in parts):
         raise CodegenError(f'`{ref}` is not a python reference of the form "module:function"')
     return module, attr, ref
+
+
+def _pydantic_import(models: Sequence[ModelView]) -> str:
+    """The ``from pydantic import ...`` line of a file that declares ``models``."""
+    names = ["BaseModel"]
+    names += ["ConfigDict"] if any(m.config for m in models) else []
+    names += ["Field"] if any(m.uses_field for m in models) else []
+    return f"from pydantic import {', '.join(names)}"
 
 
 def _parts(kind: str) -> tuple[str, ...]:

@@ -2,9 +2,10 @@
 
 This package is vendored byte for byte into every emitted package as
 ``<pkg>/_runtime``, so the prompts the optimizer scored are the prompts the
-package sends. It depends only on the standard library and pydantic at import
-time; litellm is imported at the first real LM call. Imports inside it are
-relative, and it knows nothing of the rest of lmc.
+package sends. It depends only on the standard library at import time;
+pydantic is imported when a value is first validated, litellm at the first
+real LM call. Imports inside it are relative, and it knows nothing of the
+rest of lmc.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 ``PackagedProgram`` wraps one ``Program`` with its baked-in parameters, a
 pydantic model of its inputs (validated before any LM call) and one of its
-result. ``PackageConfig`` holds the package's LM choice; it is the one piece
+result. The models are named, not given: they are imported (with pydantic)
+at the program's first use, so that importing a package stays fast. ``PackageConfig`` holds the package's LM choice; it is the one piece
 of mutable state an emitted package has, on purpose: users call
 ``configure(...)`` once at start-up. An LM is chosen at each call, from the
 most specific source to the least:
@@ -19,12 +20,14 @@ unless ``LMC_CACHE_DIR`` is set or ``configure(cache_dir=...)`` names a folder.
 
 Also here: ``ReplayLM`` (the package's parity test replays recorded LM calls
 with it) and ``cli_main`` (``python -m <package>``). Stdlib and pydantic only;
-litellm is imported by ``lm.LM`` at its first call.
+pydantic is imported with the models, litellm by ``lm.LM`` at its first call.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import importlib
 import inspect
 import json
 import os
@@ -34,15 +37,17 @@ import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 from .cache import Cache
 from .errors import LMError
 from .lm import LM
 from .program import Program, ProgramError, Run
 from .signature import Params
+from .types import is_model
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["PackageConfig", "PackagedProgram", "ReplayLM", "cli_main", "cli_option", "env_var_for", "field_of"]
 
@@ -65,7 +70,7 @@ def field_of(value: Any, name: str) -> Any:
     under a safe name with the ``.lmp`` name as its alias; a prediction is a
     mapping. Generated code calls this only for such names.
     """
-    if isinstance(value, BaseModel):
+    if is_model(value):
         for py_name, info in type(value).model_fields.items():
             if (info.alias or py_name) == name:
                 return getattr(value, py_name)
@@ -156,25 +161,58 @@ class PackageConfig:
         return f"PackageConfig(package={self.package!r}, default_model={self.default_model!r})"
 
 
+@dataclass(frozen=True)
+class _Models:
+    """A program's input and result models, once imported, with what calls read from them."""
+
+    result_type: type[BaseModel]
+    input_type: type[BaseModel]
+    input_names: Mapping[str, str]  # Python attribute name -> the .lmp input name (they differ if renamed)
+    required: tuple[str, ...]  # .lmp names of the inputs without a default
+
+    @classmethod
+    def load(cls, module: str, result: str, inputs: str) -> _Models:
+        found = importlib.import_module(module)
+        input_type = getattr(found, inputs)
+        names = {py: (info.alias or py) for py, info in input_type.model_fields.items()}
+        required = tuple(names[py] for py, info in input_type.model_fields.items() if info.is_required())
+        return cls(getattr(found, result), input_type, names, required)
+
+
 class PackagedProgram:
-    """One program of the package: ``program(**inputs)`` returns its typed result."""
+    """One program of the package: ``program(**inputs)`` returns its typed result.
+
+    ``models`` is the dotted name of the module that defines the classes named
+    ``result`` and ``inputs``; it is imported at the first call (or the first
+    look at ``result_type``, ``input_type`` or ``input_names``).
+    """
 
     def __init__(
         self,
         program: Program,
         params: Mapping[str, Params],
-        result_type: type[BaseModel],
-        input_type: type[BaseModel],
         config: PackageConfig,
+        *,
+        models: str,
+        result: str,
+        inputs: str,
     ) -> None:
         self._program = program
         self._params = types.MappingProxyType(dict(params))
-        self.result_type = result_type
-        self.input_type = input_type
         self.config = config
-        # Python attribute name -> the .lmp input name (they differ only for renamed inputs).
-        self._input_names = {py: (info.alias or py) for py, info in input_type.model_fields.items()}
-        self._required = [self._input_names[py] for py, info in input_type.model_fields.items() if info.is_required()]
+        self._where = (models, result, inputs)
+
+    @functools.cached_property
+    def _models(self) -> _Models:
+        return _Models.load(*self._where)
+
+    @property
+    def result_type(self) -> type[BaseModel]:
+        return self._models.result_type
+
+    @property
+    def input_type(self) -> type[BaseModel]:
+        return self._models.input_type
 
     @property
     def name(self) -> str:
@@ -190,7 +228,7 @@ class PackagedProgram:
 
     @property
     def input_names(self) -> tuple[str, ...]:
-        return tuple(self._input_names.values())
+        return tuple(self._models.input_names.values())
 
     def __call__(self, /, *, lm: str | Any | None = None, **inputs: Any) -> Any:
         """Run once; ``lm`` picks the LM for this call (``lm`` is a keyword in ``.lmp``, never an input)."""
@@ -217,19 +255,22 @@ class PackagedProgram:
         raises pydantic's ``ValidationError`` (a ``ValueError``). Enums become
         their members and records their models, as the program body expects.
         """
-        known = set(self._input_names.values())
+        models = self._models
+        known = set(models.input_names.values())
         unknown = [k for k in inputs if k not in known]
         if unknown:
             raise TypeError(
                 f"{self.name}() got unexpected input(s) {_names(unknown)}; its inputs are {_names(known) or 'none'}"
             )
-        missing = [k for k in self._required if k not in inputs]
+        missing = [k for k in models.required if k not in inputs]
         if missing:
             raise TypeError(f"{self.name}() is missing the input(s) {_names(missing)}")
-        model = self.input_type.model_validate(dict(inputs))
-        return {name: getattr(model, py) for py, name in self._input_names.items()}
+        model = models.input_type.model_validate(dict(inputs))
+        return {name: getattr(model, py) for py, name in models.input_names.items()}
 
     def _result(self, run: Run) -> Any:
+        from pydantic import ValidationError
+
         try:
             return self.result_type.model_validate(run.outputs)
         except ValidationError as exc:
@@ -238,7 +279,7 @@ class PackagedProgram:
             ) from exc
 
     def __repr__(self) -> str:
-        ins = ", ".join(self._input_names.values())
+        ins = ", ".join(self.input_names)
         return f"<program {self.name}({ins}) -> {self.result_type.__name__}>"
 
 

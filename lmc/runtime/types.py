@@ -7,6 +7,12 @@ tells the LM what to produce, how values are written into a prompt, and how
 an answer is read back. Reading back ends, for every type but ``str``, in a
 pydantic validation against the field's annotation, so no program ever sees
 a value of the wrong type.
+
+pydantic is imported by the functions that need it, never at module level:
+importing an emitted package (whose runtime this is) must stay fast, and
+pydantic alone takes about 100 ms to import. A value can only be a pydantic
+model, or a pydantic error, once pydantic is loaded, so the checks for those
+look in ``sys.modules`` instead of importing it.
 """
 
 from __future__ import annotations
@@ -16,19 +22,20 @@ import enum
 import functools
 import inspect
 import json
+import sys
 import types
 from collections.abc import Mapping
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
-import pydantic
-from pydantic import TypeAdapter
-from pydantic_core import PydanticSerializationError
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 __all__ = [
     "allows_none",
     "annotation_name",
     "describe_error",
     "format_value",
+    "is_model",
     "json_schema",
     "output_note",
     "parse_value",
@@ -40,6 +47,8 @@ __all__ = [
 
 @functools.lru_cache(maxsize=1024)
 def _cached_type_adapter(annotation: Any) -> TypeAdapter[Any]:
+    from pydantic import TypeAdapter
+
     return TypeAdapter(annotation)
 
 
@@ -48,7 +57,18 @@ def type_adapter(annotation: Any) -> TypeAdapter[Any]:
     try:
         return _cached_type_adapter(annotation)
     except TypeError:  # an unhashable annotation: build it every time
+        from pydantic import TypeAdapter
+
         return TypeAdapter(annotation)
+
+
+def is_model(value: Any) -> bool:
+    """Whether ``value`` is a pydantic model instance, without importing pydantic.
+
+    ``BaseModel`` is defined in ``pydantic.main``: no model exists before that module is loaded.
+    """
+    main = sys.modules.get("pydantic.main")
+    return main is not None and isinstance(value, main.BaseModel)
 
 
 # ------------------------------------------------------------------ naming
@@ -132,9 +152,12 @@ def _type_first(value: Any) -> Any:
 
 def serialize_for_json(value: Any) -> Any:
     """A JSON-compatible form of ``value`` (pydantic's JSON mode), or its ``str`` when it has none."""
+    from pydantic import PydanticUserError
+    from pydantic_core import PydanticSerializationError
+
     try:
         return type_adapter(type(value)).dump_python(value, mode="json")
-    except (PydanticSerializationError, pydantic.PydanticUserError):
+    except (PydanticSerializationError, PydanticUserError):
         return str(value)
 
 
@@ -174,7 +197,7 @@ def to_jsonable(value: Any) -> Any:
         return to_jsonable(value.value)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    if isinstance(value, pydantic.BaseModel):
+    if is_model(value):
         return value.model_dump(mode="json")
     if isinstance(value, Mapping):
         return {str(k): to_jsonable(v) for k, v in value.items()}
@@ -255,7 +278,8 @@ def _enum_member(annotation: type[enum.Enum], value: Any) -> enum.Enum:
 
 def describe_error(exc: Exception) -> str:
     """A one-line reason for a failed parse: pydantic's messages without its preamble."""
-    if isinstance(exc, pydantic.ValidationError):
+    core = sys.modules.get("pydantic_core")  # pydantic's ValidationError is pydantic_core's
+    if core is not None and isinstance(exc, core.ValidationError):
         return "; ".join(err["msg"] for err in exc.errors()[:3])
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

@@ -96,6 +96,7 @@ def test_expected_files_and_dependencies(tmp_path: Path) -> None:
         "sent/__init__.py",
         "sent/__main__.py",
         "sent/types.py",
+        "sent/results.py",
         "sent/programs.py",
         "sent/params.py",
         "sent/tests/__init__.py",

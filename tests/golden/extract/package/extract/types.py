@@ -1,10 +1,10 @@
-"""Enums, records, and each program's inputs and result, as pydantic models."""
+"""Enums, and records as pydantic models."""
 
 from __future__ import annotations
 
 import enum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 
 class Seniority(str, enum.Enum):
@@ -34,17 +34,3 @@ class Job(BaseModel):
     salary: int | None = Field(
         default=None, description="the yearly salary in euros, if the text gives one"
     )
-
-
-class ExtractInputs(BaseModel):
-    """The inputs of the program `extract`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: str
-
-
-class ExtractResult(BaseModel):
-    """The outputs of the program `extract`."""
-
-    job: Job

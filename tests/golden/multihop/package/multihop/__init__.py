@@ -1,15 +1,19 @@
 """The `multihop` package: language-model programs compiled by lmc."""
 
+from typing import TYPE_CHECKING, Any
+
 from . import programs
 from ._runtime.lm import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
-from .types import (
-    LookupAnswerInputs,
-    LookupAnswerResult,
-    MultihopInputs,
-    MultihopResult,
-)
+
+if TYPE_CHECKING:
+    from .results import (
+        LookupAnswerInputs,
+        LookupAnswerResult,
+        MultihopInputs,
+        MultihopResult,
+    )
 
 CONFIG = PackageConfig(
     package="multihop",
@@ -19,10 +23,20 @@ CONFIG = PackageConfig(
 configure = CONFIG.configure
 
 multihop = PackagedProgram(
-    programs.multihop, PARAMS, MultihopResult, MultihopInputs, CONFIG
+    programs.multihop,
+    PARAMS,
+    CONFIG,
+    models=f"{__name__}.results",
+    result="MultihopResult",
+    inputs="MultihopInputs",
 )
 lookup_answer = PackagedProgram(
-    programs.lookup_answer, PARAMS, LookupAnswerResult, LookupAnswerInputs, CONFIG
+    programs.lookup_answer,
+    PARAMS,
+    CONFIG,
+    models=f"{__name__}.results",
+    result="LookupAnswerResult",
+    inputs="LookupAnswerInputs",
 )
 
 PROGRAMS = {
@@ -41,3 +55,17 @@ __all__ = [
     "lookup_answer",
     "multihop",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Program input and result models: loaded from results.py at first use."""
+    if name in {
+        "LookupAnswerInputs",
+        "LookupAnswerResult",
+        "MultihopInputs",
+        "MultihopResult",
+    }:
+        from . import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,10 +1,15 @@
 """The `qa` package: language-model programs compiled by lmc."""
 
+from typing import TYPE_CHECKING, Any
+
 from . import programs
 from ._runtime.lm import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
-from .types import AskInputs, AskResult, CheckInputs, CheckResult, Fact
+from .types import Fact
+
+if TYPE_CHECKING:
+    from .results import AskInputs, AskResult, CheckInputs, CheckResult
 
 CONFIG = PackageConfig(
     package="qa",
@@ -13,8 +18,22 @@ CONFIG = PackageConfig(
 )
 configure = CONFIG.configure
 
-ask = PackagedProgram(programs.ask, PARAMS, AskResult, AskInputs, CONFIG)
-check = PackagedProgram(programs.check, PARAMS, CheckResult, CheckInputs, CONFIG)
+ask = PackagedProgram(
+    programs.ask,
+    PARAMS,
+    CONFIG,
+    models=f"{__name__}.results",
+    result="AskResult",
+    inputs="AskInputs",
+)
+check = PackagedProgram(
+    programs.check,
+    PARAMS,
+    CONFIG,
+    models=f"{__name__}.results",
+    result="CheckResult",
+    inputs="CheckInputs",
+)
 
 PROGRAMS = {
     "ask": ask,
@@ -33,3 +52,12 @@ __all__ = [
     "check",
     "configure",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Program input and result models: loaded from results.py at first use."""
+    if name in {"AskInputs", "AskResult", "CheckInputs", "CheckResult"}:
+        from . import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

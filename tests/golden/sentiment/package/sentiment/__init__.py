@@ -1,10 +1,15 @@
 """The `sentiment` package: language-model programs compiled by lmc."""
 
+from typing import TYPE_CHECKING, Any
+
 from . import programs
 from ._runtime.lm import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
-from .types import ClassifyInputs, ClassifyResult, Sentiment
+from .types import Sentiment
+
+if TYPE_CHECKING:
+    from .results import ClassifyInputs, ClassifyResult
 
 CONFIG = PackageConfig(
     package="sentiment",
@@ -18,7 +23,12 @@ CONFIG = PackageConfig(
 configure = CONFIG.configure
 
 classify = PackagedProgram(
-    programs.classify, PARAMS, ClassifyResult, ClassifyInputs, CONFIG
+    programs.classify,
+    PARAMS,
+    CONFIG,
+    models=f"{__name__}.results",
+    result="ClassifyResult",
+    inputs="ClassifyInputs",
 )
 
 PROGRAMS = {
@@ -34,3 +44,12 @@ __all__ = [
     "classify",
     "configure",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Program input and result models: loaded from results.py at first use."""
+    if name in {"ClassifyInputs", "ClassifyResult"}:
+        from . import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

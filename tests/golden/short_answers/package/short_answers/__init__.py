@@ -1,17 +1,21 @@
 """The `short_answers` package: language-model programs compiled by lmc."""
 
+from typing import TYPE_CHECKING, Any
+
 from . import programs
 from ._runtime.lm import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
-from .types import (
-    BestOfInputs,
-    BestOfResult,
-    ComparedInputs,
-    ComparedResult,
-    RefinedInputs,
-    RefinedResult,
-)
+
+if TYPE_CHECKING:
+    from .results import (
+        BestOfInputs,
+        BestOfResult,
+        ComparedInputs,
+        ComparedResult,
+        RefinedInputs,
+        RefinedResult,
+    )
 
 CONFIG = PackageConfig(
     package="short_answers",
@@ -24,12 +28,29 @@ CONFIG = PackageConfig(
 )
 configure = CONFIG.configure
 
-best_of = PackagedProgram(programs.best_of, PARAMS, BestOfResult, BestOfInputs, CONFIG)
+best_of = PackagedProgram(
+    programs.best_of,
+    PARAMS,
+    CONFIG,
+    models=f"{__name__}.results",
+    result="BestOfResult",
+    inputs="BestOfInputs",
+)
 refined = PackagedProgram(
-    programs.refined, PARAMS, RefinedResult, RefinedInputs, CONFIG
+    programs.refined,
+    PARAMS,
+    CONFIG,
+    models=f"{__name__}.results",
+    result="RefinedResult",
+    inputs="RefinedInputs",
 )
 compared = PackagedProgram(
-    programs.compared, PARAMS, ComparedResult, ComparedInputs, CONFIG
+    programs.compared,
+    PARAMS,
+    CONFIG,
+    models=f"{__name__}.results",
+    result="ComparedResult",
+    inputs="ComparedInputs",
 )
 
 PROGRAMS = {
@@ -52,3 +73,19 @@ __all__ = [
     "configure",
     "refined",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Program input and result models: loaded from results.py at first use."""
+    if name in {
+        "BestOfInputs",
+        "BestOfResult",
+        "ComparedInputs",
+        "ComparedResult",
+        "RefinedInputs",
+        "RefinedResult",
+    }:
+        from . import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,10 +1,14 @@
 """The `word_problems` package: language-model programs compiled by lmc."""
 
+from typing import TYPE_CHECKING, Any
+
 from . import programs
 from ._runtime.lm import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
-from .types import SolveInputs, SolveResult
+
+if TYPE_CHECKING:
+    from .results import SolveInputs, SolveResult
 
 CONFIG = PackageConfig(
     package="word_problems",
@@ -17,10 +21,26 @@ CONFIG = PackageConfig(
 )
 configure = CONFIG.configure
 
-solve = PackagedProgram(programs.solve, PARAMS, SolveResult, SolveInputs, CONFIG)
+solve = PackagedProgram(
+    programs.solve,
+    PARAMS,
+    CONFIG,
+    models=f"{__name__}.results",
+    result="SolveResult",
+    inputs="SolveInputs",
+)
 
 PROGRAMS = {
     "solve": solve,
 }
 
 __all__ = ["LM", "PROGRAMS", "SolveInputs", "SolveResult", "configure", "solve"]
+
+
+def __getattr__(name: str) -> Any:
+    """Program input and result models: loaded from results.py at first use."""
+    if name in {"SolveInputs", "SolveResult"}:
+        from . import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
