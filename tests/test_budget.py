@@ -58,7 +58,7 @@ def test_every_optimizer_schema_takes_the_budget_options():
 
 
 def _check(tmp_path: Path, optimizer: str) -> list[str]:
-    (tmp_path / "d.jsonl").write_text('{"q": "a", "a": "b"}\n', encoding="utf-8")
+    (tmp_path / "d.jsonl").write_text('{"q": "a", "a": "b"}\n' * 2, encoding="utf-8")
     text = (
         'signature QA = "q -> a"\nprogram p(q: str) -> (a: str) {\n  module m = Predict(QA)\n  return m(q=q)\n}\n'
         'metric em = exact_match(a)\ndataset d = "d.jsonl" { inputs: [q] }\n'
