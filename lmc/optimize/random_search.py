@@ -19,12 +19,21 @@ As everywhere in lmc's optimizers, DSPy's ``Random(c)`` is ``Random(task.seed + 
 
 When the LM budget runs out, the candidate being built or scored is dropped
 and the best candidate scored so far wins.
+
+DSPy bootstraps each candidate, then scores it, one candidate after the other.
+lmc bootstraps the candidates concurrently (``threads`` at a time, each
+bootstrap still sequential over its own trainset order), then scores them in
+order: the same demos, scores, winner and LM calls, in less wall time. It
+keeps DSPy's order when a budget or ``stop_at_score`` can end the search
+early, so that no candidate is built that would not have been.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -88,8 +97,7 @@ class BootstrapFewShotWithRandomSearch:
 
         search = Search(task, self.name)
         with search.until_budget():
-            for seed in range(-3, self.num_candidate_programs):
-                label, chosen = self._candidate(task, seed, calls)
+            for label, chosen in self._candidates(task, calls, threads):
                 stage = f"evaluate {label}"
                 result = evaluate(
                     task.program,
@@ -119,6 +127,24 @@ class BootstrapFewShotWithRandomSearch:
         calls = ((n + 1) * runs + (n + 3) * sizes.valset) * sizes.run_calls
         return CallEstimate(calls, upper_bound=not (shuffled_exact and self.stop_at_score is None))
 
+    def _candidates(self, task: Task, calls: CallCounter, threads: int) -> Iterator[tuple[str, Chosen]]:
+        """Every candidate in seed order; built ahead, concurrently, when nothing can end the search early."""
+        seeds = range(-3, self.num_candidate_programs)
+        early_end = self.stop_at_score is not None or _has_budget(task.lm)
+        if threads <= 1 or early_end or len(seeds) <= 1:
+            for seed in seeds:
+                yield self._candidate(task, seed, calls)
+            return
+        quiet = replace(task, on_progress=None)  # progress is reported from this thread only
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lmc-bootstrap")
+        try:
+            futures = [pool.submit(self._candidate, quiet, seed, calls) for seed in seeds]
+            for done, future in enumerate(futures, 1):
+                task.progress("bootstrap candidates", done, len(futures))
+                yield future.result()
+        finally:  # a failure while scoring: build no more candidates than those already running
+            pool.shutdown(wait=True, cancel_futures=True)
+
     def _candidate(self, task: Task, seed: int, calls: CallCounter) -> tuple[str, Chosen]:
         start = task.start_params()
         everything = range(len(task.trainset))
@@ -147,3 +173,9 @@ class BootstrapFewShotWithRandomSearch:
         label = f"bootstrap seed {seed} (up to {size} bootstrapped)"
         settings = replace(settings, max_bootstrapped_demos=size)
         return label, bootstrap(task, settings, order, calls, stage=label)
+
+
+def _has_budget(lm: object) -> bool:
+    """Whether the task's LM is metered by a limited budget (``optimize/budget.py``)."""
+    budget = getattr(getattr(lm, "meter", None), "budget", None)
+    return bool(getattr(budget, "limited", False))

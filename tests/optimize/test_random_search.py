@@ -80,9 +80,54 @@ def test_reproducible_with_a_seed_and_different_with_another():
 
 
 def test_threads_do_not_change_the_outcome():
-    one, _, _ = search(num_threads=1)
-    three, _, _ = search(num_threads=3)
+    one, teacher_one, student_one = search(num_threads=1)
+    three, teacher_three, student_three = search(num_threads=3)
     assert one.params == three.params and one.candidates == three.candidates
+    assert one.lm_calls == three.lm_calls
+    assert len(teacher_one.requests) == len(teacher_three.requests) and len(student_one.requests) == len(student_three.requests)
+
+
+def test_candidates_are_bootstrapped_concurrently_with_threads():
+    import threading
+    import time
+
+    lock, running, peak = threading.Lock(), [0], [0]
+
+    def slow_teacher(request):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.01)
+        with lock:
+            running[0] -= 1
+        return teacher_answer(request)
+
+    def run(threads):
+        task = Task(
+            program=classify_program(),
+            trainset=TRAIN,
+            valset=VAL,
+            metric=label_match,
+            lm=FakeLM(student_answer, "student"),
+            teacher_lm=FakeLM(slow_teacher, "teacher"),
+        )
+        options = {"max_bootstrapped_demos": 3, "max_labeled_demos": 3, "num_candidate_programs": 4}
+        return BootstrapFewShotWithRandomSearch(num_threads=threads, **options).compile(task)
+
+    peak[0] = 0
+    sequential = run(1)
+    assert peak[0] == 1
+    peak[0] = 0
+    parallel = run(4)
+    assert peak[0] > 1
+    assert parallel.params == sequential.params and parallel.candidates == sequential.candidates
+
+
+def test_stop_at_score_keeps_the_sequential_order():
+    """With stop_at_score no candidate is bootstrapped ahead: those after the stop are never built."""
+    stopped, teacher, _ = search(num_threads=3, stop_at_score=0.0)
+    alone, teacher_alone, _ = search(num_threads=1, stop_at_score=0.0)
+    assert len(stopped.candidates) == 1 and len(teacher.requests) == len(teacher_alone.requests)
 
 
 def test_stop_at_score_ends_the_search():
