@@ -25,12 +25,14 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .cache import Answer, Cache
 from .errors import LMError
 from .openai_compat import Completion, HTTPFailure, OpenAICompatClient, is_direct, request_body
 from .rollout import ROLLOUT_TEMPERATURE, current_rollout
+
+if TYPE_CHECKING:  # the cache (sqlite3, hashlib) is imported by whoever makes one, not here
+    from .cache import Answer, Cache
 
 __all__ = ["LM", "Usage", "import_litellm"]
 
@@ -271,7 +273,7 @@ class LM:
         if self.cache is None:
             return None, None
         rollout_id = current_rollout()
-        key = Cache.key(request if rollout_id is None else {**request, "rollout_id": rollout_id})
+        key = self.cache.key(request if rollout_id is None else {**request, "rollout_id": rollout_id})
         answer = self.cache.answer(key)
         if answer is None:
             return key, None

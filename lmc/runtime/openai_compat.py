@@ -16,7 +16,6 @@ decides what is worth another try.
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 from collections.abc import Mapping, Sequence
@@ -91,6 +90,7 @@ class OpenAICompatClient:
         return _completion(raw)
 
     def _post(self, payload: bytes, headers: Mapping[str, str]) -> tuple[int, bytes, float | None]:
+        import http.client  # here: it (with email and ssl) costs ~25 ms of a package's import time
         # A kept-alive connection may have been closed by the server since the
         # last call: one fresh reconnect is part of sending, not a retry.
         for fresh in (False, True):
@@ -112,7 +112,9 @@ class OpenAICompatClient:
             return response.status, raw, _seconds(response.getheader("retry-after"))
         raise AssertionError("unreachable")
 
-    def _connection(self, fresh: bool) -> http.client.HTTPConnection:
+    def _connection(self, fresh: bool) -> Any:
+        import http.client
+
         conn = getattr(self._local, "conn", None)
         if conn is None or fresh:
             cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection

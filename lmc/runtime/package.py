@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
-from .cache import Cache
 from .errors import LMError
 from .lm import LM
 from .program import Program, ProgramError, Run
@@ -153,6 +152,8 @@ class PackageConfig:
         with self._lock:
             built = self._lms.get(key)
             if built is None:
+                from .cache import Cache  # here: sqlite3 costs ~10 ms of the import
+
                 cache = Cache(cache_dir) if cache_dir is not None and use_cache else None
                 built = self._lms[key] = LM(model, cache=cache, **merged)
             return built
