@@ -15,8 +15,9 @@ match the lock.
 
 Files describe the build's result, never this process: the lock and the
 report count the LM answers the build used with the tokens and cost recorded
-when each was made, the same cold, warm or frozen. What this process spent
-(calls made, cache hits, tokens, cost) is printed on the console only.
+when each was made, the same cold, warm, frozen or resumed (an optimizer's
+reused work counts as recorded: ``OptimizeResult.reused``). What this process
+spent (calls made, cache hits, tokens, cost) is printed on the console only.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import logging
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -112,13 +113,16 @@ class BlockOutcome:
 
     ``copies`` is what its optimizers spent through copies of the session's
     LMs (a prompt model sampled at other temperatures): their meters see it,
-    :meth:`UsedLms.spent` does not, so the build's total adds it.
+    :meth:`UsedLms.spent` does not, so the build's total adds it. ``reused``
+    is the recorded usage of work its optimizers took from an earlier run
+    (``OptimizeResult.reused``): the build's files count it, the console not.
     """
 
     params: dict[str, Params]
     origins: dict[str, tuple[DemoOrigin, ...]]
     result: BlockResult
     copies: Spent
+    reused: Spent
 
 
 def _evaluate(session: Session, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
@@ -156,7 +160,7 @@ def optimize_block(
     baseline = _score(session, lms(), program, valset, metric, params, f"baseline {program.name}")
     current, current_origins = dict(params), dict(origins)
     steps: list[StepResult] = []
-    copies = Spent()
+    copies = reused = Spent()
     previous: tuple = ()  # the previous optimizer's candidates, for Ensemble
     for step in plan.steps:
         meter = Meter(step.budget)
@@ -184,6 +188,7 @@ def optimize_block(
             result = run_optimizer(step.optimizer, metered_task(task, meter))
         used = meter.spent()
         copies = copies + (used - (lms.spent() - before))
+        reused = reused + result.reused
         if result.stopped:
             info(f"{step.name} on {program.name} stopped early: {result.stopped}")
         current.update(result.params)
@@ -195,7 +200,7 @@ def optimize_block(
                 score=result.score,
                 candidates=result.candidates,
                 stopped=result.stopped,
-                usage=AnswerUsage.of(used),
+                usage=AnswerUsage.of(used + result.reused),
                 params=_plain_params(result.params),
                 origins=dict(result.origins),
             )
@@ -203,7 +208,7 @@ def optimize_block(
     final = _score(session, lms(), program, valset, metric, current, f"optimized {program.name}")
     row = ScoreRow(plan.label(), baseline.score, final.score)
     block = BlockResult(plan=plan.to_json(), row=row, steps=tuple(steps))
-    return BlockOutcome(current, current_origins, block, copies)
+    return BlockOutcome(current, current_origins, block, copies, reused)
 
 
 def _plain_params(params: Mapping[str, Params]) -> dict[str, Params]:
@@ -241,9 +246,8 @@ def _build_info(session: Session, request: BuildRequest, rows: list[ScoreRow], d
         lm=session.lm().model,
         optimizer="; ".join(described) or "none (built with --no-optimize)",
         scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
-        # Builds sharing a study (--storage) split its trials: this process's calls are not the build's,
-        # and every worker must emit the same package.
-        lm_calls=None if request.storage is not None else session.lm().usage.calls,
+        # run_build fills in lm_calls, the answers the whole build used (parity runs included), once they
+        # are known; builds sharing a study (--storage) leave it out, as each worker splits the trials.
         seed=request.seed if request.seed is not None else _file_seed(session),
     )
 
@@ -296,7 +300,7 @@ def run_build(session: Session, request: BuildRequest) -> int:
     origins: dict[str, tuple[DemoOrigin, ...]] = {}
     trainsets: dict[str, str] = {}
     blocks: list[BlockResult] = []
-    copies = Spent()
+    copies = reused = Spent()
     rows: list[ScoreRow] = []
     try:
         inputs = _inputs(session, request)
@@ -308,6 +312,7 @@ def run_build(session: Session, request: BuildRequest) -> int:
             blocks.append(outcome.result)
             rows.append(outcome.result.row)
             copies = copies + outcome.copies
+            reused = reused + outcome.reused
         if request.optimize:
             for decl in session.source.of(ir.EvaluateDecl):
                 rows.append(evaluate_block(session, decl, params))
@@ -317,8 +322,11 @@ def run_build(session: Session, request: BuildRequest) -> int:
     except RUN_FAILURES as exc:
         print(f"lmc: error: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
+    total = lms.spent() + copies  # what this process spent
+    usage = AnswerUsage.of(total + reused)  # what the build used
+    if request.storage is None:
+        build_info = replace(build_info, lm_calls=usage.answers)
     files = session.render(params=params or None, parity=cases, info=build_info)
-    total = lms.spent() + copies
     lock = Lock(
         inputs=inputs,
         blocks=tuple(blocks),
@@ -330,7 +338,7 @@ def run_build(session: Session, request: BuildRequest) -> int:
         build=build_info,
         parity=tuple(cases),
         package=package_hashes(files),
-        usage=AnswerUsage.of(total),
+        usage=usage,
     )
     out = Path(request.out_dir) / session.package
     emit(out, files, lock)
@@ -345,9 +353,9 @@ def run_build(session: Session, request: BuildRequest) -> int:
             f"LM calls: {total.answers} ({total.cache_hits} from cache), tokens: "
             f"{total.prompt_tokens} in / {total.completion_tokens} out, cost: ${total.cost_usd:.4f}"
         )
-    usage = session.lm().usage
-    if usage.truncated:
-        info(f"{usage.truncated} answer(s) were cut at max_tokens (the model did not end its answer)")
+    truncated = session.lm().usage.truncated
+    if truncated:
+        info(f"{truncated} answer(s) were cut at max_tokens (the model did not end its answer)")
     info(f"wrote {out}/ in {time.perf_counter() - started:.1f}s (report: {out / REPORT_NAME})")
     return EXIT_OK
 

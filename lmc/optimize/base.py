@@ -30,7 +30,7 @@ from ..evaluate import Fatal, Metric
 from ..runtime.errors import LMError
 from ..runtime.program import Program
 from ..runtime.signature import Params
-from .budget import BudgetExhausted
+from .budget import BudgetExhausted, Spent
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,10 @@ class OptimizeResult:
     optimizer does not evaluate (LabeledFewShot, BootstrapFewShot).
     ``lm_calls`` counts every LM request the optimizer made, teacher's included.
     ``stopped`` says why the optimizer ended early (its LM budget ran out),
-    None when it ran to the end.
+    None when it ran to the end. ``reused`` is the LM usage of work this run
+    took from an earlier one instead of doing it (MIPROv2's completed trials
+    in a resumed study), as recorded then: the build counts it with what its
+    meter saw, so a resumed run records the usage of an uninterrupted one.
     """
 
     params: dict[str, Params]
@@ -163,6 +166,7 @@ class OptimizeResult:
     candidates: tuple[Candidate, ...] = ()
     lm_calls: int = 0
     stopped: str | None = None
+    reused: Spent = Spent()
 
 
 @dataclass(frozen=True, slots=True)

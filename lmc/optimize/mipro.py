@@ -33,6 +33,12 @@ sampler and the minibatch. The trials live in an optuna storage (see
 ``study.py``): by default a SQLite file in the build's state folder, so an
 interrupted build resumes where it stopped; with ``lmc build --storage URL``
 several processes share one search.
+
+Each completed trial keeps the LM answers it used (with their tokens and
+cost) in the study. A run that reuses trials it did not run itself (a
+resumed build, another worker's) reports their recorded usage in
+``OptimizeResult.reused``: the build's files then count the same answers
+as an uninterrupted run's, however the trials were split between runs.
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ from .base import (
     TaskSizes,
 )
 from .bootstrap import BootstrapSettings, bootstrap_runs
+from .budget import Meter, Spent
 from .demo_sets import DemoSet, demo_sets
 from .options import OptionError, OptionSpec
 from .propose import SUMMARY_BATCHES, GroundedProposer, ProposerSettings
@@ -73,7 +80,8 @@ AUTO_RUN_SETTINGS = {"light": (6, 100), "medium": (12, 300), "heavy": (18, 1000)
 MIN_MINIBATCH_SIZE = 50  # auto mode uses minibatches only for a larger valset
 ZERO_SHOT_PROPOSAL_DEMOS = 3  # bootstrapped demos per set shown to the prompt model in zero-shot mode
 SEED_OFFSET = 9  # DSPy's default seed
-STUDY_FORMAT = 1  # part of every study's identity: bump when the plan or the attributes change
+STUDY_FORMAT = 2  # part of every study's identity: bump when the plan or the attributes change
+USAGE = "usage"  # a completed trial's user attribute: the LM answers it used (see _recorded)
 
 OPTIONS = {
     "auto": OptionSpec(str, "light", nullable=True, doc="light, medium or heavy; none: num_candidates and num_trials"),
@@ -275,6 +283,7 @@ class _Run:
         self.threads = options.num_threads if options.num_threads is not None else task.threads
         self.candidates: _Candidates | None = None
         self.search_: SharedSearch | None = None
+        self.ran: set[int] = set()  # numbers of the trials this run completed (the others are reused)
 
     # ------------------------------------------------------------- steps
 
@@ -317,6 +326,7 @@ class _Run:
             def finished(trial: Any) -> None:
                 nonlocal done
                 done += 1
+                self.ran.add(trial.number)
                 label = self._label(trial)
                 logger.info("%s: %.2f%%", label, trial.value)
                 if task.on_candidate is not None:
@@ -332,6 +342,7 @@ class _Run:
             )
         with quiet_optuna():
             trials = self.search_.completed()
+        reused = sum((_reused(t.user_attrs[USAGE]) for t in trials if t.number not in self.ran), Spent())
         full = [t for t in trials if t.user_attrs["role"] == "default" or self._is_full(t)]
         history = tuple(Candidate(self._label(t), t.value) for t in trials)
         if not full:
@@ -341,6 +352,7 @@ class _Run:
                 candidates=history,
                 lm_calls=self.calls.count,
                 stopped=stopped,
+                reused=reused,
             )
         best = max(full, key=lambda t: t.value)  # the earliest slot on a tie
         return OptimizeResult(
@@ -350,6 +362,7 @@ class _Run:
             candidates=history,
             lm_calls=self.calls.count,
             stopped=stopped,
+            reused=reused,
         )
 
     # ------------------------------------------------------------ pieces
@@ -367,7 +380,14 @@ class _Run:
         return demo_sets(replace(self.task, lm=self.task_lm), self.sizes.demo_sets, settings, self.rng, self.calls)
 
     def _trial(self, slot: Slot) -> float:
-        """Score one slot: the starting program, a sampled combination, or a full evaluation."""
+        """Score one slot and keep with it the LM answers the scoring used."""
+        meter = Meter()  # no budget: it only measures this trial (the task's meter enforces the budget)
+        score = self._score(slot, meter.wrap(self.student))
+        slot.note(USAGE, _recorded(meter.spent()))
+        return score
+
+    def _score(self, slot: Slot, lm: Any) -> float:
+        """The slot's score: the starting program, a sampled combination, or a full evaluation."""
         assert self.candidates is not None
         rows: Sequence[Any] = self.valset
         if slot.role == "default":
@@ -390,7 +410,7 @@ class _Run:
                 self.task.program,
                 rows,
                 self.task.metric,
-                lm=self.student,
+                lm=lm,
                 params=params,
                 threads=self.threads,
                 on_progress=lambda done, total: self.task.progress(stage, done, total),
@@ -467,6 +487,28 @@ class _Run:
             for path in self.paths
         )
         return f"trial {trial.user_attrs['slot']} ({what}): {chosen}"
+
+
+def _recorded(spent: Spent) -> dict[str, Any]:
+    """A trial's usage as kept in the study: every answer, with the tokens and cost recorded when it was made."""
+    return {
+        "answers": spent.answers,
+        "prompt_tokens": spent.prompt_tokens + spent.cached_prompt_tokens,
+        "completion_tokens": spent.completion_tokens + spent.cached_completion_tokens,
+        "cost_usd": spent.cost_usd + spent.cached_cost_usd,
+        "unrecorded": spent.cached_unrecorded,
+    }
+
+
+def _reused(recorded: Mapping[str, Any]) -> Spent:
+    """A reused trial's usage: like answers from the cache, free now and costing what was recorded."""
+    return Spent(
+        cache_hits=recorded["answers"],
+        cached_prompt_tokens=recorded["prompt_tokens"],
+        cached_completion_tokens=recorded["completion_tokens"],
+        cached_cost_usd=recorded["cost_usd"],
+        cached_unrecorded=recorded["unrecorded"],
+    )
 
 
 def _next_full_evaluation(history: Sequence[Any]) -> tuple[dict[str, int], float | None]:

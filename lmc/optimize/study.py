@@ -20,6 +20,9 @@ trials back and picks the same best one.
   ``GRACE_SECONDS``, and its slot enqueued again as a new trial (with the
   same parameters, for a sampled slot); the sampler may then break ties
   differently, so later choices can differ from an uninterrupted run's.
+- **What a trial used.** ``Slot.note`` keeps values with a trial before it
+  completes (MIPROv2: the LM answers it used), so that a run which reuses
+  a completed trial instead of running it can still account for it.
 - **A full evaluation** picks its parameters from the slots before it, so
   it is claimed only once all of them are complete.
 - **Sampling.** optuna's ``TPESampler`` (multivariate, as in DSPy), seeded
@@ -125,6 +128,10 @@ class Slot:
         for name, value in params.items():
             d = distributions[name]
             self._search.storage.set_trial_param(self.trial_id, name, d.to_internal_repr(value), d)
+
+    def note(self, key: str, value: Any) -> None:
+        """Keep a JSON value with the trial (a user attribute), for whoever reads the completed trial back."""
+        self._search.storage.set_trial_user_attr(self.trial_id, key, value)
 
 
 class SharedSearch:
