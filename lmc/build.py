@@ -319,14 +319,14 @@ def run_build(session: Session, request: BuildRequest) -> int:
         described = [f"{plan.program}: {plan.describe()}" for plan in plans]
         build_info = _build_info(session, request, rows, described)
         cases = parity_cases(session, params, build_info) if params else []
+        total = lms.spent() + copies  # what this process spent
+        usage = AnswerUsage.of(total + reused)  # what the build used
+        if request.storage is None:
+            build_info = replace(build_info, lm_calls=usage.answers)
+        files = session.render(params=params or None, parity=cases, info=build_info)  # indexes bm25 corpora
     except RUN_FAILURES as exc:
         print(f"lmc: error: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
-    total = lms.spent() + copies  # what this process spent
-    usage = AnswerUsage.of(total + reused)  # what the build used
-    if request.storage is None:
-        build_info = replace(build_info, lm_calls=usage.answers)
-    files = session.render(params=params or None, parity=cases, info=build_info)
     lock = Lock(
         inputs=inputs,
         blocks=tuple(blocks),
@@ -379,7 +379,7 @@ def run_frozen(session: Session, request: BuildRequest) -> int:
         if not problems:
             files = session.render(params=dict(lock.params) or None, parity=lock.parity, info=lock.build)
             problems = package_mismatches(lock, files)
-    except (LockError, OptionError) as exc:
+    except (LockError, OptionError, DataError) as exc:
         print(f"lmc: error: --frozen: {exc}", file=sys.stderr)
         return EXIT_RUN_FAILED
     if problems:

@@ -19,8 +19,19 @@ from .frontend import Loaded, load_file
 
 
 def dispatch(args: argparse.Namespace) -> int:
+    """Run the command; a data file that cannot be read is the user's to fix (exit 3), whichever command read it.
+
+    Every command but ``check`` renders the package, which indexes each bm25
+    corpus then: a corpus changed or deleted since the check fails there,
+    with its file and line, as ``DataError``.
+    """
+    from .data import DataError
+
     handler = {"check": cmd_check, "build": cmd_build, "run": cmd_run, "eval": cmd_eval, "prompt": cmd_prompt}
-    return handler[args.command](args)
+    try:
+        return handler[args.command](args)
+    except DataError as exc:
+        return fail(str(exc))
 
 
 # ----------------------------------------------------------------- reporting

@@ -25,7 +25,6 @@ from .. import ir
 from ..data import DataError
 from ..runtime.retrieve import CorpusError, load_corpus, tokenize
 from ..values import options_dict
-from .errors import CodegenError
 from .literals import py_literal
 
 __all__ = ["DataFile", "bm25_index", "corpus_files", "index_dir", "index_files"]
@@ -46,7 +45,10 @@ def index_dir(retriever: str) -> PurePosixPath:
 
 
 def corpus_files(decls: Sequence[ir.RetrieverDecl], source_dir: Path) -> dict[str, DataFile]:
-    """The corpus each bm25 retriever ships, by retriever name (two corpora with one file name both fit)."""
+    """The corpus each bm25 retriever ships, by retriever name (two corpora with one file name both fit).
+
+    Raises ``DataError`` for a corpus deleted since the check: the user's to fix.
+    """
     files: dict[str, DataFile] = {}
     used: dict[str, Path] = {}
     for r in decls:
@@ -54,7 +56,7 @@ def corpus_files(decls: Sequence[ir.RetrieverDecl], source_dir: Path) -> dict[st
             continue
         src = source_dir / r.source
         if not src.is_file():
-            raise CodegenError(f"the corpus of retriever `{r.name.name}` is missing: {r.source}")
+            raise DataError(f"the corpus of retriever `{r.name.name}` is missing", src)
         name = src.name
         if name in used and used[name] != src.resolve():
             name = f"{r.name.name}-{src.name}"
