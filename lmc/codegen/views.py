@@ -557,6 +557,7 @@ class _Builder:
             args.append(f"params=({''.join(p + ', ' for p in params)})")
             if t.doc:
                 args.append(f"desc={py_literal(t.doc)}")
+            args.append(f"returns={annotations.code(t.returns)}")
             out.append((py_literal(t.name.name), f"Tool({', '.join(args)})"))
         return tuple(out)
 

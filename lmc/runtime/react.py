@@ -43,7 +43,7 @@ from .composite import check_inputs, check_options, part_params, predictor, requ
 from .errors import ParseError
 from .program import Context, Prediction, ProgramError
 from .signature import Field, ModuleSpec, Params, Signature
-from .tools import Tool, ToolArgumentError, ToolTimeout, call_with_timeout
+from .tools import Tool, ToolArgumentError, ToolResultError, ToolTimeout, call_with_timeout
 
 __all__ = ["FINISH", "ReAct", "agent_instructions", "format_trajectory"]
 
@@ -218,7 +218,7 @@ class ReAct:
         """The tool's result, or the error that becomes the observation instead."""
         try:
             return call_with_timeout(self.tools[name], args, self.tool_timeout)
-        except (ToolArgumentError, ToolTimeout) as exc:
+        except (ToolArgumentError, ToolResultError, ToolTimeout) as exc:
             reason = str(exc)
         except Exception as exc:  # noqa: BLE001 - any failure of user code is the agent's observation
             reason = f"{type(exc).__name__}: {exc}"

@@ -4,7 +4,10 @@
 becomes ``Tool("search", mod.fn, params=(...), desc="desc")``. Calling a
 ``Tool`` first checks its arguments against the declared types (pydantic, in
 lax mode, so the ``"3"`` an LM writes for an ``int`` is read as ``3``); a
-bad argument raises ``ToolArgumentError`` before the function runs. Program
+bad argument raises ``ToolArgumentError`` before the function runs, and a
+result that does not fit the declared return type raises ``ToolResultError``
+(the same lax validation: a tool declared ``-> list[str]`` that returns a
+tuple of strings is fine, one that returns ``None`` is not). Program
 bodies and ``ReAct`` agents call tools through the same object, so both hand
 the function exactly what its declaration promises.
 
@@ -25,7 +28,15 @@ from typing import Any
 from .program import ProgramError
 from .types import describe_error, type_adapter
 
-__all__ = ["REQUIRED", "Tool", "ToolArgumentError", "ToolParam", "ToolTimeout", "call_with_timeout"]
+__all__ = [
+    "REQUIRED",
+    "Tool",
+    "ToolArgumentError",
+    "ToolParam",
+    "ToolResultError",
+    "ToolTimeout",
+    "call_with_timeout",
+]
 
 
 class _Required:
@@ -40,6 +51,10 @@ REQUIRED: Any = _Required()
 
 class ToolArgumentError(ProgramError):
     """Arguments that do not fit a tool's declared parameters."""
+
+
+class ToolResultError(ProgramError):
+    """A tool returned a value that does not fit its declared return type."""
 
 
 class ToolTimeout(Exception):
@@ -71,9 +86,24 @@ class Tool:
     fn: Callable[..., Any]
     params: tuple[ToolParam, ...] = ()
     desc: str = ""
+    returns: Any = None  # the declared return type; None: not checked
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.fn(**self.bind(args, kwargs))
+        return self.check_result(self.fn(**self.bind(args, kwargs)))
+
+    def check_result(self, value: Any) -> Any:
+        """The function's result validated against the declared return type (``ToolResultError`` if it does not fit)."""
+        if self.returns is None:
+            return value
+        try:
+            return type_adapter(self.returns).validate_python(value)
+        except ValueError as exc:
+            from .types import annotation_name
+
+            raise ToolResultError(
+                f"tool `{self.name}` returned {type(value).__name__} {_short(value)}, "
+                f"not the declared {annotation_name(self.returns)}: {describe_error(exc)}"
+            ) from None
 
     def bind(self, args: Sequence[Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
         """The keyword arguments for the function: positional ones named, each value validated, defaults filled."""
@@ -118,6 +148,11 @@ class Tool:
         """The tool as a ReAct prompt lists it (DSPy's ``str(Tool)``)."""
         desc = f", whose description is <desc>{self.desc}</desc>.".replace("\n", "  ") if self.desc else "."
         return f"{self.name}{desc} It takes arguments {self.args_schema()}."
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def json_schema_unsorted(annotation: Any) -> dict[str, Any]:

@@ -92,7 +92,7 @@ def test_tools_and_rewards_are_emitted_as_runtime_references(files) -> None:
     assert (
         'TOOLS = {\n    "lookup": Tool(\n        "lookup",\n        helpers.lookup,\n        params=(\n'
         '            ToolParam("name", str),\n            ToolParam("exact", bool, default=False),\n        ),\n'
-        '        desc="Find a capital by country name.",\n    ),\n}' in programs
+        '        desc="Find a capital by country name.",\n        returns=str,\n    ),\n}' in programs
     )
     assert 'METRICS = {\n    "short": helpers.short,\n}' in programs  # only the reward, not `em`
     assert "metrics=METRICS," in programs

@@ -194,6 +194,19 @@ def test_a_raising_tool_becomes_the_observation():
     assert prediction.answer == "Tesk"
 
 
+def test_a_tool_returning_the_wrong_type_becomes_the_observation():
+    wrong = Tool("search", lambda query, k=3: 42, TOOLS["search"].params, "Search the corpus.", returns=list[str])
+    lm = ScriptedLM([turn("Search.", "search", '{"query": "x"}'), turn("Stop.", "finish", "{}"), answer()])
+    spec = ModuleSpec("qa.agent", "ReAct", QA, {"tools": ["search"]})
+    program = qa_program(spec)
+    program.tools = {"search": wrong}
+    prediction = program.context(lm, program.default_params()).module("qa.agent")(question="q")
+    assert prediction.trajectory["observation_0"].startswith(
+        "Execution error in search: tool `search` returned int 42, not the declared list[str]"
+    )
+    assert prediction.answer == "Tesk"
+
+
 def test_a_hanging_tool_is_abandoned_after_its_timeout():
     lm = ScriptedLM([turn("Wait.", "hang", '{"seconds": 30}'), turn("Stop.", "finish", "{}"), answer()])
     started = time.monotonic()

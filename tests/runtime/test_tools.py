@@ -78,3 +78,14 @@ def test_call_with_timeout_returns_raises_or_abandons():
         call_with_timeout(release.wait, {"timeout": 30}, 0.1)
     assert time.monotonic() - started < 5
     release.set()
+
+
+def test_a_result_of_the_wrong_type_is_a_named_error():
+    from lmc.runtime.tools import Tool, ToolResultError
+
+    count = Tool("count", lambda: "many", returns=int)
+    with pytest.raises(ToolResultError, match=r"tool `count` returned str 'many', not the declared int"):
+        count()
+    listing = Tool("listing", lambda: ("a", "b"), returns=list[str])
+    assert listing() == ["a", "b"]  # lax: a tuple of strings is a list of strings
+    assert Tool("anything", lambda: object, returns=None)() is object  # no declared type: not checked

@@ -32,12 +32,14 @@ TOOLS = {
             "Return the atlas entry of one country: its capital, population and "
             "language."
         ),
+        returns=str,
     ),
     "calculate": Tool(
         "calculate",
         tools.calculate,
         params=(ToolParam("expression", str),),
         desc="Evaluate an arithmetic expression such as 412000 + 95000.",
+        returns=float,
     ),
 }
 

@@ -47,6 +47,7 @@ TOOLS = {
         tools.lookup,
         params=(ToolParam("title", str),),
         desc="Return the passage with this exact title.",
+        returns=str,
     ),
 }
 
