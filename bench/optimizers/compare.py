@@ -18,7 +18,9 @@ both sides: lmc in the project venv, DSPy in the bench venv. A run reports
 the final dev score (the optimized program scored on the devset), the LM
 calls that reached the model (counted by the server, or at the local
 provider) during compile and during that final scoring, and the wall time
-of both (imports and setup apart). Results go to
+of both (imports and setup apart). A run that fails is recorded with its
+last error line (DSPy's MIPROv2 stops when the prompt model's proposal does
+not parse, as the 135M local model's often does). Results go to
 ``bench/results/optimizers.json`` (oracle; ``optimizers_latency0.json``
 at another latency) or ``optimizers_local.json``.
 """
@@ -38,7 +40,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchlib, in bench/
 
-from benchlib import BENCH_PYTHON, PROJECT_PYTHON, ROOT, machine, setup_logging, table, write_results  # noqa: E402
+from benchlib import BENCH_PYTHON, PROJECT_PYTHON, RESULTS_DIR, ROOT, machine, setup_logging, table, write_results  # noqa: E402
 from sides import KEY, KEY_ENV  # noqa: E402
 from tasks import TASKS  # noqa: E402
 
@@ -135,8 +137,11 @@ def run_worker(side: str, task: str, optimizer: str, options: dict[str, Any], *,
         with log.open("w", encoding="utf-8") as err:
             done = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT)
         process_s = round(time.perf_counter() - start, 1)
-    if done.returncode != 0:
-        raise RuntimeError(f"{side} worker exited {done.returncode}; see {log}")
+    if done.returncode != 0:  # a failed run is a result too: its last error line, and when it came
+        lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+        failure = next((line for line in reversed(lines) if "Error" in line), lines[-1] if lines else "?")
+        logger.info("%s %s %s: failed after %.1fs: %s", task, optimizer, side, process_s, failure)
+        return {"failed": failure.strip()[:500], "process_s": process_s}
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["wall_s"] = round(result["compile_s"] + result["eval_s"], 2)
     result["lm_calls"] = result["compile_calls"] + result["eval_calls"]
@@ -147,6 +152,8 @@ def run_worker(side: str, task: str, optimizer: str, options: dict[str, Any], *,
 
 def summarize(tries: list[dict[str, Any]]) -> dict[str, Any]:
     """The first try's numbers with the median wall time of all; says whether scores and calls repeated."""
+    if any("failed" in t for t in tries):
+        return next(t for t in tries if "failed" in t)
     walls = sorted(t["wall_s"] for t in tries)
     first = dict(tries[0])
     first["wall_s"] = walls[len(walls) // 2]
@@ -159,6 +166,8 @@ def summarize(tries: list[dict[str, Any]]) -> dict[str, Any]:
 
 def goals(lmc: dict[str, Any], dspy: dict[str, Any]) -> dict[str, Any]:
     """The issue's goals for one comparison: score at least DSPy's, calls no more, wall time at most half."""
+    if "failed" in lmc or "failed" in dspy:
+        return {"compared": False}
     return {
         "score_at_least_dspy": lmc["dev_score"] >= dspy["dev_score"],
         "calls_no_more": lmc["lm_calls"] <= dspy["lm_calls"],
@@ -170,7 +179,13 @@ def goals(lmc: dict[str, Any], dspy: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lm", choices=("oracle", "local"), default="oracle")
-    ap.add_argument("--only", default=None, help="run only this task (oracle setup)")
+    ap.add_argument("--only", default=None, help="run only this task")
+    ap.add_argument(
+        "--only-optimizer",
+        dest="optimizer_only",
+        default=None,
+        help="run only this optimizer; the results file keeps the other runs of the same setup",
+    )
     ap.add_argument("--latency-ms", type=float, default=LATENCY_MS, help="the oracle's delay per call (default 50)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per side (oracle setup); the median wall time counts")
     ap.add_argument("--request-log", type=Path, default=None, help="the oracle server logs every request here")
@@ -202,7 +217,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     local = args.lm == "local"
-    runs = LOCAL_RUNS if local else [r for r in ORACLE_RUNS if args.only in (None, r[0])]
+    runs = [
+        r
+        for r in (LOCAL_RUNS if local else ORACLE_RUNS)
+        if args.only in (None, r[0]) and args.optimizer_only in (None, r[1])
+    ]
     results: list[dict[str, Any]] = []
     started = machine()
     oracle = None if local else Oracle(args.latency_ms, args.request_log).__enter__()
@@ -227,11 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         if oracle is not None:
             oracle.__exit__(None, None, None)
 
-    rows = [
-        [r["task"], r["optimizer"], side, r[side]["dev_score"], r[side]["lm_calls"], r[side]["wall_s"]]
-        for r in results
-        for side in ("dspy", "lmc")
-    ]
+    rows = [[r["task"], r["optimizer"], side, *_cells(r[side])] for r in results for side in ("dspy", "lmc")]
     print(table(["task", "optimizer", "side", "dev score %", "LM calls", "wall s"], rows))
     if not args.no_write:
         setup = {
@@ -245,9 +260,31 @@ def main(argv: list[str] | None = None) -> int:
         name = "optimizers_local" if local else "optimizers"
         if not local and args.latency_ms != LATENCY_MS:
             name += f"_latency{args.latency_ms:g}"
-        path = write_results(name, {"setup": setup, "runs": results})
+        path = write_results(name, {"setup": setup, "runs": _with_earlier(name, setup, results)})
         logger.info("wrote %s", path.relative_to(ROOT))
     return 0
+
+
+def _cells(side: dict[str, Any]) -> list[Any]:
+    if "failed" in side:
+        return ["failed", "-", f"{side['process_s']} (process)"]
+    return [side["dev_score"], side["lm_calls"], side["wall_s"]]
+
+
+def _with_earlier(name: str, setup: dict[str, Any], results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``results`` plus the earlier file's other runs when they were measured in the same setup."""
+    try:
+        earlier = json.loads((RESULTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return results
+    same = ("lm", "threads", "dev_limit", "repeat")
+    if any(earlier.get("setup", {}).get(k) != setup[k] for k in same):
+        return results
+    done = {(r["task"], r["optimizer"]) for r in results}
+    kept = [r for r in earlier["runs"] if (r["task"], r["optimizer"]) not in done]
+    for r in kept:
+        r.setdefault("measured", earlier["machine"]["date"])
+    return kept + results
 
 
 def _versions() -> dict[str, str]:
