@@ -30,15 +30,16 @@ early, so that no candidate is built that would not have been.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from ..evaluate import evaluate
 from ..runtime.signature import Params
+from .ahead import in_order, may_build_ahead
 from .base import (
     DEFAULT_MAX_ERRORS,
     CallCounter,
@@ -130,20 +131,14 @@ class BootstrapFewShotWithRandomSearch:
     def _candidates(self, task: Task, calls: CallCounter, threads: int) -> Iterator[tuple[str, Chosen]]:
         """Every candidate in seed order; built ahead, concurrently, when nothing can end the search early."""
         seeds = range(-3, self.num_candidate_programs)
-        early_end = self.stop_at_score is not None or _has_budget(task.lm)
-        if threads <= 1 or early_end or len(seeds) <= 1:
-            for seed in seeds:
-                yield self._candidate(task, seed, calls)
-            return
-        quiet = replace(task, on_progress=None)  # progress is reported from this thread only
-        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lmc-bootstrap")
-        try:
-            futures = [pool.submit(self._candidate, quiet, seed, calls) for seed in seeds]
-            for done, future in enumerate(futures, 1):
-                task.progress("bootstrap candidates", done, len(futures))
-                yield future.result()
-        finally:  # a failure while scoring: build no more candidates than those already running
-            pool.shutdown(wait=True, cancel_futures=True)
+        if self.stop_at_score is not None or not may_build_ahead(task.lm):
+            threads = 1
+        quiet = replace(task, on_progress=None) if threads > 1 else task  # progress from this thread only
+        jobs = [functools.partial(self._candidate, quiet, seed, calls) for seed in seeds]
+        for done, candidate in enumerate(in_order(jobs, threads), 1):
+            if threads > 1:
+                task.progress("bootstrap candidates", done, len(jobs))
+            yield candidate
 
     def _candidate(self, task: Task, seed: int, calls: CallCounter) -> tuple[str, Chosen]:
         start = task.start_params()
@@ -173,9 +168,3 @@ class BootstrapFewShotWithRandomSearch:
         label = f"bootstrap seed {seed} (up to {size} bootstrapped)"
         settings = replace(settings, max_bootstrapped_demos=size)
         return label, bootstrap(task, settings, order, calls, stage=label)
-
-
-def _has_budget(lm: object) -> bool:
-    """Whether the task's LM is metered by a limited budget (``optimize/budget.py``)."""
-    budget = getattr(getattr(lm, "meter", None), "budget", None)
-    return bool(getattr(budget, "limited", False))

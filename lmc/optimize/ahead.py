@@ -1,0 +1,45 @@
+"""Building candidates ahead: independent jobs run concurrently, their results taken in order.
+
+DSPy builds an optimizer's candidates (bootstrapped demo sets) one after the
+other. Their construction is independent once each candidate's random draws
+(its trainset order and demo count) are made, so lmc draws them first, in
+DSPy's order, then runs the builds ``threads`` at a time and hands the
+results back in that same order: the same candidates and LM calls, in less
+wall time. When a budget may end the search early, building ahead could
+spend calls on candidates that would never have been built, so optimizers
+then build one at a time (:func:`may_build_ahead`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def may_build_ahead(lm: Any) -> bool:
+    """False when the task's LM is metered by a limited budget (``optimize/budget.py``)."""
+    budget = getattr(getattr(lm, "meter", None), "budget", None)
+    return not getattr(budget, "limited", False)
+
+
+def in_order(jobs: Sequence[Callable[[], T]], threads: int) -> Iterator[T]:
+    """Each job's result, in job order; up to ``threads`` jobs run at once.
+
+    A job's exception is raised at its turn. When the caller stops early (an
+    exception while it uses a result, or it simply stops iterating), jobs
+    not yet started are cancelled and the running ones are waited for.
+    """
+    if threads <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            yield job()
+        return
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lmc-ahead")
+    try:
+        futures = [pool.submit(job) for job in jobs]
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
