@@ -24,6 +24,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from .runtime.retrieve import json_kind
+
 logger = logging.getLogger(__name__)
 
 FORMATS = (".jsonl", ".json", ".csv")
@@ -201,7 +203,7 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[_Place, dict[str, Any]]
         except json.JSONDecodeError as err:
             raise DataError(f"invalid JSON: {err.msg} (column {err.colno})", path, line=number) from None
         if not isinstance(value, dict):
-            raise DataError(f"expected a JSON object, got {_json_kind(value)}", path, line=number)
+            raise DataError(f"expected a JSON object, got {json_kind(value)}", path, line=number)
         row += 1
         yield _Place(row, number), value
 
@@ -212,10 +214,10 @@ def _json_rows(path: Path, text: str) -> Iterator[tuple[_Place, dict[str, Any]]]
     except json.JSONDecodeError as err:
         raise DataError(f"invalid JSON: {err.msg} (column {err.colno})", path, line=err.lineno) from None
     if not isinstance(value, list):
-        raise DataError(f"expected a list of objects, got {_json_kind(value)}", path)
+        raise DataError(f"expected a list of objects, got {json_kind(value)}", path)
     for number, item in enumerate(value, start=1):
         if not isinstance(item, dict):
-            raise DataError(f"expected a list of objects, but row {number} is {_json_kind(item)}", path, row=number)
+            raise DataError(f"expected a list of objects, but row {number} is {json_kind(item)}", path, row=number)
         yield _Place(number), item
 
 
@@ -257,17 +259,3 @@ def _csv_rows(path: Path, text: str) -> Iterator[tuple[_Place, dict[str, Any]]]:
                 line=reader.line_num,
             )
         yield _Place(row, reader.line_num), dict(zip(header, values, strict=True))
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"

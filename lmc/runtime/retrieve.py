@@ -106,7 +106,7 @@ def _json_rows(path: Path, text: str) -> Iterator[tuple[_Where, Any]]:
     except json.JSONDecodeError as exc:
         raise CorpusError(f"invalid JSON: {exc.msg} (column {exc.colno})", path, line=exc.lineno) from None
     if not isinstance(value, list):
-        raise CorpusError(f"a .json corpus must hold a list, not {_kind(value)}", path)
+        raise CorpusError(f"a .json corpus must hold a list, not {json_kind(value)}", path)
     for number, row in enumerate(value, start=1):
         yield ("row", number), row
 
@@ -134,16 +134,17 @@ def _passage(path: Path, where: _Where, row: Any, text_field: str) -> str:
         return row
     place = {where[0]: where[1]}
     if not isinstance(row, dict):
-        raise CorpusError(f"expected a JSON object or a string, got {_kind(row)}", path, **place)
+        raise CorpusError(f"expected a JSON object or a string, got {json_kind(row)}", path, **place)
     if text_field not in row:
         raise CorpusError(f"no field `{text_field}` (the text field)", path, **place, fields=tuple(row))
     value = row[text_field]
     if not isinstance(value, str):
-        raise CorpusError(f"the text field `{text_field}` is {_kind(value)}, not a string", path, **place)
+        raise CorpusError(f"the text field `{text_field}` is {json_kind(value)}, not a string", path, **place)
     return value
 
 
-def _kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """A JSON value's kind, for messages: `a number`, `a list`, `null` ..."""
     if value is None:
         return "null"
     if isinstance(value, bool):
