@@ -1,7 +1,7 @@
 """Templates to file contents: one Jinja environment, one template per generated file.
 
 Templates receive view-models whose Python-bound values are already source
-text (``views.py``); the helpers here only quote for TOML and Markdown.
+text (``views/``); the helpers here only quote for TOML and Markdown.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..runtime.package import env_var_for
 from .format import format_python
 from .info import ScoreRow
 from .literals import py_docstring, py_literal
-from .views import PackageView
+from .views.data import PackageView
 
 
 @functools.cache

@@ -1,0 +1,105 @@
+"""View-models: everything the templates print, computed from the IR in Python.
+
+Templates only loop and print. Every value that reaches Python source is
+already source text here: names come from ``names.Namer`` (collision-free,
+deterministic), constants from ``literals.py_literal``. The order of every
+sequence follows the ``.lmp`` file, so a rebuild gives the same bytes.
+
+``build_view`` claims every name first (``plan.py``), then builds each
+generated file's part: ``models.py`` for ``types.py`` and ``results.py``,
+``programs.py``, ``params.py``, and ``package.py`` for ``__init__.py``,
+``pyproject.toml`` and the README; ``data.py`` holds the view dataclasses.
+Records are built before the program bodies, whose translation needs the
+field names the records renamed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from ... import ir
+from ...runtime.signature import Params
+from ..info import BuildInfo, ParityCase
+from ..literals import py_literal
+from ..names import isort_key
+from ..retrievers import corpus_files
+from ..typemap import Annotations
+from . import package as front
+from .data import PackageView
+from .models import ModelBuilder, enum_views, results_imports, types_imports
+from .params import params_views
+from .plan import Plan
+from .programs import (
+    metric_sources,
+    module_views,
+    programs_imports,
+    retriever_sources,
+    signature_view,
+    tool_sources,
+    translate_programs,
+)
+
+__all__ = ["PackageView", "build_view"]
+
+
+def build_view(
+    source: ir.SourceFile,
+    *,
+    package: str,
+    source_dir: Path,
+    params: Mapping[str, Params] | None,
+    parity: Sequence[ParityCase],
+    info: BuildInfo,
+) -> PackageView:
+    plan = Plan(source, package=package, source_dir=source_dir)
+    models = ModelBuilder(plan)
+    # types.py's records get their own Annotations: what they name need not be imported by programs.py.
+    record_annotations = Annotations(plan.type_names)
+    records = models.records(record_annotations)
+    annotations = Annotations(plan.type_names)
+    signatures = tuple(signature_view(plan, name, annotations) for name in plan.signature_names)
+    modules, module_order = module_views(plan)
+    tools = tool_sources(plan, annotations)
+    programs = translate_programs(plan, annotations, models.renamed_fields)
+    types_for_programs = sorted(annotations.used_types | programs.used_enums)
+    model_annotations = Annotations(plan.type_names)
+    program_models = models.program_models(model_annotations)
+    lazy_models = tuple(sorted(front.lazy_models(plan), key=isort_key))
+    data_files = corpus_files(plan.retriever_decls, plan.source_dir)
+    default_model, default_options = front.default_lm(plan, info)
+    return PackageView(
+        package=plan.package,
+        source_name=info.source_name,
+        types_imports=types_imports(plan, records, record_annotations.uses_literal),
+        enums=enum_views(plan),
+        models=records,
+        results_imports=results_imports(program_models, model_annotations),
+        program_models=program_models,
+        programs_imports=programs_imports(
+            plan, programs, annotations.uses_literal, types_for_programs, bool(data_files)
+        ),
+        signatures=signatures,
+        modules=modules,
+        tools=tools,
+        retrievers=retriever_sources(plan, data_files),
+        metrics=metric_sources(plan),
+        uses_data_dir=bool(data_files),
+        programs=programs.views,
+        params=params_views(plan, params or {}, module_order),
+        init_type_imports=tuple(sorted(front.public_types(plan), key=isort_key)),
+        lazy_models=lazy_models,
+        lazy_model_set="{" + ", ".join(py_literal(n) for n in lazy_models) + "}",
+        default_model=py_literal(default_model),
+        default_options=py_literal(default_options),
+        exports=tuple(py_literal(n) for n in sorted(front.exports(plan), key=isort_key)),
+        dependencies=front.dependencies(plan, models.any_alias),
+        local_extra=front.LOCAL_EXTRA,
+        local_weights=front.LOCAL_WEIGHTS,
+        docs=front.doc_programs(plan),
+        info=info,
+        default_model_id=default_model,
+        ext_modules=tuple(plan.ext_modules.values()),
+        data_files=tuple(data_files.values()),
+        parity_json=front.parity_json(parity),
+    )

@@ -1,0 +1,41 @@
+"""View of ``params.py``: every module's ``Params``, learned or its signature's defaults.
+
+A module without learned parameters keeps its signature's instructions and
+no demos; parameters for a path that no module has are an error, not
+silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ... import ir
+from ...runtime.signature import Params
+from ..errors import CodegenError
+from ..literals import py_literal
+from ..param_parts import extra_arguments
+from .data import ParamsView
+from .plan import Plan, instructions
+
+
+def params_views(
+    plan: Plan, params: Mapping[str, Params], order: Sequence[tuple[str, ir.ModuleDecl]]
+) -> tuple[ParamsView, ...]:
+    """One entry per parameterised path in ``order`` (``views.programs.module_views``'s)."""
+    known = {path for path, _ in order}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise CodegenError(f"parameters for unknown module(s): {', '.join(unknown)}")
+    views = []
+    for path, m in order:
+        p = params.get(path) or Params(instructions=instructions(plan.signature(m.signature.name)))
+        views.append(
+            ParamsView(
+                path=py_literal(path),
+                instructions=py_literal(p.instructions),
+                demos=py_literal(tuple(dict(d) for d in p.demos)),
+                adapter=py_literal(p.adapter),
+                extra=extra_arguments(p),
+            )
+        )
+    return tuple(views)

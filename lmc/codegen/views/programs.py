@@ -1,0 +1,224 @@
+"""Views of ``programs.py``: signatures, modules, tools, retrievers, reward metrics and program bodies.
+
+Program bodies come from ``translate``; what they use (enums, builtins,
+``field_of``) decides ``programs.py``'s imports, so ``translate_programs``
+returns it with the views rather than leaving it in shared state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
+from typing import Any
+
+from ... import ir
+from ...values import options_dict
+from ..errors import CodegenError
+from ..literals import py_literal
+from ..names import isort_key
+from ..retrievers import DataFile, bm25_code
+from ..translate import EnumRef, ModuleRef, ProgramRef, Scope, kwargs_code, translate
+from ..typemap import Annotations
+from .data import ModuleView, ProgramView, SignatureView
+from .plan import Plan, instructions, module_parts
+
+
+@dataclass(frozen=True, slots=True)
+class TranslatedPrograms:
+    """Every program's view, and what their bodies need ``programs.py`` to import."""
+
+    views: tuple[ProgramView, ...]
+    used_enums: frozenset[str]  # enum class names the bodies refer to
+    uses_builtins: bool
+    uses_field_of: bool
+
+
+def signature_view(plan: Plan, name: str, annotations: Annotations) -> SignatureView:
+    decl = plan.signature(name)
+    inputs = tuple(_field(f.name.name, f.type, f.desc, annotations) for f in decl.inputs)
+    outputs = tuple(_field(f.name.name, f.type, f.desc, annotations) for f in decl.outputs)
+    return SignatureView(
+        py_name=plan.signature_names[name],
+        name=py_literal(name),
+        instructions=py_literal(instructions(decl)),
+        inputs=inputs,
+        outputs=outputs,
+    )
+
+
+def module_views(plan: Plan) -> tuple[tuple[ModuleView, ...], list[tuple[str, ir.ModuleDecl]]]:
+    """Each module's view, and every parameterised path (modules and their parts) in file order."""
+    views, order = [], []
+    for p in plan.program_decls:
+        for m in p.modules:
+            path = f"{p.name.name}.{m.name.name}"
+            options = options_dict(m.options)
+            views.append(
+                ModuleView(
+                    path=py_literal(path),
+                    kind=py_literal(m.kind.name),
+                    signature=plan.signature_names[m.signature.name],
+                    options=py_literal(options) if options else None,
+                )
+            )
+            order.append((path, m))
+            order.extend((f"{path}.{part}", m) for part in module_parts(m.kind.name))
+    return tuple(views), order
+
+
+def tool_sources(plan: Plan, annotations: Annotations) -> tuple[tuple[str, str], ...]:
+    out = []
+    for t in plan.tool_decls:
+        params = []
+        for p in t.params:
+            args = [py_literal(p.name.name), annotations.code(p.type)]
+            if p.default is not None:
+                args.append(f"default={py_literal(p.default.value)}")
+            params.append(f"ToolParam({', '.join(args)})")
+        args = [py_literal(t.name.name), plan.ext_callable(t.impl.ref)]
+        args.append(f"params=({''.join(p + ', ' for p in params)})")
+        if t.doc:
+            args.append(f"desc={py_literal(t.doc)}")
+        args.append(f"returns={annotations.code(t.returns)}")
+        out.append((py_literal(t.name.name), f"Tool({', '.join(args)})"))
+    return tuple(out)
+
+
+def metric_sources(plan: Plan) -> tuple[tuple[str, str], ...]:
+    out = []
+    for m in plan.reward_decls:
+        if not isinstance(m.expr, ir.PythonRef):
+            raise CodegenError(f"metric `{m.name.name}` is a reward, which must be a python metric")
+        out.append((py_literal(m.name.name), plan.ext_callable(m.expr.ref)))
+    return tuple(out)
+
+
+def retriever_sources(plan: Plan, data_files: Mapping[str, DataFile]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for r in plan.retriever_decls:
+        options = kwargs_code([(k, py_literal(v)) for k, v in options_dict(r.options).items()])
+        if r.kind.name == "bm25":
+            out.append((py_literal(r.name.name), bm25_code(r, data_files[r.name.name], options)))
+        elif r.kind.name == "python":
+            fn = plan.ext_callable(r.source)
+            out.append((py_literal(r.name.name), f"FunctionRetriever({', '.join([fn, *options])})"))
+        else:
+            raise CodegenError(f"unknown retriever kind `{r.kind.name}`")
+    return tuple(out)
+
+
+def translate_programs(plan: Plan, annotations: Annotations, renamed_fields: Set[str]) -> TranslatedPrograms:
+    """Every program's body (sync and async), translated with the names the plan and the models chose."""
+    scope_base = _scope_base(plan, renamed_fields)
+    translated = {}
+    used_enums: set[str] = set()
+    uses_builtins = uses_field_of = False
+    for p in plan.program_decls:
+        modules = {
+            m.name.name: ModuleRef(
+                f"{p.name.name}.{m.name.name}", tuple(f.name.name for f in plan.signature(m.signature.name).inputs)
+            )
+            for m in p.modules
+        }
+        body = translate(p, Scope(modules=modules, **scope_base))
+        translated[p.name.name] = body
+        used_enums |= body.used_enums
+        uses_builtins = uses_builtins or body.uses_builtins
+        uses_field_of = uses_field_of or body.uses_field_of
+    views = []
+    for p in plan.program_decls:
+        name = p.name.name
+        body = translated[name]
+        paths = sorted(_module_paths(plan, name, translated))
+        views.append(
+            ProgramView(
+                name=name,
+                name_literal=py_literal(name),
+                py_name=plan.program_names[name],
+                body_name=plan.body_names[name],
+                abody_name=plan.abody_names[name],
+                params=body.params,
+                sync_lines=body.sync_lines,
+                async_lines=body.async_lines,
+                inputs=tuple(_field(q.name.name, q.type, None, annotations) for q in p.params),
+                outputs=tuple(_field(q.name.name, q.type, None, annotations) for q in p.outputs),
+                module_paths=py_literal(tuple(paths)),
+                result_name=py_literal(plan.result_names[name]),
+                inputs_name=py_literal(plan.input_names[name]),
+            )
+        )
+    return TranslatedPrograms(tuple(views), frozenset(used_enums), uses_builtins, uses_field_of)
+
+
+def programs_imports(
+    plan: Plan, programs: TranslatedPrograms, uses_literal: bool, type_names: list[str], uses_data: bool
+) -> tuple[str, ...]:
+    stdlib = []
+    if uses_data:
+        stdlib.append("from pathlib import Path")
+    if uses_literal:
+        stdlib.append("from typing import Literal")
+    local = []
+    if plan.ext_modules:
+        for ext in sorted(plan.ext_modules.values(), key=lambda e: e.module):
+            parent, _, leaf = ("._ext." + ext.module).rpartition(".")
+            alias = "" if leaf == ext.py_name else f" as {ext.py_name}"
+            local.append(f"from {parent} import {leaf}{alias}")
+    if programs.uses_builtins:
+        local.append("from ._runtime import builtins")
+    if programs.uses_field_of:
+        local.append("from ._runtime.package import field_of")
+    local.append("from ._runtime.program import Program")
+    retrievers = sorted(
+        {"BM25Retriever" if r.kind.name == "bm25" else "FunctionRetriever" for r in plan.retriever_decls}
+    )
+    if retrievers:
+        local.append(f"from ._runtime.retrieve import {', '.join(retrievers)}")
+    local.append("from ._runtime.signature import Field, ModuleSpec, Signature")
+    if plan.tool_decls:
+        local.append("from ._runtime.tools import Tool, ToolParam")
+    if type_names:
+        local.append(f"from .types import {', '.join(sorted(type_names, key=isort_key))}")
+    return tuple(stdlib + ([""] if stdlib else []) + local)
+
+
+def _field(name: str, t: ir.TypeExpr, desc: str | None, annotations: Annotations) -> str:
+    args = [py_literal(name), annotations.code(t)]
+    if desc:
+        args.append(py_literal(desc))
+    return f"Field({', '.join(args)})"
+
+
+def _scope_base(plan: Plan, renamed_fields: Set[str]) -> dict[str, Any]:
+    return {
+        "programs": {
+            p.name.name: ProgramRef(plan.program_names[p.name.name], tuple(q.name.name for q in p.params))
+            for p in plan.program_decls
+        },
+        "tools": frozenset(t.name.name for t in plan.tool_decls),
+        "retrievers": frozenset(r.name.name for r in plan.retriever_decls),
+        "enums": {
+            d.name.name: EnumRef(plan.type_names[d.name.name], plan.enum_members[d.name.name]) for d in plan.enum_decls
+        },
+        "reserved": plan.globals.taken(),
+        "renamed_fields": frozenset(renamed_fields),
+    }
+
+
+def _module_paths(plan: Plan, name: str, translated: Mapping[str, Any]) -> set[str]:
+    """Every module a run of ``name`` can call: its own and its callees', transitively."""
+    by_name = {p.name.name: p for p in plan.program_decls}
+    paths: set[str] = set()
+    seen: set[str] = set()
+    stack = [name]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for m in by_name[current].modules:
+            path = f"{current}.{m.name.name}"
+            paths.add(path)
+            paths.update(f"{path}.{part}" for part in module_parts(m.kind.name))
+        stack.extend(sorted(translated[current].called_programs))
+    return paths
