@@ -91,6 +91,7 @@ class OpenAICompatClient:
 
     def _post(self, payload: bytes, headers: Mapping[str, str]) -> tuple[int, bytes, float | None]:
         import http.client  # here: it (with email and ssl) costs ~25 ms of a package's import time
+
         # A kept-alive connection may have been closed by the server since the
         # last call: one fresh reconnect is part of sending, not a retry.
         for fresh in (False, True):

@@ -41,7 +41,9 @@ def _teacher(messages):
 def built(tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("knn")
     source = parse_ok(SOURCE, folder)
-    package = load_package(render_package(source, package="near", source_dir=folder, source_text=SOURCE), package="near")
+    package = load_package(
+        render_package(source, package="near", source_dir=folder, source_text=SOURCE), package="near"
+    )
     task = Task(
         program=package.ask.program,
         trainset=TRAIN,

@@ -84,7 +84,9 @@ def test_threads_do_not_change_the_outcome():
     three, teacher_three, student_three = search(num_threads=3)
     assert one.params == three.params and one.candidates == three.candidates
     assert one.lm_calls == three.lm_calls
-    assert len(teacher_one.requests) == len(teacher_three.requests) and len(student_one.requests) == len(student_three.requests)
+    assert len(teacher_one.requests) == len(teacher_three.requests) and len(student_one.requests) == len(
+        student_three.requests
+    )
 
 
 def test_candidates_are_bootstrapped_concurrently_with_threads():
