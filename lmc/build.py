@@ -89,7 +89,8 @@ class BuildRequest:
 class UsedLms:
     """The session's LMs by name, remembering which ones this build used (to total their spending).
 
-    ``default`` is always one: evaluations and parity runs use it.
+    ``default`` is always one: evaluations and parity runs use it. So is any
+    LM the session made for a ``judge`` metric (``Session.lm_names``).
     """
 
     def __init__(self, session: Session) -> None:
@@ -102,7 +103,7 @@ class UsedLms:
 
     def spent(self) -> Spent:
         total = Spent()
-        for name in sorted(self._names):
+        for name in sorted(self._names | set(self.session.lm_names())):
             total = total + spent_of(self.session.lm(name))
         return total
 

@@ -21,7 +21,7 @@ from .data import Dataset, load_dataset
 from .frontend import Loaded
 from .lms import LmSettings, make_lm
 from .loader import load_package
-from .metric_factory import Metric, make_metric
+from .metric_factory import JudgeParts, Metric, make_metric
 from .runtime.lm import LM
 from .runtime.signature import Params
 from .values import options_dict
@@ -72,6 +72,10 @@ class Session:
     def program(self, name: str) -> Any:
         return self.generated.programs.PROGRAMS[name]
 
+    def lm_names(self) -> tuple[str, ...]:
+        """The LMs this session has made so far (a judge metric makes the one it names)."""
+        return tuple(self._lms)
+
     def lm(self, name: str = "default") -> LM:
         if name not in self._lms:
             self._lms[name] = make_lm(self.source, name, self.settings)
@@ -87,7 +91,8 @@ class Session:
         return self._datasets[name]
 
     def metric(self, name: str) -> Metric:
-        return make_metric(self.decl(ir.MetricDecl, name), self.base_dir)
+        judge = JudgeParts(self.generated.programs.SIGNATURES, self.lm)
+        return make_metric(self.decl(ir.MetricDecl, name), self.base_dir, judge)
 
     def decl(self, kind: type, name: str) -> Any:
         for d in self.source.of(kind):

@@ -231,17 +231,3 @@ def test_a_bug_in_lmc_exits_2_with_one_line(project: Path, capsys, monkeypatch) 
     assert main(["check", str(project)]) == 2
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
-
-
-def test_a_judge_metric_is_reported_as_not_supported_yet(tmp_path: Path, capsys) -> None:
-    (tmp_path / "d.jsonl").write_text('{"question": "q", "answer": "a"}\n', encoding="utf-8")
-    (tmp_path / "j.lmp").write_text(
-        'lm default = "local/smollm2"\nsignature QA = "question -> answer"\n'
-        'signature Grade = "question, answer -> ok: bool"\n'
-        "program ask(question: str) -> (answer: str) {\n  module m = Predict(QA)\n  return m(question=question)\n}\n"
-        'metric graded = judge(Grade, lm: default)\ndataset d = "d.jsonl" { inputs: [question] }\n'
-        "optimize ask { metric: graded, trainset: d }\n",
-        encoding="utf-8",
-    )
-    assert main(["build", str(tmp_path / "j.lmp"), "-o", str(tmp_path / "out")]) == 3
-    assert "metric `judge` is not supported by `lmc build` yet" in capsys.readouterr().err

@@ -12,6 +12,7 @@ owns that reference), so one mistake gives one diagnostic.
 - ``programs``: program bodies (calls, variables, returns, recursion)
 - ``metrics``: built-in metric arguments and the fields metrics compare
 - ``datasets``: data files exist, parse, have rows, and carry the fields their users need
+- ``judges``: each input of a judge metric's signature is a program output or a dataset field
 - ``settings``: optimizer options against the rows of the data they run on
 - ``corpora``: every row of each bm25 corpus holds its text field, as a string
 - ``pyrefs``: ``python "module:function"`` references
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink
-from . import corpora, datasets, metrics, names, options, programs, pyrefs, settings, typedefs
+from . import corpora, datasets, judges, metrics, names, options, programs, pyrefs, settings, typedefs
 from .context import CheckContext, SymbolTable
 
 __all__ = ["CHECKS", "CheckContext", "SymbolTable", "run_checks"]
@@ -41,6 +42,7 @@ CHECKS: tuple[Check, ...] = (
     programs.check,
     metrics.check,
     datasets.check,
+    judges.check,
     settings.check,
     corpora.check,
     pyrefs.check,

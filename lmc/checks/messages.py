@@ -605,6 +605,20 @@ def judge_outputs_help() -> str:
     return "give it a single verdict, e.g. `out correct: bool` or `out score: float`"
 
 
+def judge_input_missing(metric: str, field: str, program: str, dataset: str) -> str:
+    return (
+        f"judge metric `{metric}` needs input `{field}`, which is neither an output of program `{program}` "
+        f"nor a field of dataset `{dataset}`"
+    )
+
+
+def judge_input_missing_help(field: str, outputs: Iterable[str], fields: Iterable[str]) -> str:
+    return (
+        f"rename `{field}` to an output or a data field: the program outputs {_names(outputs)}; "
+        f"{data_fields_are(fields)}"
+    )
+
+
 def reward_not_python(metric: str, function: str, module: str) -> str:
     if function == "judge":
         return f"metric `{metric}` cannot be the reward of module `{module}`: `judge` metrics are not rewards yet"

@@ -38,6 +38,7 @@ GENERATED_GLOBALS = frozenset(
         "Path",
         "Signature",
         "ModuleSpec",
+        "SIGNATURES",
         "Params",
         "Program",
         "BM25Retriever",

@@ -69,9 +69,10 @@ class Plan:
             self.enum_members[d.name.name] = {
                 m.name: members.claim("m" + m.name if m.name.startswith("_") else m.name) for m in d.members
             }
-        self.signature_names: dict[str, str] = {}
-        for sig_name in self._used_signatures():
-            self.signature_names[sig_name] = self.globals.claim(upper_snake(sig_name))
+        # Every signature, used by a module or not: a `judge` metric builds its Predict from `SIGNATURES`.
+        self.signature_names = {
+            s.name.name: self.globals.claim(upper_snake(s.name.name)) for s in self.source.of(ir.SignatureDecl)
+        }
         self.ext_modules = self._plan_ext_modules()
         self.body_names = {
             p.name.name: self.globals.claim("_" + self.program_names[p.name.name]) for p in self.program_decls
@@ -79,14 +80,6 @@ class Plan:
         self.abody_names = {
             p.name.name: self.globals.claim("_a" + self.program_names[p.name.name]) for p in self.program_decls
         }
-
-    def _used_signatures(self) -> list[str]:
-        used: list[str] = []
-        for p in self.program_decls:
-            for m in p.modules:
-                if m.signature.name not in used:
-                    used.append(m.signature.name)
-        return used
 
     def _reward_metrics(self) -> list[ir.MetricDecl]:
         """The metrics modules name as their ``reward``, in file order: the package must carry them."""

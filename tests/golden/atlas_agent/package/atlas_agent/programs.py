@@ -14,6 +14,10 @@ ANSWER_FROM_ATLAS = Signature(
     outputs=(Field("answer", str, "a name, or a whole number without separators"),),
 )
 
+SIGNATURES = {
+    "AnswerFromAtlas": ANSWER_FROM_ATLAS,
+}
+
 MODULES = {
     "atlas.agent": ModuleSpec(
         "atlas.agent",

@@ -11,6 +11,10 @@ EXTRACT_JOB = Signature(
     outputs=(Field("job", Job),),
 )
 
+SIGNATURES = {
+    "ExtractJob": EXTRACT_JOB,
+}
+
 MODULES = {
     "extract.read": ModuleSpec("extract.read", "Predict", EXTRACT_JOB),
 }

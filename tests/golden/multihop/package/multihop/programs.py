@@ -31,6 +31,11 @@ GENERATE_ANSWER = Signature(
     outputs=(Field("answer", str, "often between 1 and 5 words"),),
 )
 
+SIGNATURES = {
+    "GenerateQuery": GENERATE_QUERY,
+    "GenerateAnswer": GENERATE_ANSWER,
+}
+
 MODULES = {
     "multihop.hop": ModuleSpec("multihop.hop", "ChainOfThought", GENERATE_QUERY),
     "multihop.respond": ModuleSpec(

@@ -26,6 +26,11 @@ CHECK = Signature(
     ),
 )
 
+SIGNATURES = {
+    "QA": QA,
+    "Check": CHECK,
+}
+
 MODULES = {
     "ask.think": ModuleSpec("ask.think", "ChainOfThought", QA),
     "check.judge": ModuleSpec("check.judge", "Predict", CHECK),

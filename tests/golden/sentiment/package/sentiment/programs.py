@@ -20,6 +20,10 @@ CLASSIFY = Signature(
     ),
 )
 
+SIGNATURES = {
+    "Classify": CLASSIFY,
+}
+
 MODULES = {
     "classify.judge": ModuleSpec("classify.judge", "Predict", CLASSIFY),
 }

@@ -11,6 +11,10 @@ CAPITAL = Signature(
     outputs=(Field("capital", str, "the city's name only"),),
 )
 
+SIGNATURES = {
+    "Capital": CAPITAL,
+}
+
 MODULES = {
     "best_of.pick": ModuleSpec(
         "best_of.pick",

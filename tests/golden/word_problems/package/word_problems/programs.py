@@ -10,6 +10,10 @@ SOLVE = Signature(
     outputs=(Field("answer", int, "the number that answers the question"),),
 )
 
+SIGNATURES = {
+    "Solve": SOLVE,
+}
+
 MODULES = {
     "solve.pot": ModuleSpec("solve.pot", "ProgramOfThought", SOLVE, {"max_iters": 3}),
 }
