@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.optimize import mipro
+from lmc.optimize import mipro_run
 from lmc.runtime.errors import LMError
 from tests.optimize.test_prompt_optimizers_build import MIPRO, build, completed_trials, project  # noqa: F401 - a fixture
 from tests.test_lock import files_of
@@ -81,7 +81,7 @@ def test_a_build_resumed_after_an_interruption_writes_what_an_uninterrupted_one_
     whole = files_of(tmp_path / "whole" / "app")
 
     monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "other-cache"))  # nothing from the first build's answers
-    evaluate = mipro.evaluate
+    evaluate = mipro_run.evaluate
     trials: list[int] = []
 
     def lost_in_trial_3(*args, lm, **kwargs):
@@ -91,11 +91,11 @@ def test_a_build_resumed_after_an_interruption_writes_what_an_uninterrupted_one_
             lm = LosesConnection(lm)
         return evaluate(*args, lm=lm, **kwargs)
 
-    monkeypatch.setattr(mipro, "evaluate", lost_in_trial_3)
+    monkeypatch.setattr(mipro_run, "evaluate", lost_in_trial_3)
     out = tmp_path / "out"
     assert build(app, out) == 3
     assert completed_trials(storage_of(out)) == [0, 1, 2]
-    monkeypatch.setattr(mipro, "evaluate", evaluate)
+    monkeypatch.setattr(mipro_run, "evaluate", evaluate)
 
     assert build(app, out) == 0  # runs trials 3 and 4 only
     assert completed_trials(storage_of(out)) == [0, 1, 2, 3, 4]

@@ -39,42 +39,27 @@ cost) in the study. A run that reuses trials it did not run itself (a
 resumed build, another worker's) reports their recorded usage in
 ``OptimizeResult.reused``: the build's files then count the same answers
 as an uninterrupted run's, however the trials were split between runs.
+
+This file holds the optimizer: its options, sizes, trial plan and call
+estimate; ``mipro_run.py`` holds one run of it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import json
-import logging
 import math
-import random
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import ClassVar
 
-from ..evaluate import TooManyErrors, evaluate
-from ..runtime.signature import Params
-from ..runtime.types import annotation_name
 from .base import (
-    DEFAULT_MAX_ERRORS,
     BudgetStop,
-    CallCounter,
     CallEstimate,
-    Candidate,
-    DemoOrigin,
     OptimizeResult,
     Task,
     TaskSizes,
 )
-from .bootstrap import BootstrapSettings, bootstrap_runs
-from .budget import Meter, Spent
-from .demo_sets import DemoSet, demo_sets
+from .bootstrap import bootstrap_runs
 from .options import OptionError, OptionSpec
-from .propose import SUMMARY_BATCHES, GroundedProposer, ProposerSettings
-from .study import SharedSearch, Slot, StudyPlace, StudyPlan, quiet_optuna
-
-logger = logging.getLogger(__name__)
+from .propose import SUMMARY_BATCHES
 
 AUTO_RUN_SETTINGS = {"light": (6, 100), "medium": (12, 300), "heavy": (18, 1000)}  # (n, valset size)
 MIN_MINIBATCH_SIZE = 50  # auto mode uses minibatches only for a larger valset
@@ -184,7 +169,9 @@ class MIPROv2:
         return tuple(roles)
 
     def compile(self, task: Task) -> OptimizeResult:
-        run = _Run(self, task)
+        from .mipro_run import MiproRun  # here: it imports this module
+
+        run = MiproRun(self, task)
         stop = BudgetStop()
         with stop.catching(self.name):
             run.search()
@@ -217,342 +204,3 @@ class MIPROv2:
         described = 2 * sizes.modules * proposals if self.program_aware_proposer else 0
         prompt_calls = summary + described + sizes.modules * proposals
         return CallEstimate(program_runs * sizes.run_calls + prompt_calls, upper_bound=True)
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidates:
-    """What the trials index: instructions per module, demo sets (None in zero-shot mode)."""
-
-    instructions: Mapping[str, Sequence[str]]
-    sets: Sequence[DemoSet] | None
-
-    def params(self, start: Mapping[str, Params], chosen: Mapping[str, int]) -> dict[str, Params]:
-        out = {}
-        for path, base in start.items():
-            p = replace(base, instructions=self.instructions[path][chosen[_instruction(path)]])
-            if self.sets is not None:
-                p = replace(p, demos=tuple(dict(d.value) for d in self.sets[chosen[_demos(path)]].demos[path]))
-            out[path] = p
-        return out
-
-    def origins(
-        self, start: Mapping[str, tuple[DemoOrigin, ...]], chosen: Mapping[str, int]
-    ) -> dict[str, tuple[DemoOrigin, ...]]:
-        if self.sets is None:
-            return dict(start)
-        return {path: tuple(d.origin for d in self.sets[chosen[_demos(path)]].demos[path]) for path in start}
-
-    def record(self) -> dict[str, Any]:
-        """The study user attributes other workers check theirs against."""
-        attrs: dict[str, Any] = {}
-        for path, instructions in self.instructions.items():
-            attrs[f"instructions {path}"] = list(instructions)
-            if self.sets is not None:
-                sets = [[[d.value, d.origin.kind, d.origin.index] for d in s.demos[path]] for s in self.sets]
-                attrs[f"demo sets {path}"] = _digest(sets)
-        return attrs
-
-
-def _instruction(path: str) -> str:
-    return f"{path} instruction"
-
-
-def _demos(path: str) -> str:
-    return f"{path} demos"
-
-
-class _Run:
-    """One MIPROv2 run: the LMs, the generator, the candidates and the search."""
-
-    def __init__(self, options: MIPROv2, task: Task) -> None:
-        self.options = options
-        self.task = task
-        self.calls = CallCounter()
-        self.task_lm = task.named_lm(options.task_model)
-        self.student = self.calls.wrap(self.task_lm)
-        self.prompt = task.named_lm(options.prompt_model)
-        self.seed = options.seed if options.seed is not None else task.seed + SEED_OFFSET
-        self.rng = random.Random(self.seed)
-        self.start = task.start_params()
-        self.paths = task.program.module_paths
-        valset = task.valset or task.trainset
-        self.sizes = options.sizes(len(self.paths), len(valset))
-        if self.sizes.valset is not None:  # DSPy's create_minibatch of the valset
-            valset = tuple(valset[i] for i in self.rng.sample(range(len(valset)), min(self.sizes.valset, len(valset))))
-        self.valset = valset
-        self.threads = options.num_threads if options.num_threads is not None else task.threads
-        self.candidates: _Candidates | None = None
-        self.search_: SharedSearch | None = None
-        self.ran: set[int] = set()  # numbers of the trials this run completed (the others are reused)
-
-    # ------------------------------------------------------------- steps
-
-    def search(self) -> None:
-        o, task = self.options, self.task
-        if self.sizes.minibatch and o.minibatch_size > len(self.valset):
-            raise OptionError(
-                f"MIPROv2 option `minibatch_size`: {o.minibatch_size} is more than the valset's {len(self.valset)} "
-                "rows; set a smaller minibatch_size or minibatch: false"
-            )
-        sets = self._demo_sets()
-        proposer = GroundedProposer(
-            task.program,
-            self.start,
-            task.trainset,
-            self.prompt,
-            self.calls,
-            ProposerSettings(
-                program_aware=o.program_aware_proposer,
-                data_aware=o.data_aware_proposer,
-                tip_aware=o.tip_aware_proposer,
-                fewshot_aware=o.fewshot_aware_proposer,
-                view_data_batch_size=o.view_data_batch_size,
-                init_temperature=o.init_temperature,
-            ),
-            self.rng,
-        )
-        task.progress("propose instructions", 0, 1)
-        instructions = proposer.propose(sets, self.sizes.instruction_candidates)
-        task.progress("propose instructions", 1, 1)
-        for path, found in instructions.items():
-            logger.info("%s: %d instruction candidates", path, len(found))
-        self.candidates = _Candidates(instructions, None if o.zero_shot else sets)
-        roles = o.plan(self.sizes)
-        with quiet_optuna():
-            self.search_ = SharedSearch(self._place(), self._study_plan(roles), self.seed)
-            done = len(self.search_.completed())
-            task.progress("trials", done, len(roles))
-
-            def finished(trial: Any) -> None:
-                nonlocal done
-                done += 1
-                self.ran.add(trial.number)
-                label = self._label(trial)
-                logger.info("%s: %.2f%%", label, trial.value)
-                if task.on_candidate is not None:
-                    task.on_candidate(label, trial.value)
-                task.progress("trials", done, len(roles))
-
-            self.search_.run(self._trial, finished)
-
-    def result(self, *, stopped: str | None) -> OptimizeResult:
-        if self.search_ is None or self.candidates is None:  # the budget ran out before the search
-            return OptimizeResult(
-                params=self.start, origins=self.task.start_origins(), lm_calls=self.calls.count, stopped=stopped
-            )
-        with quiet_optuna():
-            trials = self.search_.completed()
-        reused = sum((_reused(t.user_attrs[USAGE]) for t in trials if t.number not in self.ran), Spent())
-        full = [t for t in trials if t.user_attrs["role"] == "default" or self._is_full(t)]
-        history = tuple(Candidate(self._label(t), t.value) for t in trials)
-        if not full:
-            return OptimizeResult(
-                params=self.start,
-                origins=self.task.start_origins(),
-                candidates=history,
-                lm_calls=self.calls.count,
-                stopped=stopped,
-                reused=reused,
-            )
-        best = max(full, key=lambda t: t.value)  # the earliest slot on a tie
-        return OptimizeResult(
-            params=self.candidates.params(self.start, best.params),
-            origins=self.candidates.origins(self.task.start_origins(), best.params),
-            score=best.value,
-            candidates=history,
-            lm_calls=self.calls.count,
-            stopped=stopped,
-            reused=reused,
-        )
-
-    # ------------------------------------------------------------ pieces
-
-    def _demo_sets(self) -> list[DemoSet]:
-        o = self.options
-        settings = BootstrapSettings(
-            max_bootstrapped_demos=ZERO_SHOT_PROPOSAL_DEMOS if o.zero_shot else o.max_bootstrapped_demos,
-            max_labeled_demos=o.max_labeled_demos,
-            max_rounds=1,
-            max_errors=o.max_errors if o.max_errors is not None else DEFAULT_MAX_ERRORS,
-            metric_threshold=o.metric_threshold,
-        )
-        # The teacher runs on the task model unless the block names a teacher.
-        return demo_sets(replace(self.task, lm=self.task_lm), self.sizes.demo_sets, settings, self.rng, self.calls)
-
-    def _trial(self, slot: Slot) -> float:
-        """Score one slot and keep with it the LM answers the scoring used."""
-        meter = Meter()  # no budget: it only measures this trial (the task's meter enforces the budget)
-        score = self._score(slot, meter.wrap(self.student))
-        slot.note(USAGE, _recorded(meter.spent()))
-        return score
-
-    def _score(self, slot: Slot, lm: Any) -> float:
-        """The slot's score: the starting program, a sampled combination, or a full evaluation."""
-        assert self.candidates is not None
-        rows: Sequence[Any] = self.valset
-        if slot.role == "default":
-            chosen = {name: 0 for name in self._distributions()}
-            slot.fix(chosen)
-        elif slot.role == "sampled":
-            chosen = slot.suggest()
-            if self.sizes.minibatch:
-                rng = random.Random(f"{self.seed} minibatch {slot.index}")
-                rows = [self.valset[i] for i in rng.sample(range(len(self.valset)), self.options.minibatch_size)]
-        else:
-            chosen, known = _next_full_evaluation(slot.history)
-            slot.fix(chosen)
-            if known is not None:  # every combination was scored on the whole valset already
-                return known
-        params = self.candidates.params(self.start, chosen)
-        stage = f"trial {slot.index}"
-        try:
-            result = evaluate(
-                self.task.program,
-                rows,
-                self.task.metric,
-                lm=lm,
-                params=params,
-                threads=self.threads,
-                on_progress=lambda done, total: self.task.progress(stage, done, total),
-                fatal=self.task.fatal,
-                max_errors=self.options.max_errors if self.options.max_errors is not None else DEFAULT_MAX_ERRORS,
-            )
-        except TooManyErrors as err:  # DSPy scores a candidate that errs too often as 0
-            logger.warning("%s scores 0: %s", stage, err)
-            return 0.0
-        return result.score
-
-    def _distributions(self) -> dict[str, Any]:
-        from optuna.distributions import CategoricalDistribution
-
-        assert self.candidates is not None
-        out = {}
-        for path in self.paths:
-            out[_instruction(path)] = CategoricalDistribution(tuple(range(len(self.candidates.instructions[path]))))
-            if self.candidates.sets is not None:
-                out[_demos(path)] = CategoricalDistribution(tuple(range(len(self.candidates.sets))))
-        return out
-
-    def _study_plan(self, roles: tuple[str, ...]) -> StudyPlan:
-        assert self.candidates is not None
-        attrs = self.candidates.record()
-        attrs["identity"] = self._identity()
-        return StudyPlan(roles=roles, distributions=self._distributions(), candidates=attrs)
-
-    def _place(self) -> StudyPlace:
-        task = self.task
-        name = task.study or f"mipro-{self._identity()[:24]}"
-        shared = task.storage is not None or task.study is not None
-        if task.storage is not None:
-            return StudyPlace(task.storage, name, shared)
-        if task.state_dir is not None:
-            path = task.state_dir.resolve() / "optuna.sqlite3"
-            return StudyPlace(f"sqlite:///{path}", name, shared)
-        return StudyPlace(None, name, shared)
-
-    def _identity(self) -> str:
-        """A digest of what the trials' scores depend on: program, data, metric, LMs, options, seed."""
-        task = self.task
-        program = task.program
-        try:
-            body = inspect.getsource(program.body)
-        except (OSError, TypeError):
-            body = program.body.__qualname__
-        described = {
-            "format": STUDY_FORMAT,
-            "options": asdict(self.options),
-            "seed": self.seed,
-            "program": [program.name, body, [_spec(program.modules[p]) for p in program.module_paths]],
-            "start": {p: params.to_json() for p, params in self.start.items()},
-            "trainset": [[dict(e), sorted(e.input_keys)] for e in task.trainset],
-            "valset": [[dict(e), sorted(e.input_keys)] for e in self.valset],
-            "metric": getattr(task.metric, "__qualname__", type(task.metric).__name__),
-            "lms": [_lm(self.task_lm), _lm(self.prompt), _lm(task.teacher_lm)],
-        }
-        return _digest(described)
-
-    def _is_full(self, trial: Any) -> bool:
-        return trial.user_attrs["role"] == "full" or not self.sizes.minibatch
-
-    def _label(self, trial: Any) -> str:
-        if trial.user_attrs["role"] == "default":
-            what = "starting program"
-        elif trial.user_attrs["role"] == "full":
-            what = "full evaluation"
-        else:
-            what = "minibatch" if self.sizes.minibatch else "sampled"
-        chosen = "; ".join(
-            f"{path}: instruction {trial.params[_instruction(path)]}"
-            + (f", demo set {trial.params[_demos(path)]}" if _demos(path) in trial.params else "")
-            for path in self.paths
-        )
-        return f"trial {trial.user_attrs['slot']} ({what}): {chosen}"
-
-
-def _recorded(spent: Spent) -> dict[str, Any]:
-    """A trial's usage as kept in the study: every answer, with the tokens and cost recorded when it was made."""
-    return {
-        "answers": spent.answers,
-        "prompt_tokens": spent.prompt_tokens + spent.cached_prompt_tokens,
-        "completion_tokens": spent.completion_tokens + spent.cached_completion_tokens,
-        "cost_usd": spent.cost_usd + spent.cached_cost_usd,
-        "unrecorded": spent.cached_unrecorded,
-    }
-
-
-def _reused(recorded: Mapping[str, Any]) -> Spent:
-    """A reused trial's usage: like answers from the cache, free now and costing what was recorded."""
-    return Spent(
-        cache_hits=recorded["answers"],
-        cached_prompt_tokens=recorded["prompt_tokens"],
-        cached_completion_tokens=recorded["completion_tokens"],
-        cached_cost_usd=recorded["cost_usd"],
-        cached_unrecorded=recorded["unrecorded"],
-    )
-
-
-def _next_full_evaluation(history: Sequence[Any]) -> tuple[dict[str, int], float | None]:
-    """The combination with the best mean minibatch score not yet fully evaluated (DSPy's rule).
-
-    When every one was, the best-mean one again, with its known full score (nothing is run).
-    """
-    scores: dict[tuple[tuple[str, int], ...], list[float]] = {}
-    full: dict[tuple[tuple[str, int], ...], float] = {}
-    for t in history:
-        key = tuple(sorted(t.params.items()))
-        if t.user_attrs["role"] == "sampled":
-            scores.setdefault(key, []).append(t.value)
-        elif t.user_attrs["role"] == "full":
-            full[key] = t.value
-    ranked = sorted(scores, key=lambda k: sum(scores[k]) / len(scores[k]), reverse=True)  # stable: first seen
-    for key in ranked:
-        if key not in full:
-            return dict(key), None
-    return dict(ranked[0]), full[ranked[0]]
-
-
-def _spec(spec: Any) -> list[Any]:
-    sig = spec.signature
-    fields = [[f.name, annotation_name(f.annotation), _type_detail(f.annotation), f.desc] for f in sig.fields]
-    return [spec.path, spec.kind, sig.name, fields, sorted(spec.options.items(), key=str)]
-
-
-def _type_detail(annotation: Any) -> Any:
-    """What a type's name does not say: an enum's values, a record's JSON schema."""
-    values = getattr(annotation, "__members__", None)
-    if values is not None:
-        return [str(getattr(v, "value", v)) for v in values.values()]
-    schema = getattr(annotation, "model_json_schema", None)
-    return schema() if callable(schema) else None
-
-
-def _lm(lm: Any) -> Any:
-    if lm is None:
-        return None
-    options = getattr(lm, "options", None)
-    return [getattr(lm, "model", type(lm).__name__), options() if callable(options) else None]
-
-
-def _digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()
