@@ -1,5 +1,11 @@
 """Source text to IR: the Lark LALR parser, newline handling, error recovery.
 
+A correct file is read in one pass: Lark's LALR parser runs with the
+callbacks of ``transform.reducers``, which build the IR as the rules are
+reduced, so no parse tree is built. Only a file with a syntax error (or a
+string signature that does not read) is parsed again, into a tree, for the
+messages of ``syntax_errors`` and the recovery below.
+
 ``parse(text, path)`` never raises. Every syntax error becomes a
 ``Diagnostic`` (codes ``E001``..``E008``, see ``docs/language.md``), and after
 an error the parser resumes at the next line that starts a top-level
@@ -15,18 +21,25 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
+import os
 import re
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
-from lark import Lark, Token, Tree
+import lark as lark_package
+from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 from lark.lark import PostLex
+from lark.lexer import LexerThread
+from lark.parsers.lalr_parser import _Parser
 
-from . import syntax_errors
+from . import ir, syntax_errors
 from .diagnostics import Diagnostic, Span
-from .ir import SourceFile
 from .resources import resource_dir
-from .transform import ESCAPES_HELP, decode_string, to_ir
+from .transform import ESCAPES_HELP, ToIR, decode_string, reducers, source_file
 
 GRAMMAR_FILE = "lmp.lark"
 START_FILE = "file"
@@ -109,15 +122,17 @@ class Newlines(PostLex):
 def parser() -> Lark:
     """The ``.lmp`` parser, built once per process.
 
-    Not loaded with ``strict=True``: that needs the optional ``interegular``
-    package and a slower start; the tests load the grammar strictly instead.
+    Its trees (with positions) serve syntax errors only: a correct file is
+    read by ``_Reader`` on the same LALR tables and lexer. Not loaded with
+    ``strict=True``: that needs the optional ``interegular`` package and a
+    slower start; the tests load the grammar strictly instead.
     """
-    grammar = resource_dir("grammar") / GRAMMAR_FILE
+    grammar = (resource_dir("grammar") / GRAMMAR_FILE).read_text(encoding="utf-8")
+    cache = grammar_cache_file(grammar)
     return Lark(
-        grammar.read_text(encoding="utf-8"),
-        # Lark keeps the LALR tables in a temporary file keyed on the grammar's
-        # hash and reuses them: about 100 ms less per `lmc` process.
-        cache=True,
+        grammar,
+        # The LALR tables, pickled: about 100 ms less per `lmc` process.
+        cache=str(cache) if cache is not None else False,
         parser="lalr",
         lexer="basic",
         propagate_positions=True,
@@ -125,6 +140,100 @@ def parser() -> Lark:
         postlex=Newlines(),
         start=[START_FILE, START_SIG_STRING],
     )
+
+
+def grammar_cache_file(grammar: str) -> Path | None:
+    """Where Lark keeps the grammar's tables: the user's own cache folder, never a shared one.
+
+    ``$XDG_CACHE_HOME/lmc`` (else ``~/.cache/lmc``), a file named by a hash
+    of the grammar, Lark's and Python's versions, so versions never share a
+    file. Lark checks its own hash of the grammar in the file, rebuilds the
+    tables when the file is corrupt or stale, and rewrites it; a file or
+    folder it cannot write costs the build (about 100 ms), not the parse.
+    None when there is no folder to cache in.
+    """
+    key = f"{grammar}\0{lark_package.__version__}\0{sys.version_info[:2]}"
+    name = f"lmp-grammar-{hashlib.sha256(key.encode()).hexdigest()[:16]}.lark"
+    try:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        folder = (Path(xdg) if xdg else Path.home() / ".cache") / "lmc"
+        folder.mkdir(parents=True, exist_ok=True)
+    except (OSError, RuntimeError):  # RuntimeError: no home folder
+        return None
+    return folder / name
+
+
+class _Relocated:
+    """A lexer thread whose tokens are moved from a string literal's text to the file."""
+
+    def __init__(self, thread: LexerThread, locate: Callable[[int], tuple[int, int]]) -> None:
+        self.thread = thread
+        self.locate = locate
+
+    def lex(self, parser_state: Any) -> Iterator[Token]:
+        for tok in self.thread.lex(parser_state):
+            line, col = self.locate(tok.start_pos)
+            end_line, end_col = self.locate(tok.end_pos)
+            yield Token(tok.type, str(tok), tok.start_pos, line, col, end_line, end_col, tok.end_pos)
+
+
+class _Reader:
+    """Reads one file's IR in one pass of the LALR parser, string signatures included.
+
+    ``read`` raises Lark's ``UnexpectedInput`` on a syntax error. A string
+    signature that does not read adds its E007 to ``problems`` (a bad escape
+    is E005, reported apart) and clears ``readable``: the IR is then not
+    to be used. Uses the tables and lexer of ``parser()`` (lark pinned in
+    ``pyproject.toml``; ``tests/test_parse.py`` holds it to the tree's spans).
+    """
+
+    def __init__(self, lark: Lark, path: str) -> None:
+        self.lark = lark
+        self.path = path
+        self.problems: list[Diagnostic] = []
+        self.readable = True
+        self._table = lark.parser.parser.parser.parse_table
+        self._lexer = lark.parser.lexer
+        self._callbacks = reducers(lark.rules, ToIR(path, self._string_signature))
+
+    def read(self, text: str, start: str, locate: Callable[[int], tuple[int, int]] | None = None) -> Any:
+        thread: Any = LexerThread.from_text(self._lexer, text)
+        if locate is not None:
+            thread = _Relocated(thread, locate)
+        value, _extent = _Parser(self._table, self._callbacks).parse(thread, start)
+        return value
+
+    def _string_signature(self, literal_tok: Token) -> tuple[ir.FieldDecl, ...]:
+        """The fields of ``signature X = "a -> b"``, with spans inside the literal."""
+        literal = decode_string(str(literal_tok))
+        if literal.problems:
+            self.readable = False  # a bad escape, already reported as E005
+            return ()
+
+        def locate(offset: int) -> tuple[int, int]:
+            return _token_position(literal_tok, literal.offsets[min(max(offset, 0), len(literal.offsets) - 1)])
+
+        hash_at = literal.decoded.find("#")
+        if hash_at >= 0:  # the lexer would take the rest for a comment
+            at = locate(hash_at)
+            self._problem(
+                "a string signature cannot contain `#`",
+                Span(self.path, *at, at[0], at[1] + 1),
+                'fields are `name` or `name: type`: "question, k: int -> answer"',
+            )
+            return ()
+        try:
+            return self.read(literal.decoded, START_SIG_STRING, locate)
+        except UnexpectedInput:
+            problem = _first_problem(self.lark, literal.decoded, START_SIG_STRING)
+        assert problem is not None, "the tree parser reads what the IR parser does not"
+        start, end = locate(problem.start), locate(max(problem.end, problem.start))
+        self._problem(problem.message, Span(self.path, *start, *end), problem.help)
+        return ()
+
+    def _problem(self, message: str, span: Span, help: str | None) -> None:
+        self.problems.append(Diagnostic("E007", message, span, help))
+        self.readable = False
 
 
 # ------------------------------------------------------------ positions
@@ -149,20 +258,23 @@ class LineIndex:
 # ------------------------------------------------------------- the entry
 
 
-def parse(text: str, path: str) -> tuple[SourceFile | None, list[Diagnostic]]:
+def parse(text: str, path: str) -> tuple[ir.SourceFile | None, list[Diagnostic]]:
     """Parse one ``.lmp`` file; never raises (see the module docstring)."""
     text, diagnostics = _clean(text, path)
     lark = parser()
-    tree, syntax = _parse_file(lark, text, path)
-    diagnostics.extend(syntax)
-    diagnostics.extend(_escape_diagnostics(lark, text, path))
-    if tree is None:
+    escapes = _escape_diagnostics(lark, text, path)
+    reader = _Reader(lark, path)
+    try:
+        decls = reader.read(text, START_FILE)
+    except UnexpectedInput:
+        diagnostics.extend(_syntax_diagnostics(lark, text, path))
+        diagnostics.extend(escapes)
         return None, diagnostics
-    sig_errors, readable = _expand_string_signatures(lark, tree, path)
-    diagnostics.extend(sig_errors)
-    if not readable:
+    diagnostics.extend(escapes)
+    diagnostics.extend(reader.problems)
+    if not reader.readable:
         return None, diagnostics
-    return to_ir(tree, path, text), diagnostics
+    return source_file(decls, path, text), diagnostics
 
 
 def _clean(text: str, path: str) -> tuple[str, list[Diagnostic]]:
@@ -198,20 +310,18 @@ def _is_encodable(text: str) -> bool:
     return True
 
 
-def _parse_file(lark: Lark, text: str, path: str) -> tuple[Tree | None, list[Diagnostic]]:
-    """Parse the file; after a syntax error, read the rest one declaration at a time.
+def _syntax_diagnostics(lark: Lark, text: str, path: str) -> list[Diagnostic]:
+    """The syntax errors of a file that does not parse; after each, read on one declaration at a time.
 
-    A correct file is parsed once. After an error, parsing resumes at the next
+    After an error, parsing resumes at the next
     line that starts a declaration in column 1 and reads up to the following
     one, so a broken file costs about one pass, not one pass per error. A
     piece that ends inside a bracket or a ``\"\"\"`` string is read again up to
     the end of the file. Each piece is preceded by blank lines, so its
     positions are the file's.
     """
-    try:
-        return lark.parse(text, start=START_FILE), []
-    except UnexpectedInput as err:
-        first = err
+    first = _syntax_error(lark, text, START_FILE)
+    assert first is not None, "the tree parser reads what the IR parser does not"
     lines = text.split("\n")
     starts = LineIndex(text).starts
     decl_lines = [number for number, line in enumerate(lines, 1) if _starts_decl(line)]
@@ -239,15 +349,23 @@ def _parse_file(lark: Lark, text: str, path: str) -> tuple[Tree | None, list[Dia
         span = LineIndex(chunk).span(path, found.start, found.end)
         diagnostics.append(Diagnostic(found.code, found.message, span, found.help))
         resume = _resume_line(decl_lines, after=resume, error=span, here=found.resume_at_line)
-    return None, diagnostics
+    return diagnostics
 
 
-def _first_problem(lark: Lark, text: str) -> syntax_errors.SyntaxProblem | None:
+def _syntax_error(lark: Lark, text: str, start: str) -> UnexpectedInput | None:
+    """The first syntax error of ``text``, from the tree parser (whose positions ``describe`` reads)."""
     try:
-        lark.parse(text, start=START_FILE)
+        lark.parse(text, start=start)
     except UnexpectedInput as err:
-        return syntax_errors.describe(err, text, lark)
+        return err
     return None
+
+
+def _first_problem(lark: Lark, text: str, start: str = START_FILE) -> syntax_errors.SyntaxProblem | None:
+    err = _syntax_error(lark, text, start)
+    if err is None:
+        return None
+    return syntax_errors.describe(err, text, lark, in_signature_string=start == START_SIG_STRING)
 
 
 def _runs_on(problem: syntax_errors.SyntaxProblem, text: str) -> bool:
@@ -322,69 +440,3 @@ def _token_position(tok: Token, offset: int) -> tuple[int, int]:
     if not newlines:
         return tok.line, tok.column + offset
     return tok.line + newlines, offset - before.rfind("\n")
-
-
-# ----------------------------------------------- DSPy string signatures
-
-
-def _expand_string_signatures(lark: Lark, tree: Tree, path: str) -> tuple[list[Diagnostic], bool]:
-    """Parse the text of each ``signature X = "a -> b"`` and splice the tree in.
-
-    The fields' tokens are moved to their place in the file, so a field's span
-    points inside the string literal. Returns the problems, and whether every
-    string signature could be read.
-    """
-    diagnostics: list[Diagnostic] = []
-    readable = True
-    for node in tree.find_data("signature_string"):
-        literal_tok = node.children[1]
-        if not isinstance(literal_tok, Token):
-            continue
-        literal = decode_string(str(literal_tok))
-        if literal.problems:
-            readable = False  # a bad escape, already reported as E005
-            continue
-
-        def locate(offset: int, tok: Token = literal_tok, lit=literal) -> tuple[int, int]:
-            return _token_position(tok, lit.offsets[min(max(offset, 0), len(lit.offsets) - 1)])
-
-        hash_at = literal.decoded.find("#")
-        if hash_at >= 0:  # the lexer would take the rest for a comment
-            at = locate(hash_at)
-            diagnostics.append(
-                Diagnostic(
-                    "E007",
-                    "a string signature cannot contain `#`",
-                    Span(path, *at, at[0], at[1] + 1),
-                    help='fields are `name` or `name: type`: "question, k: int -> answer"',
-                )
-            )
-            readable = False
-            continue
-        try:
-            sub = lark.parse(literal.decoded, start=START_SIG_STRING)
-        except UnexpectedInput as err:
-            problem = syntax_errors.describe(err, literal.decoded, lark, in_signature_string=True)
-            start, end = locate(problem.start), locate(max(problem.end, problem.start))
-            diagnostics.append(Diagnostic("E007", problem.message, Span(path, *start, *end), problem.help))
-            readable = False
-            continue
-        node.children[1] = _relocate(sub, locate)
-    return diagnostics, readable
-
-
-def _relocate(tree: Tree, locate: Callable[[int], tuple[int, int]]) -> Tree:
-    """Move the positions of a tree parsed from a string's text to the file (in place)."""
-    for sub in tree.iter_subtrees():
-        meta = sub.meta
-        if not meta.empty:
-            meta.line, meta.column = locate(meta.start_pos)
-            meta.end_line, meta.end_column = locate(meta.end_pos)
-        for i, child in enumerate(sub.children):
-            if isinstance(child, Token):
-                line, col = locate(child.start_pos)
-                end_line, end_col = locate(child.end_pos)
-                sub.children[i] = Token(
-                    child.type, str(child), child.start_pos, line, col, end_line, end_col, child.end_pos
-                )
-    return tree
