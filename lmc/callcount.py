@@ -12,6 +12,9 @@ the list's length. Where the source does not fix the count the result says so:
 - ``unknown_loops``: loops whose length is only known at run time (``for``
   over a value, ``repeat`` over a name), counted as one pass each.
 
+Scoring a run with a ``judge`` metric costs one more request
+(:func:`metric_calls`); other metrics call no LM.
+
 A reply that the chat adapter cannot read costs one more request (the JSON
 adapter's retry); the count leaves those out.
 """
@@ -79,6 +82,18 @@ def run_calls(source: ir.SourceFile, program: str) -> RunCalls:
     """The LM requests one run of ``program`` makes (a checked file: names resolve)."""
     programs = {p.name.name: p for p in source.of(ir.ProgramDecl)}
     return _Counter(programs).program(program, ())
+
+
+def metric_calls(source: ir.SourceFile, metric: str) -> RunCalls:
+    """The LM requests of scoring one run with ``metric``: one for a ``judge``, none for the others."""
+    for decl in source.of(ir.MetricDecl):
+        if decl.name.name == metric:
+            return RunCalls(1) if _is_judge(decl.expr) else RunCalls()
+    return RunCalls()
+
+
+def _is_judge(expr: ir.MetricExpr) -> bool:
+    return isinstance(expr, ir.BuiltinMetric) and expr.func.name == "judge"
 
 
 class _Counter:

@@ -1,9 +1,11 @@
 """``lmc build --dry-run``: the LM requests a build would make, before making any.
 
 For each ``optimize`` block: the baseline score, each optimizer of the chain
-(its ``estimate_calls`` for the block's data sizes and the program's LM
-requests per run, capped by ``max_lm_calls``), the final score; then the
-``evaluate`` blocks and the package's parity runs. Datasets are read for
+(its ``estimate_calls`` for the block's data sizes and the LM requests of
+one scored run, capped by ``max_lm_calls``), the final score; then the
+``evaluate`` blocks and the package's parity runs. Every run an optimizer or
+an evaluation makes is scored, so a ``judge`` metric adds its request to
+each; the parity runs are not scored. Datasets are read for
 their sizes; no LM is created or called. Counts are before cache hits: a
 warm cache answers repeated requests for free.
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 from . import ir
 from .build import PARITY_CASES, RUN_FAILURES, BuildRequest
-from .callcount import RunCalls, run_calls
+from .callcount import RunCalls, metric_calls, run_calls
 from .exitcodes import EXIT_OK, EXIT_RUN_FAILED
 from .optimize.base import CallEstimate, TaskSizes
 from .plan import BlockPlan, StepPlan, plan_blocks
@@ -66,9 +68,9 @@ def estimate_build(session: Session, seed: int | None = None, optimize: bool = T
     evaluations: list[Line] = []
     for decl in session.source.of(ir.EvaluateDecl) if optimize else ():  # --no-optimize skips them too
         dataset, metric = (str(plain(decl.options.get(key))) for key in ("dataset", "metric"))
-        per_run = run_calls(session.source, decl.program.name)
+        scored = run_calls(session.source, decl.program.name) + metric_calls(session.source, metric)
         runs = len(session.dataset(dataset).examples) * (2 if plans else 1)
-        evaluations.append(_runs(f"evaluate {decl.program.name} on {dataset} ({metric})", runs, per_run))
+        evaluations.append(_runs(f"evaluate {decl.program.name} on {dataset} ({metric})", runs, scored))
     for plan in plans:
         cases = min(PARITY_CASES, len(session.dataset(plan.scored_on).examples))
         per_run = run_calls(session.source, plan.program)
@@ -82,16 +84,20 @@ def _block(session: Session, plan: BlockPlan) -> tuple[str, list[Line]]:
     train = len(session.dataset(plan.trainset).examples)
     scored = len(session.dataset(plan.scored_on).examples)
     per_run = run_calls(session.source, plan.program)
+    judge = metric_calls(session.source, plan.metric)
+    scored_run = per_run + judge
     program = session.source.named()[plan.program]
-    sizes = TaskSizes(trainset=train, valset=scored, run_calls=per_run.calls, modules=len(program.modules))
+    sizes = TaskSizes(trainset=train, valset=scored, run_calls=scored_run.calls, modules=len(program.modules))
     heading = (
         f"optimize {plan.program}: trainset {plan.trainset} ({train} rows), scored on {plan.scored_on} "
         f"({scored} rows); one run of {plan.program} makes {per_run.describe()}"
     )
-    lines = [_runs(f"baseline score on {plan.scored_on}", scored, per_run)]
+    if judge.calls:
+        heading += f", and scoring it with the judge `{plan.metric}` {judge.describe()} more"
+    lines = [_runs(f"baseline score on {plan.scored_on}", scored, scored_run)]
     for number, step in enumerate(plan.steps, 1):
-        lines.append(_step(number, step, sizes, per_run))
-    lines.append(_runs(f"final score on {plan.scored_on}", scored, per_run))
+        lines.append(_step(number, step, sizes, scored_run))
+    lines.append(_runs(f"final score on {plan.scored_on}", scored, scored_run))
     return heading, lines
 
 

@@ -58,6 +58,14 @@ class JudgeMetric:
     name: str
     predict: Predict
 
+    @property
+    def lm(self) -> LanguageModel:
+        return self.predict.lm
+
+    def with_lm(self, lm: LanguageModel) -> JudgeMetric:
+        """The same judge asking ``lm``: a metered copy of its LM, so that budgets count its calls."""
+        return JudgeMetric(self.name, _predict(self.predict.path, self.predict.signature, lm))
+
     def __call__(self, example: Mapping[str, Any], prediction: Mapping[str, Any]) -> Any:
         inputs = {}
         for f in self.predict.signature.inputs:
@@ -97,5 +105,8 @@ def make_metric(decl: ir.MetricDecl, base_dir: Path, judge: JudgeParts) -> Metri
 def _judge(name: str, expr: ir.BuiltinMetric, parts: JudgeParts) -> JudgeMetric:
     signature = parts.signatures[expr.args[0].name]
     lm_name = options_dict(expr.options).get("lm", "default")
-    spec = ModuleSpec(f"metric.{name}", "Predict", signature)
-    return JudgeMetric(name, Predict(spec, Params(instructions=signature.instructions), parts.lm(lm_name)))
+    return JudgeMetric(name, _predict(f"metric.{name}", signature, parts.lm(lm_name)))
+
+
+def _predict(path: str, signature: Signature, lm: LanguageModel) -> Predict:
+    return Predict(ModuleSpec(path, "Predict", signature), Params(instructions=signature.instructions), lm)

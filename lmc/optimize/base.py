@@ -30,7 +30,7 @@ from ..evaluate import Fatal, Metric
 from ..runtime.errors import LMError
 from ..runtime.program import Program
 from ..runtime.signature import Params
-from .budget import BudgetExhausted, Spent
+from .budget import BudgetExhausted, Forwarding, Spent
 
 logger = logging.getLogger(__name__)
 
@@ -174,8 +174,9 @@ class TaskSizes:
     """What an optimizer's LM call count depends on, known before any call.
 
     ``valset`` is the valset's size (the trainset's when the block has none);
-    ``run_calls`` the LM requests one run of the program makes, counted
-    statically from the program (one per module call, loops multiplied).
+    ``run_calls`` the LM requests one scored run makes, counted statically
+    from the program (one per module call, loops multiplied) and the metric
+    (one more for a ``judge``): every run an optimizer makes is scored.
     """
 
     trainset: int
@@ -359,24 +360,24 @@ class CallCounter:
         return _CountedLM(lm, self)
 
 
-class _CountedLM:
+class _CountedLM(Forwarding):
     """An LM that counts its requests and forwards everything else unchanged."""
 
     def __init__(self, lm: Any, counter: CallCounter) -> None:
-        self._lm = lm
+        self.lm = lm
         self._counter = counter
 
     def complete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
         self._counter.add()
-        return self._lm.complete(messages, *args, **kwargs)
+        return self.lm.complete(messages, *args, **kwargs)
 
     async def acomplete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
         self._counter.add()
-        return await self._lm.acomplete(messages, *args, **kwargs)
+        return await self.lm.acomplete(messages, *args, **kwargs)
 
     def replace(self, **changes: Any) -> Any:
         """A changed copy of the LM (a rollout at another temperature), counted by the same counter."""
-        return _CountedLM(self._lm.replace(**changes), self._counter)
+        return _CountedLM(self.lm.replace(**changes), self._counter)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._lm, name)
+        return getattr(self.lm, name)

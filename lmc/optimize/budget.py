@@ -14,6 +14,10 @@ never scored as a wrong answer. ``base.Search`` and ``base.until_budget``
 turn it into a clean stop that keeps the best candidate so far, and
 ``base.run_optimizer`` catches whatever an optimizer lets through.
 
+A ``judge`` metric asks an LM too: :func:`metered_task` meters the task's
+metric as well (:func:`metered_metric`), so its calls count against the
+same budget as the program's.
+
 Answers from the LM cache cost nothing and do not count (the meter still
 reports what they cost when they were made: see :class:`Spent`). Retries of
 transient failures (429, 5xx, timeouts) happen inside one request and count
@@ -29,6 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from ..metric_factory import JudgeMetric
 from ..runtime.cache import Cache
 from .options import OptionError, OptionSpec, resolve
 
@@ -158,11 +163,16 @@ class Meter:
         self._exhausted: BudgetExhausted | None = None
 
     def wrap(self, lm: Any) -> Any:
-        """``lm`` with every request metered; None stays None."""
+        """``lm`` with every request metered; None stays None.
+
+        Wrappers of one LM (a call counter, another meter) share its usage
+        counters, so the meter reads them once, from the LM underneath.
+        """
         if lm is None or (isinstance(lm, MeteredLM) and lm.meter is self):
             return lm
+        base = innermost(lm)
         with self._lock:
-            self._start.setdefault(id(lm), (lm, spent_of(lm)))
+            self._start.setdefault(id(base), (base, spent_of(base)))
         return MeteredLM(lm, self)
 
     def spent(self) -> Spent:
@@ -211,7 +221,20 @@ class Meter:
                 self._uncounted_calls += 1
 
 
-class MeteredLM:
+class Forwarding:
+    """An LM wrapper that sends every request on to ``self.lm`` (a meter, a call counter)."""
+
+    lm: Any
+
+
+def innermost(lm: Any) -> Any:
+    """The LM under any :class:`Forwarding` wrappers: the one that answers and keeps the usage counters."""
+    while isinstance(lm, Forwarding):
+        lm = lm.lm
+    return lm
+
+
+class MeteredLM(Forwarding):
     """An LM whose requests go through a :class:`Meter`; everything else is forwarded."""
 
     def __init__(self, lm: Any, meter: Meter) -> None:
@@ -262,12 +285,20 @@ def _is_cached(lm: Any, messages: list[dict]) -> bool:
     return cache.get(Cache.key(request(messages))) is not None
 
 
+def metered_metric(metric: Any, meter: Meter) -> Any:
+    """``metric`` with the LM requests it makes going through ``meter`` (a judge's); other metrics as they are."""
+    if isinstance(metric, JudgeMetric):
+        return metric.with_lm(meter.wrap(metric.lm))
+    return metric
+
+
 def metered_task(task: Any, meter: Meter) -> Any:
-    """``task`` (an ``optimize.base.Task``) with every LM it can hand out going through ``meter``."""
+    """``task`` (an ``optimize.base.Task``) with every LM it can hand out, and its metric's, going through ``meter``."""
     lm_named: Callable[[str], Any] | None = task.lm_named
     rollout_lm: Callable[[Any, int], Any] | None = task.rollout_lm
     return replace(
         task,
+        metric=metered_metric(task.metric, meter),
         lm=meter.wrap(task.lm),
         teacher_lm=meter.wrap(task.teacher_lm),
         lm_named=None if lm_named is None else (lambda name: meter.wrap(lm_named(name))),

@@ -28,7 +28,7 @@ from .base import (
     Task,
 )
 from .bootstrap import BootstrapSettings
-from .budget import Meter, Spent
+from .budget import Meter, Spent, metered_metric
 from .demo_sets import DemoSet, demo_sets
 from .mipro import SEED_OFFSET, STUDY_FORMAT, USAGE, ZERO_SHOT_PROPOSAL_DEMOS, MIPROv2
 from .options import OptionError
@@ -201,11 +201,11 @@ class MiproRun:
     def _trial(self, slot: Slot) -> float:
         """Score one slot and keep with it the LM answers the scoring used."""
         meter = Meter()  # no budget: it only measures this trial (the task's meter enforces the budget)
-        score = self._score(slot, meter.wrap(self.student))
+        score = self._score(slot, meter.wrap(self.student), metered_metric(self.task.metric, meter))
         slot.note(USAGE, _recorded(meter.spent()))
         return score
 
-    def _score(self, slot: Slot, lm: Any) -> float:
+    def _score(self, slot: Slot, lm: Any, metric: Any) -> float:
         """The slot's score: the starting program, a sampled combination, or a full evaluation."""
         assert self.candidates is not None
         rows: Sequence[Any] = self.valset
@@ -228,7 +228,7 @@ class MiproRun:
             result = evaluate(
                 self.task.program,
                 rows,
-                self.task.metric,
+                metric,
                 lm=lm,
                 params=params,
                 threads=self.threads,
