@@ -754,9 +754,6 @@ def test_each_data_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_settings_tables_agree_with_the_optimizers() -> None:
     from lmc.checks import settings
-    from lmc.optimize import mipro
 
-    assert dict(settings.MIPRO_AUTO_VALSET) == {mode: size for mode, (_, size) in mipro.AUTO_RUN_SETTINGS.items()}
-    assert settings.MIPRO_MIN_MINIBATCH_ROWS == mipro.MIN_MINIBATCH_SIZE
     for name, keys in settings.TRAINSET_COUNTS.items():  # each count is an option of its optimizer
         assert set(keys) <= set(lmc.checks.schemas.OPTIMIZERS[name].keys()), name

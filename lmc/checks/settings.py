@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from .. import ir
+from ..optimize.sizes import AUTO_RUN_SETTINGS, MIN_MINIBATCH_SIZE
 from . import messages as msg
 from .context import CheckContext
 from .datasets import DataInfo, learned
@@ -36,10 +37,9 @@ TRAINSET_COUNTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 
 # MIPROv2's `auto` modes: the most valset rows each keeps (a sample), and the valset size above
-# which auto mode uses minibatches (``lmc.optimize.mipro``: AUTO_RUN_SETTINGS, MIN_MINIBATCH_SIZE;
-# a test keeps them equal without the checker importing the optimizers).
-MIPRO_AUTO_VALSET: Mapping[str, int] = MappingProxyType({"light": 100, "medium": 300, "heavy": 1000})
-MIPRO_MIN_MINIBATCH_ROWS = 50
+# which auto mode uses minibatches: the optimizer's own numbers.
+MIPRO_AUTO_VALSET: Mapping[str, int] = MappingProxyType({mode: rows for mode, (_, rows) in AUTO_RUN_SETTINGS.items()})
+MIPRO_MIN_MINIBATCH_ROWS = MIN_MINIBATCH_SIZE
 
 _MIPRO = OPTIMIZERS["MIPROv2"]
 _WRONG = object()  # an option value of the wrong type or word: the `options` check reports it

@@ -60,9 +60,8 @@ from .base import (
 from .bootstrap import bootstrap_runs
 from .options import OptionError, OptionSpec
 from .propose import SUMMARY_BATCHES
+from .sizes import AUTO_RUN_SETTINGS, MIN_MINIBATCH_SIZE
 
-AUTO_RUN_SETTINGS = {"light": (6, 100), "medium": (12, 300), "heavy": (18, 1000)}  # (n, valset size)
-MIN_MINIBATCH_SIZE = 50  # auto mode uses minibatches only for a larger valset
 ZERO_SHOT_PROPOSAL_DEMOS = 3  # bootstrapped demos per set shown to the prompt model in zero-shot mode
 SEED_OFFSET = 9  # DSPy's default seed
 STUDY_FORMAT = 2  # part of every study's identity: bump when the plan or the attributes change
