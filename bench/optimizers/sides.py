@@ -13,6 +13,7 @@ after the imports.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -130,7 +131,17 @@ def run_lmc(
         "eval_calls": eval_calls,
         "setup_s": imports,
         "demos": {path: len(p.demos) for path, p in result.params.items()},
+        **({"search": _lmc_search(result)} if optimizer == "MIPROv2" else {}),
     }
+
+
+def _lmc_search(result: Any) -> dict[str, Any]:
+    """Each trial's chosen instruction and demo set indices (per module) and its score."""
+    trials = []
+    for candidate in result.candidates:
+        chosen = [int(n) for n in re.findall(r"(?:instruction|demo set) (\d+)", candidate.label)]
+        trials.append([*chosen, candidate.score])
+    return {"trials": trials}
 
 
 # ------------------------------------------------------------------ DSPy
@@ -165,6 +176,10 @@ def run_dspy(
     own = {k: v for k, v in options.items() if k not in DSPY_COMPILE_OPTIONS}
     at_compile = {k: v for k, v in options.items() if k in DSPY_COMPILE_OPTIONS}
     teleprompter = getattr(dspy, optimizer)(metric=exact_match, num_threads=threads, **own)
+    proposed: dict[int, list[str]] = {}
+    if optimizer == "MIPROv2":  # keep the instruction candidates, to set them beside lmc's
+        propose = teleprompter._propose_instructions
+        teleprompter._propose_instructions = lambda *a, **k: proposed.update(propose(*a, **k)) or proposed
     compiled, compile_s, compile_calls = timed(
         calls, lambda: teleprompter.compile(student, trainset=trainset, valset=devset, **at_compile)
     )
@@ -182,7 +197,19 @@ def run_dspy(
         "eval_calls": eval_calls,
         "setup_s": imports,
         "demos": {name: len(p.demos) for name, p in compiled.named_predictors()},
+        **({"search": _dspy_search(compiled, proposed)} if optimizer == "MIPROv2" else {}),
     }
+
+
+def _dspy_search(compiled: Any, proposed: dict[int, list[str]]) -> dict[str, Any]:
+    """As ``_lmc_search``: DSPy's trial logs (trial 1 is the starting program) and its instruction candidates."""
+    trials = []
+    for _, log in sorted(getattr(compiled, "trial_logs", {}).items()):
+        chosen = [
+            log.get(f"{i}_predictor_{kind}", 0) for i in range(len(proposed)) for kind in ("instruction", "demos")
+        ]
+        trials.append([*chosen, log.get("mb_score", log.get("full_eval_score"))])
+    return {"trials": trials, "instructions": {str(i): found for i, found in proposed.items()}}
 
 
 SIDES = {"lmc": run_lmc, "dspy": run_dspy}

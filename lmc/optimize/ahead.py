@@ -8,10 +8,15 @@ results back in that same order: the same candidates and LM calls, in less
 wall time. When a budget may end the search early, building ahead could
 spend calls on candidates that would never have been built, so optimizers
 then build one at a time (:func:`may_build_ahead`).
+
+A job that is independent of a whole step (MIPROv2's data summary, which
+reads only the trainset, beside the demo-set bootstraps) runs
+:func:`beside` it, in its own thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -43,3 +48,30 @@ def in_order(jobs: Sequence[Callable[[], T]], threads: int) -> Iterator[T]:
             yield future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def beside(job: Callable[[], T], ahead: bool) -> Iterator[Callable[[], T]]:
+    """Run ``job`` in a thread while the block runs; the block gets a function that returns its result.
+
+    The function waits for the job and raises its exception. Leaving the
+    block waits for the job. When ``ahead`` is False the job runs when the
+    function is first called, in the caller's thread, as a sequential run
+    would (under a limited budget, calls must be made in their plain order).
+    """
+    if not ahead:
+        done: list[T] = []
+
+        def when_asked() -> T:
+            if not done:
+                done.append(job())
+            return done[0]
+
+        yield when_asked
+        return
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lmc-beside")
+    try:
+        future = pool.submit(job)
+        yield future.result
+    finally:
+        pool.shutdown(wait=True)

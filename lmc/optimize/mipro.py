@@ -64,7 +64,7 @@ from .sizes import AUTO_RUN_SETTINGS, MIN_MINIBATCH_SIZE
 
 ZERO_SHOT_PROPOSAL_DEMOS = 3  # bootstrapped demos per set shown to the prompt model in zero-shot mode
 SEED_OFFSET = 9  # DSPy's default seed
-STUDY_FORMAT = 2  # part of every study's identity: bump when the plan or the attributes change
+STUDY_FORMAT = 3  # part of every study's identity: bump when the plan or the attributes change
 USAGE = "usage"  # a completed trial's user attribute: the LM answers it used (see _recorded)
 
 OPTIONS = {

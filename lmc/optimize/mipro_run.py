@@ -19,6 +19,7 @@ from typing import Any
 from ..evaluate import TooManyErrors, evaluate
 from ..runtime.signature import Params
 from ..runtime.types import annotation_name
+from .ahead import beside, may_build_ahead
 from .base import (
     DEFAULT_MAX_ERRORS,
     CallCounter,
@@ -32,7 +33,8 @@ from .budget import Meter, Spent, metered_metric
 from .demo_sets import DemoSet, demo_sets
 from .mipro import SEED_OFFSET, STUDY_FORMAT, USAGE, ZERO_SHOT_PROPOSAL_DEMOS, MIPROv2
 from .options import OptionError
-from .propose import GroundedProposer, ProposerSettings
+from .prompt_model import at_temperature
+from .propose import SUMMARY_TEMPERATURE, GroundedProposer, ProposerSettings, dataset_summary
 from .study import SharedSearch, Slot, StudyPlace, StudyPlan, quiet_optuna
 
 logger = logging.getLogger(__name__)
@@ -47,10 +49,10 @@ class _Candidates:
 
     def params(self, start: Mapping[str, Params], chosen: Mapping[str, int]) -> dict[str, Params]:
         out = {}
-        for path, base in start.items():
-            p = replace(base, instructions=self.instructions[path][chosen[_instruction(path)]])
+        for i, path in enumerate(self.instructions):
+            p = replace(start[path], instructions=self.instructions[path][chosen[_instruction(i)]])
             if self.sets is not None:
-                p = replace(p, demos=tuple(dict(d.value) for d in self.sets[chosen[_demos(path)]].demos[path]))
+                p = replace(p, demos=tuple(dict(d.value) for d in self.sets[chosen[_demos(i)]].demos[path]))
             out[path] = p
         return out
 
@@ -59,7 +61,10 @@ class _Candidates:
     ) -> dict[str, tuple[DemoOrigin, ...]]:
         if self.sets is None:
             return dict(start)
-        return {path: tuple(d.origin for d in self.sets[chosen[_demos(path)]].demos[path]) for path in start}
+        return {
+            path: tuple(d.origin for d in self.sets[chosen[_demos(i)]].demos[path])
+            for i, path in enumerate(self.instructions)
+        }
 
     def record(self) -> dict[str, Any]:
         """The study user attributes other workers check theirs against."""
@@ -72,12 +77,13 @@ class _Candidates:
         return attrs
 
 
-def _instruction(path: str) -> str:
-    return f"{path} instruction"
+def _instruction(module: int) -> str:
+    """DSPy's parameter names, by module position: the sampler orders the parameters by name."""
+    return f"{module}_predictor_instruction"
 
 
-def _demos(path: str) -> str:
-    return f"{path} demos"
+def _demos(module: int) -> str:
+    return f"{module}_predictor_demos"
 
 
 class MiproRun:
@@ -101,6 +107,7 @@ class MiproRun:
         self.valset = valset
         self.threads = options.num_threads if options.num_threads is not None else task.threads
         self.candidates: _Candidates | None = None
+        self.minibatches: dict[int, list[int]] = {}  # a sampled slot's valset rows, when it scores a minibatch
         self.search_: SharedSearch | None = None
         self.ran: set[int] = set()  # numbers of the trials this run completed (the others are reused)
 
@@ -113,30 +120,32 @@ class MiproRun:
                 f"MIPROv2 option `minibatch_size`: {o.minibatch_size} is more than the valset's {len(self.valset)} "
                 "rows; set a smaller minibatch_size or minibatch: false"
             )
-        sets = self._demo_sets()
-        proposer = GroundedProposer(
-            task.program,
-            self.start,
-            task.trainset,
-            self.prompt,
-            self.calls,
-            ProposerSettings(
-                program_aware=o.program_aware_proposer,
-                data_aware=o.data_aware_proposer,
-                tip_aware=o.tip_aware_proposer,
-                fewshot_aware=o.fewshot_aware_proposer,
-                view_data_batch_size=o.view_data_batch_size,
-                init_temperature=o.init_temperature,
-            ),
-            self.rng,
-        )
+        # The data summary reads the trainset only: it runs beside the bootstraps (DSPy's: after them).
+        ahead = may_build_ahead(self.prompt) and may_build_ahead(self.task_lm)
+        with beside(self._summary, ahead) as summary:
+            sets = self._demo_sets()
+            proposer = GroundedProposer(
+                task.program,
+                self.start,
+                self.prompt,
+                self.calls,
+                ProposerSettings(
+                    program_aware=o.program_aware_proposer,
+                    tip_aware=o.tip_aware_proposer,
+                    fewshot_aware=o.fewshot_aware_proposer,
+                    init_temperature=o.init_temperature,
+                ),
+                self.rng,
+                summary(),
+            )
         task.progress("propose instructions", 0, 1)
-        instructions = proposer.propose(sets, self.sizes.instruction_candidates)
+        instructions = proposer.propose(sets, self.sizes.instruction_candidates, task.threads if ahead else 1)
         task.progress("propose instructions", 1, 1)
         for path, found in instructions.items():
             logger.info("%s: %d instruction candidates", path, len(found))
         self.candidates = _Candidates(instructions, None if o.zero_shot else sets)
         roles = o.plan(self.sizes)
+        self.minibatches = self._minibatches(roles)
         with quiet_optuna():
             self.search_ = SharedSearch(self._place(), self._study_plan(roles), self.seed)
             done = len(self.search_.completed())
@@ -186,6 +195,27 @@ class MiproRun:
 
     # ------------------------------------------------------------ pieces
 
+    def _summary(self) -> str | None:
+        """The prompt model's summary of the trainset (None: not data aware, or it did not parse)."""
+        if not self.options.data_aware_proposer:
+            return None
+        lm = self.calls.wrap(at_temperature(self.prompt, SUMMARY_TEMPERATURE))
+        return dataset_summary(self.task.trainset, self.options.view_data_batch_size, lm)
+
+    def _minibatches(self, roles: Sequence[str]) -> dict[int, list[int]]:
+        """Each sampled slot's minibatch, drawn now from the generator as DSPy draws them, trial by trial.
+
+        DSPy samples a trial's minibatch when it runs, and only when the
+        minibatch is smaller than the valset; no other draw comes after the
+        proposals', so drawing them all here gives DSPy's rows, and a resumed
+        run draws them again alike.
+        """
+        size = self.options.minibatch_size
+        if not self.sizes.minibatch or size >= len(self.valset):
+            return {}
+        everything = range(len(self.valset))
+        return {index: self.rng.sample(everything, size) for index, role in enumerate(roles) if role == "sampled"}
+
     def _demo_sets(self) -> list[DemoSet]:
         o = self.options
         settings = BootstrapSettings(
@@ -213,10 +243,9 @@ class MiproRun:
             chosen = {name: 0 for name in self._distributions()}
             slot.fix(chosen)
         elif slot.role == "sampled":
-            chosen = slot.suggest()
-            if self.sizes.minibatch:
-                rng = random.Random(f"{self.seed} minibatch {slot.index}")
-                rows = [self.valset[i] for i in rng.sample(range(len(self.valset)), self.options.minibatch_size)]
+            chosen = dict(slot.chosen)
+            if slot.index in self.minibatches:
+                rows = [self.valset[i] for i in self.minibatches[slot.index]]
         else:
             chosen, known = _next_full_evaluation(slot.history)
             slot.fix(chosen)
@@ -246,10 +275,10 @@ class MiproRun:
 
         assert self.candidates is not None
         out = {}
-        for path in self.paths:
-            out[_instruction(path)] = CategoricalDistribution(tuple(range(len(self.candidates.instructions[path]))))
+        for i, path in enumerate(self.paths):
+            out[_instruction(i)] = CategoricalDistribution(tuple(range(len(self.candidates.instructions[path]))))
             if self.candidates.sets is not None:
-                out[_demos(path)] = CategoricalDistribution(tuple(range(len(self.candidates.sets))))
+                out[_demos(i)] = CategoricalDistribution(tuple(range(len(self.candidates.sets))))
         return out
 
     def _study_plan(self, roles: tuple[str, ...]) -> StudyPlan:
@@ -301,9 +330,9 @@ class MiproRun:
         else:
             what = "minibatch" if self.sizes.minibatch else "sampled"
         chosen = "; ".join(
-            f"{path}: instruction {trial.params[_instruction(path)]}"
-            + (f", demo set {trial.params[_demos(path)]}" if _demos(path) in trial.params else "")
-            for path in self.paths
+            f"{path}: instruction {trial.params[_instruction(i)]}"
+            + (f", demo set {trial.params[_demos(i)]}" if _demos(i) in trial.params else "")
+            for i, path in enumerate(self.paths)
         )
         return f"trial {trial.user_attrs['slot']} ({what}): {chosen}"
 

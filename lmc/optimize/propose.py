@@ -5,7 +5,9 @@ Each proposal for a module is grounded in what the prompt model is told:
 - **the data**: a summary the prompt model writes once from the trainset,
   ``view_data_batch_size`` rows at a time (observations, then observations
   added to them until it says ``COMPLETE`` five times or has seen ten
-  batches, then a 2-3 sentence summary), all at temperature 1.0;
+  batches, then a 2-3 sentence summary), all at temperature 1.0
+  (:func:`dataset_summary`: each request carries the observations so far,
+  so they go one after another; MIPROv2 runs it beside the bootstraps);
 - **the program**: its structure (the program's inputs and outputs, every
   module's kind and signature, in ``.lmp`` form with the starting
   instructions), and a description of the program and of the module that
@@ -14,15 +16,27 @@ Each proposal for a module is grounded in what the prompt model is told:
   set this proposal is for and then the following ones;
 - **a tip** drawn at random ("be creative", "be concise", a persona, ...).
 
-Candidate 0 of every module is its starting instruction; candidates
-``1 .. n-1`` are proposed, the i-th grounded in demo set i. DSPy also asks
-for candidate 0 and then replaces it; lmc does not ask. DSPy asks for the
-program and module descriptions again with every proposal; lmc asks once per
-distinct example set (the answer would come from the cache anyway). Each
-proposal is sampled at ``init_temperature`` plus a small seeded offset (see
-``prompt_model.py``). A description or summary that does not parse leaves
-that part out, as DSPy does on an error; a proposal that does not parse is
-skipped.
+The random draws are DSPy's, in DSPy's order, from the optimizer's
+generator: for every module, for every demo set ``i < min(n, sets)``, a tip
+(``rng.choice``, when tips are on) and then a rollout id
+(``rng.randint(0, 10**9)``). Proposal ``i`` is grounded in demo set ``i``;
+proposal 0 shows no demos, and DSPy asks for it and then replaces it with
+the starting instruction, so lmc draws its tip and rollout (the generator
+stays in step with DSPy's, and so do the later tips and the trials'
+minibatches) but does not ask. A rollout is a fresh sample, cached under its
+own key: DSPy sends ``init_temperature`` with the rollout id as a cache key;
+lmc's LM interface has no such key outside the runtime's rollouts (which
+sample at 1.0 whatever the option), so each proposal is asked at
+``init_temperature`` plus an offset of 0.01-0.05 computed from its rollout
+id (``rollout_temperature``): distinct, cacheable, the same on every rerun.
+
+DSPy asks for the program and module descriptions again with every proposal
+(at its rollout); lmc asks once per distinct example set, at
+``init_temperature`` (the answer would come from the cache anyway). All
+draws are made first; the proposals then run ``threads`` at a time and are
+taken in order (``ahead.py``), so the candidates do not depend on thread
+timing. A description or summary that does not parse leaves that part out,
+as DSPy does on an error; a proposal that does not parse is skipped.
 """
 
 from __future__ import annotations
@@ -30,18 +44,21 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 from ..checks.schemas import MODULE_EXTRA_OUTPUTS
 from ..data import Example
 from ..runtime.program import Program
 from ..runtime.signature import Field, Params, Signature
 from ..runtime.types import annotation_name
+from .ahead import in_order
 from .base import CallCounter
 from .demo_sets import DemoSet
-from .prompt_model import ask, at_temperature, sampling, signature, strip_prefix
+from .prompt_model import ask, at_temperature, signature, strip_prefix
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +75,11 @@ DEMOS_IN_CONTEXT = 3  # DSPy's BOOTSTRAPPED_FEWSHOT_EXAMPLES_IN_CONTEXT
 NO_DEMOS = "No task demos provided."
 SUMMARY_BATCHES = 10  # DSPy's max_calls: the first batch of rows and at most nine more
 COMPLETE_SKIPS = 5  # "COMPLETE" answers that end the data summary
+MAX_ROLLOUT = 10**9  # DSPy's rollout ids: rng.randint(0, 10**9)
+SUMMARY_TEMPERATURE = 1.0  # DSPy's data summary requests
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 _PIPELINE = "Below is some pseudo-code for a pipeline that solves tasks with calls to language models."
 _CODE = "Pseudocode for a language model program designed to solve a particular task."
@@ -154,76 +176,98 @@ def instruction_signature(*, data_aware: bool, program_aware: bool, tip: bool) -
 
 @dataclass(frozen=True, slots=True)
 class ProposerSettings:
-    """MIPROv2's ``*_aware_proposer`` switches and the proposals' temperature."""
+    """MIPROv2's ``*_aware_proposer`` switches and the proposals' temperature.
+
+    ``data_aware`` is the caller's: it passes a summary or None.
+    """
 
     program_aware: bool = True
-    data_aware: bool = True
     tip_aware: bool = True
     fewshot_aware: bool = True
-    view_data_batch_size: int = 10
     init_temperature: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """The random choices of one proposal: which module, which demo set, its tip and its rollout id."""
+
+    path: str
+    index: int
+    tip: str
+    rollout: int
+
+
+def rollout_temperature(temperature: float, rollout: int) -> float:
+    """The temperature a proposal is asked at: ``temperature`` plus 0.01-0.05, a function of its rollout id."""
+    return round(temperature + 0.01 + 0.04 * rollout / MAX_ROLLOUT, 6)
 
 
 class GroundedProposer:
     """Proposes instructions for every module of ``program``; see the module docstring.
 
     ``lm`` is the prompt model, ``calls`` counts its requests; ``rng`` is the
-    optimizer's generator: tips and temperature offsets are drawn from it.
+    optimizer's generator: tips and rollouts are drawn from it. ``summary``
+    is the data summary (None: not data aware, or it did not parse).
     """
 
     def __init__(
         self,
         program: Program,
         start: Mapping[str, Params],
-        trainset: Sequence[Example],
         lm: Any,
         calls: CallCounter,
         settings: ProposerSettings,
         rng: random.Random,
+        summary: str | None,
     ) -> None:
         self.program = program
         self.start = start
-        self.lm = calls.wrap(lm)
         self.raw_lm = lm
         self.calls = calls
         self.settings = settings
         self.rng = rng
+        self.summary = summary
         self.code = program_code(program, start)
-        summary_lm = calls.wrap(at_temperature(lm, 1.0))
-        self.summary = (
-            dataset_summary(trainset, settings.view_data_batch_size, summary_lm) if settings.data_aware else None
-        )
-        self._descriptions: dict[str, str | None] = {}
-        self._module_descriptions: dict[tuple[str, str], str | None] = {}
+        self._describing = calls.wrap(at_temperature(lm, settings.init_temperature))
+        self._descriptions: _Once[str, str | None] = _Once()
+        self._module_descriptions: _Once[tuple[str, str], str | None] = _Once()
 
-    def propose(self, sets: Sequence[DemoSet], n: int) -> dict[str, list[str]]:
+    def draws(self, sets: Sequence[DemoSet], n: int) -> list[Draw]:
+        """Every proposal's random choices, drawn now in DSPy's order; see the module docstring."""
+        count = min(n, max(len(sets), 1))
+        out = []
+        for path in self.program.module_paths:
+            for index in range(count):
+                tip = TIPS[self.rng.choice(list(TIPS))] if self.settings.tip_aware else ""
+                out.append(Draw(path, index, tip, self.rng.randint(0, MAX_ROLLOUT)))
+        return out
+
+    def propose(self, sets: Sequence[DemoSet], n: int, threads: int = 1) -> dict[str, list[str]]:
         """Instruction candidates per module: the start, then one proposal per demo set after the first.
 
         At most ``n`` in all, and no more than there are demo sets (DSPy's
-        rule); fewer when proposals do not parse.
+        rule); fewer when proposals do not parse. The requests run
+        ``threads`` at a time; the answers are taken in draw order.
         """
-        count = min(n, len(sets))
-        candidates = {}
-        for path in self.program.module_paths:
-            candidates[path] = [self.start[path].instructions]
-            for i in range(1, count):
-                tip = TIPS[self.rng.choice(list(TIPS))] if self.settings.tip_aware else ""
-                proposed = self._propose_one(path, sets, i, tip)
-                if proposed is not None:
-                    candidates[path].append(proposed)
+        asked = [d for d in self.draws(sets, n) if d.index > 0]
+        candidates = {path: [self.start[path].instructions] for path in self.program.module_paths}
+        jobs = [partial(self._propose_one, draw, sets) for draw in asked]
+        for draw, proposed in zip(asked, in_order(jobs, threads), strict=True):
+            if proposed is not None:
+                candidates[draw.path].append(proposed)
         return candidates
 
-    def _propose_one(self, path: str, sets: Sequence[DemoSet], index: int, tip: str) -> str | None:
-        demos = self._task_demos(path, sets, index) if self.settings.fewshot_aware else NO_DEMOS
-        inputs: dict[str, str] = {"task_demos": demos, "basic_instruction": self.start[path].instructions}
+    def _propose_one(self, draw: Draw, sets: Sequence[DemoSet]) -> str | None:
+        demos = self._task_demos(draw.path, sets, draw.index) if self.settings.fewshot_aware else NO_DEMOS
+        inputs: dict[str, str] = {"task_demos": demos, "basic_instruction": self.start[draw.path].instructions}
         if self.summary is not None:
             inputs["dataset_description"] = self.summary
-        aware = self.settings.program_aware and self._describe(path, demos, inputs)
-        if tip:
-            inputs["tip"] = tip
-        sig = instruction_signature(data_aware=self.summary is not None, program_aware=aware, tip=bool(tip))
-        lm = self.calls.wrap(sampling(self.raw_lm, self.settings.init_temperature, self.rng))
-        answer = ask(lm, sig, **inputs)
+        aware = self.settings.program_aware and self._describe(draw.path, demos, inputs)
+        if draw.tip:
+            inputs["tip"] = draw.tip
+        sig = instruction_signature(data_aware=self.summary is not None, program_aware=aware, tip=bool(draw.tip))
+        temperature = rollout_temperature(self.settings.init_temperature, draw.rollout)
+        answer = ask(self.calls.wrap(at_temperature(self.raw_lm, temperature)), sig, **inputs)
         return None if answer is None else strip_prefix(answer["proposed_instruction"])
 
     def _task_demos(self, path: str, sets: Sequence[DemoSet], index: int) -> str:
@@ -240,24 +284,12 @@ class GroundedProposer:
 
     def _describe(self, path: str, demos: str, inputs: dict[str, str]) -> bool:
         """Add the program's and the module's descriptions to ``inputs``; False when either is missing."""
-        if demos not in self._descriptions:
-            answer = ask(self.lm, DESCRIBE_PROGRAM, program_code=self.code, program_example=demos)
-            self._descriptions[demos] = None if answer is None else strip_prefix(answer["program_description"])
-        program_description = self._descriptions[demos]
+        program_description = self._descriptions.get(demos, partial(self._describe_program, demos))
         if program_description is None:
             return False
-        key = (path, demos)
-        if key not in self._module_descriptions:
-            answer = ask(
-                self.lm,
-                DESCRIBE_MODULE,
-                program_code=self.code,
-                program_example=demos,
-                program_description=program_description,
-                module=module_line(self.program, path),
-            )
-            self._module_descriptions[key] = None if answer is None else answer["module_description"]
-        module_description = self._module_descriptions[key]
+        module_description = self._module_descriptions.get(
+            (path, demos), partial(self._describe_module, path, demos, program_description)
+        )
         if module_description is None:
             return False
         inputs.update(
@@ -267,6 +299,41 @@ class GroundedProposer:
             module_description=module_description,
         )
         return True
+
+    def _describe_program(self, demos: str) -> str | None:
+        answer = ask(self._describing, DESCRIBE_PROGRAM, program_code=self.code, program_example=demos)
+        return None if answer is None else strip_prefix(answer["program_description"])
+
+    def _describe_module(self, path: str, demos: str, program_description: str) -> str | None:
+        answer = ask(
+            self._describing,
+            DESCRIBE_MODULE,
+            program_code=self.code,
+            program_example=demos,
+            program_description=program_description,
+            module=module_line(self.program, path),
+        )
+        return None if answer is None else answer["module_description"]
+
+
+class _Once(Generic[K, V]):
+    """Values computed once per key, whichever thread asks first; the others wait for it.
+
+    A computation that raises leaves the key unset (the next asker tries again).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[K, threading.Lock] = {}
+        self._values: dict[K, V] = {}
+
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._values:
+                self._values[key] = compute()
+            return self._values[key]
 
 
 def dataset_summary(trainset: Sequence[Example], batch_size: int, lm: Any) -> str | None:

@@ -18,18 +18,23 @@ trials back and picks the same best one.
   resumed run makes the same choices as an uninterrupted one. A trial cut
   short by a killed process is failed once its heartbeat is older than
   ``GRACE_SECONDS``, and its slot enqueued again as a new trial (with the
-  same parameters, for a sampled slot); the sampler may then break ties
-  differently, so later choices can differ from an uninterrupted run's.
+  same parameters, for a sampled slot).
 - **What a trial used.** ``Slot.note`` keeps values with a trial before it
   completes (MIPROv2: the LM answers it used), so that a run which reuses
   a completed trial instead of running it can still account for it.
 - **A full evaluation** picks its parameters from the slots before it, so
   it is claimed only once all of them are complete.
-- **Sampling.** optuna's ``TPESampler`` (multivariate, as in DSPy), seeded
-  with ``seed + slot`` for each slot: the parameters of slot k depend on the
-  seed and the trials before it only, so a resumed run chooses what an
-  uninterrupted one would, and concurrent workers do not all draw the same
-  parameters.
+- **Sampling.** DSPy's sampler, ``TPESampler(seed, multivariate=True)``,
+  one for the whole search: the parameters of a sampled slot are drawn when
+  it is claimed (under the claim lock, so slots are sampled in slot order),
+  on an in-memory mirror of the study whose trial ``i`` is slot ``i``, with
+  the slots then complete complete and the others running: in one
+  uninterrupted worker, exactly the study DSPy's sampler sees, so the two
+  choose alike. Each sampled slot records which slots were complete when it
+  was sampled (``seen``); a worker whose sampler has not made every earlier
+  draw (a resumed run, another worker's slots) replays them from those
+  records first, so every worker and every resumed run draws what an
+  uninterrupted run would have, given the same completed trials.
 - **Candidates.** The study records what its trials index (each module's
   instructions, a digest of the demo sets) as user attributes; a worker that
   derived other candidates (another seed, other LM answers) must not join
@@ -67,6 +72,7 @@ SQLITE_TIMEOUT = 60  # seconds a SQLite connection waits for a lock
 CREATE_ATTEMPTS = 5  # tries at opening a server database whose tables another worker is creating
 _PLAN = "lmc plan"  # study user attributes written when the study is created
 _READY = "lmc ready"
+_SEEN = "seen"  # a sampled slot's user attribute: the slots complete when it was sampled
 
 
 @contextlib.contextmanager
@@ -108,26 +114,24 @@ class StudyPlan:
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """A claimed slot: its index, role, and (for a full evaluation) the completed slots before it."""
+    """A claimed slot: its index, role, the parameters sampled for it, and the completed slots before it.
+
+    ``chosen`` is the sampler's choice for a sampled slot (empty for the
+    others, which ``fix`` their own); ``history`` is filled for a full
+    evaluation, which picks its parameters from the slots before it.
+    """
 
     index: int
     role: str
+    chosen: Mapping[str, int]
     history: tuple[FrozenTrial, ...]
     trial_id: int
     number: int
     _search: SharedSearch = field(repr=False)
 
-    def suggest(self) -> dict[str, int]:
-        """The parameters optuna's sampler chooses for this slot (fixed ones when the slot is retried)."""
-        trial = optuna.trial.Trial(self._search.study, self.trial_id)
-        return {name: trial.suggest_categorical(name, d.choices) for name, d in self._search.plan.distributions.items()}
-
     def fix(self, params: Mapping[str, int]) -> None:
         """Record parameters chosen without the sampler (the starting program, a full evaluation)."""
-        distributions = self._search.plan.distributions
-        for name, value in params.items():
-            d = distributions[name]
-            self._search.storage.set_trial_param(self.trial_id, name, d.to_internal_repr(value), d)
+        _set_params(self._search.storage, self.trial_id, self._search.plan.distributions, params)
 
     def note(self, key: str, value: Any) -> None:
         """Keep a JSON value with the trial (a user attribute), for whoever reads the completed trial back."""
@@ -143,7 +147,7 @@ class SharedSearch:
         self.storage = _storage(place.url)
         self._lock_path = _lock_path(place.url)
         self._thread_lock = threading.Lock()
-        self.sampler = _SlotSeededTPE(seed)
+        self.sampler = _DspySampler(seed, plan.distributions)
         self.study = self._open()
         self.study_id = self.storage.get_study_id_from_name(place.name)
 
@@ -214,8 +218,26 @@ class SharedSearch:
                 self.storage.record_heartbeat(trial_id)
             if not self.storage.set_trial_state_values(trial_id, TrialState.RUNNING):
                 return None, False
+            chosen = self._choose(trial, trial_id, trials) if role == "sampled" else {}
         history = tuple(t for t in self.completed() if t.user_attrs["slot"] < index) if role == "full" else ()
-        return Slot(index, role, history, trial_id, trial.number, self), False
+        return Slot(index, role, chosen, history, trial_id, trial.number, self), False
+
+    def _choose(self, trial: FrozenTrial, trial_id: int, trials: Sequence[FrozenTrial]) -> dict[str, int]:
+        """A sampled slot's parameters, under the claim lock: sampled now, or as first sampled when retried."""
+        index = trial.user_attrs["slot"]
+        if _SEEN in trial.user_attrs:  # sampled before, then cut short: the same parameters again
+            chosen = _sampled_params(trials, index)
+        else:
+            complete = {t.user_attrs["slot"]: t for t in trials if t.state == TrialState.COMPLETE}
+            earlier = [
+                (j, _sampled_seen(trials, j), _sampled_params(trials, j))
+                for j in range(index)
+                if self.plan.roles[j] == "sampled"
+            ]
+            chosen, seen = self.sampler.sample(index, complete, earlier)
+            self.storage.set_trial_user_attr(trial_id, _SEEN, seen)
+        _set_params(self.storage, trial_id, self.plan.distributions, chosen)
+        return chosen
 
     def _requeue_failed(self, trials: Sequence[FrozenTrial], states: Sequence[set[TrialState]]) -> bool:
         """Enqueue again every slot whose trials all failed (under the lock); True when there was one."""
@@ -252,10 +274,10 @@ class SharedSearch:
         """Load the study, or create it with its plan (under the lock)."""
         try:
             study = optuna.create_study(
-                storage=self.storage, study_name=self.place.name, direction="maximize", sampler=self.sampler
+                storage=self.storage, study_name=self.place.name, direction="maximize", sampler=_NO_SAMPLER
             )
         except optuna.exceptions.DuplicatedStudyError:
-            return optuna.load_study(study_name=self.place.name, storage=self.storage, sampler=self.sampler), False
+            return optuna.load_study(study_name=self.place.name, storage=self.storage, sampler=_NO_SAMPLER), False
         for key, value in self.plan.candidates.items():
             study.set_user_attr(key, value)
         study.set_user_attr(_PLAN, list(self.plan.roles))
@@ -399,34 +421,94 @@ class _Heartbeat:
                 logger.debug("heartbeat of trial %d failed: %s", self.trial_id, err)
 
 
-class _SlotSeededTPE(optuna.samplers.BaseSampler):
-    """DSPy's sampler (``TPESampler(multivariate=True)``), seeded with ``seed + slot`` per slot."""
+def _set_params(
+    storage: optuna.storages.BaseStorage,
+    trial_id: int,
+    distributions: Mapping[str, CategoricalDistribution],
+    params: Mapping[str, int],
+) -> None:
+    for name, value in params.items():
+        d = distributions[name]
+        storage.set_trial_param(trial_id, name, d.to_internal_repr(value), d)
 
-    def __init__(self, seed: int) -> None:
+
+def _sampled_params(trials: Sequence[FrozenTrial], slot: int) -> dict[str, int]:
+    """The parameters a sampled slot was given (every trial of the slot carries the same)."""
+    return next(dict(t.params) for t in reversed(trials) if t.user_attrs["slot"] == slot and t.params)
+
+
+def _sampled_seen(trials: Sequence[FrozenTrial], slot: int) -> list[int]:
+    return next(t.user_attrs[_SEEN] for t in trials if t.user_attrs["slot"] == slot and _SEEN in t.user_attrs)
+
+
+_NO_SAMPLER = optuna.samplers.RandomSampler(seed=0)  # the study's own sampler draws nothing: slots get theirs at claim
+
+
+class _DspySampler:
+    """DSPy's ``TPESampler(seed, multivariate=True)`` over the slots in order; see the module docstring.
+
+    The mirror is an in-memory study: trial ``i`` is slot ``i``, created
+    running and completed (with the real trial's parameters and value) once
+    a slot to be sampled has seen it complete. ``_sampled`` lists the slots
+    this sampler drew, in order; when it is not a prefix of the slots drawn
+    so far (another process drew some), the sampler starts again and
+    replays every earlier draw from its record.
+    """
+
+    def __init__(self, seed: int, distributions: Mapping[str, CategoricalDistribution]) -> None:
         self.seed = seed
-        self._by_slot: dict[int, optuna.samplers.TPESampler] = {}
+        self.distributions = distributions
+        self._restart()
 
-    def _tpe(self, trial: FrozenTrial) -> optuna.samplers.TPESampler:
-        slot = trial.user_attrs["slot"]
-        if slot not in self._by_slot:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                self._by_slot[slot] = optuna.samplers.TPESampler(seed=self.seed + slot, multivariate=True)
-        return self._by_slot[slot]
+    def _restart(self) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # multivariate
+            self._tpe = optuna.samplers.TPESampler(seed=self.seed, multivariate=True)
+        self._storage = optuna.storages.InMemoryStorage()
+        self._mirror = optuna.create_study(storage=self._storage, direction="maximize", sampler=self._tpe)
+        self._study_id = self._storage.get_study_id_from_name(self._mirror.study_name)
+        self._ids: list[int] = []  # the mirror's trial id of each slot
+        self._complete: set[int] = set()
+        self._sampled: list[int] = []
 
-    def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, Any]:
-        return self._tpe(trial).infer_relative_search_space(study, trial)
+    def sample(
+        self,
+        index: int,
+        complete: Mapping[int, FrozenTrial],
+        earlier: Sequence[tuple[int, Sequence[int], Mapping[str, int]]],
+    ) -> tuple[dict[str, int], list[int]]:
+        """Slot ``index``'s parameters, and the slots complete now (before it), to record with it.
 
-    def sample_relative(self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, Any]) -> dict[str, Any]:
-        return self._tpe(trial).sample_relative(study, trial, search_space)
+        ``earlier`` is every sampled slot before ``index``: its index, the
+        slots it saw complete, and the parameters it was given.
+        """
+        if self._sampled != [j for j, _, _ in earlier[: len(self._sampled)]]:
+            self._restart()
+        for j, seen, given in earlier[len(self._sampled) :]:
+            replayed = self._draw(j, {s: complete[s] for s in seen})
+            if replayed != dict(given):  # another optuna, or a study written otherwise: keep what was given
+                logger.warning(
+                    "slot %d was sampled as %s, replayed as %s; later choices may differ", j, given, replayed
+                )
+        seen = sorted(s for s in complete if s < index)
+        return self._draw(index, {s: complete[s] for s in seen}), seen
 
-    def sample_independent(
-        self, study: optuna.Study, trial: FrozenTrial, param_name: str, param_distribution: Any
-    ) -> Any:
-        return self._tpe(trial).sample_independent(study, trial, param_name, param_distribution)
+    def _draw(self, index: int, complete: Mapping[int, FrozenTrial]) -> dict[str, int]:
+        """Sample slot ``index`` with the slots in ``complete`` complete in the mirror, as DSPy's ``ask`` would.
 
-    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        self._tpe(trial).before_trial(study, trial)
-
-    def after_trial(self, study: optuna.Study, trial: FrozenTrial, state: TrialState, values: Any) -> None:
-        self._tpe(trial).after_trial(study, trial, state, values)
+        ``ask`` (not a hand-made trial) also drops optuna's per-trial cache of
+        the study's trials, which would otherwise hide later completions.
+        """
+        while len(self._ids) < index:  # the slots before it: running until seen complete
+            self._ids.append(self._storage.create_new_trial(self._study_id))
+        for slot in sorted(set(complete) - self._complete):
+            done, trial_id = complete[slot], self._ids[slot]
+            _set_params(self._storage, trial_id, done.distributions, done.params)
+            self._storage.set_trial_state_values(trial_id, TrialState.COMPLETE, list(done.values or ()))
+            self._complete.add(slot)
+        trial = self._mirror.ask()
+        assert trial.number == index, (trial.number, index)
+        self._ids.append(self._storage.get_trial_id_from_study_id_trial_number(self._study_id, index))
+        chosen = {name: trial.suggest_categorical(name, d.choices) for name, d in self.distributions.items()}
+        self._sampled.append(index)
+        return chosen
