@@ -356,6 +356,7 @@ OPTIMIZERS: Mapping[str, Schema] = _with_budget(
                 _opt("multitask", BOOL, default=True),
                 _opt("exclude_demos", BOOL, default=False),
                 _opt("num_threads", INT, minimum=1),
+                _opt("max_wait_s", FLOAT, default=86400.0, minimum=0.0, doc="seconds to wait for the jobs"),
             ),
         ),
         "Ensemble": Schema(

@@ -20,6 +20,14 @@ that module's calls. A job that does not succeed stops the build. Finished
 jobs are remembered in ``finetune/jobs.json`` by the hash of their data and
 base model, so a build with the same data reuses the model instead of
 training again. Fine-tuning costs are not counted in the LM budget.
+
+DSPy waits for a job however long it takes; lmc waits at most
+``max_wait_s`` (a day by default) for all of the step's jobs together, then
+stops the build naming the job, which goes on at the provider. A started
+job is remembered in ``finetune/running.json`` from the moment it exists,
+so the next build with the same data waits for that job again instead of
+starting another (an interrupted build too); a job that ended failed or
+cancelled is forgotten, and the build after it starts a new one.
 """
 
 from __future__ import annotations
@@ -48,6 +56,9 @@ OPTIONS = {
     "multitask": OptionSpec(bool, True, doc="one fine-tune for all modules (false: one per module)"),
     "exclude_demos": OptionSpec(bool, False, doc="leave the modules' demos out of the training messages"),
     "num_threads": OptionSpec(int, None, nullable=True, minimum=1, doc="teacher runs at once (none: --threads)"),
+    "max_wait_s": OptionSpec(
+        float, 86400.0, minimum=0.0, doc="seconds to wait for the fine-tuning jobs (0: start them and stop)"
+    ),
 }
 
 Message = dict[str, str]
@@ -65,6 +76,7 @@ class BootstrapFinetune:
     multitask: bool = True
     exclude_demos: bool = False
     num_threads: int | None = None
+    max_wait_s: float = 86400.0
 
     def compile(self, task: Task) -> OptimizeResult:
         if task.state_dir is None:
@@ -87,7 +99,7 @@ class BootstrapFinetune:
             )
         files = {file.name.removesuffix(".jsonl"): file for file in written}
         groups = {"all": sorted(files)} if self.multitask else {path: [path] for path in sorted(files)}
-        jobs = Jobs(folder, model.removeprefix("openai/"), _api_key(task.lm))
+        jobs = Jobs(folder, model.removeprefix("openai/"), _api_key(task.lm), self.max_wait_s)
         models: dict[str, str] = {}
         for name, paths in groups.items():
             tuned = jobs.fine_tune(name, b"".join(files[p].read_bytes() for p in paths))
@@ -168,23 +180,33 @@ def _api_key(lm: Any) -> str | None:
 
 
 class Jobs:
-    """Fine-tuning jobs of one base model through litellm, remembered in ``jobs.json`` by their data."""
+    """Fine-tuning jobs of one base model through litellm, remembered by their data.
 
-    def __init__(self, folder: Path, base_model: str, api_key: str | None) -> None:
+    ``jobs.json`` maps a hash of the base model and the data to the model a
+    finished job trained; ``running.json`` maps it to the id of a job that
+    was started and has not ended yet, so that a later build waits for that
+    job instead of paying for another. All the jobs of one :class:`Jobs`
+    share one deadline: ``max_wait_s`` after the first wait began.
+    """
+
+    def __init__(self, folder: Path, base_model: str, api_key: str | None, max_wait_s: float) -> None:
         self.folder = folder
         self.base_model = base_model
-        self.api_key = api_key
+        self.auth = {"api_key": api_key} if api_key else {}
+        self.max_wait_s = max_wait_s
+        self.deadline: float | None = None
         self.memory = folder / "jobs.json"
+        self.running = folder / "running.json"
 
     def fine_tune(self, name: str, data: bytes) -> str:
-        """The fine-tuned model id for ``data`` (one JSONL): remembered, or trained now."""
+        """The fine-tuned model id for ``data`` (one JSONL): remembered, trained by a job already running, or now."""
         key = hashlib.sha256(self.base_model.encode() + b"\0" + data).hexdigest()
-        known = json.loads(self.memory.read_text(encoding="utf-8")) if self.memory.exists() else {}
+        known = _read(self.memory)
         if key in known:
             logger.info("fine-tune %s: reusing %s (same data)", name, known[key])
             return known[key]
         try:
-            tuned = self._train(name, data)
+            tuned = self._train(key, name, data)
         except FinetuneError:
             raise
         except Exception as exc:  # noqa: BLE001 - the provider's boundary: its error, said plainly
@@ -193,26 +215,75 @@ class Jobs:
                 f"the training data is in {self.folder}/"
             ) from exc
         known[key] = tuned
-        self.memory.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _write(self.memory, known)
         return tuned
 
-    def _train(self, name: str, data: bytes) -> str:
-        import litellm  # only a fine-tune needs it here
-
-        auth = {"api_key": self.api_key} if self.api_key else {}
-        uploaded = litellm.create_file(
-            file=(f"{name}.jsonl", data), purpose="fine-tune", custom_llm_provider="openai", **auth
-        )
-        job = litellm.create_fine_tuning_job(
-            model=self.base_model, training_file=uploaded.id, custom_llm_provider="openai", **auth
-        )
-        logger.info("fine-tune %s: job %s started on %s", name, job.id, self.base_model)
-        while job.status not in DONE:
-            time.sleep(POLL_S)
-            job = litellm.retrieve_fine_tuning_job(fine_tuning_job_id=job.id, custom_llm_provider="openai", **auth)
-            logger.info("fine-tune %s: job %s is %s", name, job.id, job.status)
+    def _train(self, key: str, name: str, data: bytes) -> str:
+        running = _read(self.running)
+        if key in running:
+            job = self._retrieve(running[key])
+            logger.info(
+                "fine-tune %s: waiting again for job %s (%s), started by an earlier build", name, job.id, job.status
+            )
+        else:
+            job = self._start(name, data)
+            _write(self.running, {**running, key: job.id})
+        job = self._wait(name, job)
+        _write(self.running, {k: v for k, v in _read(self.running).items() if k != key})
         if job.status != "succeeded" or not job.fine_tuned_model:
             raise FinetuneError(
-                f"BootstrapFinetune: fine-tuning job {job.id} ended {job.status}; the training data is in {self.folder}/"
+                f"BootstrapFinetune: fine-tuning job {job.id} ended {job.status}; the training data is in "
+                f"{self.folder}/{_provider_error(job)}; building again starts a new job"
             )
         return str(job.fine_tuned_model)
+
+    def _start(self, name: str, data: bytes) -> Any:
+        import litellm  # only a fine-tune needs it here
+
+        uploaded = litellm.create_file(
+            file=(f"{name}.jsonl", data), purpose="fine-tune", custom_llm_provider="openai", **self.auth
+        )
+        job = litellm.create_fine_tuning_job(
+            model=self.base_model, training_file=uploaded.id, custom_llm_provider="openai", **self.auth
+        )
+        logger.info("fine-tune %s: job %s started on %s", name, job.id, self.base_model)
+        return job
+
+    def _retrieve(self, job_id: str) -> Any:
+        import litellm
+
+        return litellm.retrieve_fine_tuning_job(fine_tuning_job_id=job_id, custom_llm_provider="openai", **self.auth)
+
+    def _wait(self, name: str, job: Any) -> Any:
+        """Poll ``job`` until it ends, or raise :class:`FinetuneError` once the deadline has passed."""
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.max_wait_s
+        while job.status not in DONE:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise FinetuneError(
+                    f"BootstrapFinetune: fine-tuning job {job.id} is still {job.status} after waiting "
+                    f"{self.max_wait_s:g} s (max_wait_s); it goes on at the provider. Build again to wait for it "
+                    f"again ({self.running.name} in {self.folder}/ remembers it), raise max_wait_s to wait longer, "
+                    f"or cancel it (OpenAI: POST /v1/fine_tuning/jobs/{job.id}/cancel)"
+                )
+            time.sleep(min(POLL_S, left))
+            job = self._retrieve(job.id)
+            logger.info("fine-tune %s: job %s is %s", name, job.id, job.status)
+        return job
+
+
+def _provider_error(job: Any) -> str:
+    """What the provider says went wrong with a job (OpenAI's ``error.message``), if anything."""
+    message = getattr(getattr(job, "error", None), "message", None)
+    if message is None and isinstance(getattr(job, "error", None), Mapping):
+        message = job.error.get("message")
+    return f" (the provider says: {message})" if message else ""
+
+
+def _read(path: Path) -> dict[str, str]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def _write(path: Path, entries: Mapping[str, str]) -> None:
+    path.write_text(json.dumps(dict(entries), indent=2, sort_keys=True) + "\n", encoding="utf-8")

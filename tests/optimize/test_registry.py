@@ -59,7 +59,8 @@ DSPY_DEFAULTS = {
     "Ensemble": {"reduce_fn": "majority", "size": None},
     # DSPy's KNNFewShot takes k positionally (required) and BootstrapFewShot's options.
     "KNNFewShot": {"k": None, "max_bootstrapped_demos": 4, "max_labeled_demos": 16},
-    "BootstrapFinetune": {"multitask": True, "exclude_demos": False, "num_threads": None},
+    # max_wait_s is lmc's: DSPy waits for a fine-tuning job however long it takes.
+    "BootstrapFinetune": {"multitask": True, "exclude_demos": False, "num_threads": None, "max_wait_s": 86400.0},
 }
 
 
