@@ -6,8 +6,8 @@ Two measurements of the same generated file:
   runs, then N timed runs, median), so interpreter start, imports and the
   grammar's LALR table build are included, as a user sees them;
 * in process, split into phases: building the parser (once per process),
-  parse (Lark and the string checks), transform (tree to IR) and the checks,
-  each check timed on its own.
+  parse (Lark's LALR pass, which builds the IR as it reduces, and the string
+  checks) and the checks, each check timed on its own.
 
 The file repeats the clean check fixtures (``tests/data/check_clean``: every
 declaration kind, programs with loops and branches, metrics, datasets, tools,
@@ -20,13 +20,11 @@ so it checks clean: the checks run their whole course, data files included.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,29 +92,8 @@ def write_workspace(folder: Path, lines: int) -> Path:
     return path
 
 
-@contextlib.contextmanager
-def timed_transform(spent: list[float]) -> Iterator[None]:
-    """Time every tree-to-IR call that ``lmc.parse.parse`` makes, without changing it."""
-    import lmc.parse as parse_module
-
-    original = parse_module.to_ir
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            spent.append(time.perf_counter() - start)
-
-    parse_module.to_ir = wrapper
-    try:
-        yield
-    finally:
-        parse_module.to_ir = original
-
-
 def in_process(path: Path, *, runs: int) -> dict[str, Any]:
-    """Phase timings of parse, transform and checks in this process (after one warmup)."""
+    """Phase timings of parse (to IR) and checks in this process (after one warmup)."""
     import_start = time.perf_counter()
     from lmc.checks import CHECKS, CheckContext, SymbolTable, run_checks
     from lmc.diagnostics import DiagnosticSink
@@ -137,16 +114,13 @@ def in_process(path: Path, *, runs: int) -> dict[str, Any]:
     if problems:
         raise RuntimeError(f"the generated file does not check cleanly: {[str(d) for d in problems[:3]]}")
 
-    parse_total, transform, checks = [], [], []
+    parse_times, checks = [], []
     per_check: dict[str, list[float]] = {"symbol table": []}
     per_check.update({c.__module__.rsplit(".", 1)[-1]: [] for c in CHECKS})
     for _ in range(runs):
-        spent: list[float] = []
-        with timed_transform(spent):
-            start = time.perf_counter()
-            source, _ = parse(text, str(path))
-            parse_total.append(time.perf_counter() - start)
-        transform.append(sum(spent))
+        start = time.perf_counter()
+        source, _ = parse(text, str(path))
+        parse_times.append(time.perf_counter() - start)
         start = time.perf_counter()
         run_checks(source, path.parent, strict=True)
         checks.append(time.perf_counter() - start)
@@ -159,12 +133,10 @@ def in_process(path: Path, *, runs: int) -> dict[str, Any]:
             check(ctx)
             per_check[check.__module__.rsplit(".", 1)[-1]].append(time.perf_counter() - start)
 
-    parse_only = [total - tr for total, tr in zip(parse_total, transform, strict=True)]
     return {
         "imports_ms": round(imports_s * 1000, 3),
         "grammar_build_ms": round(grammar_s * 1000, 3),
-        "parse": Stats.of(parse_only).as_dict(),
-        "transform": Stats.of(transform).as_dict(),
+        "parse": Stats.of(parse_times).as_dict(),
         "checks": Stats.of(checks).as_dict(),
         "per_check": {name: Stats.of(t).as_dict() for name, t in per_check.items()},
         "declarations": len(source.decls),
@@ -203,12 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         ["python -c pass (interpreter start)", startup.median_ms, startup.min_ms, startup.max_ms],
         ["in process: import lmc.parse + lmc.checks (once)", phases["imports_ms"], "", ""],
         ["in process: build the LALR parser (once)", phases["grammar_build_ms"], "", ""],
-        ["in process: parse", phases["parse"]["median_ms"], phases["parse"]["min_ms"], phases["parse"]["max_ms"]],
         [
-            "in process: transform",
-            phases["transform"]["median_ms"],
-            phases["transform"]["min_ms"],
-            phases["transform"]["max_ms"],
+            "in process: parse, to IR in one pass",
+            phases["parse"]["median_ms"],
+            phases["parse"]["min_ms"],
+            phases["parse"]["max_ms"],
         ],
         ["in process: checks", phases["checks"]["median_ms"], phases["checks"]["min_ms"], phases["checks"]["max_ms"]],
     ]

@@ -1,6 +1,6 @@
 """The frozen IR of a ``.lmp`` file.
 
-``transform.py`` builds it from the Lark tree and does nothing else; checks
+``transform.py`` builds it as the parser reduces and does nothing else; checks
 read it; codegen renders it. Every node carries a ``span`` (see
 ``diagnostics.Span`` for the convention). Sequences are tuples, so every node is
 hashable and immutable; use ``dataclasses.replace`` to derive a changed copy.

@@ -184,7 +184,7 @@ class _Reader:
     signature that does not read adds its E007 to ``problems`` (a bad escape
     is E005, reported apart) and clears ``readable``: the IR is then not
     to be used. Uses the tables and lexer of ``parser()`` (lark pinned in
-    ``pyproject.toml``; ``tests/test_parse.py`` holds it to the tree's spans).
+    ``pyproject.toml``; ``tests/test_parse_one_pass.py`` holds it to the tree's spans).
     """
 
     def __init__(self, lark: Lark, path: str) -> None:

@@ -86,6 +86,8 @@ def decode_string(raw: str) -> StringLiteral:
     triple = raw.startswith('"""') and len(raw) >= 6
     quote = 3 if triple else 1
     end = len(raw) - quote
+    if "\\" not in raw and "\r" not in raw:  # most literals: the text as is, one offset per character
+        return StringLiteral(raw[quote:end], tuple(range(quote, end + 1)), (), triple)
     chars: list[str] = []
     offsets: list[int] = []
     problems: list[EscapeProblem] = []
