@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
+import itertools
 import os
 import re
 import sys
@@ -33,8 +34,8 @@ import lark as lark_package
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 from lark.lark import PostLex
-from lark.lexer import LexerThread
-from lark.parsers.lalr_parser import _Parser
+from lark.lexer import BasicLexer
+from lark.parsers.lalr_analysis import Shift
 
 from . import ir, syntax_errors
 from .diagnostics import Diagnostic, Span
@@ -118,6 +119,11 @@ class Newlines(PostLex):
             yield _marker(prev, after=True)
 
 
+_NEWLINES = Newlines()
+_END = Token("$END", "")  # what the parser reads after the last token
+_ERROR = (None, None)  # the action of a token the parser cannot take in its state
+
+
 @functools.cache
 def parser() -> Lark:
     """The ``.lmp`` parser, built once per process.
@@ -137,7 +143,7 @@ def parser() -> Lark:
         lexer="basic",
         propagate_positions=True,
         maybe_placeholders=True,
-        postlex=Newlines(),
+        postlex=_NEWLINES,
         start=[START_FILE, START_SIG_STRING],
     )
 
@@ -163,28 +169,58 @@ def grammar_cache_file(grammar: str) -> Path | None:
     return folder / name
 
 
-class _Relocated:
-    """A lexer thread whose tokens are moved from a string literal's text to the file."""
+class _Invalid(Exception):
+    """The text does not lex or parse: the tree parser says why (``_syntax_diagnostics``)."""
 
-    def __init__(self, thread: LexerThread, locate: Callable[[int], tuple[int, int]]) -> None:
-        self.thread = thread
-        self.locate = locate
 
-    def lex(self, parser_state: Any) -> Iterator[Token]:
-        for tok in self.thread.lex(parser_state):
-            line, col = self.locate(tok.start_pos)
-            end_line, end_col = self.locate(tok.end_pos)
-            yield Token(tok.type, str(tok), tok.start_pos, line, col, end_line, end_col, tok.end_pos)
+def _tokens(lexer: BasicLexer, text: str) -> Iterator[Token]:
+    """The tokens of ``text``, as Lark's basic lexer gives them, without its layers per token.
+
+    Lark's own terminal regex and keyword callbacks; a character no
+    terminal matches raises ``_Invalid``.
+    """
+    mres = lexer.scanner._mres
+    ignore, newline, callbacks = lexer.ignore_types, lexer.newline_types, lexer.callback
+    pos, line, line_start, size = 0, 1, 0, len(text)
+    while pos < size:
+        for mre in mres:
+            found = mre.match(text, pos)
+            if found is not None:
+                break
+        else:
+            raise _Invalid
+        value, kind = found.group(0), found.lastgroup
+        assert kind is not None
+        start_line, start_col, end = line, pos - line_start + 1, pos + len(value)
+        if kind in newline and "\n" in value:
+            line += value.count("\n")
+            line_start = pos + value.rindex("\n") + 1
+        if kind not in ignore:
+            tok = Token(kind, value, pos, start_line, start_col, line, end - line_start + 1, end)
+            callback = callbacks.get(kind)
+            yield tok if callback is None else callback(tok)
+        pos = end
+
+
+def _relocated(tokens: Iterator[Token], locate: Callable[[int], tuple[int, int]]) -> Iterator[Token]:
+    """Tokens of a string literal's text, moved to where they stand in the file."""
+    for tok in tokens:
+        line, col = locate(tok.start_pos)
+        end_line, end_col = locate(tok.end_pos)
+        yield Token(tok.type, str(tok), tok.start_pos, line, col, end_line, end_col, tok.end_pos)
 
 
 class _Reader:
     """Reads one file's IR in one pass of the LALR parser, string signatures included.
 
-    ``read`` raises Lark's ``UnexpectedInput`` on a syntax error. A string
-    signature that does not read adds its E007 to ``problems`` (a bad escape
-    is E005, reported apart) and clears ``readable``: the IR is then not
-    to be used. Uses the tables and lexer of ``parser()`` (lark pinned in
-    ``pyproject.toml``; ``tests/test_parse_one_pass.py`` holds it to the tree's spans).
+    The tables, terminals and postlexer are ``parser()``'s; the loops over
+    them are this class's (``_tokens``, ``_run``), lean versions of Lark's
+    that need no error reporting: ``read`` raises ``_Invalid`` on a syntax
+    error and the tree parser reports it. A string signature that does not
+    read adds its E007 to ``problems`` (a bad escape is E005, reported
+    apart) and clears ``readable``: the IR is then not to be used. Lark is
+    pinned in ``pyproject.toml``; ``tests/test_parse_one_pass.py`` holds the
+    reader to the tree parser's spans.
     """
 
     def __init__(self, lark: Lark, path: str) -> None:
@@ -193,15 +229,40 @@ class _Reader:
         self.problems: list[Diagnostic] = []
         self.readable = True
         self._table = lark.parser.parser.parser.parse_table
-        self._lexer = lark.parser.lexer
+        self._lexer = lark.parser.lexer.lexer
         self._callbacks = reducers(lark.rules, ToIR(path, self._string_signature))
 
     def read(self, text: str, start: str, locate: Callable[[int], tuple[int, int]] | None = None) -> Any:
-        thread: Any = LexerThread.from_text(self._lexer, text)
-        if locate is not None:
-            thread = _Relocated(thread, locate)
-        value, _extent = _Parser(self._table, self._callbacks).parse(thread, start)
-        return value
+        tokens = _NEWLINES.process(_tokens(self._lexer, text))
+        return self._run(tokens if locate is None else _relocated(tokens, locate), start)
+
+    def _run(self, tokens: Iterator[Token], start: str) -> Any:
+        """Lark's LALR loop (``lalr_parser_state.ParserState.feed_token``) over ``tokens``, then the end."""
+        table, callbacks = self._table.states, self._callbacks
+        states = [self._table.start_states[start]]
+        values: list[Any] = []
+        for tok in itertools.chain(tokens, (_END,)):
+            kind = tok.type
+            while True:
+                action, arg = table[states[-1]].get(kind, _ERROR)
+                if action is Shift:
+                    states.append(arg)
+                    values.append(tok)
+                    break
+                if action is None:
+                    raise _Invalid
+                size = len(arg.expansion)
+                if size:
+                    items = values[-size:]
+                    del states[-size:]
+                    del values[-size:]
+                else:
+                    items = []
+                values.append(callbacks[arg](items))
+                states.append(table[states[-1]][arg.origin.name][1])
+                if tok is _END and states[-1] == self._table.end_states[start]:
+                    return values[-1][0]
+        raise _Invalid  # the tables never shift the end: it completes the parse or is unexpected
 
     def _string_signature(self, literal_tok: Token) -> tuple[ir.FieldDecl, ...]:
         """The fields of ``signature X = "a -> b"``, with spans inside the literal."""
@@ -224,7 +285,7 @@ class _Reader:
             return ()
         try:
             return self.read(literal.decoded, START_SIG_STRING, locate)
-        except UnexpectedInput:
+        except _Invalid:
             problem = _first_problem(self.lark, literal.decoded, START_SIG_STRING)
         assert problem is not None, "the tree parser reads what the IR parser does not"
         start, end = locate(problem.start), locate(max(problem.end, problem.start))
@@ -266,7 +327,7 @@ def parse(text: str, path: str) -> tuple[ir.SourceFile | None, list[Diagnostic]]
     reader = _Reader(lark, path)
     try:
         decls = reader.read(text, START_FILE)
-    except UnexpectedInput:
+    except _Invalid:
         diagnostics.extend(_syntax_diagnostics(lark, text, path))
         diagnostics.extend(escapes)
         return None, diagnostics

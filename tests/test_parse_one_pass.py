@@ -84,3 +84,19 @@ def test_no_cache_folder_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where the folder would go
     assert grammar_cache_file("g") is None
     assert parser.__wrapped__().parse("enum E { a }\n", start="file") is not None
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_the_readers_tokens_are_larks(path: Path) -> None:
+    from lmc.parse import _NEWLINES, _tokens
+
+    text = path.read_text(encoding="utf-8")
+    lark = parser()
+
+    def described(tokens: object) -> list[tuple[object, ...]]:
+        return [
+            (t.type, str(t), t.start_pos, t.line, t.column, t.end_line, t.end_column, t.end_pos)
+            for t in tokens  # type: ignore[attr-defined]
+        ]
+
+    assert described(_NEWLINES.process(_tokens(lark.parser.lexer.lexer, text))) == described(lark.lex(text))
