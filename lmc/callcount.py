@@ -13,7 +13,8 @@ the list's length. Where the source does not fix the count the result says so:
   over a value, ``repeat`` over a name), counted as one pass each.
 
 Scoring a run with a ``judge`` metric costs one more request
-(:func:`metric_calls`); other metrics call no LM.
+(:func:`metric_calls`); other metrics call no LM. So does each attempt of a
+``BestOfN`` or ``Refine`` whose ``reward`` is a judge.
 
 A reply that the chat adapter cannot read costs one more request (the JSON
 adapter's retry); the count leaves those out.
@@ -81,7 +82,8 @@ def _int(options: Mapping[str, object], key: str, default: int) -> int:
 def run_calls(source: ir.SourceFile, program: str) -> RunCalls:
     """The LM requests one run of ``program`` makes (a checked file: names resolve)."""
     programs = {p.name.name: p for p in source.of(ir.ProgramDecl)}
-    return _Counter(programs).program(program, ())
+    judges = frozenset(m.name.name for m in source.of(ir.MetricDecl) if _is_judge(m.expr))
+    return _Counter(programs, judges).program(program, ())
 
 
 def metric_calls(source: ir.SourceFile, metric: str) -> RunCalls:
@@ -97,8 +99,9 @@ def _is_judge(expr: ir.MetricExpr) -> bool:
 
 
 class _Counter:
-    def __init__(self, programs: Mapping[str, ir.ProgramDecl]) -> None:
+    def __init__(self, programs: Mapping[str, ir.ProgramDecl], judges: frozenset[str]) -> None:
         self.programs = programs
+        self.judges = judges  # the metrics that ask an LM
 
     def program(self, name: str, stack: tuple[str, ...]) -> RunCalls:
         decl = self.programs[name]
@@ -146,6 +149,12 @@ class _Body:
             return self.expr(stmt.cond) + branch
         return RunCalls()  # a module declaration
 
+    def judged(self, kind: str, options: Mapping[str, object]) -> RunCalls:
+        """The judge's requests of one call of a module whose reward is a judge: one per attempt."""
+        if kind in ("BestOfN", "Refine") and options.get("reward") in self.counter.judges:
+            return RunCalls(_int(options, "n", 1), upper_bound=True)
+        return RunCalls()
+
     def expr(self, expr: ir.Expr) -> RunCalls:
         if isinstance(expr, ir.Call):
             inner = RunCalls()
@@ -154,7 +163,8 @@ class _Body:
             name = expr.func.name
             if name in self.modules:
                 module = self.modules[name]
-                return inner + module_calls(module.kind.name, options_dict(module.options))
+                options = options_dict(module.options)
+                return inner + module_calls(module.kind.name, options) + self.judged(module.kind.name, options)
             if name in self.counter.programs:
                 return inner + self.counter.program(name, self.stack)
             return inner

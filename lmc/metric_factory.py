@@ -1,13 +1,13 @@
 """Build a metric callable ``fn(example, prediction) -> float`` from its declaration.
 
 Metrics run at build and eval time only; the package does not ship them
-(except a module's ``reward``, which codegen emits). A ``judge`` metric is a
-``Predict`` of its signature, called with the LM its ``lm:`` option names.
+(except a module's ``reward``, which codegen emits). A ``judge`` metric is the
+runtime's :class:`~lmc.runtime.judge.Judge` over its signature, asking the LM
+its ``lm:`` option names.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +16,10 @@ from typing import Any
 from . import ir
 from .pyref import load_ref
 from .runtime import metrics as builtin_metrics
-from .runtime.errors import ParseError
-from .runtime.modules import LanguageModel, Predict
-from .runtime.program import capture_trace
-from .runtime.signature import ModuleSpec, Params, Signature
+from .runtime.judge import Judge
+from .runtime.modules import LanguageModel
+from .runtime.signature import Signature
 from .values import options_dict
-
-logger = logging.getLogger(__name__)
 
 Metric = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
 
@@ -45,45 +42,6 @@ class JudgeParts:
     lm: Callable[[str], LanguageModel]
 
 
-@dataclass(frozen=True, slots=True)
-class JudgeMetric:
-    """An LM-as-judge: its signature's inputs from the prediction, else the example; its one output the score.
-
-    A prediction's field wins over the example's of the same name, so a judge
-    of ``answer`` sees what the program answered, and one of ``gold`` the
-    dataset's label. An answer that does not parse scores 0 for that example,
-    as a failed run does, instead of stopping the build.
-    """
-
-    name: str
-    predict: Predict
-
-    @property
-    def lm(self) -> LanguageModel:
-        return self.predict.lm
-
-    def with_lm(self, lm: LanguageModel) -> JudgeMetric:
-        """The same judge asking ``lm``: a metered copy of its LM, so that budgets count its calls."""
-        return JudgeMetric(self.name, _predict(self.predict.path, self.predict.signature, lm))
-
-    def __call__(self, example: Mapping[str, Any], prediction: Mapping[str, Any]) -> Any:
-        inputs = {}
-        for f in self.predict.signature.inputs:
-            if f.name in prediction:
-                inputs[f.name] = prediction[f.name]
-            elif f.name in example:
-                inputs[f.name] = example[f.name]
-        # Its own trace: a judge call must never become a demo of the program it scores.
-        with capture_trace():
-            try:
-                verdict = self.predict(**inputs)
-            except ParseError as err:
-                logger.warning("metric `%s`: the judge's answer did not parse; scored 0 (%s)", self.name, err)
-                return 0.0
-        (value,) = verdict.values()
-        return 1.0 if value is True else 0.0 if value is False else value
-
-
 def make_metric(decl: ir.MetricDecl, base_dir: Path, judge: JudgeParts) -> Metric:
     expr = decl.expr
     if isinstance(expr, ir.PythonRef):
@@ -102,11 +60,6 @@ def make_metric(decl: ir.MetricDecl, base_dir: Path, judge: JudgeParts) -> Metri
     return factory(expr.args[0].name)
 
 
-def _judge(name: str, expr: ir.BuiltinMetric, parts: JudgeParts) -> JudgeMetric:
-    signature = parts.signatures[expr.args[0].name]
+def _judge(name: str, expr: ir.BuiltinMetric, parts: JudgeParts) -> Judge:
     lm_name = options_dict(expr.options).get("lm", "default")
-    return JudgeMetric(name, _predict(f"metric.{name}", signature, parts.lm(lm_name)))
-
-
-def _predict(path: str, signature: Signature, lm: LanguageModel) -> Predict:
-    return Predict(ModuleSpec(path, "Predict", signature), Params(instructions=signature.instructions), lm)
+    return Judge(name, parts.signatures[expr.args[0].name], parts.lm(lm_name))

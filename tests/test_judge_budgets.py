@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 
 from lmc.cli import main
-from lmc.metric_factory import JudgeMetric
 from lmc.optimize import BootstrapFewShotWithRandomSearch, Task
 from lmc.optimize.base import CallCounter, run_optimizer
 from lmc.optimize.budget import Budget, Meter, metered_metric, metered_task
 from lmc.runtime.cache import Cache
+from lmc.runtime.judge import Judge
 from lmc.runtime.lm import LM
-from lmc.runtime.modules import Predict
-from lmc.runtime.signature import Field, ModuleSpec, Params, Signature
+from lmc.runtime.signature import Field, Signature
 from tests.optimize.fakes import FakeLM, classify_program, correct_label, sentences
 from tests.runtime.stub_server import StubServer
 from tests.scripted import ScriptedLM, chat_answer
@@ -29,9 +28,8 @@ VERDICT = Signature(
 )
 
 
-def judge(lm) -> JudgeMetric:
-    spec = ModuleSpec("metric.judged", "Predict", VERDICT)
-    return JudgeMetric("judged", Predict(spec, Params(instructions=VERDICT.instructions), lm))
+def judge(lm) -> Judge:
+    return Judge("judged", VERDICT, lm)
 
 
 def always_right(request):

@@ -6,11 +6,18 @@ the dataset row), so where it is used (``optimize``, ``evaluate``) each
 input must be one or the other. The dataset fields come from what the
 ``datasets`` check learned (``datasets.learned``); a dataset whose fields are
 unknown (unread, or reported there) is not compared.
+
+As the ``reward`` of a ``BestOfN`` or ``Refine`` module, a judge scores each
+attempt from the module's inputs and outputs, so each input of the judge's
+signature must be an input or an output of the module's signature; and it
+asks the LM the program runs with, the only one a package has, so it may not
+name another ``lm:`` (both E512).
 """
 
 from __future__ import annotations
 
 from .. import ir
+from ..values import options_dict
 from . import messages as msg
 from .context import CheckContext
 from .datasets import learned
@@ -21,6 +28,9 @@ _DATASET_KEYS = {ir.OptimizeDecl: ("trainset", "valset"), ir.EvaluateDecl: ("dat
 
 def check(ctx: CheckContext) -> None:
     for decl in ctx.source_file.decls:
+        if isinstance(decl, ir.ProgramDecl):
+            for module in decl.modules:
+                _reward(ctx, module)
         keys = _DATASET_KEYS.get(type(decl))
         if keys is None:
             continue
@@ -46,6 +56,30 @@ def _judge_signature(ctx: CheckContext, use: ir.Value | None) -> ir.SignatureDec
         return None
     signature = ctx.symbols.lookup(metric.expr.args[0].name, ir.SignatureDecl)
     return signature if isinstance(signature, ir.SignatureDecl) else None
+
+
+def _reward(ctx: CheckContext, module: ir.ModuleDecl) -> None:
+    """E512 for a judge reward on another lm, or with an input the module's signature lacks."""
+    use = module.options.get("reward")
+    judge = _judge_signature(ctx, use)
+    own = ctx.symbols.lookup(module.signature.name, ir.SignatureDecl)
+    if judge is None or not isinstance(own, ir.SignatureDecl):
+        return
+    metric = ctx.symbols.lookup(use.name.name, ir.MetricDecl)
+    lm = options_dict(metric.expr.options).get("lm", "default")
+    if lm != "default":
+        ctx.error(
+            "E512", msg.judge_reward_lm(use.name.name, lm, module.name.name), use.span, msg.judge_reward_lm_help()
+        )
+    fields = [f.name.name for f in own.fields]
+    for field in judge.inputs:
+        if field.name.name not in fields:
+            ctx.error(
+                "E512",
+                msg.judge_reward_input(use.name.name, field.name.name, module.name.name, own.name.name),
+                use.span,
+                msg.judge_reward_input_help(field.name.name, fields),
+            )
 
 
 def _inputs_found(

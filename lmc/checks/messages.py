@@ -620,8 +620,6 @@ def judge_input_missing_help(field: str, outputs: Iterable[str], fields: Iterabl
 
 
 def reward_not_python(metric: str, function: str, module: str) -> str:
-    if function == "judge":
-        return f"metric `{metric}` cannot be the reward of module `{module}`: `judge` metrics are not rewards yet"
     return (
         f"metric `{metric}` cannot be the reward of module `{module}`: `{function}` compares with a gold answer, "
         "which a program does not have when it runs"
@@ -631,8 +629,30 @@ def reward_not_python(metric: str, function: str, module: str) -> str:
 def reward_not_python_help() -> str:
     return (
         'a reward is `metric NAME = python "module:function"`, a function `(inputs, prediction) -> float` '
-        "of the module's inputs and outputs"
+        "of the module's inputs and outputs, or a `judge` of them"
     )
+
+
+def judge_reward_lm(metric: str, lm: str, module: str) -> str:
+    return (
+        f"judge metric `{metric}` cannot be the reward of module `{module}`: it asks lm `{lm}`, "
+        "and a package has only the program's lm to run it with"
+    )
+
+
+def judge_reward_lm_help() -> str:
+    return "leave out `lm:` (or write `lm: default`): a reward's judge asks the lm the program runs with"
+
+
+def judge_reward_input(metric: str, field: str, module: str, signature: str) -> str:
+    return (
+        f"judge metric `{metric}` cannot be the reward of module `{module}`: its input `{field}` is neither "
+        f"an input nor an output of signature `{signature}`, and a reward sees only those"
+    )
+
+
+def judge_reward_input_help(field: str, fields: Iterable[str]) -> str:
+    return f"rename `{field}` to one of {_ordered(fields)}, or use a `python` reward"
 
 
 def metric_field_not_output(metric: str, field: str, scored: str) -> str:

@@ -6,7 +6,8 @@ program the metric scores; that is checked where the metric is used
 (``optimize``, ``evaluate``). Whether the data has the field is the
 ``datasets`` check's. A module's ``reward`` (``BestOfN``, ``Refine``) scores
 a prediction while the program runs, with no example to compare with, so it
-must be a ``python`` metric.
+must be a ``python`` metric or a ``judge`` (whose rewards the ``judges``
+check looks at), never a field metric.
 """
 
 from __future__ import annotations
@@ -90,11 +91,15 @@ def _fields_used(ctx: CheckContext, use: ir.NameValue, outputs: list[str], score
 
 
 def _reward(ctx: CheckContext, module: ir.ModuleDecl) -> None:
-    """E512: a reward that needs a gold answer (a built-in metric)."""
+    """E512: a reward that needs a gold answer (a field metric)."""
     reward = module.options.get("reward")
     if not isinstance(reward, ir.NameValue):
         return
     metric = ctx.symbols.lookup(reward.name.name, ir.MetricDecl)
-    if isinstance(metric, ir.MetricDecl) and isinstance(metric.expr, ir.BuiltinMetric):
+    if (
+        isinstance(metric, ir.MetricDecl)
+        and isinstance(metric.expr, ir.BuiltinMetric)
+        and metric.expr.func.name != "judge"
+    ):
         message = msg.reward_not_python(reward.name.name, metric.expr.func.name, module.name.name)
         ctx.error("E512", message, reward.span, msg.reward_not_python_help())

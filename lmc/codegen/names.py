@@ -44,6 +44,7 @@ GENERATED_GLOBALS = frozenset(
         "BM25Retriever",
         "FunctionRetriever",
         "field_of",
+        "Judge",
         "DATA_DIR",
         "MODULES",
         "TOOLS",

@@ -33,8 +33,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ..metric_factory import JudgeMetric
 from ..runtime.cache import Cache
+from ..runtime.judge import Judge
 from .options import OptionError, OptionSpec, resolve
 
 BUDGET_OPTIONS: Mapping[str, OptionSpec] = {
@@ -287,7 +287,7 @@ def _is_cached(lm: Any, messages: list[dict]) -> bool:
 
 def metered_metric(metric: Any, meter: Meter) -> Any:
     """``metric`` with the LM requests it makes going through ``meter`` (a judge's); other metrics as they are."""
-    if isinstance(metric, JudgeMetric):
+    if isinstance(metric, Judge):
         return metric.with_lm(meter.wrap(metric.lm))
     return metric
 

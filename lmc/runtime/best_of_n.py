@@ -3,7 +3,8 @@
 DSPy's ``dspy.BestOfN`` over a ``Predict`` of the signature. Attempt ``i``
 is rollout ``i`` (a fresh sample at temperature 1.0, see ``rollout.py``); the
 reward metric scores it as ``reward(inputs, outputs)`` (the module's inputs
-and its prediction: there is no gold answer when a program runs). The first
+and its prediction: there is no gold answer when a program runs). A ``judge``
+reward (``judge.py``) asks the LM the program runs with. The first
 attempt whose reward reaches ``threshold`` is returned at once; without a
 threshold all ``n`` run. Otherwise the attempt with the highest reward wins
 (the earliest among equals).
@@ -28,6 +29,7 @@ from typing import Any, ClassVar
 
 from .composite import check_inputs, check_options, predictor, require_context
 from .errors import ParseError
+from .judge import Judge
 from .program import Context, Prediction, ProgramError, TraceEntry, capture_trace, record
 from .rollout import current_rollout, rollout
 from .signature import ModuleSpec, Params
@@ -69,13 +71,16 @@ class BestOfN:
         check_options(spec, cls.options, required=("n", "reward"))
         ctx = require_context(spec, ctx)
         name = spec.options["reward"]
+        metric = ctx.metric(name)
+        if isinstance(metric, Judge):
+            metric = metric.with_lm(ctx.lm)
         threshold = spec.options.get("threshold")
         return cls(
             spec,
             params,
             lm,
             n=int(spec.options["n"]),
-            reward=Reward(name, ctx.metric(name)),
+            reward=Reward(name, metric),
             threshold=None if threshold is None else float(threshold),
         )
 

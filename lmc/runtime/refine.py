@@ -31,6 +31,7 @@ from .adapters.base import describe_fields
 from .best_of_n import Attempt, BestOfN, Reward
 from .composite import predictor
 from .errors import ParseError
+from .judge import Judge
 from .program import Prediction, capture_trace, record
 from .signature import Field, ModuleSpec, Params, Signature
 from .types import to_jsonable
@@ -110,7 +111,9 @@ def _option_text(value: Any) -> str:
 
 
 def reward_source(reward: Reward) -> str:
-    """The reward function's source code, or its name when the source cannot be read."""
+    """The reward function's source code (a judge's description), or its name when the source cannot be read."""
+    if isinstance(reward.fn, Judge):
+        return reward.fn.describe()
     try:
         return inspect.getsource(reward.fn)
     except (OSError, TypeError):

@@ -85,12 +85,24 @@ def tool_sources(plan: Plan, annotations: Annotations) -> tuple[tuple[str, str],
 
 
 def metric_sources(plan: Plan) -> tuple[tuple[str, str], ...]:
+    """``METRICS``: each reward, a python metric's function or a judge (which asks the program's LM)."""
     out = []
     for m in plan.reward_decls:
-        if not isinstance(m.expr, ir.PythonRef):
-            raise CodegenError(f"metric `{m.name.name}` is a reward, which must be a python metric")
-        out.append((py_literal(m.name.name), plan.ext_callable(m.expr.ref)))
+        name = py_literal(m.name.name)
+        if isinstance(m.expr, ir.PythonRef):
+            out.append((name, plan.ext_callable(m.expr.ref)))
+        elif is_shippable_judge(m.expr):
+            out.append((name, f"Judge({name}, {plan.signature_names[m.expr.args[0].name]})"))
+        else:
+            raise CodegenError(f"metric `{m.name.name}` is a reward, which must be a python or judge metric")
     return tuple(out)
+
+
+def is_shippable_judge(expr: ir.MetricExpr) -> bool:
+    """A ``judge`` on the program's own LM (no ``lm:``, or ``lm: default``): the package has that LM."""
+    if not isinstance(expr, ir.BuiltinMetric) or expr.func.name != "judge":
+        return False
+    return options_dict(expr.options).get("lm", "default") == "default"
 
 
 def retriever_sources(plan: Plan, data_files: Mapping[str, DataFile]) -> tuple[tuple[str, str], ...]:
@@ -166,6 +178,8 @@ def programs_imports(
             local.append(f"from {parent} import {leaf}{alias}")
     if programs.uses_builtins:
         local.append("from ._runtime import builtins")
+    if any(is_shippable_judge(m.expr) for m in plan.reward_decls):
+        local.append("from ._runtime.judge import Judge")
     if programs.uses_field_of:
         local.append("from ._runtime.package import field_of")
     local.append("from ._runtime.program import Program")
