@@ -121,7 +121,23 @@ class Newlines(PostLex):
 
 _NEWLINES = Newlines()
 _END = Token("$END", "")  # what the parser reads after the last token
-_ERROR = (None, None)  # the action of a token the parser cannot take in its state
+_ERROR = (False, None)  # the action of a token the parser cannot take in its state
+
+
+@functools.cache
+def _actions(lark: Lark) -> dict[int, dict[str, tuple[bool, int]]]:
+    """The LALR table as (shift?, next state or rule index in ``lark.rules``) per state and symbol.
+
+    Rules as indices spare the parse loop a hash of a Lark ``Rule`` per reduction.
+    """
+    index = {id(rule): i for i, rule in enumerate(lark.rules)}
+    table = lark.parser.parser.parser.parse_table
+    return {
+        state: {
+            kind: (True, arg) if action is Shift else (False, index[id(arg)]) for kind, (action, arg) in row.items()
+        }
+        for state, row in table.states.items()
+    }
 
 
 @functools.cache
@@ -229,8 +245,9 @@ class _Reader:
         self.problems: list[Diagnostic] = []
         self.readable = True
         self._table = lark.parser.parser.parser.parse_table
+        self._actions = _actions(lark)
         self._lexer = lark.parser.lexer.lexer
-        self._callbacks = reducers(lark.rules, ToIR(path, self._string_signature))
+        self._reductions = reducers(lark.rules, ToIR(path, self._string_signature))
 
     def read(self, text: str, start: str, locate: Callable[[int], tuple[int, int]] | None = None) -> Any:
         tokens = _NEWLINES.process(_tokens(self._lexer, text))
@@ -238,29 +255,30 @@ class _Reader:
 
     def _run(self, tokens: Iterator[Token], start: str) -> Any:
         """Lark's LALR loop (``lalr_parser_state.ParserState.feed_token``) over ``tokens``, then the end."""
-        table, callbacks = self._table.states, self._callbacks
+        actions, reductions = self._actions, self._reductions
         states = [self._table.start_states[start]]
+        end_state = self._table.end_states[start]
         values: list[Any] = []
         for tok in itertools.chain(tokens, (_END,)):
             kind = tok.type
             while True:
-                action, arg = table[states[-1]].get(kind, _ERROR)
-                if action is Shift:
+                shift, arg = actions[states[-1]].get(kind, _ERROR)
+                if shift:
                     states.append(arg)
                     values.append(tok)
                     break
-                if action is None:
+                if arg is None:
                     raise _Invalid
-                size = len(arg.expansion)
+                reduce, size, made = reductions[arg]
                 if size:
                     items = values[-size:]
                     del states[-size:]
                     del values[-size:]
                 else:
                     items = []
-                values.append(callbacks[arg](items))
-                states.append(table[states[-1]][arg.origin.name][1])
-                if tok is _END and states[-1] == self._table.end_states[start]:
+                values.append(reduce(items))
+                states.append(actions[states[-1]][made][1])
+                if tok is _END and states[-1] == end_state:
                     return values[-1][0]
         raise _Invalid  # the tables never shift the end: it completes the parse or is unexpected
 

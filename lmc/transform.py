@@ -531,8 +531,9 @@ def source_file(decls: tuple[ir.Decl, ...], path: str, text: str) -> ir.SourceFi
 Reducer = Callable[[list[Any]], Any]
 
 
-def reducers(rules: Iterable[Rule], builder: ToIR) -> dict[Rule, Reducer]:
-    """Lark LALR callbacks that build the IR with ``builder``, one per grammar rule.
+def reducers(rules: Iterable[Rule], builder: ToIR) -> list[tuple[Reducer, int, str]]:
+    """LALR reductions that build the IR with ``builder``: per grammar rule, in order,
+    its callback, how many stack items it takes and the rule it makes.
 
     The parser pushes tokens, and what a callback returns, on its value
     stack. A callback gets the stack items of its rule's expansion and
@@ -543,7 +544,7 @@ def reducers(rules: Iterable[Rule], builder: ToIR) -> dict[Rule, Reducer]:
     the grammar filters out are dropped (``!rule`` keeps them), inlined
     rules are spliced in, and ``None`` stands for each absent ``[item]``.
     """
-    return {rule: _reducer(rule, builder) for rule in rules}
+    return [(_reducer(rule, builder), len(rule.expansion), rule.origin.name) for rule in rules]
 
 
 def _reducer(rule: Rule, builder: ToIR) -> Reducer:
@@ -567,19 +568,24 @@ def _reducer(rule: Rule, builder: ToIR) -> Reducer:
     if method is None and not (inlined or hand_up):
         raise TypeError(f"ToIR has no method for the rule `{name}`")
 
+    # How each kept item becomes children: a token as is, an inlined rule's children spliced in,
+    # a rule's value (a `?rule` may hand a token up, so that is looked at).
+    steps = tuple((i, 0 if rule.expansion[i].is_term else 1 if splice else 2, before) for i, splice, before in plan)
+    extent = _extent_of(rule)
+
     def reduce(items: list[Any]) -> Any:
-        m = _extent(items)
+        m = extent(items)
         children: list[Any] = []
-        for i, splice, before in plan:
+        for i, how, before in steps:
             if before:
                 children += [None] * before
             item = items[i]
-            if splice:
-                children += item[0]
-            elif type(item) is Token:
+            if how == 0:
                 children.append(item)
+            elif how == 1:
+                children += item[0]
             else:
-                children.append(item[0])
+                children.append(item if type(item) is Token else item[0])
         if trailing:
             children += [None] * trailing
         if inlined:
@@ -590,6 +596,15 @@ def _reducer(rule: Rule, builder: ToIR) -> Reducer:
         return method(m, *children), m
 
     return reduce
+
+
+def _extent_of(rule: Rule) -> Callable[[list[Any]], Extent | None]:
+    """How to find a reduction's extent: straight from its tokens where the rule starts and ends with one."""
+    if not rule.expansion:
+        return lambda items: None
+    if rule.expansion[0].is_term and rule.expansion[-1].is_term:
+        return lambda items: (items[0].line, items[0].column, items[-1].end_line, items[-1].end_column)
+    return _extent
 
 
 def _extent(items: list[Any]) -> Extent | None:
