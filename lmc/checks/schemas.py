@@ -206,7 +206,17 @@ MODULES: Mapping[str, Schema] = _frozen(
     {
         "Predict": Schema("module kind `Predict`"),
         "ChainOfThought": Schema("module kind `ChainOfThought`"),
-        "ProgramOfThought": Schema("module kind `ProgramOfThought`", (_opt("max_iters", INT, default=3, minimum=1),)),
+        "ProgramOfThought": Schema(
+            "module kind `ProgramOfThought`",
+            (
+                _opt("max_iters", INT, default=3, minimum=1),
+                # The sandbox's limits (lmc/runtime/sandbox.py, LIMIT_OPTIONS).
+                _opt("timeout_s", FLOAT, default=10.0, above=0.0, doc="seconds the generated code may run"),
+                _opt("memory_mb", INT, default=512, minimum=16, doc="MiB of memory the generated code may use"),
+                _opt("output_kb", INT, default=64, minimum=1, doc="KiB the code may print, to stdout and stderr each"),
+                _opt("file_mb", INT, default=16, minimum=1, doc="MiB of the largest file the code may write"),
+            ),
+        ),
         "ReAct": Schema(
             "module kind `ReAct`",
             (

@@ -9,7 +9,9 @@ DSPy's ``dspy.ProgramOfThought`` flow, in three steps, each a
    inputs, ``previous_code`` and ``error`` -> a new ``generated_code``.
    ``max_iters`` (default 3) counts the code attempts, the first included,
    as DSPy counts them; when the last one fails too the call raises
-   ``ProgramError``;
+   ``ProgramError``. The sandbox's limits are the module's options
+   ``timeout_s``, ``memory_mb``, ``output_kb`` and ``file_mb`` (lmc's, not
+   DSPy's), ``sandbox.Limits``' defaults for those not given;
 3. *answer*: the inputs, ``final_generated_code`` and ``code_output`` -> the
    signature's outputs, after ``reasoning``.
 
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .program import Context, Prediction, ProgramError, TraceEntry, capture_trace, record
-from .sandbox import Limits, SandboxResult, run_python
+from .sandbox import LIMIT_OPTIONS, Limits, SandboxResult, limits_from, run_python
 from .signature import Field, ModuleSpec, Params, Signature
 from .types import to_jsonable
 
@@ -85,7 +87,7 @@ class ProgramOfThought:
 
     kind: ClassVar[str] = "ProgramOfThought"
     parts: ClassVar[tuple[str, ...]] = ()  # one set of parameters: the module's own (see the module doc)
-    limits: ClassVar[Limits] = Limits()
+    options: ClassVar[tuple[str, ...]] = ("max_iters", *LIMIT_OPTIONS)
 
     @classmethod
     def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel, ctx: Context | None) -> ProgramOfThought:
@@ -95,12 +97,17 @@ class ProgramOfThought:
     def __init__(self, spec: ModuleSpec, params: Params, lm: LanguageModel) -> None:
         from .modules import REASONING, ChainOfThought  # here, not at the top: modules imports this file
 
-        options = dict(spec.options)
-        self.max_iters = _max_iters(spec.path, options.pop("max_iters", DEFAULT_MAX_ITERS))
-        if options:
+        unknown = sorted(set(spec.options) - set(self.options))
+        if unknown:
             raise ProgramError(
-                f"module `{spec.path}`: {self.kind} takes only `max_iters` (got {', '.join(sorted(options))})"
+                f"module `{spec.path}`: {self.kind} takes only {', '.join(f'`{o}`' for o in self.options)} "
+                f"(got {', '.join(unknown)})"
             )
+        self.max_iters = _max_iters(spec.path, spec.options.get("max_iters", DEFAULT_MAX_ITERS))
+        try:
+            self.limits: Limits = limits_from(spec.options)
+        except ValueError as err:
+            raise ProgramError(f"module `{spec.path}`: {err}") from None
         task = spec.signature.with_instructions(params.instructions)
         clash = [f.name for f in task.fields if f.name in ADDED_FIELDS]
         if clash:

@@ -35,6 +35,11 @@ interpreter or in a C extension can get past it. It keeps an honest model's
 mistakes and an ordinary injected program inside the folder; for code from
 a party you do not trust, run the whole program in a container or a VM.
 
+A ``ProgramOfThought`` module sets its own limits with options in the
+``.lmp`` file (``timeout_s``, ``memory_mb``, ``output_kb``, ``file_mb``:
+:data:`LIMIT_OPTIONS`, read by :func:`limits_from`); the emitted package
+carries them in the module's spec.
+
 Not prevented: filling the disk with many files each under the size limit
 within the time limit, using the CPU until the time limit, reading the
 standard library's files, and learning names and metadata through
@@ -46,9 +51,10 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .program import ProgramError
 
@@ -58,12 +64,13 @@ if TYPE_CHECKING:
 # subprocess, selectors, signal and tempfile are imported where they are used:
 # they cost ~8 ms, and a package imports this file whether it runs code or not.
 
-__all__ = ["Limits", "SandboxError", "SandboxResult", "run_python"]
+__all__ = ["LIMIT_OPTIONS", "Limits", "SandboxError", "SandboxResult", "limits_from", "run_python"]
 
 BOOT = Path(__file__).with_name("sandbox_boot.py")
 PROGRAM = "program.py"  # the file the child runs, in its folder (sandbox_boot.PROGRAM)
 SETUP_FAILED = 120  # the child's status when it could not apply its limits (sandbox_boot.SETUP_FAILED)
-_MIB = 1024 * 1024
+_KIB = 1024
+_MIB = 1024 * _KIB
 
 
 class SandboxError(ProgramError):
@@ -83,6 +90,44 @@ class Limits:
         for name in ("timeout_s", "memory_bytes", "output_bytes", "file_bytes"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"sandbox limit `{name}` must be positive, not {getattr(self, name)!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class LimitOption:
+    """A module option that sets one of the :class:`Limits`: in ``unit`` of that field, at least ``least``."""
+
+    field: str
+    unit: int
+    least: float
+    whole: bool  # a whole number (memory and sizes) rather than any positive number (seconds)
+
+
+# Below about 16 MiB of address space the interpreter cannot start.
+LIMIT_OPTIONS: Mapping[str, LimitOption] = {
+    "timeout_s": LimitOption("timeout_s", 1, 0.0, whole=False),
+    "memory_mb": LimitOption("memory_bytes", _MIB, 16, whole=True),
+    "output_kb": LimitOption("output_bytes", _KIB, 1, whole=True),
+    "file_mb": LimitOption("file_bytes", _MIB, 1, whole=True),
+}
+
+
+def limits_from(options: Mapping[str, Any]) -> Limits:
+    """The limits that the options among :data:`LIMIT_OPTIONS` set; the defaults for the others.
+
+    Raises ``ValueError`` naming the option for a value of the wrong type or out of range.
+    """
+    values = {f.name: getattr(Limits(), f.name) for f in fields(Limits)}
+    for name, option in LIMIT_OPTIONS.items():
+        if name not in options:
+            continue
+        value = options[name]
+        number = not isinstance(value, bool) and isinstance(value, int if option.whole else (int, float))
+        if option.whole and not (number and value >= option.least):
+            raise ValueError(f"`{name}` must be a whole number of at least {option.least:g}, not {value!r}")
+        if not option.whole and not (number and value > option.least):
+            raise ValueError(f"`{name}` must be a number of seconds above {option.least:g}, not {value!r}")
+        values[option.field] = value * option.unit
+    return Limits(**values)
 
 
 @dataclass(frozen=True, slots=True)
