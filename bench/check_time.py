@@ -4,7 +4,11 @@ Two measurements of the same generated file:
 
 * end to end: ``lmc check FILE`` as a fresh process (hyperfine-style: warmup
   runs, then N timed runs, median), so interpreter start, imports and the
-  grammar's LALR table build are included, as a user sees them;
+  grammar's LALR table build are included, as a user sees them: with the
+  modules' bytecode cached (a private ``PYTHONPYCACHEPREFIX``, written by the
+  warmup run), as an installed lmc has it, and once more with none
+  (``PYTHONDONTWRITEBYTECODE=1``: every module compiled at each start, which
+  an environment that sets it pays);
 * in process, split into phases: building the parser (once per process),
   parse (Lark's LALR pass, which builds the IR as it reduces, and the string
   checks) and the checks, each check timed on its own.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -143,6 +148,13 @@ def in_process(path: Path, *, runs: int) -> dict[str, Any]:
     }
 
 
+def bytecode_env(prefix: Path) -> dict[str, str]:
+    """This environment with bytecode written to and read from ``prefix`` (never into the checkout)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(prefix)
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lines", type=int, default=5000, help="size of the generated file (default 5000)")
@@ -161,16 +173,27 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("generated %s: %d lines, %d bytes", path.name, n_lines, len(text.encode()))
 
         argv_check = [args.python, "-m", "lmc", "check", str(path)]
-        e2e = Stats.of(time_process(argv_check, runs=args.runs, warmup=args.warmup))
+        cached = bytecode_env(Path(tmp) / "pycache")
+        uncached = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        e2e = Stats.of(time_process(argv_check, runs=args.runs, warmup=max(args.warmup, 1), env=cached))
+        e2e_uncached = Stats.of(time_process(argv_check, runs=args.runs, warmup=args.warmup, env=uncached))
         small = FIXTURES / "spec.lmp"
         baseline = Stats.of(
-            time_process([args.python, "-m", "lmc", "check", str(small)], runs=args.runs, warmup=args.warmup)
+            time_process(
+                [args.python, "-m", "lmc", "check", str(small)], runs=args.runs, warmup=max(args.warmup, 1), env=cached
+            )
         )
         startup = Stats.of(time_process([args.python, "-c", "pass"], runs=args.runs, warmup=args.warmup))
         phases = in_process(path, runs=args.runs)
 
     rows = [
         ["lmc check, 5k-line file (subprocess)", e2e.median_ms, e2e.min_ms, e2e.max_ms],
+        [
+            "  the same, no bytecode (PYTHONDONTWRITEBYTECODE=1)",
+            e2e_uncached.median_ms,
+            e2e_uncached.min_ms,
+            e2e_uncached.max_ms,
+        ],
         [f"lmc check, {small.name} (75 lines, subprocess)", baseline.median_ms, baseline.min_ms, baseline.max_ms],
         ["python -c pass (interpreter start)", startup.median_ms, startup.min_ms, startup.max_ms],
         ["in process: import lmc.parse + lmc.checks (once)", phases["imports_ms"], "", ""],
@@ -198,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                 "warmup": args.warmup,
                 "target_ms": TARGET_S * 1000,
                 "end_to_end": e2e.as_dict(),
+                "end_to_end_no_bytecode": e2e_uncached.as_dict(),
                 "end_to_end_small_file": baseline.as_dict(),
                 "interpreter_start": startup.as_dict(),
                 "in_process": phases,

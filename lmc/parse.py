@@ -189,14 +189,17 @@ class _Invalid(Exception):
     """The text does not lex or parse: the tree parser says why (``_syntax_diagnostics``)."""
 
 
-def _tokens(lexer: BasicLexer, text: str) -> Iterator[Token]:
+def _tokens(lark: Lark, text: str) -> Iterator[Token]:
     """The tokens of ``text``, as Lark's basic lexer gives them, without its layers per token.
 
-    Lark's own terminal regex and keyword callbacks; a character no
-    terminal matches raises ``_Invalid``.
+    Lark's own terminal regex; a keyword is looked up (``_keywords``)
+    instead of matched again; a character no terminal matches raises
+    ``_Invalid``.
     """
-    mres = lexer.scanner._mres
-    ignore, newline, callbacks = lexer.ignore_types, lexer.newline_types, lexer.callback
+    lexer: BasicLexer = lark.parser.lexer.lexer
+    mres, keywords = lexer.scanner._mres, _keywords(lark)
+    ignore, newline = lexer.ignore_types, lexer.newline_types
+    new_token = Token._future_new  # Token(...) without its checks of deprecated keywords
     pos, line, line_start, size = 0, 1, 0, len(text)
     while pos < size:
         for mre in mres:
@@ -206,16 +209,34 @@ def _tokens(lexer: BasicLexer, text: str) -> Iterator[Token]:
         else:
             raise _Invalid
         value, kind = found.group(0), found.lastgroup
-        assert kind is not None
         start_line, start_col, end = line, pos - line_start + 1, pos + len(value)
         if kind in newline and "\n" in value:
             line += value.count("\n")
             line_start = pos + value.rindex("\n") + 1
         if kind not in ignore:
-            tok = Token(kind, value, pos, start_line, start_col, line, end - line_start + 1, end)
-            callback = callbacks.get(kind)
-            yield tok if callback is None else callback(tok)
+            retyped = keywords.get(kind)
+            if retyped is not None:
+                kind = retyped.get(value, kind)
+            yield new_token(kind, value, pos, start_line, start_col, line, end - line_start + 1, end)
         pos = end
+
+
+@functools.cache
+def _keywords(lark: Lark) -> dict[str, dict[str, str]]:
+    """Per terminal with a lexer callback (``NAME``), the texts it gives another type (``lm`` -> ``LM``).
+
+    Lark's callbacks retype a token whose text is a string terminal's (its
+    ``UnlessCallback``); asking them about every string terminal's text
+    gives the whole table.
+    """
+    lexer: BasicLexer = lark.parser.lexer.lexer
+    lexer.scanner  # noqa: B018  (builds the callbacks, once)
+    texts = [t.pattern.value for t in lark.terminals if t.pattern.type == "str"]
+    table: dict[str, dict[str, str]] = {}
+    for kind, callback in lexer.callback.items():
+        retyped = {text: callback(Token(kind, text)).type for text in texts}
+        table[kind] = {text: new for text, new in retyped.items() if new != kind}
+    return table
 
 
 def _relocated(tokens: Iterator[Token], locate: Callable[[int], tuple[int, int]]) -> Iterator[Token]:
@@ -246,11 +267,10 @@ class _Reader:
         self.readable = True
         self._table = lark.parser.parser.parser.parse_table
         self._actions = _actions(lark)
-        self._lexer = lark.parser.lexer.lexer
         self._reductions = reducers(lark.rules, ToIR(path, self._string_signature))
 
     def read(self, text: str, start: str, locate: Callable[[int], tuple[int, int]] | None = None) -> Any:
-        tokens = _NEWLINES.process(_tokens(self._lexer, text))
+        tokens = _NEWLINES.process(_tokens(self.lark, text))
         return self._run(tokens if locate is None else _relocated(tokens, locate), start)
 
     def _run(self, tokens: Iterator[Token], start: str) -> Any:

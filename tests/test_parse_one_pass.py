@@ -99,4 +99,4 @@ def test_the_readers_tokens_are_larks(path: Path) -> None:
             for t in tokens  # type: ignore[attr-defined]
         ]
 
-    assert described(_NEWLINES.process(_tokens(lark.parser.lexer.lexer, text))) == described(lark.lex(text))
+    assert described(_NEWLINES.process(_tokens(lark, text))) == described(lark.lex(text))
