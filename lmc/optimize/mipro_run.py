@@ -8,13 +8,14 @@ trial's chosen indices to parameters. See ``mipro.py`` for the procedure.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import inspect
 import json
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..evaluate import TooManyErrors, evaluate
 from ..runtime.signature import Params
@@ -35,7 +36,12 @@ from .mipro import SEED_OFFSET, STUDY_FORMAT, USAGE, ZERO_SHOT_PROPOSAL_DEMOS, M
 from .options import OptionError
 from .prompt_model import at_temperature
 from .propose import SUMMARY_TEMPERATURE, GroundedProposer, ProposerSettings, dataset_summary
-from .study import SharedSearch, Slot, StudyPlace, StudyPlan, quiet_optuna
+
+if TYPE_CHECKING:
+    from .study import SharedSearch, Slot, StudyPlace, StudyPlan
+
+# ``study`` imports optuna (~0.2 s): a run imports it beside its proposals (``_import_study``), so the
+# functions that need it import it where they are.
 
 logger = logging.getLogger(__name__)
 
@@ -120,32 +126,21 @@ class MiproRun:
                 f"MIPROv2 option `minibatch_size`: {o.minibatch_size} is more than the valset's {len(self.valset)} "
                 "rows; set a smaller minibatch_size or minibatch: false"
             )
-        # The data summary reads the trainset only: it runs beside the bootstraps (DSPy's: after them).
+        # The data summary reads the trainset only: it runs beside the bootstraps and the
+        # proposals' descriptions (DSPy's: after the bootstraps, before the descriptions).
         ahead = may_build_ahead(self.prompt) and may_build_ahead(self.task_lm)
         with beside(self._summary, ahead) as summary:
             sets = self._demo_sets()
-            proposer = GroundedProposer(
-                task.program,
-                self.start,
-                self.prompt,
-                self.calls,
-                ProposerSettings(
-                    program_aware=o.program_aware_proposer,
-                    tip_aware=o.tip_aware_proposer,
-                    fewshot_aware=o.fewshot_aware_proposer,
-                    init_temperature=o.init_temperature,
-                ),
-                self.rng,
-                summary(),
-            )
-        task.progress("propose instructions", 0, 1)
-        instructions = proposer.propose(sets, self.sizes.instruction_candidates, task.threads if ahead else 1)
-        task.progress("propose instructions", 1, 1)
+            if not ahead:
+                summary()  # now, in DSPy's order: the calls a limited budget allows are DSPy's
+            instructions = self._propose(sets, summary, ahead)
         for path, found in instructions.items():
             logger.info("%s: %d instruction candidates", path, len(found))
         self.candidates = _Candidates(instructions, None if o.zero_shot else sets)
         roles = o.plan(self.sizes)
         self.minibatches = self._minibatches(roles)
+        from .study import SharedSearch, quiet_optuna
+
         with quiet_optuna():
             self.search_ = SharedSearch(self._place(), self._study_plan(roles), self.seed)
             done = len(self.search_.completed())
@@ -168,6 +163,8 @@ class MiproRun:
             return OptimizeResult(
                 params=self.start, origins=self.task.start_origins(), lm_calls=self.calls.count, stopped=stopped
             )
+        from .study import quiet_optuna
+
         with quiet_optuna():
             trials = self.search_.completed()
         reused = sum((_reused(t.user_attrs[USAGE]) for t in trials if t.number not in self.ran), Spent())
@@ -194,6 +191,30 @@ class MiproRun:
         )
 
     # ------------------------------------------------------------ pieces
+
+    def _propose(self, sets: Sequence[DemoSet], summary: Callable[[], str | None], ahead: bool) -> dict[str, list[str]]:
+        """Every module's instruction candidates, the proposals ``task.threads`` at a time when ``ahead``."""
+        o, task = self.options, self.task
+        proposer = GroundedProposer(
+            task.program,
+            self.start,
+            self.prompt,
+            self.calls,
+            ProposerSettings(
+                program_aware=o.program_aware_proposer,
+                tip_aware=o.tip_aware_proposer,
+                fewshot_aware=o.fewshot_aware_proposer,
+                init_temperature=o.init_temperature,
+            ),
+            self.rng,
+            summary,
+        )
+        task.progress("propose instructions", 0, 1)
+        # optuna's import is CPU work: it runs while the proposals wait on the LM, not the first bootstraps.
+        with beside(_import_study, ahead):
+            instructions = proposer.propose(sets, self.sizes.instruction_candidates, task.threads if ahead else 1)
+        task.progress("propose instructions", 1, 1)
+        return instructions
 
     def _summary(self) -> str | None:
         """The prompt model's summary of the trainset (None: not data aware, or it did not parse)."""
@@ -282,12 +303,16 @@ class MiproRun:
         return out
 
     def _study_plan(self, roles: tuple[str, ...]) -> StudyPlan:
+        from .study import StudyPlan
+
         assert self.candidates is not None
         attrs = self.candidates.record()
         attrs["identity"] = self._identity()
         return StudyPlan(roles=roles, distributions=self._distributions(), candidates=attrs)
 
     def _place(self) -> StudyPlace:
+        from .study import StudyPlace
+
         task = self.task
         name = task.study or f"mipro-{self._identity()[:24]}"
         shared = task.storage is not None or task.study is not None
@@ -335,6 +360,11 @@ class MiproRun:
             for i, path in enumerate(self.paths)
         )
         return f"trial {trial.user_attrs['slot']} ({what}): {chosen}"
+
+
+def _import_study() -> None:
+    """Import the search's module (and optuna) now, in this thread; the search imports it again for free."""
+    importlib.import_module(".study", __package__)
 
 
 def _recorded(spent: Spent) -> dict[str, Any]:

@@ -7,7 +7,8 @@ Each proposal for a module is grounded in what the prompt model is told:
   added to them until it says ``COMPLETE`` five times or has seen ten
   batches, then a 2-3 sentence summary), all at temperature 1.0
   (:func:`dataset_summary`: each request carries the observations so far,
-  so they go one after another; MIPROv2 runs it beside the bootstraps);
+  so they go one after another; MIPROv2 runs it beside the bootstraps and
+  the descriptions);
 - **the program**: its structure (the program's inputs and outputs, every
   module's kind and signature, in ``.lmp`` form with the starting
   instructions), and a description of the program and of the module that
@@ -178,7 +179,7 @@ def instruction_signature(*, data_aware: bool, program_aware: bool, tip: bool) -
 class ProposerSettings:
     """MIPROv2's ``*_aware_proposer`` switches and the proposals' temperature.
 
-    ``data_aware`` is the caller's: it passes a summary or None.
+    ``data_aware`` is the caller's: its summary is None when off.
     """
 
     program_aware: bool = True
@@ -207,7 +208,9 @@ class GroundedProposer:
 
     ``lm`` is the prompt model, ``calls`` counts its requests; ``rng`` is the
     optimizer's generator: tips and rollouts are drawn from it. ``summary``
-    is the data summary (None: not data aware, or it did not parse).
+    gives the data summary (None: not data aware, or it did not parse); a
+    proposal asks for it only once its descriptions are in, so a summary
+    still being written delays the proposals' last request only.
     """
 
     def __init__(
@@ -218,7 +221,7 @@ class GroundedProposer:
         calls: CallCounter,
         settings: ProposerSettings,
         rng: random.Random,
-        summary: str | None,
+        summary: Callable[[], str | None],
     ) -> None:
         self.program = program
         self.start = start
@@ -260,12 +263,13 @@ class GroundedProposer:
     def _propose_one(self, draw: Draw, sets: Sequence[DemoSet]) -> str | None:
         demos = self._task_demos(draw.path, sets, draw.index) if self.settings.fewshot_aware else NO_DEMOS
         inputs: dict[str, str] = {"task_demos": demos, "basic_instruction": self.start[draw.path].instructions}
-        if self.summary is not None:
-            inputs["dataset_description"] = self.summary
         aware = self.settings.program_aware and self._describe(draw.path, demos, inputs)
+        summary = self.summary()
+        if summary is not None:
+            inputs["dataset_description"] = summary
         if draw.tip:
             inputs["tip"] = draw.tip
-        sig = instruction_signature(data_aware=self.summary is not None, program_aware=aware, tip=bool(draw.tip))
+        sig = instruction_signature(data_aware=summary is not None, program_aware=aware, tip=bool(draw.tip))
         temperature = rollout_temperature(self.settings.init_temperature, draw.rollout)
         answer = ask(self.calls.wrap(at_temperature(self.raw_lm, temperature)), sig, **inputs)
         return None if answer is None else strip_prefix(answer["proposed_instruction"])

@@ -123,6 +123,25 @@ def test_the_data_summary_runs_beside_the_bootstraps():
     assert run(mipro_task(task_lm=FakeLM(task, "task"), prompt=ProposerLM(summary_waits))).score is not None
 
 
+def test_the_descriptions_do_not_wait_for_the_data_summary():
+    """The summary's last request waits for a program description: proposals ask for the summary last."""
+    described = threading.Event()
+
+    def summary_waits(proposal):
+        if proposal.outputs == ("program_description",):
+            described.set()
+        if proposal.outputs == ("summary",):
+            assert described.wait(5), "the descriptions waited for the summary"
+        return propose(proposal)
+
+    prompt = ProposerLM(summary_waits)
+    run(mipro_task(prompt=prompt))
+    proposals = [p for p in prompt.log if p.outputs == ("proposed_instruction",)]
+    assert proposals and all(
+        p.inputs["dataset_description"] == "Sentences labeled positive or negative." for p in proposals
+    )
+
+
 def test_under_a_limited_budget_the_summary_comes_after_the_bootstraps():
     order: list[str] = []
     task_lm = FakeLM(lambda r: order.append("task") or task_answer(r), "task")

@@ -30,7 +30,7 @@ def demo_sets(n: int) -> list[DemoSet]:
 
 def proposer(lm, seed=7, **settings) -> GroundedProposer:
     return GroundedProposer(
-        PROGRAM, START, lm, CallCounter(), ProposerSettings(**settings), random.Random(seed), "A summary."
+        PROGRAM, START, lm, CallCounter(), ProposerSettings(**settings), random.Random(seed), lambda: "A summary."
     )
 
 
