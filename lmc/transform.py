@@ -1,6 +1,6 @@
 """The IR of a ``.lmp`` file, built by the LALR parser's reductions: nothing else.
 
-``parse.py`` drives Lark's LALR parser with the callbacks of ``reducers``:
+``reader.py`` runs the LALR parser with the callbacks of ``reducers``:
 each reduction of a grammar rule calls the ``ToIR`` method of the rule (or of
 its alias) with the rule's extent and its children, so the IR is built in the
 same pass as the parse, with no parse tree in between. This module only maps
@@ -29,11 +29,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lark import Token
-from lark.grammar import Rule
-
 from . import ir
 from .diagnostics import Span
+from .tables import RuleShape
+from .tokens import Token
 
 # (line, col, end_line, end_col) of a rule's text, None for a rule that matched nothing.
 Extent = tuple[int, int, int, int]
@@ -531,7 +530,7 @@ def source_file(decls: tuple[ir.Decl, ...], path: str, text: str) -> ir.SourceFi
 Reducer = Callable[[list[Any]], Any]
 
 
-def reducers(rules: Iterable[Rule], builder: ToIR) -> list[tuple[Reducer, int, str]]:
+def reducers(rules: Iterable[RuleShape], builder: ToIR) -> list[tuple[Reducer, int, str]]:
     """LALR reductions that build the IR with ``builder``: per grammar rule, in order,
     its callback, how many stack items it takes and the rule it makes.
 
@@ -544,12 +543,12 @@ def reducers(rules: Iterable[Rule], builder: ToIR) -> list[tuple[Reducer, int, s
     the grammar filters out are dropped (``!rule`` keeps them), inlined
     rules are spliced in, and ``None`` stands for each absent ``[item]``.
     """
-    return [(_reducer(rule, builder), len(rule.expansion), rule.origin.name) for rule in rules]
+    return [(_reducer(rule, builder), len(rule.expansion), rule.origin) for rule in rules]
 
 
-def _reducer(rule: Rule, builder: ToIR) -> Reducer:
-    keep_all = rule.options.keep_all_tokens
-    empty = rule.options.empty_indices
+def _reducer(rule: RuleShape, builder: ToIR) -> Reducer:
+    keep_all = rule.keep_all_tokens
+    empty = rule.empty_indices
     nones = [0] * (len(rule.expansion) + 1)
     if empty:  # where the absent optional items stood: how many Nones go before each symbol
         nones = [len(ones) for ones in "".join(str(int(b)) for b in empty).split("0")]
@@ -561,9 +560,9 @@ def _reducer(rule: Rule, builder: ToIR) -> Reducer:
             plan.append((i, not sym.is_term and sym.name.startswith("_"), pending))
             pending = 0
     trailing = pending + nones[len(rule.expansion)]
-    name = rule.alias or rule.options.template_source or rule.origin.name
+    name = rule.name
     inlined = name.startswith("_")
-    hand_up = rule.options.expand1 and not rule.alias  # `?rule` with one child: the child itself
+    hand_up = rule.expand1 and not rule.aliased  # `?rule` with one child: the child itself
     method = getattr(builder, name, None)  # a `?rule` of one symbol always hands its child up
     if method is None and not (inlined or hand_up):
         raise TypeError(f"ToIR has no method for the rule `{name}`")
@@ -598,7 +597,7 @@ def _reducer(rule: Rule, builder: ToIR) -> Reducer:
     return reduce
 
 
-def _extent_of(rule: Rule) -> Callable[[list[Any]], Extent | None]:
+def _extent_of(rule: RuleShape) -> Callable[[list[Any]], Extent | None]:
     """How to find a reduction's extent: straight from its tokens where the rule starts and ends with one."""
     if not rule.expansion:
         return lambda items: None

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 from lmc.checks import settings
 from lmc.optimize import mipro, sizes
 
-# Heavy modules a check never needs; the optimizers (optuna) and litellm each cost more than a check.
-NOT_IMPORTED = ("optuna", "litellm", "pydantic", "lmc.optimize.registry", "lmc.optimize.base", "lmc.runtime.program")
+# Heavy modules a check never needs; the optimizers (optuna) and litellm each cost more than a check,
+# and a correct file is read without Lark (lmc.reader, on the cached lmc.tables).
+NOT_IMPORTED = (
+    "optuna",
+    "litellm",
+    "pydantic",
+    "lark",
+    "lmc.optimize.registry",
+    "lmc.optimize.base",
+    "lmc.runtime.program",
+)
 
 
-def test_check_does_not_import_the_optimizers_or_litellm(tmp_path) -> None:
+def test_check_does_not_import_the_optimizers_litellm_or_lark(tmp_path) -> None:
     lmp = tmp_path / "t.lmp"
     lmp.write_text('lm default = "local/smollm2"\nsignature S = "q -> a"\n', encoding="utf-8")
     code = (
@@ -22,7 +32,9 @@ def test_check_does_not_import_the_optimizers_or_litellm(tmp_path) -> None:
         f"code = main(['check', {str(lmp)!r}])\n"
         "print(json.dumps([code, sorted(sys.modules)]))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)  # caches
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     exit_code, modules = json.loads(done.stdout.splitlines()[-1])
     assert exit_code == 0
     loaded = [m for m in modules if any(m == n or m.startswith(n + ".") for n in NOT_IMPORTED)]

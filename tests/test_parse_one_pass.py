@@ -1,15 +1,17 @@
-"""The one-pass reader gives Lark's spans, and the grammar's table cache is private and self-healing."""
+"""The one-pass reader gives Lark's tokens and spans, and the grammar's caches are private and self-healing."""
 
 from __future__ import annotations
 
+import marshal
 import pickle
 from pathlib import Path
 
 import pytest
 from lark import Tree
 
-from lmc import ir
+from lmc import ir, tables
 from lmc.parse import grammar_cache_file, parse, parser
+from lmc.reader import Reader, tokens
 
 ROOT = Path(__file__).parent.parent
 FILES = sorted([*(ROOT / "samples").glob("*.lmp"), *(ROOT / "tests" / "data").rglob("*.lmp")])
@@ -45,20 +47,20 @@ def test_parenthesised_operands_keep_their_own_span_and_widen_their_parents() ->
     assert (attr.obj.span.col, attr.obj.span.end_col) == (8, 13)  # `a + a`
 
 
-def test_the_table_cache_lives_in_the_users_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_larks_table_cache_lives_in_the_users_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    first, other = grammar_cache_file("grammar a"), grammar_cache_file("grammar b")
+    first, other = grammar_cache_file("grammar a", "1.3.1"), grammar_cache_file("grammar b", "1.3.1")
     assert first is not None and other is not None
     assert first.parent == tmp_path / "lmc" and first.name.startswith("lmp-grammar-")
     assert first != other  # keyed on the grammar
 
 
-def test_a_corrupt_cache_is_rebuilt_and_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_corrupt_lark_cache_is_rebuilt_and_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     text = (ROOT / "tests" / "data" / "spec_example.lmp").read_text(encoding="utf-8")
     expected = parser().parse(text, start="file")
     parser.__wrapped__()  # writes the cache
-    (cached,) = (tmp_path / "lmc").iterdir()
+    (cached,) = (tmp_path / "lmc").glob("lmp-grammar-*")
     good = cached.read_bytes()
     cached.write_bytes(good[: len(good) // 2])
     assert parser.__wrapped__().parse(text, start="file") == expected
@@ -68,10 +70,10 @@ def test_a_corrupt_cache_is_rebuilt_and_rewritten(tmp_path: Path, monkeypatch: p
         pickle.load(f)
 
 
-def test_an_unwritable_cache_file_costs_only_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unwritable_lark_cache_costs_only_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     parser.__wrapped__()
-    (cached,) = (tmp_path / "lmc").iterdir()
+    (cached,) = (tmp_path / "lmc").glob("lmp-grammar-*")
     cached.unlink()
     cached.mkdir()  # neither readable nor writable as a file
     assert parser.__wrapped__().parse("enum E { a }\n", start="file") is not None
@@ -82,13 +84,37 @@ def test_no_cache_folder_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where the folder would go
-    assert grammar_cache_file("g") is None
-    assert parser.__wrapped__().parse("enum E { a }\n", start="file") is not None
+    assert grammar_cache_file("g", "1.3.1") is None
+    fresh = parser.__wrapped__()  # built from the grammar's text, not from Lark's cache
+    assert fresh.parse("enum E { a }\n", start="file") is not None
+    built, cached = tables.from_lark(fresh), tables.from_lark(parser())
+    # The states are numbered as each build goes; the rules and the lexer are the grammar's.
+    assert (built.rules, built.patterns, built.keywords) == (cached.rules, cached.patterns, cached.keywords)
+    # Plain data only, though a Lark built from the text names things with its Tokens.
+    assert tables._decode(marshal.loads(marshal.dumps(tables._encode(built)))) == built
+    text = (ROOT / "tests" / "data" / "spec_example.lmp").read_text(encoding="utf-8")
+    assert Reader(built, "f.lmp", describe=None).read(text, "file") == parse(text, "f.lmp")[0].decls  # type: ignore[arg-type, union-attr]
+
+
+def test_the_tables_are_larks_and_their_cache_heals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    expected = tables.from_lark(parser())
+    assert tables.load.__wrapped__() == expected  # built, and written
+    (cached,) = (tmp_path / "lmc").glob("lmp-tables-*")
+    assert tables.load.__wrapped__() == expected  # read back
+    for broken in (cached.read_bytes()[:100], b"", b"\x00garbage"):
+        cached.write_bytes(broken)
+        assert tables.load.__wrapped__() == expected
+        assert tables.load.__wrapped__() == expected and len(cached.read_bytes()) > 100  # rewritten whole
+    cached.unlink()
+    cached.mkdir()  # neither readable nor writable as a file
+    assert tables.load.__wrapped__() == expected
+    assert [p.name for p in (tmp_path / "lmc").iterdir() if p.name.endswith(".tmp")] == []
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_the_readers_tokens_are_larks(path: Path) -> None:
-    from lmc.parse import _NEWLINES, _tokens
+    from lmc.newlines import Newlines
 
     text = path.read_text(encoding="utf-8")
     lark = parser()
@@ -99,4 +125,4 @@ def test_the_readers_tokens_are_larks(path: Path) -> None:
             for t in tokens  # type: ignore[attr-defined]
         ]
 
-    assert described(_NEWLINES.process(_tokens(lark, text))) == described(lark.lex(text))
+    assert described(Newlines().process(tokens(tables.load(), text))) == described(lark.lex(text))
