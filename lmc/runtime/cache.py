@@ -26,14 +26,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .choices import TokenLogprobs
+
 __all__ = ["Answer", "Cache"]
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT NOT NULL, text TEXT NOT NULL, "
-    "prompt_tokens INTEGER, completion_tokens INTEGER, cost_usd REAL)"
+    "prompt_tokens INTEGER, completion_tokens INTEGER, cost_usd REAL, logprobs TEXT)"
 )
 # Columns added after the first schema: added to an older file when it is opened (NULL in its rows).
-_ADDED_COLUMNS = (("prompt_tokens", "INTEGER"), ("completion_tokens", "INTEGER"), ("cost_usd", "REAL"))
+_ADDED_COLUMNS = (
+    ("prompt_tokens", "INTEGER"),
+    ("completion_tokens", "INTEGER"),
+    ("cost_usd", "REAL"),
+    ("logprobs", "TEXT"),  # JSON, for requests that asked for log-probabilities (choice scoring)
+)
 # How long a writer waits for another process's lock before giving up (seconds).
 _BUSY_TIMEOUT = 30.0
 
@@ -51,6 +58,7 @@ class Answer:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     recorded: bool = True
+    logprobs: tuple[TokenLogprobs, ...] | None = None
 
 
 class Cache:
@@ -90,14 +98,15 @@ class Cache:
 
     def answer(self, key: str) -> Answer | None:
         """The cached answer with its recorded tokens and cost, None when there is none."""
-        query = "SELECT text, prompt_tokens, completion_tokens, cost_usd FROM answers WHERE key = ?"
+        query = "SELECT text, prompt_tokens, completion_tokens, cost_usd, logprobs FROM answers WHERE key = ?"
         row = self._connection().execute(query, (key,)).fetchone()
         if row is None:
             return None
-        text, prompt_tokens, completion_tokens, cost_usd = row
+        text, prompt_tokens, completion_tokens, cost_usd, logprobs = row
+        tokens = None if logprobs is None else tuple(TokenLogprobs.from_json(t) for t in json.loads(logprobs))
         if prompt_tokens is None or completion_tokens is None or cost_usd is None:
-            return Answer(text, recorded=False)
-        return Answer(text, int(prompt_tokens), int(completion_tokens), float(cost_usd))
+            return Answer(text, recorded=False, logprobs=tokens)
+        return Answer(text, int(prompt_tokens), int(completion_tokens), float(cost_usd), logprobs=tokens)
 
     def put(
         self,
@@ -108,12 +117,14 @@ class Cache:
         prompt_tokens: int = 0,
         completion_tokens: int = 0,
         cost_usd: float = 0.0,
+        logprobs: tuple[TokenLogprobs, ...] | None = None,
     ) -> None:
         """Store an answer with what it cost (replacing any answer under ``key``)."""
+        tokens = None if logprobs is None else json.dumps([t.to_json() for t in logprobs], ensure_ascii=False)
         self._connection().execute(
-            "INSERT OR REPLACE INTO answers (key, model, text, prompt_tokens, completion_tokens, cost_usd) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (key, model, text, prompt_tokens, completion_tokens, cost_usd),
+            "INSERT OR REPLACE INTO answers (key, model, text, prompt_tokens, completion_tokens, cost_usd, logprobs) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (key, model, text, prompt_tokens, completion_tokens, cost_usd, tokens),
         )
 
     def __len__(self) -> int:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .choices import TOP_LOGPROBS, TokenLogprobs, parse_openai_logprobs
 from .errors import LMError
 from .openai_compat import Completion, HTTPFailure, OpenAICompatClient, is_direct, request_body
 from .rollout import ROLLOUT_TEMPERATURE, current_rollout
@@ -34,7 +35,7 @@ from .rollout import ROLLOUT_TEMPERATURE, current_rollout
 if TYPE_CHECKING:  # the cache (sqlite3, hashlib) is imported by whoever makes one, not here
     from .cache import Answer, Cache
 
-__all__ = ["LM", "Usage", "import_litellm"]
+__all__ = ["LM", "Scored", "Usage", "import_litellm"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,14 @@ def _quantized_cost(cost: float) -> float:
     if not math.isfinite(cost):
         return 0.0
     return math.ldexp(round(math.ldexp(cost, _COST_STEP_BITS)), -_COST_STEP_BITS)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """An answer and, when the provider gave them, each token's top log-probabilities."""
+
+    text: str
+    tokens: tuple[TokenLogprobs, ...] | None
 
 
 class _UsageCounter:
@@ -210,10 +219,29 @@ class LM:
     # -------------------------------------------------------------- calls
 
     def complete(self, messages: Sequence[dict[str, Any]]) -> str:
-        request = self.request(messages)
+        return self._answer(self.request(messages))[0]
+
+    async def acomplete(self, messages: Sequence[dict[str, Any]]) -> str:
+        return (await self._aanswer(self.request(messages)))[0]
+
+    def complete_scored(self, messages: Sequence[dict[str, Any]], top_logprobs: int = TOP_LOGPROBS) -> Scored:
+        """The answer with each token's ``top_logprobs`` most likely alternatives (choice scoring).
+
+        The request is ``request(messages)`` plus ``logprobs`` and ``top_logprobs``:
+        cached, retried and counted like any other.
+        """
+        return Scored(*self._answer(self._scored_request(messages, top_logprobs)))
+
+    async def acomplete_scored(self, messages: Sequence[dict[str, Any]], top_logprobs: int = TOP_LOGPROBS) -> Scored:
+        return Scored(*await self._aanswer(self._scored_request(messages, top_logprobs)))
+
+    def _scored_request(self, messages: Sequence[dict[str, Any]], top_logprobs: int) -> dict[str, Any]:
+        return {**self.request(messages), "logprobs": True, "top_logprobs": top_logprobs}
+
+    def _answer(self, request: dict[str, Any]) -> tuple[str, tuple[TokenLogprobs, ...] | None]:
         key, hit = self._lookup(request)
         if hit is not None:
-            return hit
+            return hit.text, hit.logprobs
         send, errors = self._sender(request)
         for attempt in itertools.count():
             try:
@@ -221,15 +249,14 @@ class LM:
                 break
             except errors as exc:
                 time.sleep(self._retry_delay(exc, attempt))  # raises LMError when there is no next attempt
-        return self._finish(answer, key)
+        return self._finish(answer, key), answer.logprobs
 
-    async def acomplete(self, messages: Sequence[dict[str, Any]]) -> str:
+    async def _aanswer(self, request: dict[str, Any]) -> tuple[str, tuple[TokenLogprobs, ...] | None]:
         import asyncio  # here, not at the top: importing asyncio costs ~30 ms
 
-        request = self.request(messages)
         key, hit = self._lookup(request)
         if hit is not None:
-            return hit
+            return hit.text, hit.logprobs
         asend, errors = self._async_sender(request)
         for attempt in itertools.count():
             try:
@@ -237,7 +264,7 @@ class LM:
                 break
             except errors as exc:
                 await asyncio.sleep(self._retry_delay(exc, attempt))  # raises LMError when there is no next attempt
-        return self._finish(answer, key)
+        return self._finish(answer, key), answer.logprobs
 
     def _sender(self, request: dict[str, Any]) -> tuple[Callable[[], Completion], tuple[type[Exception], ...]]:
         """One attempt at the request (a function) and the exceptions that mean 'maybe retry'."""
@@ -268,7 +295,7 @@ class LM:
 
     # ------------------------------------------------------------ helpers
 
-    def _lookup(self, request: dict[str, Any]) -> tuple[str | None, str | None]:
+    def _lookup(self, request: dict[str, Any]) -> tuple[str | None, Answer | None]:
         """The request's cache key (None without a cache) and its cached answer, if any."""
         if self.cache is None:
             return None, None
@@ -278,7 +305,7 @@ class LM:
         if answer is None:
             return key, None
         self._usage.add_hit(answer)
-        return key, answer.text
+        return key, answer
 
     def _prepare(self) -> Any:
         litellm = import_litellm()
@@ -338,6 +365,7 @@ class LM:
                 prompt_tokens=answer.prompt_tokens,
                 completion_tokens=answer.completion_tokens,
                 cost_usd=cost,
+                logprobs=answer.logprobs,
             )
         return answer.text
 
@@ -426,6 +454,7 @@ def _from_litellm(litellm: Any, response: Any) -> Completion:
         prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
         completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
         cost=_cost(litellm, response),
+        logprobs=parse_openai_logprobs(getattr(choice, "logprobs", None)),
     )
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .lm import import_litellm
+from .local_logprobs import greedy_with_logprobs
 
 _litellm = import_litellm()  # offline and quiet, before anything below touches litellm
 from litellm import CustomLLM  # noqa: E402
@@ -112,6 +113,8 @@ class _Loaded:
                 )
                 # Free it while the interpreter is intact; llama.cpp's own finalizer fails at shutdown.
                 atexit.register(self.close)
+            if options.get("logprobs"):
+                return greedy_with_logprobs(self._llama, messages, options)
             return self._llama.create_chat_completion(messages=messages, **options)
 
     def close(self) -> None:
@@ -139,10 +142,12 @@ class LocalProvider(CustomLLM):
     def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
         name = model.removeprefix(f"{PROVIDER}/")
         params = kwargs.get("optional_params") or {}
-        options = {k: params[k] for k in ("temperature", "max_tokens", "top_p", "stop") if params.get(k) is not None}
+        keys = ("temperature", "max_tokens", "top_p", "stop", "logprobs", "top_logprobs")
+        options = {k: params[k] for k in keys if params.get(k) is not None}
         result = self._model(name).chat(messages, options)
         choice = result["choices"][0]
         usage = result.get("usage") or {}
+        logprobs = choice.get("logprobs")
         return ModelResponse(
             id=f"chatcmpl-{uuid.uuid4().hex}",
             created=int(time.time()),
@@ -152,6 +157,7 @@ class LocalProvider(CustomLLM):
                     index=0,
                     finish_reason=choice.get("finish_reason") or "stop",
                     message=Message(role="assistant", content=choice["message"].get("content") or ""),
+                    logprobs=logprobs,
                 )
             ],
             usage=Usage(

@@ -16,10 +16,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Protocol
 
 from .adapters import Adapter, adapter_chain
+from .choices import TokenLogprobs, choice_values, decide, score_field
 from .errors import AdapterParseError, ParseError
 from .program import Context, Prediction, ProgramError, TraceEntry, record
 from .signature import Field, ModuleSpec, Params, Signature
-from .types import to_jsonable
+from .types import parse_value, to_jsonable
 
 __all__ = ["KINDS", "ChainOfThought", "LanguageModel", "Predict", "make_module", "part_specs"]
 
@@ -36,6 +37,11 @@ class LanguageModel(Protocol):
     def complete(self, messages: list[dict[str, Any]]) -> str: ...
 
     async def acomplete(self, messages: list[dict[str, Any]]) -> str: ...
+
+    # Only modules with ``Params.choice_bias`` call these (``runtime/lm.py``'s ``Scored``).
+    def complete_scored(self, messages: list[dict[str, Any]]) -> Any: ...
+
+    async def acomplete_scored(self, messages: list[dict[str, Any]]) -> Any: ...
 
 
 class Predict:
@@ -58,6 +64,8 @@ class Predict:
         self.demos: tuple[Mapping[str, Any], ...] = tuple(params.demos)
         self.adapters: tuple[Adapter, ...] = adapter_chain(params.adapter)
         self.lm = lm
+        # Calibrated choice decoding (``choices.py``), only with the chat format's markers.
+        self.choice_bias = params.choice_bias if self.adapters[0].name == "ChatAdapter" else {}
 
     @classmethod
     def extend(cls, signature: Signature) -> Signature:
@@ -72,20 +80,30 @@ class Predict:
         self._check_inputs(inputs)
         failures: list[AdapterParseError] = []
         for adapter in self.adapters:
-            text = self.lm.complete(self.messages(inputs, adapter))
+            messages = self.messages(inputs, adapter)
+            if self.choice_bias and adapter is self.adapters[0]:
+                scored = self.lm.complete_scored(messages)
+                text, tokens = scored.text, scored.tokens
+            else:
+                text, tokens = self.lm.complete(messages), None
             outputs = self._parse(adapter, text, failures)
             if outputs is not None:
-                return self._finish(inputs, outputs)
+                return self._finish(inputs, outputs, text, tokens)
         raise ParseError(self.path, failures)
 
     async def acall(self, **inputs: Any) -> Prediction:
         self._check_inputs(inputs)
         failures: list[AdapterParseError] = []
         for adapter in self.adapters:
-            text = await self.lm.acomplete(self.messages(inputs, adapter))
+            messages = self.messages(inputs, adapter)
+            if self.choice_bias and adapter is self.adapters[0]:
+                scored = await self.lm.acomplete_scored(messages)
+                text, tokens = scored.text, scored.tokens
+            else:
+                text, tokens = await self.lm.acomplete(messages), None
             outputs = self._parse(adapter, text, failures)
             if outputs is not None:
-                return self._finish(inputs, outputs)
+                return self._finish(inputs, outputs, text, tokens)
         raise ParseError(self.path, failures)
 
     def _check_inputs(self, inputs: Mapping[str, Any]) -> None:
@@ -111,9 +129,32 @@ class Predict:
             failures.append(exc)
             return None
 
-    def _finish(self, inputs: Mapping[str, Any], outputs: dict[str, Any]) -> Prediction:
-        record(TraceEntry(path=self.path, inputs=to_jsonable(dict(inputs)), outputs=to_jsonable(outputs)))
+    def _finish(
+        self,
+        inputs: Mapping[str, Any],
+        outputs: dict[str, Any],
+        text: str = "",
+        tokens: tuple[TokenLogprobs, ...] | None = None,
+    ) -> Prediction:
+        scores = self._choose(outputs, text, tokens) if tokens else None
+        record(
+            TraceEntry(path=self.path, inputs=to_jsonable(dict(inputs)), outputs=to_jsonable(outputs), scores=scores)
+        )
         return Prediction(outputs)
+
+    def _choose(
+        self, outputs: dict[str, Any], text: str, tokens: tuple[TokenLogprobs, ...]
+    ) -> dict[str, dict[str, float]]:
+        """Replace each choice-scored field's parsed value by the best biased one; the scores seen."""
+        seen: dict[str, dict[str, float]] = {}
+        for f in self.signature.outputs:
+            bias = self.choice_bias.get(f.name)
+            values = choice_values(f.annotation) if bias is not None else None
+            scores = score_field(text, tokens, f.name, values) if values else None
+            if scores is not None:
+                outputs[f.name] = parse_value(decide(scores, bias), f.annotation)
+                seen[f.name] = scores
+        return seen
 
     def __repr__(self) -> str:
         return f"{self.kind}({self.signature.name}, path={self.path!r})"

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .choices import TokenLogprobs, parse_openai_logprobs
+
 __all__ = ["Completion", "HTTPFailure", "OpenAICompatClient", "is_direct"]
 
 PREFIX = "openai/"
@@ -65,6 +67,7 @@ class Completion:
     prompt_tokens: int
     completion_tokens: int
     cost: float = 0.0  # self-hosted endpoints have no price list
+    logprobs: tuple[TokenLogprobs, ...] | None = None  # when the request asked for them
 
 
 class OpenAICompatClient:
@@ -126,7 +129,7 @@ class OpenAICompatClient:
 def request_body(model: str, messages: Sequence[Mapping[str, Any]], options: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON body for ``model`` (``openai/`` stripped) with the sampling options that are set."""
     body: dict[str, Any] = {"model": model[len(PREFIX) :], "messages": [dict(m) for m in messages]}
-    for key in ("temperature", "max_tokens", "top_p", "stop"):
+    for key in ("temperature", "max_tokens", "top_p", "stop", "logprobs", "top_logprobs"):
         if options.get(key) is not None:
             body[key] = options[key]
     return body
@@ -145,6 +148,7 @@ def _completion(raw: bytes) -> Completion:
         finish_reason=choice.get("finish_reason"),
         prompt_tokens=int(usage.get("prompt_tokens") or 0),
         completion_tokens=int(usage.get("completion_tokens") or 0),
+        logprobs=parse_openai_logprobs(choice.get("logprobs")),
     )
 
 

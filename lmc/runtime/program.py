@@ -34,6 +34,8 @@ class TraceEntry:
     path: str  # "program.module"
     inputs: Mapping[str, Any]
     outputs: Mapping[str, Any]
+    # Choice-scored fields (``choices.py``): field -> value -> log-probability, for ``Calibrate``.
+    scores: Mapping[str, Mapping[str, float]] | None = None
 
 
 _TRACE: contextvars.ContextVar[list[TraceEntry] | None] = contextvars.ContextVar("lmc_trace", default=None)

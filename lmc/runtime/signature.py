@@ -64,8 +64,11 @@ class Params:
     chosen from it by the call's inputs (``runtime/knn.py``); it may be given
     in its JSON form, as ``params.py`` writes it. ``model`` is set by
     ``BootstrapFinetune``: the LM model id (a fine-tuned model) this module
-    calls instead of the program's. Each of these keys is left out of the
-    JSON form when empty, so other parameters read and write as before.
+    calls instead of the program's. ``choice_bias`` is set by ``Calibrate``:
+    per choice-typed output field, a bias per value; the module then reads
+    those fields from the LM's log-probabilities (``runtime/choices.py``).
+    Each of these keys is left out of the JSON form when empty, so other
+    parameters read and write as before.
     """
 
     instructions: str
@@ -74,6 +77,7 @@ class Params:
     members: tuple[Params, ...] = ()
     knn: KnnTable | None = None
     model: str | None = None
+    choice_bias: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.knn, Mapping):
@@ -93,6 +97,8 @@ class Params:
             data["knn"] = self.knn.to_json()
         if self.model is not None:
             data["model"] = self.model
+        if self.choice_bias:
+            data["choice_bias"] = {f: dict(bias) for f, bias in self.choice_bias.items()}
         return data
 
     @classmethod
@@ -104,6 +110,7 @@ class Params:
             members=tuple(cls.from_json(m) for m in data.get("members", ())),
             knn=data.get("knn"),
             model=data.get("model"),
+            choice_bias={f: dict(bias) for f, bias in data.get("choice_bias", {}).items()},
         )
 
 

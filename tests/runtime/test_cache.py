@@ -64,7 +64,7 @@ def test_an_old_cache_file_is_migrated_and_its_answers_say_their_cost_is_unknown
     cache.close()
     with contextlib.closing(sqlite3.connect(tmp_path / Cache.FILENAME)) as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(answers)")]
-    assert columns == ["key", "model", "text", "prompt_tokens", "completion_tokens", "cost_usd"]
+    assert columns == ["key", "model", "text", "prompt_tokens", "completion_tokens", "cost_usd", "logprobs"]
 
 
 def test_an_older_runtime_can_still_write_a_migrated_file(tmp_path):

@@ -12,7 +12,8 @@ import lmc.runtime
 
 RUNTIME = Path(lmc.runtime.__file__).parent
 # pydantic at import time; the rest only lazily, where a feature needs them.
-ALLOWED_THIRD_PARTY = {"pydantic", "pydantic_core", "litellm", "openai", "llama_cpp", "bm25s"}
+# numpy comes with llama_cpp (the local model reads its logits as an array).
+ALLOWED_THIRD_PARTY = {"pydantic", "pydantic_core", "litellm", "openai", "llama_cpp", "numpy", "bm25s"}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
