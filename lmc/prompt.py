@@ -28,6 +28,9 @@ class CaptureLM:
     async def acomplete(self, messages: list[dict[str, str]]) -> str:
         raise _Captured([dict(m) for m in messages])
 
+    def complete_scored(self, messages: list[dict[str, str]]) -> str:
+        raise _Captured([dict(m) for m in messages])
+
 
 def module_messages(session: Any, path: str, inputs: dict[str, Any]) -> list[dict[str, str]]:
     """The messages module ``path`` sends for ``inputs`` under the baked-in params."""

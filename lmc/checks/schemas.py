@@ -369,6 +369,10 @@ OPTIMIZERS: Mapping[str, Schema] = _with_budget(
                 _opt("max_wait_s", FLOAT, default=86400.0, minimum=0.0, doc="seconds to wait for the jobs"),
             ),
         ),
+        "Calibrate": Schema(
+            "optimizer `Calibrate`",
+            (_opt("candidates", INT, default=1, minimum=1, doc="the previous optimizer's best candidates"),),
+        ),
         "Ensemble": Schema(
             "optimizer `Ensemble`",
             (
@@ -382,7 +386,7 @@ OPTIMIZERS: Mapping[str, Schema] = _with_budget(
 # Optimizers that combine the previous optimizer's scored candidates, and those that leave them
 # with their parameters (``optimize.base.Search``).
 NEEDS_CANDIDATES = frozenset({"Ensemble"})
-GIVES_CANDIDATES = frozenset({"BootstrapFewShotWithRandomSearch"})
+GIVES_CANDIDATES = frozenset({"BootstrapFewShotWithRandomSearch", "Calibrate"})
 
 # MIPROv2 chooses these itself unless `auto` is `none` (then both are required).
 MIPRO_MANUAL_OPTIONS = ("num_candidates", "num_trials")

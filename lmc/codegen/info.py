@@ -48,12 +48,14 @@ class ParityCase:
     """One recorded program run: the package's parity test replays it.
 
     ``calls`` holds each LM request of the run in order, as the exact
-    ``messages`` sent and the ``response`` text the LM gave.
+    ``messages`` sent and the ``response`` text the LM gave; for a
+    choice-scored request the response is ``{"text": ..., "logprobs": ...}``
+    (``runtime/choices.py``'s token JSON).
     """
 
     program: str
     inputs: Mapping[str, Any]
-    calls: tuple[tuple[Sequence[Message], str], ...]
+    calls: tuple[tuple[Sequence[Message], str | Mapping[str, Any]], ...]
 
     def to_json(self) -> dict[str, Any]:
         return {

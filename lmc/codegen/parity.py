@@ -13,6 +13,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..runtime.package import scored_response
 from ..runtime.types import to_jsonable
 from .info import ParityCase
 
@@ -23,11 +24,11 @@ class RecordingLM:
     def __init__(self, lm: Any) -> None:
         self.lm = lm
         self.model = getattr(lm, "model", "recorded")
-        self._calls: list[tuple[list[dict[str, Any]], str]] = []
+        self._calls: list[tuple[list[dict[str, Any]], str | dict[str, Any]]] = []
         self._lock = threading.Lock()
 
     @property
-    def calls(self) -> tuple[tuple[list[dict[str, Any]], str], ...]:
+    def calls(self) -> tuple[tuple[list[dict[str, Any]], str | dict[str, Any]], ...]:
         with self._lock:
             return tuple(self._calls)
 
@@ -41,7 +42,17 @@ class RecordingLM:
         self._keep(messages, response)
         return response
 
-    def _keep(self, messages: Sequence[Mapping[str, Any]], response: str) -> None:
+    def complete_scored(self, messages: Sequence[Mapping[str, Any]]) -> Any:
+        scored = self.lm.complete_scored(messages)
+        self._keep(messages, scored_response(scored))
+        return scored
+
+    async def acomplete_scored(self, messages: Sequence[Mapping[str, Any]]) -> Any:
+        scored = await self.lm.acomplete_scored(messages)
+        self._keep(messages, scored_response(scored))
+        return scored
+
+    def _keep(self, messages: Sequence[Mapping[str, Any]], response: str | dict[str, Any]) -> None:
         with self._lock:
             self._calls.append(([copy.deepcopy(dict(m)) for m in messages], response))
 

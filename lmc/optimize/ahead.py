@@ -11,15 +11,21 @@ then build one at a time (:func:`may_build_ahead`).
 
 A job that is independent of a whole step (MIPROv2's data summary, which
 reads only the trainset, beside the demo-set bootstraps) runs
-:func:`beside` it, in its own thread.
+:func:`beside` it, in its own thread. Jobs that run beside each other share
+a :class:`Gate`: at most ``threads`` LM requests in flight in all, as the
+user's ``threads`` promises (a rate limit, a local server's slots).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
+
+from .budget import Forwarding
 
 T = TypeVar("T")
 
@@ -75,3 +81,50 @@ def beside(job: Callable[[], T], ahead: bool) -> Iterator[Callable[[], T]]:
         yield future.result
     finally:
         pool.shutdown(wait=True)
+
+
+class Gate:
+    """At most ``limit`` requests in flight at once across every LM it wraps."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = threading.BoundedSemaphore(max(limit, 1))
+
+    def wrap(self, lm: Any) -> Any:
+        return None if lm is None else _GatedLM(lm, self._slots)
+
+
+class _GatedLM(Forwarding):
+    """An LM whose requests each hold one of the gate's slots; everything else is forwarded."""
+
+    def __init__(self, lm: Any, slots: threading.BoundedSemaphore) -> None:
+        self.lm = lm
+        self._slots = slots
+
+    def complete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
+        with self._slots:
+            return self.lm.complete(messages, *args, **kwargs)
+
+    async def acomplete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
+        await asyncio.to_thread(self._slots.acquire)
+        try:
+            return await self.lm.acomplete(messages, *args, **kwargs)
+        finally:
+            self._slots.release()
+
+    def complete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
+        with self._slots:
+            return self.lm.complete_scored(messages, *args, **kwargs)
+
+    async def acomplete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
+        await asyncio.to_thread(self._slots.acquire)
+        try:
+            return await self.lm.acomplete_scored(messages, *args, **kwargs)
+        finally:
+            self._slots.release()
+
+    def replace(self, **changes: Any) -> Any:
+        """A changed copy of the LM (another temperature), behind the same gate."""
+        return _GatedLM(self.lm.replace(**changes), self._slots)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.lm, name)

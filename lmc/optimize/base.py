@@ -375,6 +375,14 @@ class _CountedLM(Forwarding):
         self._counter.add()
         return await self.lm.acomplete(messages, *args, **kwargs)
 
+    def complete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
+        self._counter.add()
+        return self.lm.complete_scored(messages, *args, **kwargs)
+
+    async def acomplete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
+        self._counter.add()
+        return await self.lm.acomplete_scored(messages, *args, **kwargs)
+
     def replace(self, **changes: Any) -> Any:
         """A changed copy of the LM (a rollout at another temperature), counted by the same counter."""
         return _CountedLM(self.lm.replace(**changes), self._counter)

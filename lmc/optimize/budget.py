@@ -241,27 +241,43 @@ class MeteredLM(Forwarding):
         self.lm = lm
         self.meter = meter
 
-    def _cached(self, messages: list[dict]) -> bool:
+    def _cached(self, messages: list[dict], scored: bool) -> bool:
         # Only a call budget needs to know (a cache lookup per request otherwise saved).
-        return self.meter.budget.max_lm_calls is not None and _is_cached(self.lm, messages)
+        return self.meter.budget.max_lm_calls is not None and _is_cached(self.lm, messages, scored)
 
     def complete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
-        reserved = self.meter._admit(self._cached(messages))
+        return self._metered(self.lm.complete, messages, *args, **kwargs)
+
+    async def acomplete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
+        return await self._ametered(self.lm.acomplete, messages, *args, **kwargs)
+
+    def complete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
+        return self._metered(self.lm.complete_scored, messages, *args, scored=True, **kwargs)
+
+    async def acomplete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
+        return await self._ametered(self.lm.acomplete_scored, messages, *args, scored=True, **kwargs)
+
+    def _metered(
+        self, call: Callable[..., Any], messages: list[dict], *args: Any, scored: bool = False, **kwargs: Any
+    ) -> Any:
+        reserved = self.meter._admit(self._cached(messages, scored))
         answered = False
         try:
-            text = self.lm.complete(messages, *args, **kwargs)
+            answer = call(messages, *args, **kwargs)
             answered = True
-            return text
+            return answer
         finally:
             self.meter._release(reserved, self.lm, answered)
 
-    async def acomplete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
-        reserved = self.meter._admit(self._cached(messages))
+    async def _ametered(
+        self, call: Callable[..., Any], messages: list[dict], *args: Any, scored: bool = False, **kwargs: Any
+    ) -> Any:
+        reserved = self.meter._admit(self._cached(messages, scored))
         answered = False
         try:
-            text = await self.lm.acomplete(messages, *args, **kwargs)
+            answer = await call(messages, *args, **kwargs)
             answered = True
-            return text
+            return answer
         finally:
             self.meter._release(reserved, self.lm, answered)
 
@@ -276,10 +292,10 @@ class MeteredLM(Forwarding):
         return f"MeteredLM({self.lm!r})"
 
 
-def _is_cached(lm: Any, messages: list[dict]) -> bool:
+def _is_cached(lm: Any, messages: list[dict], scored: bool = False) -> bool:
     """Whether the LM's cache holds the answer to this request (so it costs nothing)."""
     cache = getattr(lm, "cache", None)
-    request = getattr(lm, "request", None)
+    request = getattr(lm, "scored_request" if scored else "request", None)
     if not isinstance(cache, Cache) or request is None:
         return False
     return cache.get(Cache.key(request(messages))) is not None

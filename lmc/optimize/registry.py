@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
 
-from . import bootstrap, copro, ensemble, finetune, knn, labeled, mipro, random_search
+from . import bootstrap, calibrate, copro, ensemble, finetune, knn, labeled, mipro, random_search
 from .base import Optimizer
 from .budget import BUDGET_OPTIONS
 from .options import OptionError, OptionSpec, resolve
@@ -42,6 +42,7 @@ OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(
             _info(ensemble.Ensemble, ensemble.OPTIONS),
             _info(knn.KNNFewShot, knn.OPTIONS),
             _info(finetune.BootstrapFinetune, finetune.OPTIONS),
+            _info(calibrate.Calibrate, calibrate.OPTIONS),
         )
     }
 )

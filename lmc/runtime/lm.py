@@ -230,12 +230,13 @@ class LM:
         The request is ``request(messages)`` plus ``logprobs`` and ``top_logprobs``:
         cached, retried and counted like any other.
         """
-        return Scored(*self._answer(self._scored_request(messages, top_logprobs)))
+        return Scored(*self._answer(self.scored_request(messages, top_logprobs)))
 
     async def acomplete_scored(self, messages: Sequence[dict[str, Any]], top_logprobs: int = TOP_LOGPROBS) -> Scored:
-        return Scored(*await self._aanswer(self._scored_request(messages, top_logprobs)))
+        return Scored(*await self._aanswer(self.scored_request(messages, top_logprobs)))
 
-    def _scored_request(self, messages: Sequence[dict[str, Any]], top_logprobs: int) -> dict[str, Any]:
+    def scored_request(self, messages: Sequence[dict[str, Any]], top_logprobs: int = TOP_LOGPROBS) -> dict[str, Any]:
+        """The request ``complete_scored`` sends (and the cache is keyed on)."""
         return {**self.request(messages), "logprobs": True, "top_logprobs": top_logprobs}
 
     def _answer(self, request: dict[str, Any]) -> tuple[str, tuple[TokenLogprobs, ...] | None]:

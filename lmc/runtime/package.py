@@ -39,8 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
+from .choices import TokenLogprobs
 from .errors import LMError
-from .lm import LM
+from .lm import LM, Scored
 from .program import Program, ProgramError, Run
 from .signature import Params
 from .types import is_model
@@ -306,6 +307,27 @@ class ReplayLM:
         self._lock = threading.Lock()
 
     def complete(self, messages: Sequence[Mapping[str, Any]]) -> str:
+        index, response = self._replay(messages)
+        if not isinstance(response, str):
+            raise AssertionError(
+                f"LM call {index + 1} was recorded with log-probabilities (choice scoring); none were asked"
+            )
+        return response
+
+    async def acomplete(self, messages: Sequence[Mapping[str, Any]]) -> str:
+        return self.complete(messages)
+
+    def complete_scored(self, messages: Sequence[Mapping[str, Any]]) -> Scored:
+        index, response = self._replay(messages)
+        if isinstance(response, str):
+            raise AssertionError(f"LM call {index + 1} was recorded without log-probabilities; they were asked")
+        return Scored(response["text"], tuple(TokenLogprobs.from_json(t) for t in response["logprobs"]))
+
+    async def acomplete_scored(self, messages: Sequence[Mapping[str, Any]]) -> Scored:
+        return self.complete_scored(messages)
+
+    def _replay(self, messages: Sequence[Mapping[str, Any]]) -> tuple[int, Any]:
+        """The next recorded call's index and response, after checking its messages byte for byte."""
         with self._lock:
             index = self._next
             self._next += 1
@@ -315,14 +337,16 @@ class ReplayLM:
         actual = json.loads(json.dumps([dict(m) for m in messages]))
         if actual != expected:
             raise AssertionError(_message_diff(index, expected, actual))
-        return response
-
-    async def acomplete(self, messages: Sequence[Mapping[str, Any]]) -> str:
-        return self.complete(messages)
+        return index, response
 
     def assert_done(self) -> None:
         if self._next != len(self._calls):
             raise AssertionError(f"the run made {self._next} LM call(s); the recorded run made {len(self._calls)}")
+
+
+def scored_response(scored: Scored) -> dict[str, Any]:
+    """A choice-scored answer as a parity case records it (JSON)."""
+    return {"text": scored.text, "logprobs": [t.to_json() for t in scored.tokens or ()]}
 
 
 def _message_diff(index: int, expected: list[Any], actual: list[Any]) -> str:
