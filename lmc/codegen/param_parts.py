@@ -3,7 +3,8 @@
 An ensemble's module carries ``members`` (one ``Params`` per member, see
 ``runtime/ensemble.py``); a KNNFewShot module its ``knn`` table
 (``runtime/knn.py``), written in its JSON form; a fine-tuned module the
-``model`` it calls. Each part is written as keyword arguments of the
+``model`` it calls; a calibrated module (``Calibrate``) its ``choice_bias``
+per field and value. Each part is written as keyword arguments of the
 module's ``Params(...)``, an empty string when the module has none, so
 parameters without such parts render exactly as before.
 """
@@ -15,7 +16,7 @@ from .literals import py_literal
 
 
 def extra_arguments(params: Params) -> str:
-    """``members=(...)`` for an ensemble's module, ``knn={...}`` for KNNFewShot's, ``model=...``; "" otherwise."""
+    """``members=``, ``knn=``, ``model=`` and ``choice_bias=`` keyword arguments, as set; "" otherwise."""
     parts = []
     if params.members:
         members = "".join(f"\n            {_params_call(m)}," for m in params.members)
@@ -25,6 +26,8 @@ def extra_arguments(params: Params) -> str:
         parts.append(f"knn={py_literal(params.knn.to_json())},")
     if params.model is not None:
         parts.append(f"model={py_literal(params.model)},")
+    if params.choice_bias:
+        parts.append(f"choice_bias={py_literal({f: dict(b) for f, b in params.choice_bias.items()})},")
     return "\n        ".join(parts)
 
 

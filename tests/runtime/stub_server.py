@@ -1,7 +1,8 @@
 """A loopback OpenAI-compatible chat server for testing ``LM`` without a real provider.
 
 Script it with ``fail(status, times)`` to answer errors before succeeding;
-every request's JSON body and headers are kept in ``requests``.
+every request's JSON body and headers are kept in ``requests``. A request
+with ``"logprobs": true`` gets ``logprobs(body)`` as ``choices[0].logprobs.content``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class StubServer:
 
     answer: Callable[[dict[str, Any]], str] = lambda body: "stub answer"
     finish_reason: str = "stop"  # "length" plays an answer cut at max_tokens
+    logprobs: Callable[[dict[str, Any]], list[dict[str, Any]]] | None = None
     requests: list[Recorded] = field(default_factory=list)
     _failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -64,6 +66,13 @@ class StubServer:
                     self._send(status, {"error": {"message": f"scripted {status}", "type": "stub_error"}}, headers)
                     return
                 text = stub.answer(body)
+                choice: dict[str, Any] = {
+                    "index": 0,
+                    "finish_reason": stub.finish_reason,
+                    "message": {"role": "assistant", "content": text},
+                }
+                if body.get("logprobs") and stub.logprobs is not None:
+                    choice["logprobs"] = {"content": stub.logprobs(body)}
                 self._send(
                     200,
                     {
@@ -71,13 +80,7 @@ class StubServer:
                         "object": "chat.completion",
                         "created": 0,
                         "model": body.get("model", "stub"),
-                        "choices": [
-                            {
-                                "index": 0,
-                                "finish_reason": stub.finish_reason,
-                                "message": {"role": "assistant", "content": text},
-                            }
-                        ],
+                        "choices": [choice],
                         "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
                     },
                 )
