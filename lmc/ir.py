@@ -8,15 +8,52 @@ hashable and immutable; use ``dataclasses.replace`` to derive a changed copy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, TypeVar
 
 from .diagnostics import Span
 
-_node = dataclass(frozen=True, slots=True, kw_only=True)
+_N = TypeVar("_N", bound=type)
+
+
+class _Node:
+    """Equality, hash and repr over a node's fields, exactly as ``dataclass`` writes them.
+
+    Written once here instead of generated (compiled) for each of the ~45
+    node classes: that halves the cost of importing this module, which every
+    ``lmc`` command pays.
+    """
+
+    __slots__ = ()
+    _values: ClassVar[Any]  # the fields' values, as a tuple (an ``operator.attrgetter``)
+    _names: ClassVar[tuple[str, ...]]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return bool(self._values(self) == self._values(other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._names, self._values(self), strict=True))
+        return f"{type(self).__qualname__}({shown})"
+
+
+def _node(cls: _N) -> _N:
+    """A frozen, slotted, keyword-only dataclass whose equality, hash and repr are ``_Node``'s."""
+    assert issubclass(cls, _Node), cls
+    made = dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)(cls)
+    made._names = tuple(f.name for f in fields(made))
+    assert len(made._names) > 1, "attrgetter gives a tuple only for two fields or more"
+    made._values = operator.attrgetter(*made._names)
+    return made
 
 
 @_node
-class Ident:
+class Ident(_Node):
     """A name as written at one place in the source."""
 
     name: str
@@ -27,7 +64,7 @@ class Ident:
 
 
 @_node
-class NamedType:
+class NamedType(_Node):
     """``str``, ``int``, ``float``, ``bool``, or an ``enum`` / ``type`` name."""
 
     name: Ident
@@ -35,26 +72,26 @@ class NamedType:
 
 
 @_node
-class ListType:
+class ListType(_Node):
     item: TypeExpr
     span: Span
 
 
 @_node
-class DictType:
+class DictType(_Node):
     key: TypeExpr
     value: TypeExpr
     span: Span
 
 
 @_node
-class OptionalType:
+class OptionalType(_Node):
     inner: TypeExpr
     span: Span
 
 
 @_node
-class LiteralType:
+class LiteralType(_Node):
     """A literal union: ``"yes" | "no"``."""
 
     values: tuple[str, ...]
@@ -69,7 +106,7 @@ BUILTIN_SCALARS = ("str", "int", "float", "bool")
 
 
 @_node
-class Const:
+class Const(_Node):
     """A literal: str, int, float, bool or None."""
 
     value: str | int | float | bool | None
@@ -77,13 +114,13 @@ class Const:
 
 
 @_node
-class ListValue:
+class ListValue(_Node):
     items: tuple[Value, ...]
     span: Span
 
 
 @_node
-class NameValue:
+class NameValue(_Node):
     """A bare name in an option block (``metric: accuracy``)."""
 
     name: Ident
@@ -91,14 +128,14 @@ class NameValue:
 
 
 @_node
-class OptionEntry:
+class OptionEntry(_Node):
     key: Ident
     value: Value
     span: Span
 
 
 @_node
-class Options:
+class Options(_Node):
     entries: tuple[OptionEntry, ...]
     span: Span
 
@@ -113,7 +150,7 @@ class Options:
 
 
 @_node
-class CallValue:
+class CallValue(_Node):
     """A name followed by an option block: ``BootstrapFewShot { max_labeled_demos: 4 }``."""
 
     name: Ident
@@ -127,19 +164,19 @@ Value = Const | ListValue | NameValue | Options | CallValue
 
 
 @_node
-class Name:
+class Name(_Node):
     ident: Ident
     span: Span
 
 
 @_node
-class ListExpr:
+class ListExpr(_Node):
     items: tuple[Expr, ...]
     span: Span
 
 
 @_node
-class RecordExpr:
+class RecordExpr(_Node):
     """``{ field: expr, ... }`` (a program's return value)."""
 
     fields: tuple[tuple[Ident, Expr], ...]
@@ -147,21 +184,21 @@ class RecordExpr:
 
 
 @_node
-class Attr:
+class Attr(_Node):
     obj: Expr
     attr: Ident
     span: Span
 
 
 @_node
-class KwArg:
+class KwArg(_Node):
     name: Ident
     value: Expr
     span: Span
 
 
 @_node
-class Call:
+class Call(_Node):
     """A call to a module, tool, retriever, program or built-in."""
 
     func: Ident
@@ -171,7 +208,7 @@ class Call:
 
 
 @_node
-class BinOp:
+class BinOp(_Node):
     op: str  # "+", "==", "!=", "<", ">", "<=", ">=", "and", "or"
     left: Expr
     right: Expr
@@ -179,7 +216,7 @@ class BinOp:
 
 
 @_node
-class UnaryOp:
+class UnaryOp(_Node):
     op: str  # "not", "-"
     operand: Expr
     span: Span
@@ -191,7 +228,7 @@ Expr = Name | Const | ListExpr | RecordExpr | Attr | Call | BinOp | UnaryOp
 
 
 @_node
-class ModuleDecl:
+class ModuleDecl(_Node):
     """``module NAME = Kind(Signature, key: value, ...)`` inside a program."""
 
     name: Ident
@@ -202,21 +239,21 @@ class ModuleDecl:
 
 
 @_node
-class Assign:
+class Assign(_Node):
     target: Ident
     value: Expr
     span: Span
 
 
 @_node
-class Repeat:
+class Repeat(_Node):
     count: Expr
     body: tuple[Stmt, ...]
     span: Span
 
 
 @_node
-class For:
+class For(_Node):
     var: Ident
     iterable: Expr
     body: tuple[Stmt, ...]
@@ -224,7 +261,7 @@ class For:
 
 
 @_node
-class If:
+class If(_Node):
     cond: Expr
     then: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...]  # empty when there is no else; an `else if` nests an If
@@ -232,13 +269,13 @@ class If:
 
 
 @_node
-class Return:
+class Return(_Node):
     value: Expr
     span: Span
 
 
 @_node
-class ExprStmt:
+class ExprStmt(_Node):
     value: Expr
     span: Span
 
@@ -249,7 +286,7 @@ Stmt = ModuleDecl | Assign | Repeat | For | If | Return | ExprStmt
 
 
 @_node
-class FieldDecl:
+class FieldDecl(_Node):
     """A field of a ``type`` record or of a signature (``direction`` "in"/"out")."""
 
     name: Ident
@@ -260,7 +297,7 @@ class FieldDecl:
 
 
 @_node
-class Param:
+class Param(_Node):
     """A program or tool parameter: ``name: type [= default]``."""
 
     name: Ident
@@ -270,7 +307,7 @@ class Param:
 
 
 @_node
-class LmDecl:
+class LmDecl(_Node):
     name: Ident
     model: str
     options: Options
@@ -278,7 +315,7 @@ class LmDecl:
 
 
 @_node
-class EnumDecl:
+class EnumDecl(_Node):
     name: Ident
     doc: str | None  # the docstring, cleandoc-dedented: the emitted enum's docstring
     members: tuple[Ident, ...]
@@ -286,7 +323,7 @@ class EnumDecl:
 
 
 @_node
-class TypeDecl:
+class TypeDecl(_Node):
     name: Ident
     doc: str | None  # the docstring: the emitted model's docstring, and its schema's description
     fields: tuple[FieldDecl, ...]
@@ -294,7 +331,7 @@ class TypeDecl:
 
 
 @_node
-class SignatureDecl:
+class SignatureDecl(_Node):
     name: Ident
     instructions: str | None  # the docstring, cleandoc-dedented
     fields: tuple[FieldDecl, ...]  # in source order; see inputs/outputs
@@ -311,7 +348,7 @@ class SignatureDecl:
 
 
 @_node
-class PythonRef:
+class PythonRef(_Node):
     """``python "module:function"``."""
 
     ref: str
@@ -319,7 +356,7 @@ class PythonRef:
 
 
 @_node
-class ToolDecl:
+class ToolDecl(_Node):
     name: Ident
     params: tuple[Param, ...]
     returns: TypeExpr
@@ -329,7 +366,7 @@ class ToolDecl:
 
 
 @_node
-class RetrieverDecl:
+class RetrieverDecl(_Node):
     name: Ident
     kind: Ident  # "bm25" or "python"
     source: str  # corpus path (bm25) or "module:function" (python)
@@ -339,7 +376,7 @@ class RetrieverDecl:
 
 
 @_node
-class ProgramDecl:
+class ProgramDecl(_Node):
     name: Ident
     params: tuple[Param, ...]
     outputs: tuple[Param, ...]  # defaults are always None here
@@ -366,7 +403,7 @@ class ProgramDecl:
 
 
 @_node
-class BuiltinMetric:
+class BuiltinMetric(_Node):
     """``exact_match(field)``, ``f1(field)``, ``contains(field)``, ``judge(Sig, lm: NAME)``."""
 
     func: Ident
@@ -379,14 +416,14 @@ MetricExpr = BuiltinMetric | PythonRef
 
 
 @_node
-class MetricDecl:
+class MetricDecl(_Node):
     name: Ident
     expr: MetricExpr
     span: Span
 
 
 @_node
-class DatasetDecl:
+class DatasetDecl(_Node):
     name: Ident
     path: str
     options: Options
@@ -395,14 +432,14 @@ class DatasetDecl:
 
 
 @_node
-class OptimizeDecl:
+class OptimizeDecl(_Node):
     program: Ident
     options: Options
     span: Span
 
 
 @_node
-class EvaluateDecl:
+class EvaluateDecl(_Node):
     program: Ident
     options: Options
     span: Span
@@ -437,7 +474,7 @@ DECL_KIND = {
 
 
 @_node
-class SourceFile:
+class SourceFile(_Node):
     path: str  # as given on the command line (used in diagnostics)
     decls: tuple[Decl, ...]
     span: Span
