@@ -13,7 +13,8 @@ A job that is independent of a whole step (MIPROv2's data summary, which
 reads only the trainset, beside the demo-set bootstraps) runs
 :func:`beside` it, in its own thread. Jobs that run beside each other share
 a :class:`Gate`: at most ``threads`` LM requests in flight in all, as the
-user's ``threads`` promises (a rate limit, a local server's slots).
+user's ``threads`` promises (a rate limit, a local server's slots). A job
+that holds a slot may wait only on jobs that already hold theirs.
 """
 
 from __future__ import annotations
@@ -36,13 +37,15 @@ def may_build_ahead(lm: Any) -> bool:
     return not getattr(budget, "limited", False)
 
 
-def in_order(jobs: Sequence[Callable[[], T]], threads: int) -> Iterator[T]:
-    """Each job's result, in job order; up to ``threads`` jobs run at once.
+def in_order(jobs: Sequence[Callable[[], T]], threads: int, gate: Gate | None = None) -> Iterator[T]:
+    """Each job's result, in job order; up to ``threads`` jobs run at once, each holding a slot of ``gate``.
 
     A job's exception is raised at its turn. When the caller stops early (an
     exception while it uses a result, or it simply stops iterating), jobs
     not yet started are cancelled and the running ones are waited for.
     """
+    if gate is not None:
+        jobs = [gate.holding(job) for job in jobs]
     if threads <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield job()
@@ -84,47 +87,94 @@ def beside(job: Callable[[], T], ahead: bool) -> Iterator[Callable[[], T]]:
 
 
 class Gate:
-    """At most ``limit`` requests in flight at once across every LM it wraps."""
+    """At most ``limit`` LM requests in flight at once, from jobs and from gated LMs.
+
+    A job that sends one request at a time (a bootstrap, the data summary,
+    a proposal with its descriptions) holds a slot while it runs
+    (:meth:`holding`); an LM wrapped by :meth:`wrap` (the threads of an
+    evaluation run beside them) takes a slot per request, and only when no
+    job is waiting for one: the jobs are the critical path, the requests
+    fill the slots they leave free.
+    """
 
     def __init__(self, limit: int) -> None:
-        self._slots = threading.BoundedSemaphore(max(limit, 1))
+        self._free = max(limit, 1)
+        self._jobs_waiting = 0
+        self._changed = threading.Condition()
+
+    def holding(self, job: Callable[[], T]) -> Callable[[], T]:
+        """``job``, holding a slot while it runs."""
+
+        def held() -> T:
+            with self._changed:
+                self._jobs_waiting += 1
+                self._changed.wait_for(lambda: self._free > 0)
+                self._jobs_waiting -= 1
+                self._free -= 1
+            try:
+                return job()
+            finally:
+                self._release()
+
+        return held
+
+    def reserving(self, job: Callable[[], T]) -> Callable[[], T]:
+        """``job`` with a slot taken now, in the caller's thread, and given back when the job ends.
+
+        For a job that others will wait on (the data summary): it never
+        waits for a slot behind them. The job must run.
+        """
+        with self._changed:
+            self._changed.wait_for(lambda: self._free > 0)
+            self._free -= 1
+
+        def reserved() -> T:
+            try:
+                return job()
+            finally:
+                self._release()
+
+        return reserved
 
     def wrap(self, lm: Any) -> Any:
-        return None if lm is None else _GatedLM(lm, self._slots)
+        """``lm`` taking a slot for each request."""
+        return _GatedLM(lm, self)
+
+    def _acquire_request(self) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._free > 0 and self._jobs_waiting == 0)
+            self._free -= 1
+
+    def _release(self) -> None:
+        with self._changed:
+            self._free += 1
+            self._changed.notify_all()
 
 
 class _GatedLM(Forwarding):
-    """An LM whose requests each hold one of the gate's slots; everything else is forwarded."""
+    """An LM whose requests each take one of the gate's slots; everything else is forwarded."""
 
-    def __init__(self, lm: Any, slots: threading.BoundedSemaphore) -> None:
+    def __init__(self, lm: Any, gate: Gate) -> None:
         self.lm = lm
-        self._slots = slots
+        self._gate = gate
 
     def complete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
-        with self._slots:
+        self._gate._acquire_request()
+        try:
             return self.lm.complete(messages, *args, **kwargs)
+        finally:
+            self._gate._release()
 
     async def acomplete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
-        await asyncio.to_thread(self._slots.acquire)
+        await asyncio.to_thread(self._gate._acquire_request)
         try:
             return await self.lm.acomplete(messages, *args, **kwargs)
         finally:
-            self._slots.release()
-
-    def complete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
-        with self._slots:
-            return self.lm.complete_scored(messages, *args, **kwargs)
-
-    async def acomplete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
-        await asyncio.to_thread(self._slots.acquire)
-        try:
-            return await self.lm.acomplete_scored(messages, *args, **kwargs)
-        finally:
-            self._slots.release()
+            self._gate._release()
 
     def replace(self, **changes: Any) -> Any:
         """A changed copy of the LM (another temperature), behind the same gate."""
-        return _GatedLM(self.lm.replace(**changes), self._slots)
+        return _GatedLM(self.lm.replace(**changes), self._gate)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.lm, name)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 from ..runtime.signature import Params
-from .ahead import in_order, may_build_ahead
+from .ahead import Gate, in_order, may_build_ahead
 from .base import CallCounter, Demo, DemoOrigin, Task
 from .bootstrap import BootstrapSettings, bootstrap
 from .labeled import sample_labeled
@@ -36,11 +36,19 @@ class DemoSet:
     demos: Mapping[str, tuple[Demo, ...]]
 
 
-def demo_sets(task: Task, n: int, settings: BootstrapSettings, rng: random.Random, calls: CallCounter) -> list[DemoSet]:
+def demo_sets(
+    task: Task,
+    n: int,
+    settings: BootstrapSettings,
+    rng: random.Random,
+    calls: CallCounter,
+    gate: Gate | None = None,
+) -> list[DemoSet]:
     """``n`` candidate demo sets, made in DSPy's order with DSPy's rules (see the module docstring).
 
     Every random draw is made first, in DSPy's order; the bootstraps then run
-    ``task.threads`` at a time (``ahead.py``): the same sets, in less time.
+    ``task.threads`` at a time (``ahead.py``), each holding a slot of
+    ``gate`` when given: the same sets, in less time.
     """
     everything = range(len(task.trainset))
     quiet = replace(task, on_progress=None)  # progress is reported from this thread only
@@ -73,7 +81,7 @@ def demo_sets(task: Task, n: int, settings: BootstrapSettings, rng: random.Rando
             )
     threads = task.threads if may_build_ahead(task.lm) else 1
     sets: list[DemoSet] = []
-    for demo_set in in_order(jobs, threads):
+    for demo_set in in_order(jobs, threads, gate):
         sets.append(demo_set)
         task.progress("demo sets", len(sets), n)
     return sets

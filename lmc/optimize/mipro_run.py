@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ..evaluate import TooManyErrors, evaluate
 from ..runtime.signature import Params
 from ..runtime.types import annotation_name
-from .ahead import beside, may_build_ahead
+from .ahead import Gate, beside, may_build_ahead
 from .base import (
     DEFAULT_MAX_ERRORS,
     CallCounter,
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 # functions that need it import it where they are.
 
 logger = logging.getLogger(__name__)
+
+STUDY_FILE = "optuna.sqlite3"  # the study's file in the build's state folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,19 @@ class _Candidates:
         return attrs
 
 
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """Parameters scored on some rows: the score and the LM answers it used (a trial's ``usage``)."""
+
+    params: Mapping[str, Params]
+    score: float
+    usage: dict[str, Any]
+
+
+def _row_key(example: Any) -> str:
+    return json.dumps(dict(example), sort_keys=True, ensure_ascii=False, default=repr)
+
+
 def _instruction(module: int) -> str:
     """DSPy's parameter names, by module position: the sampler orders the parameters by name."""
     return f"{module}_predictor_instruction"
@@ -114,6 +129,7 @@ class MiproRun:
         self.threads = options.num_threads if options.num_threads is not None else task.threads
         self.candidates: _Candidates | None = None
         self.minibatches: dict[int, list[int]] = {}  # a sampled slot's valset rows, when it scores a minibatch
+        self.early: _Scored | None = None  # the starting program's score, when scored beside the candidates
         self.search_: SharedSearch | None = None
         self.ran: set[int] = set()  # numbers of the trials this run completed (the others are reused)
 
@@ -126,14 +142,21 @@ class MiproRun:
                 f"MIPROv2 option `minibatch_size`: {o.minibatch_size} is more than the valset's {len(self.valset)} "
                 "rows; set a smaller minibatch_size or minibatch: false"
             )
-        # The data summary reads the trainset only: it runs beside the bootstraps and the
-        # proposals' descriptions (DSPy's: after the bootstraps, before the descriptions).
+        # The data summary reads the trainset only: it runs beside the bootstraps and the proposals'
+        # descriptions (DSPy's: after the bootstraps, before the descriptions). So does the starting
+        # program's full evaluation (trial 0: no candidate in it) when this run starts the study. A gate
+        # holds them to task.threads requests in flight: the summary has a slot from the start, each
+        # bootstrap and proposal holds one while it runs, the evaluation takes the slots left free.
         ahead = may_build_ahead(self.prompt) and may_build_ahead(self.task_lm)
-        with beside(self._summary, ahead) as summary:
-            sets = self._demo_sets()
+        gate = Gate(task.threads) if ahead else None
+        early = ahead and self._starts_the_study()
+        writing = self._summary if gate is None else gate.reserving(self._summary)
+        with beside(writing, ahead) as summary, beside(lambda: self._score_start(gate), early) as start:
+            sets = self._demo_sets(gate)
             if not ahead:
                 summary()  # now, in DSPy's order: the calls a limited budget allows are DSPy's
-            instructions = self._propose(sets, summary, ahead)
+            instructions = self._propose(sets, summary, ahead, gate)
+            self.early = start() if early else None
         for path, found in instructions.items():
             logger.info("%s: %d instruction candidates", path, len(found))
         self.candidates = _Candidates(instructions, None if o.zero_shot else sets)
@@ -192,7 +215,9 @@ class MiproRun:
 
     # ------------------------------------------------------------ pieces
 
-    def _propose(self, sets: Sequence[DemoSet], summary: Callable[[], str | None], ahead: bool) -> dict[str, list[str]]:
+    def _propose(
+        self, sets: Sequence[DemoSet], summary: Callable[[], str | None], ahead: bool, gate: Gate | None
+    ) -> dict[str, list[str]]:
         """Every module's instruction candidates, the proposals ``task.threads`` at a time when ``ahead``."""
         o, task = self.options, self.task
         proposer = GroundedProposer(
@@ -212,7 +237,7 @@ class MiproRun:
         task.progress("propose instructions", 0, 1)
         # optuna's import is CPU work: it runs while the proposals wait on the LM, not the first bootstraps.
         with beside(_import_study, ahead):
-            instructions = proposer.propose(sets, self.sizes.instruction_candidates, task.threads if ahead else 1)
+            instructions = proposer.propose(sets, self.sizes.instruction_candidates, task.threads if ahead else 1, gate)
         task.progress("propose instructions", 1, 1)
         return instructions
 
@@ -237,7 +262,30 @@ class MiproRun:
         everything = range(len(self.valset))
         return {index: self.rng.sample(everything, size) for index, role in enumerate(roles) if role == "sampled"}
 
-    def _demo_sets(self) -> list[DemoSet]:
+    def _starts_the_study(self) -> bool:
+        """Whether this run certainly creates the study (so no earlier run scored trial 0).
+
+        Only then is the starting program scored beside the candidates: a
+        resumed or shared study has it already. The valset must not share a
+        row with the trainset, or the evaluation could ask a bootstrap's
+        request at the same time as the bootstrap (two calls, not one and a
+        cache hit).
+        """
+        task = self.task
+        if task.storage is not None or task.study is not None:
+            return False
+        if task.state_dir is not None and (task.state_dir / STUDY_FILE).exists():
+            return False
+        train = {_row_key(e) for e in task.trainset}
+        return not any(_row_key(e) in train for e in self.valset)
+
+    def _score_start(self, gate: Gate | None) -> _Scored:
+        """Trial 0's score: the starting instructions and demo set 0, which is zero-shot (``demo_sets.py``)."""
+        params = self.start if self.options.zero_shot else {p: replace(v, demos=()) for p, v in self.start.items()}
+        lm = self.calls.wrap(self.task_lm if gate is None else gate.wrap(self.task_lm))
+        return self._evaluate(params, self.valset, lm, "trial 0", quiet=True)
+
+    def _demo_sets(self, gate: Gate | None) -> list[DemoSet]:
         o = self.options
         settings = BootstrapSettings(
             max_bootstrapped_demos=ZERO_SHOT_PROPOSAL_DEMOS if o.zero_shot else o.max_bootstrapped_demos,
@@ -247,17 +295,11 @@ class MiproRun:
             metric_threshold=o.metric_threshold,
         )
         # The teacher runs on the task model unless the block names a teacher.
-        return demo_sets(replace(self.task, lm=self.task_lm), self.sizes.demo_sets, settings, self.rng, self.calls)
+        task = replace(self.task, lm=self.task_lm)
+        return demo_sets(task, self.sizes.demo_sets, settings, self.rng, self.calls, gate)
 
     def _trial(self, slot: Slot) -> float:
         """Score one slot and keep with it the LM answers the scoring used."""
-        meter = Meter()  # no budget: it only measures this trial (the task's meter enforces the budget)
-        score = self._score(slot, meter.wrap(self.student), metered_metric(self.task.metric, meter))
-        slot.note(USAGE, _recorded(meter.spent()))
-        return score
-
-    def _score(self, slot: Slot, lm: Any, metric: Any) -> float:
-        """The slot's score: the starting program, a sampled combination, or a full evaluation."""
         assert self.candidates is not None
         rows: Sequence[Any] = self.valset
         if slot.role == "default":
@@ -271,25 +313,45 @@ class MiproRun:
             chosen, known = _next_full_evaluation(slot.history)
             slot.fix(chosen)
             if known is not None:  # every combination was scored on the whole valset already
+                slot.note(USAGE, _recorded(Spent()))
                 return known
         params = self.candidates.params(self.start, chosen)
-        stage = f"trial {slot.index}"
+        early = self.early
+        if slot.role == "default" and early is not None and early.params == params:
+            scored = early
+        else:
+            scored = self._evaluate(params, rows, self.student, f"trial {slot.index}")
+        slot.note(USAGE, scored.usage)
+        return scored.score
+
+    def _evaluate(
+        self,
+        params: Mapping[str, Params],
+        rows: Sequence[Any],
+        lm: Any,
+        stage: str,
+        *,
+        quiet: bool = False,
+    ) -> _Scored:
+        """``params`` scored on ``rows``, with the LM answers it used; progress reported unless ``quiet``."""
+        meter = Meter()  # no budget: it only measures this scoring (the task's meter enforces the budget)
         try:
             result = evaluate(
                 self.task.program,
                 rows,
-                metric,
-                lm=lm,
+                metered_metric(self.task.metric, meter),
+                lm=meter.wrap(lm),
                 params=params,
                 threads=self.threads,
-                on_progress=lambda done, total: self.task.progress(stage, done, total),
+                on_progress=None if quiet else lambda done, total: self.task.progress(stage, done, total),
                 fatal=self.task.fatal,
                 max_errors=self.options.max_errors if self.options.max_errors is not None else DEFAULT_MAX_ERRORS,
             )
+            score = result.score
         except TooManyErrors as err:  # DSPy scores a candidate that errs too often as 0
             logger.warning("%s scores 0: %s", stage, err)
-            return 0.0
-        return result.score
+            score = 0.0
+        return _Scored(params, score, _recorded(meter.spent()))
 
     def _distributions(self) -> dict[str, Any]:
         from optuna.distributions import CategoricalDistribution
@@ -319,7 +381,7 @@ class MiproRun:
         if task.storage is not None:
             return StudyPlace(task.storage, name, shared)
         if task.state_dir is not None:
-            path = task.state_dir.resolve() / "optuna.sqlite3"
+            path = task.state_dir.resolve() / STUDY_FILE
             return StudyPlace(f"sqlite:///{path}", name, shared)
         return StudyPlace(None, name, shared)
 

@@ -56,7 +56,7 @@ from ..data import Example
 from ..runtime.program import Program
 from ..runtime.signature import Field, Params, Signature
 from ..runtime.types import annotation_name
-from .ahead import in_order
+from .ahead import Gate, in_order
 from .base import CallCounter
 from .demo_sets import DemoSet
 from .prompt_model import ask, at_temperature, signature, strip_prefix
@@ -245,17 +245,20 @@ class GroundedProposer:
                 out.append(Draw(path, index, tip, self.rng.randint(0, MAX_ROLLOUT)))
         return out
 
-    def propose(self, sets: Sequence[DemoSet], n: int, threads: int = 1) -> dict[str, list[str]]:
+    def propose(
+        self, sets: Sequence[DemoSet], n: int, threads: int = 1, gate: Gate | None = None
+    ) -> dict[str, list[str]]:
         """Instruction candidates per module: the start, then one proposal per demo set after the first.
 
         At most ``n`` in all, and no more than there are demo sets (DSPy's
-        rule); fewer when proposals do not parse. The requests run
-        ``threads`` at a time; the answers are taken in draw order.
+        rule); fewer when proposals do not parse. The proposals run
+        ``threads`` at a time, each holding a slot of ``gate`` when given;
+        the answers are taken in draw order.
         """
         asked = [d for d in self.draws(sets, n) if d.index > 0]
         candidates = {path: [self.start[path].instructions] for path in self.program.module_paths}
         jobs = [partial(self._propose_one, draw, sets) for draw in asked]
-        for draw, proposed in zip(asked, in_order(jobs, threads), strict=True):
+        for draw, proposed in zip(asked, in_order(jobs, threads, gate), strict=True):
             if proposed is not None:
                 candidates[draw.path].append(proposed)
         return candidates

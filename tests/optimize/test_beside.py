@@ -4,7 +4,8 @@ import threading
 
 import pytest
 
-from lmc.optimize.ahead import beside
+from lmc.optimize.ahead import Gate, beside
+from tests.optimize.prompt_fakes import ProposerLM
 
 
 def test_the_job_runs_while_the_block_does_and_its_result_comes_when_asked():
@@ -43,3 +44,28 @@ def test_not_ahead_the_job_runs_once_in_the_caller_s_thread_when_first_asked():
     with beside(lambda: runs.append("never"), False):
         pass
     assert "never" not in runs
+
+
+def test_a_gate_keeps_at_most_its_limit_of_requests_in_flight_across_its_lms():
+    in_flight, peak = 0, 0
+    lock = threading.Lock()
+
+    def answer(proposal):
+        nonlocal in_flight, peak
+        with lock:
+            in_flight += 1
+            peak = max(peak, in_flight)
+        threading.Event().wait(0.01)
+        with lock:
+            in_flight -= 1
+        return {"summary": "ok"}
+
+    gate = Gate(3)
+    lms = [gate.wrap(ProposerLM(answer)), gate.wrap(ProposerLM(answer)).replace(temperature=1.0)]
+    messages = [{"role": "system", "content": "Your output fields are:\n1. `summary`"}, {"role": "user", "content": ""}]
+    threads = [threading.Thread(target=lms[i % 2].complete, args=(messages,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak == 3

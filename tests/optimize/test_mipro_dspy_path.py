@@ -111,7 +111,7 @@ def test_the_data_summary_runs_beside_the_bootstraps():
     """The summary's first request waits for a bootstrap request: it cannot come after all of them."""
     bootstrapping = threading.Event()
 
-    def task(request):
+    def answer(request):
         bootstrapping.set()
         return task_answer(request)
 
@@ -120,7 +120,8 @@ def test_the_data_summary_runs_beside_the_bootstraps():
             assert bootstrapping.wait(5), "the summary ran before the bootstraps, not beside them"
         return propose(proposal)
 
-    assert run(mipro_task(task_lm=FakeLM(task, "task"), prompt=ProposerLM(summary_waits))).score is not None
+    task = mipro_task(task_lm=FakeLM(answer, "task"), prompt=ProposerLM(summary_waits), threads=4)
+    assert run(task).score is not None
 
 
 def test_the_descriptions_do_not_wait_for_the_data_summary():
@@ -135,7 +136,7 @@ def test_the_descriptions_do_not_wait_for_the_data_summary():
         return propose(proposal)
 
     prompt = ProposerLM(summary_waits)
-    run(mipro_task(prompt=prompt))
+    run(mipro_task(prompt=prompt, threads=4))
     proposals = [p for p in prompt.log if p.outputs == ("proposed_instruction",)]
     assert proposals and all(
         p.inputs["dataset_description"] == "Sentences labeled positive or negative." for p in proposals
@@ -151,3 +152,28 @@ def test_under_a_limited_budget_the_summary_comes_after_the_bootstraps():
     first_summary = order.index("observations")
     assert "task" in order[:first_summary]
     assert order[first_summary:].index("task") > order[first_summary:].index("summary")  # then the proposals
+
+
+def test_a_new_study_s_trial_0_is_scored_beside_the_candidates_with_the_same_result():
+    """The starting program's evaluation needs no candidate: it runs while they are made, and changes nothing."""
+    order: list[str] = []
+    task_lm = FakeLM(lambda r: order.append(r.inputs["sentence"][0]) or task_answer(r), "task")
+    prompt = ProposerLM(lambda p: order.append(p.outputs[0]) or propose(p))
+    beside = run(mipro_task(task_lm=task_lm, prompt=prompt, threads=4))
+    assert "v" in order[: order.index("proposed_instruction")]  # valset rows before the first proposal
+
+    unlimited = Meter(Budget(max_lm_calls=10**6))  # a budget: everything one at a time, in DSPy's order
+    order.clear()
+    alone = run(metered_task(mipro_task(task_lm=task_lm, prompt=prompt, threads=4), unlimited))
+    assert "v" not in order[: order.index("proposed_instruction")]
+    assert alone.candidates == beside.candidates and alone.params == beside.params
+    assert alone.lm_calls == beside.lm_calls
+
+
+def test_trial_0_waits_for_the_search_when_the_study_may_have_it(tmp_path):
+    run(mipro_task(state_dir=tmp_path))
+    order: list[str] = []
+    task_lm = FakeLM(lambda r: order.append(r.inputs["sentence"][0]) or task_answer(r), "task")
+    prompt = ProposerLM(lambda p: order.append(p.outputs[0]) or propose(p))
+    run(mipro_task(task_lm=task_lm, prompt=prompt, state_dir=tmp_path, threads=4))
+    assert "v" not in order  # the study has every slot: nothing scores the starting program again
