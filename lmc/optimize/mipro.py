@@ -26,10 +26,13 @@ DSPy's procedure (``dspy/teleprompt/mipro_optimizer_v2.py``), step by step:
    is scored on the whole valset. The best full score wins (the earliest on
    a tie).
 
-Every random choice comes from generators seeded with ``seed + 9`` (DSPy's
-default seed is 9; the ``seed`` option overrides it): the valset sample,
-the demo sets, the tips, the proposals' temperatures, and per trial the
-sampler and the minibatch. The trials live in an optuna storage (see
+Every random choice is DSPy's, made in DSPy's order from one generator
+seeded with ``seed + 9`` (DSPy's default seed is 9; the ``seed`` option
+overrides it): the valset sample, the demo sets, each proposal's tip and
+rollout id, then the minibatches; one TPE sampler seeded alike picks the
+trials (``study.py``). Work that does not depend on the candidates (the
+data summary, trial 0) runs beside them (``mipro_run.py``). The trials
+live in an optuna storage (see
 ``study.py``): by default a SQLite file in the build's state folder, so an
 interrupted build resumes where it stopped; with ``lmc build --storage URL``
 several processes share one search.
