@@ -598,12 +598,27 @@ def _reducer(rule: RuleShape, builder: ToIR) -> Reducer:
 
 
 def _extent_of(rule: RuleShape) -> Callable[[list[Any]], Extent | None]:
-    """How to find a reduction's extent: straight from its tokens where the rule starts and ends with one."""
+    """How to find a reduction's extent: from its first and last items, scanning only past empty rules."""
     if not rule.expansion:
         return lambda items: None
     if rule.expansion[0].is_term and rule.expansion[-1].is_term:
         return lambda items: (items[0].line, items[0].column, items[-1].end_line, items[-1].end_column)
-    return _extent
+
+    def extent(items: list[Any]) -> Extent | None:
+        first, last = items[0], items[-1]
+        if type(first) is Token:
+            line, col = first.line, first.column
+        elif first[1] is not None:
+            line, col = first[1][0], first[1][1]
+        else:
+            return _extent(items)  # the first item matched nothing
+        if type(last) is Token:
+            return line, col, last.end_line, last.end_column
+        if last[1] is not None:
+            return line, col, last[1][2], last[1][3]
+        return _extent(items)
+
+    return extent
 
 
 def _extent(items: list[Any]) -> Extent | None:
