@@ -66,7 +66,7 @@ class Calibrate:
                     search.record(label, before if before is not None else 0.0, params, origins)
                     continue
                 fitted = fit(task, params, origins, fields)
-                after = _evaluate(task, task.valset or task.trainset, fitted).score
+                after = _evaluate(task, task.valset or task.trainset, fitted, stage=f"{label} calibrated").score
                 logger.info("Calibrate %s: valset %.1f -> %.1f", label, before or 0.0, after)
                 if before is None or after > before:
                     search.record(f"{label} calibrated", after, fitted, origins)
@@ -83,7 +83,7 @@ class Calibrate:
         if ranked:
             return [(c.label, dict(c.params or {}), dict(c.origins or {}), c.score) for c in ranked]
         params = task.start_params()
-        before = _evaluate(task, task.valset or task.trainset, params).score
+        before = _evaluate(task, task.valset or task.trainset, params, stage="start").score
         return [("start", params, task.start_origins(), before)]
 
     def estimate_calls(self, sizes: TaskSizes) -> CallEstimate:
@@ -118,7 +118,7 @@ def fit(
     rows = calibration_rows(task.trainset, origins)
     memo = _Memo(task.lm)
     bias: dict[tuple[str, str], dict[str, float]] = {(p, f): {} for p, fs in fields.items() for f, _ in fs}
-    first = _evaluate(task, rows, _with_bias(params, bias), lm=memo)
+    first = _evaluate(task, rows, _with_bias(params, bias), lm=memo, stage="calibration rows")
     best = first.score
     for _ in range(ROUNDS):
         changed = False
@@ -168,7 +168,10 @@ def _describe(bias: Mapping[tuple[str, str], Mapping[str, float]]) -> str:
     return ", ".join(parts) or "no bias"
 
 
-def _evaluate(task: Task, rows: Sequence[Example], params: Mapping[str, Params], lm: Any = None) -> EvalResult:
+def _evaluate(
+    task: Task, rows: Sequence[Example], params: Mapping[str, Params], lm: Any = None, stage: str | None = None
+) -> EvalResult:
+    """The program's score on ``rows``; ``stage`` names the progress shown (runs that ask the LM)."""
     return evaluate(
         task.program,
         rows,
@@ -176,6 +179,7 @@ def _evaluate(task: Task, rows: Sequence[Example], params: Mapping[str, Params],
         lm=lm if lm is not None else task.lm,
         params=params,
         threads=task.threads,
+        on_progress=None if stage is None else (lambda done, total: task.progress(stage, done, total)),
         fatal=task.fatal,
         metric_threshold=task.metric_threshold,
     )
