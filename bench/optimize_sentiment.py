@@ -205,6 +205,7 @@ def task_description(task: SentimentTask, args: argparse.Namespace) -> dict[str,
         "lm_options": task.lm_options,
         "optimizer": task.optimizer,
         "optimizer_options": task.optimizer_options,
+        "lmc_chain": list(task.chain),  # DSPy runs the first step only: it has no Calibrate
         "seed": task.seed,
         "sizes": {role: len(task.load(role)) for role in task.datasets},
         "threads": 1,

@@ -32,8 +32,9 @@ class SentimentTask:
     labels: tuple[str, ...]
     model: str
     lm_options: dict[str, Any]
-    optimizer: str
+    optimizer: str  # the first step of the chain: what DSPy runs
     optimizer_options: dict[str, Any]
+    chain: tuple[str, ...]  # every step: what lmc runs
     seed: int
     datasets: dict[str, Path]  # train, dev (valset) and test (the evaluate block's), by role
 
@@ -68,9 +69,12 @@ def load_task(path: Path = SAMPLE) -> SentimentTask:
         raise ValueError("the benchmark expects one input and one output field")
     opt = options_dict(optimize.options)
     chosen = optimize.options.get("optimizer")
-    if not isinstance(chosen, ir.CallValue):
-        raise ValueError("the benchmark expects one `optimizer: Name { ... }` in the optimize block")
-    optimizer, optimizer_options = chosen.name.name, options_dict(chosen.options)
+    # A chain `[Search {...}, Calibrate {...}]`: DSPy runs the first step (it has no Calibrate).
+    steps = chosen.items if isinstance(chosen, ir.ListValue) else (chosen,)
+    if not all(isinstance(step, ir.CallValue) for step in steps):
+        raise ValueError("the benchmark expects `optimizer: Name { ... }` or a chain of them in the optimize block")
+    optimizer, optimizer_options = steps[0].name.name, options_dict(steps[0].options)
+    chain = tuple(step.name.name for step in steps)
     files = {d.name.name: path.parent / d.path for d in decls if isinstance(d, ir.DatasetDecl)}
     test = plain(evaluate.options.get("dataset"))
     return SentimentTask(
@@ -86,6 +90,7 @@ def load_task(path: Path = SAMPLE) -> SentimentTask:
         lm_options=options_dict(lm.options),
         optimizer=optimizer,
         optimizer_options=optimizer_options,
+        chain=chain,
         seed=int(opt.get("seed", 0)),
         datasets={"train": files[opt["trainset"]], "dev": files[opt["valset"]], "test": files[test]},
     )
