@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from lmc.cli import main
 from tests.runtime.stub_server import StubServer
 from tests.scripted import chat_answer
 from tests.test_cli import KEY_ENV, SOURCE, sentence_of
+from tests.test_lock import files_of
 
 CHAIN = "optimizer: [LabeledFewShot { k: 2 }, Calibrate {}]"
 OPTIMIZER = (
@@ -110,3 +112,26 @@ def test_the_calibrated_package_answers_negative_where_the_model_wrote_positive(
             sys.path.remove(str(tmp_path / "out" / "app"))
             for name in [m for m in sys.modules if m == "app" or m.startswith("app.")]:
                 del sys.modules[name]
+
+
+def test_cold_warm_and_frozen_calibrated_builds_are_identical(tmp_path, monkeypatch):
+    """Scored answers (text and tokens) come back from the cache and from the lock unchanged."""
+    monkeypatch.setenv(KEY_ENV, "sk-calibrate")
+    monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "cache"))
+    cold, warm, frozen = (tmp_path / name for name in ("cold", "warm", "frozen"))
+    with StubServer(answer=always_positive, logprobs=margins) as server:
+        path = write_project(tmp_path, server.api_base)
+        assert main(["build", str(path), "-o", str(cold)]) == 0
+        calls = server.count
+        assert main(["build", str(path), "-o", str(warm)]) == 0
+        assert server.count == calls  # every answer, scored ones included, came from the cache
+        (frozen / "app").mkdir(parents=True)
+        for name in ("lmc.lock", "pyproject.toml"):
+            shutil.copy(cold / "app" / name, frozen / "app" / name)
+        shutil.rmtree(tmp_path / "cache")
+        assert main(["build", str(path), "-o", str(frozen), "--frozen"]) == 0
+        assert server.count == calls
+    tree = files_of(cold / "app")
+    assert "choice_bias" in tree["app/params.py"].decode()
+    assert files_of(warm / "app") == tree
+    assert files_of(frozen / "app") == tree
