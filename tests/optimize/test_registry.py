@@ -57,6 +57,8 @@ DSPY_DEFAULTS = {
     },
     # DSPy's reduce_fn defaults to None (a list of every member's outputs); a package returns one result.
     "Ensemble": {"reduce_fn": "majority", "size": None},
+    # lmc's own (DSPy has no calibration): the previous optimizer's best candidate.
+    "Calibrate": {"candidates": 1},
     # DSPy's KNNFewShot takes k positionally (required) and BootstrapFewShot's options.
     "KNNFewShot": {"k": None, "max_bootstrapped_demos": 4, "max_labeled_demos": 16},
     # max_wait_s is lmc's: DSPy waits for a fine-tuning job however long it takes.
