@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import hashlib
 import re
 import sys
 from collections.abc import Iterator
@@ -81,6 +80,8 @@ def grammar_cache_file(grammar: str, lark_version: str) -> Path | None:
     rewrites it; a file it cannot write costs the build (about 100 ms), not
     the parse. None when there is no folder to cache in.
     """
+    import hashlib  # here: its import costs a correct file's check a few ms
+
     folder = tables.cache_folder()
     if folder is None:
         return None

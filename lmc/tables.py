@@ -4,8 +4,8 @@ Lark builds the grammar's LALR tables and lexer (``parse.parser()``); the
 reader needs only their data: the actions per state, the shape of each rule,
 the lexer's regex, the keywords and which terminals are skipped or hold line
 breaks. ``load()`` reads them from a ``marshal`` file in the user's cache
-folder (``$XDG_CACHE_HOME/lmc``, else ``~/.cache/lmc``), named by a hash of
-the grammar, this format and Python's version; on a miss, a corrupt or
+folder (``$XDG_CACHE_HOME/lmc``, else ``~/.cache/lmc``) that holds the
+grammar's text too, so it serves that very grammar only; on a miss, a corrupt or
 unreadable file, it builds them with Lark and writes the file anew (whole,
 through a rename). ``marshal`` holds data only: reading a file runs no code.
 """
@@ -13,11 +13,10 @@ through a rename). ``marshal`` holds data only: reading a file runs no code.
 from __future__ import annotations
 
 import functools
-import hashlib
 import marshal
 import os
 import sys
-import tempfile
+import zlib
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,26 +83,35 @@ def cache_folder() -> Path | None:
 
 @functools.cache
 def load() -> Tables:
-    """The grammar's tables, from the cache file when it holds them, else built (and cached)."""
+    """The grammar's tables, from the cache file when it holds them, else built (and cached).
+
+    The file holds the grammar's text beside the tables and is used only
+    for the very same text; its name (a CRC of the text, the format, lmc's
+    and Python's versions) keeps versions apart without ``hashlib``'s import.
+    """
     grammar = grammar_text()
     key = f"{grammar}\0{TABLES_FORMAT}\0{__version__}\0{sys.version_info[:2]}"
     folder = cache_folder()
-    path = None if folder is None else folder / f"lmp-tables-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+    path = None if folder is None else folder / f"lmp-tables-{zlib.crc32(key.encode()):08x}"
     if path is not None:
         try:
-            return _decode(marshal.loads(path.read_bytes()))
+            cached_grammar, data = marshal.loads(path.read_bytes())
+            if cached_grammar == grammar:
+                return _decode(data)
         except Exception:  # missing, unreadable, corrupt or of another shape: build it again
             pass
     from .parse import parser  # Lark, only now
 
     tables = from_lark(parser())
     if path is not None:
-        _write(path, marshal.dumps(_encode(tables)))
+        _write(path, marshal.dumps((grammar, _encode(tables))))
     return tables
 
 
 def _write(path: Path, data: bytes) -> None:
     """Write the whole file or nothing: a reader never sees half of it."""
+    import tempfile
+
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
