@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 from lmc.cli import main
+from tests.package_tests import run_package_tests
 from tests.runtime.stub_server import StubServer
 from tests.scripted import chat_answer
 from tests.test_cli import KEY_ENV, SOURCE, sentence_of
@@ -86,13 +86,7 @@ def test_a_calibrated_build_bakes_the_bias_and_its_package_replays_the_scored_ca
     parity = json.loads((package / "app" / "tests" / "parity.json").read_text(encoding="utf-8"))
     assert any(isinstance(call["response"], dict) for case in parity for call in case["calls"])
     # The package's own parity test replays the scored calls and their decisions, without lmc.
-    test = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "app" / "tests")],
-        cwd=package,
-        capture_output=True,
-        text=True,
-        env={"PATH": "", "PYTHONPATH": str(package)},
-    )
+    test = run_package_tests(package, "app")
     assert test.returncode == 0, test.stdout + test.stderr
 
 

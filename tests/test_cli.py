@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from lmc.cli import main
+from tests.package_tests import run_package_tests
 from tests.runtime.stub_server import StubServer
 from tests.scripted import chat_answer
 
@@ -143,12 +142,7 @@ def test_build_optimizes_evaluates_and_emits(project: Path, tmp_path: Path, serv
     params = (package / "app" / "params.py").read_text()
     assert "demos=(" in params and "demos=()" not in params
     # The package's own parity test replays the recorded calls and passes.
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "app" / "tests")],
-        capture_output=True,
-        text=True,
-        cwd=package,
-    )
+    done = run_package_tests(package, "app")
     assert done.returncode == 0, done.stdout[-2000:]
 
 

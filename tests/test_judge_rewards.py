@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from lmc.parse import parse
 from lmc.runtime.package import ReplayLM
 from lmc.runtime.rollout import current_rollout
 from tests.codegen.helpers import render_text, text_files
+from tests.package_tests import run_package_tests
 from tests.runtime.stub_server import StubServer
 from tests.scripted import ScriptedLM, chat_answer
 from tests.test_checks import diagnose
@@ -200,11 +199,5 @@ def test_run_and_build_with_a_judge_reward(tmp_path: Path, monkeypatch, capsys) 
     parity = json.loads((package / "app" / "tests" / "parity.json").read_text())
     assert any("`good` (bool)" in call["messages"][0]["content"] for case in parity for call in case["calls"])
     # The package's own parity test replays the program's and the judge's calls, without lmc.
-    test = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "app" / "tests")],
-        cwd=package,
-        capture_output=True,
-        text=True,
-        env={"PATH": "", "PYTHONPATH": str(package)},
-    )
+    test = run_package_tests(package, "app")
     assert test.returncode == 0, test.stdout + test.stderr

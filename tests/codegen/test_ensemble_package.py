@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from lmc.codegen import record_parity, render_package, write_package
 from lmc.loader import load_package
 from lmc.runtime.signature import Params
 from tests.codegen.helpers import parse_ok
+from tests.package_tests import run_package_tests
 from tests.scripted import ScriptedLM, chat_answer
 
 SOURCE = """
@@ -70,11 +68,5 @@ def test_parity_replays_all_member_calls(rendered):
     assert len(case.calls) == len(MEMBERS)
     out = folder / "build" / "voting"
     write_package(render_package(source, parity=[case], **kwargs), out)
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "voting/tests"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_package_tests(out, "voting")
     assert done.returncode == 0, done.stdout + done.stderr

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from lmc.codegen import record_parity, render_package, write_package
@@ -13,6 +10,7 @@ from lmc.loader import load_package
 from lmc.optimize import Task
 from lmc.optimize.knn import KNNFewShot
 from tests.codegen.helpers import parse_ok
+from tests.package_tests import run_package_tests
 from tests.scripted import ScriptedLM, chat_answer
 
 SOURCE = """
@@ -83,11 +81,5 @@ def test_parity_replays_the_prompt_the_build_scored(built):
     assert [m for m, _ in case.calls] == [scored.calls[0]]
     out = folder / "build" / "near"
     write_package(render_package(source, parity=[case], **kwargs), out)
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "near/tests"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_package_tests(out, "near")
     assert done.returncode == 0, done.stdout + done.stderr

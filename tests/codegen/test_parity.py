@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from lmc.loader import load_package
 from lmc.runtime.package import ReplayLM
 from lmc.runtime.signature import Params
 from tests.codegen.helpers import parse_ok
+from tests.package_tests import run_package_tests
 from tests.scripted import ScriptedLM, chat_answer
 
 SOURCE = '''
@@ -53,13 +53,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _pytest(package_dir: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "sentimental/tests"],
-        cwd=package_dir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_package_tests(package_dir, "sentimental", timeout=120)
 
 
 def test_recorded_cases_are_in_the_package(built: Path) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -20,6 +18,7 @@ from lmc.runtime.pot import NO_OUTPUT, ProgramOfThought, extract_code, with_resu
 from lmc.runtime.program import Context, Program, ProgramError
 from lmc.runtime.signature import Field, ModuleSpec, Params, Signature
 from tests.codegen.helpers import parse_ok
+from tests.package_tests import run_package_tests
 from tests.scripted import ScriptedLM, chat_answer
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the sandbox needs a POSIX system")
@@ -313,11 +312,5 @@ def test_an_emitted_package_runs_the_code_in_its_own_sandbox_and_passes_its_pari
     out = tmp_path / "build" / "solver"
     write_package(render_package(source, parity=[case], **kwargs), out)
     assert (out / "solver" / "_runtime" / "sandbox_boot.py").is_file()
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "solver/tests"],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_package_tests(out, "solver", timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
