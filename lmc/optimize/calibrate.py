@@ -38,7 +38,7 @@ from ..runtime.choices import choice_values
 from ..runtime.signature import Params
 from .base import CallEstimate, Candidate, DemoOrigin, OptimizeResult, Search, Task, TaskSizes
 from .budget import Forwarding
-from .options import OptionSpec
+from .options import OptionError, OptionSpec
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ class Calibrate:
     candidates: int = 1
 
     def compile(self, task: Task) -> OptimizeResult:
+        _check_lm(task.lm)
         search = Search(task, self.name)
         with search.until_budget():
             for label, params, origins, before in self._starts(task):
@@ -91,6 +92,16 @@ class Calibrate:
         # without previous candidates one more unscored valset run scores the start.
         per = sizes.run_calls * (sizes.trainset + sizes.valset)
         return CallEstimate(per * self.candidates + sizes.run_calls * sizes.valset, upper_bound=True)
+
+
+def _check_lm(lm: Any) -> None:
+    """A local model gives log-probabilities by greedy decoding: its plain answers must be greedy too."""
+    model = str(getattr(lm, "model", ""))
+    if model.startswith("local/") and getattr(lm, "temperature", None) != 0:
+        raise OptionError(
+            f"Calibrate reads log-probabilities, which `{model}` gives at temperature 0 only: "
+            "set `temperature: 0.0` in the options of its `lm` declaration"
+        )
 
 
 def scored_fields(task: Task, params: Mapping[str, Params]) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:

@@ -11,6 +11,7 @@ from lmc.evaluate import evaluate
 from lmc.optimize import Task, create_optimizer
 from lmc.optimize.base import Candidate, DemoOrigin, TaskSizes
 from lmc.optimize.calibrate import Calibrate, calibration_rows
+from lmc.optimize.options import OptionError
 from lmc.runtime.program import Context, Program
 from lmc.runtime.signature import Field, ModuleSpec, Params, Signature
 from tests.scripted import ScoredLM, scored_chat_answer
@@ -137,3 +138,12 @@ def test_options_and_estimate():
         create_optimizer("Calibrate", {"candidates": 0})
     estimate = Calibrate(candidates=2).estimate_calls(TaskSizes(trainset=12, valset=8, run_calls=1))
     assert estimate.calls == 2 * (12 + 8) + 8 and estimate.upper_bound
+
+
+def test_a_local_model_must_decode_greedily():
+    lm = biased_lm(margin)
+    lm.model, lm.temperature = "local/smollm2", 0.7
+    with pytest.raises(OptionError, match="temperature: 0.0"):
+        Calibrate().compile(task(lm))
+    lm.temperature = 0.0
+    assert Calibrate().compile(task(lm)).score == 100.0
