@@ -102,6 +102,7 @@ class ModuleView:
     changed: bool
     diff: tuple[Segment, ...]
     demos: tuple[DemoView, ...]
+    choice_bias: tuple[str, ...] = ()  # "field: value +0.66" per biased value (Calibrate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +294,12 @@ def _module(lock: Lock, path: str) -> ModuleView:
         DemoView(_origin(origins[i] if i < len(origins) else None, trainset), _preview(demo))
         for i, demo in enumerate(params.demos)
     )
-    return ModuleView(path, old != params.instructions, word_diff(old, params.instructions), demos)
+    bias = tuple(
+        f"{name}: {value} {amount:+.4g}"
+        for name, values in params.choice_bias.items()
+        for value, amount in values.items()
+    )
+    return ModuleView(path, old != params.instructions, word_diff(old, params.instructions), demos, bias)
 
 
 def _origin(origin: DemoOrigin | None, trainset: str) -> str:
