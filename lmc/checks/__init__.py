@@ -14,6 +14,7 @@ owns that reference), so one mistake gives one diagnostic.
 - ``datasets``: data files exist, parse, have rows, and carry the fields their users need
 - ``judges``: each input of a judge metric's signature is a program output or a dataset field
 - ``settings``: optimizer options against the rows of the data they run on
+- ``calibration``: ``Calibrate`` against the LM it runs on (E410)
 - ``corpora``: every row of each bm25 corpus holds its text field, as a string
 - ``pyrefs``: ``python "module:function"`` references
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from .. import ir
 from ..diagnostics import Diagnostic, DiagnosticSink
-from . import corpora, datasets, judges, metrics, names, options, programs, pyrefs, settings, typedefs
+from . import calibration, corpora, datasets, judges, metrics, names, options, programs, pyrefs, settings, typedefs
 from .context import CheckContext, SymbolTable
 
 __all__ = ["CHECKS", "CheckContext", "SymbolTable", "run_checks"]
@@ -44,6 +45,7 @@ CHECKS: tuple[Check, ...] = (
     datasets.check,
     judges.check,
     settings.check,
+    calibration.check,
     corpora.check,
     pyrefs.check,
 )

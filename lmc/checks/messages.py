@@ -569,6 +569,14 @@ def fewer_rows_help(key: str, rows: int, path: str) -> str:
     return f"set `{key}: {rows}` or less, or add examples to {path}"
 
 
+def calibrate_not_greedy(model: str) -> str:
+    return f"`Calibrate` reads log-probabilities, which `{model}` gives at temperature 0 only"
+
+
+def calibrate_greedy_help() -> str:
+    return "set `temperature: 0.0` in the options of `lm default`"
+
+
 def minibatch_too_large(size: int, rows: int, scored_on: str) -> str:
     return f"`MIPROv2` cannot draw minibatches of {size} rows from the {_rows(rows)} {scored_on}"
 
