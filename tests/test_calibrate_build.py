@@ -83,6 +83,9 @@ def test_a_calibrated_build_bakes_the_bias_and_its_package_replays_the_scored_ca
     assert [step["optimizer"] for step in block["plan"]["chain"]] == ["LabeledFewShot", "Calibrate"]
     # The model writes `positive` every time; read from its log-probabilities with the bias, all four are right.
     assert (block["row"]["baseline"], block["row"]["optimized"]) == (50.0, 100.0)
+    readme = (package / "README.md").read_text(encoding="utf-8")
+    assert "| classify on dev (valset, accuracy) | 50 | 100 |" in readme
+    assert "- optimizer: classify: LabeledFewShot { k: 2 } -> Calibrate\n" in readme
     report = (package / "report.html").read_text(encoding="utf-8")
     assert "log-probabilities (Calibrate)" in report and "<code>sentiment: negative +0.701</code>" in report
     parity = json.loads((package / "app" / "tests" / "parity.json").read_text(encoding="utf-8"))

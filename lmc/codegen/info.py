@@ -14,12 +14,11 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class ScoreRow:
-    """One row of the README's scores table: a split's metric before and after optimizing."""
+    """One row of the README's scores table: a split's score before and after optimizing."""
 
-    split: str  # "dev", "test", ...
+    split: str  # its label, naming the program, the split and the metric: "classify on dev (valset, accuracy)"
     baseline: float | None = None
     optimized: float | None = None
-    metric: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
