@@ -589,30 +589,6 @@ def test_every_code_is_documented() -> None:
     assert used <= documented, sorted(used - documented)
 
 
-# ------------------------------------------------------- optimizer schemas
-
-
-def test_optimizer_schemas_agree_with_the_optimizer_registry() -> None:
-    """The checker's optimizer schemas must accept exactly what the optimizers take."""
-    from lmc.checks import schemas
-    from lmc.optimize.budget import BUDGET_OPTIONS
-    from lmc.optimize.registry import OPTIMIZERS
-
-    assert OPTIMIZERS, "the registry lists no optimizer"
-    for name, info in OPTIMIZERS.items():
-        schema = schemas.OPTIMIZERS[name]
-        accepted = {**info.options, **BUDGET_OPTIONS}  # every optimizer takes the budget options too
-        assert set(schema.keys()) == set(accepted), name
-        for key, spec in accepted.items():
-            mine = schema.get(key)
-            assert mine is not None
-            # A name (`prompt_model: strong`) or a word (`auto: "light"`) reaches the optimizer as a str.
-            checked = mine.type.name if isinstance(mine.type, schemas.Scalar) else "str"
-            assert isinstance(mine.type, schemas.Scalar | schemas.Ref | schemas.Choice), (name, key)
-            assert checked == spec.type.__name__, (name, key)
-            assert (mine.default, mine.minimum) == (spec.default, spec.minimum), (name, key)
-
-
 def test_a_loop_reading_what_its_previous_round_assigned(tmp_path: Path) -> None:
     body = "  repeat 2 {\n    s = sentence + prev\n    prev = s\n  }\n  return m(sentence=s)"
     d = only(diagnose(tmp_path, program(body)), "E304")

@@ -58,17 +58,8 @@ from .base import (
     with_demos,
 )
 from .labeled import sample_labeled
-from .options import OptionSpec
 
 logger = logging.getLogger(__name__)
-
-OPTIONS = {
-    "max_bootstrapped_demos": OptionSpec(int, 4, minimum=0, doc="demos from successful teacher runs, per module"),
-    "max_labeled_demos": OptionSpec(int, 16, minimum=0, doc="demos in total per module, labeled ones filling up"),
-    "max_rounds": OptionSpec(int, 1, minimum=1, doc="tries per trainset example"),
-    "max_errors": OptionSpec(int, None, nullable=True, minimum=0, doc="failed runs that stop the optimizer (none: 10)"),
-    "metric_threshold": OptionSpec(float, None, nullable=True, doc="a run succeeds when its score is at least this"),
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,14 +35,13 @@ from typing import Any
 
 from ..runtime.cache import Cache
 from ..runtime.judge import Judge
+from . import schemas
 from .options import OptionError, OptionSpec, resolve
 
+# The runtime form of the budget options of ``schemas.py``. ``max_cost_usd`` must be more than 0, an
+# exclusive bound OptionSpec cannot hold: split_budget checks it.
 BUDGET_OPTIONS: Mapping[str, OptionSpec] = {
-    "max_lm_calls": OptionSpec(
-        int, None, nullable=True, minimum=1, doc="LM requests the optimizer may make (cached answers are free)"
-    ),
-    # More than 0 (checked in split_budget: OptionSpec has no exclusive bound).
-    "max_cost_usd": OptionSpec(float, None, nullable=True, doc="USD the optimizer may spend"),
+    spec.name: OptionSpec.from_schema(replace(spec, above=None)) for spec in schemas.BUDGET_OPTIONS
 }
 
 

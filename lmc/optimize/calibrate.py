@@ -38,13 +38,9 @@ from ..runtime.choices import choice_values
 from ..runtime.signature import Params
 from .base import CallEstimate, Candidate, DemoOrigin, OptimizeResult, Search, Task, TaskSizes
 from .budget import Forwarding
-from .options import OptionError, OptionSpec
+from .options import OptionError
 
 logger = logging.getLogger(__name__)
-
-OPTIONS = {
-    "candidates": OptionSpec(int, 1, minimum=1, doc="the previous optimizer's best candidates to calibrate"),
-}
 
 SCORED_KINDS = frozenset({"Predict", "ChainOfThought"})
 # Coordinate-ascent rounds over (module, field, value); two settle binary and three-way choices here.

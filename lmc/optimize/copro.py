@@ -43,18 +43,10 @@ from typing import Any, ClassVar
 from ..evaluate import evaluate
 from ..runtime.signature import Params, Signature
 from .base import DEFAULT_MAX_ERRORS, BudgetStop, CallCounter, CallEstimate, Candidate, OptimizeResult, Task, TaskSizes
-from .options import OptionError, OptionSpec
+from .options import OptionError
 from .prompt_model import ask, clean_instruction, sampling, signature
 
 logger = logging.getLogger(__name__)
-
-OPTIONS = {
-    "breadth": OptionSpec(int, 10, minimum=2, doc="instructions proposed per module and round"),
-    "depth": OptionSpec(int, 3, minimum=1, doc="rounds of proposing and scoring"),
-    "init_temperature": OptionSpec(float, 1.4, minimum=0.0, doc="the prompt model's sampling temperature"),
-    "track_stats": OptionSpec(bool, False, doc="log score statistics per module and round"),
-    "prompt_model": OptionSpec(str, None, nullable=True, doc="the lm that proposes instructions (none: the task's)"),
-}
 
 BASIC_GENERATE = signature(
     "BasicGenerateInstruction",

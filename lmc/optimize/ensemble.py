@@ -24,16 +24,11 @@ from typing import ClassVar
 
 from ..runtime.signature import Params
 from .base import CallEstimate, Candidate, OptimizeResult, Task, TaskSizes
-from .options import OptionError, OptionSpec
+from .options import OptionError
 
 logger = logging.getLogger(__name__)
 
 REDUCE_FUNCTIONS = ("majority",)
-
-OPTIONS = {
-    "reduce_fn": OptionSpec(str, "majority", doc="how the members' outputs are reduced (majority only)"),
-    "size": OptionSpec(int, None, nullable=True, minimum=1, doc="members: the best candidates (none: all)"),
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,18 +48,8 @@ from ..runtime.adapters.base import MISSING_IN_COMPLETE_DEMO
 from ..runtime.program import ProgramError, TraceEntry
 from ..runtime.signature import Params
 from .base import CallCounter, CallEstimate, OptimizeResult, Task, TaskSizes
-from .options import OptionSpec
 
 logger = logging.getLogger(__name__)
-
-OPTIONS = {
-    "multitask": OptionSpec(bool, True, doc="one fine-tune for all modules (false: one per module)"),
-    "exclude_demos": OptionSpec(bool, False, doc="leave the modules' demos out of the training messages"),
-    "num_threads": OptionSpec(int, None, nullable=True, minimum=1, doc="teacher runs at once (none: --threads)"),
-    "max_wait_s": OptionSpec(
-        float, 86400.0, minimum=0.0, doc="seconds to wait for the fine-tuning jobs (0: start them and stop)"
-    ),
-}
 
 Message = dict[str, str]
 POLL_S = 30.0  # seconds between two looks at a running job

@@ -26,17 +26,10 @@ from typing import ClassVar
 
 from ..runtime.knn import KnnRow, KnnTable, example_text, idf_of, vectorize
 from .base import BudgetStop, CallCounter, CallEstimate, OptimizeResult, Task, TaskSizes
-from .bootstrap import OPTIONS as BOOTSTRAP_OPTIONS
 from .bootstrap import BootstrapSettings, _Session, _teacher_params
-from .options import OptionError, OptionSpec
+from .options import OptionError
 
 logger = logging.getLogger(__name__)
-
-OPTIONS = {
-    "k": OptionSpec(int, None, minimum=1, doc="nearest trainset examples per call (required)"),
-    "max_bootstrapped_demos": BOOTSTRAP_OPTIONS["max_bootstrapped_demos"],
-    "max_labeled_demos": BOOTSTRAP_OPTIONS["max_labeled_demos"],
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .base import CallEstimate, Demo, OptimizeResult, Task, TaskSizes, labeled_demo, with_demos
-from .options import OptionSpec
 
 logger = logging.getLogger(__name__)
-
-OPTIONS = {
-    "k": OptionSpec(int, 16, minimum=0, doc="labeled demos per module"),
-}
 
 
 def sample_labeled(task: Task, order: Sequence[int], k: int, rng: random.Random) -> dict[str, list[Demo]]:

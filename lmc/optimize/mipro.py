@@ -61,7 +61,7 @@ from .base import (
     TaskSizes,
 )
 from .bootstrap import bootstrap_runs
-from .options import OptionError, OptionSpec
+from .options import OptionError
 from .propose import SUMMARY_BATCHES
 from .sizes import AUTO_RUN_SETTINGS, MIN_MINIBATCH_SIZE
 
@@ -69,29 +69,6 @@ ZERO_SHOT_PROPOSAL_DEMOS = 3  # bootstrapped demos per set shown to the prompt m
 SEED_OFFSET = 9  # DSPy's default seed
 STUDY_FORMAT = 3  # part of every study's identity: bump when the plan or the attributes change
 USAGE = "usage"  # a completed trial's user attribute: the LM answers it used (see _recorded)
-
-OPTIONS = {
-    "auto": OptionSpec(str, "light", nullable=True, doc="light, medium or heavy; none: num_candidates and num_trials"),
-    "num_candidates": OptionSpec(int, None, nullable=True, minimum=1, doc="demo sets and instructions (auto: none)"),
-    "max_bootstrapped_demos": OptionSpec(int, 4, minimum=0, doc="bootstrapped demos per module in a demo set"),
-    "max_labeled_demos": OptionSpec(int, 4, minimum=0, doc="demos per module in a demo set"),
-    "num_trials": OptionSpec(int, None, nullable=True, minimum=1, doc="sampled trials (auto: none)"),
-    "minibatch": OptionSpec(bool, True, doc="score trials on minibatches (auto decides by the valset size)"),
-    "minibatch_size": OptionSpec(int, 35, minimum=1, doc="valset rows per minibatch trial"),
-    "minibatch_full_eval_steps": OptionSpec(int, 5, minimum=1, doc="minibatch trials between full evaluations"),
-    "init_temperature": OptionSpec(float, 1.0, minimum=0.0, doc="the prompt model's temperature for proposals"),
-    "prompt_model": OptionSpec(str, None, nullable=True, doc="the lm that proposes instructions (none: the task's)"),
-    "task_model": OptionSpec(str, None, nullable=True, doc="the lm the program runs on (none: the task's)"),
-    "seed": OptionSpec(int, None, nullable=True, doc="the search's seed (none: the block's seed + 9)"),
-    "num_threads": OptionSpec(int, None, nullable=True, minimum=1, doc="evaluation threads (none: --threads)"),
-    "max_errors": OptionSpec(int, None, nullable=True, minimum=0, doc="failed runs that stop a bootstrap (none: 10)"),
-    "metric_threshold": OptionSpec(float, None, nullable=True, doc="a bootstrapping run passes at this score"),
-    "program_aware_proposer": OptionSpec(bool, True, doc="show the prompt model the program's structure"),
-    "data_aware_proposer": OptionSpec(bool, True, doc="show the prompt model a summary of the trainset"),
-    "tip_aware_proposer": OptionSpec(bool, True, doc="give the prompt model a random tip per proposal"),
-    "fewshot_aware_proposer": OptionSpec(bool, True, doc="show the prompt model bootstrapped demos"),
-    "view_data_batch_size": OptionSpec(int, 10, minimum=1, doc="trainset rows per data-summary request"),
-}
 
 
 @dataclass(frozen=True, slots=True)

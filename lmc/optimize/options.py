@@ -1,7 +1,9 @@
-"""Option schemas: the keys an optimizer accepts in a ``.lmp`` option block.
+"""Option specs as ``create_optimizer`` applies them: check a given value, coerce it, default the rest.
 
-The checker validates option blocks against these before anything runs;
-``registry.create_optimizer`` applies them. Names and defaults are DSPy's.
+Each is derived (:meth:`OptionSpec.from_schema`) from the one table of the
+optimizers' options, ``lmc/optimize/schemas.py``, which the checker reads
+too, so a block that passed ``lmc check`` is accepted here. Names and
+defaults are DSPy's.
 """
 
 from __future__ import annotations
@@ -10,6 +12,11 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from .. import option_schema
+
+# The Python type an option's value reaches the optimizer as, per scalar type name.
+_SCALARS: Mapping[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +28,31 @@ class OptionSpec:
     nullable: bool = False
     minimum: float | None = None
     doc: str = ""
+
+    @classmethod
+    def from_schema(cls, spec: option_schema.OptionSpec) -> OptionSpec:
+        """The spec of one option of the optimizers' table, as ``create_optimizer`` checks it.
+
+        A name (``prompt_model: strong``) or a word (``auto: "light"``) reaches
+        the optimizer as a string. ``none`` is accepted where the checker
+        accepts it: for an option neither required nor defaulted, and for a
+        choice that allows it. An upper or exclusive bound has no runtime
+        form here: a table option with one is refused, so that nothing the
+        checker enforces is skipped by ``create_optimizer``.
+        """
+        vtype = spec.type
+        if isinstance(vtype, option_schema.Scalar):
+            type_ = _SCALARS[vtype.name]
+        elif isinstance(vtype, option_schema.Ref | option_schema.Choice):
+            type_ = str
+        else:
+            raise TypeError(f"option `{spec.name}`: {vtype.describe()} has no runtime spec")
+        if spec.maximum is not None or spec.above is not None:
+            raise ValueError(f"option `{spec.name}`: only a lower bound (`minimum`) has a runtime spec")
+        nullable = (spec.default is None and not spec.required) or (
+            isinstance(vtype, option_schema.Choice) and vtype.nullable
+        )
+        return cls(type_, spec.default, nullable=nullable, minimum=spec.minimum, doc=spec.doc)
 
     @property
     def type_name(self) -> str:

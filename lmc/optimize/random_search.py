@@ -51,27 +51,10 @@ from .base import (
     TaskSizes,
     with_demos,
 )
-from .bootstrap import OPTIONS as BOOTSTRAP_OPTIONS
 from .bootstrap import BootstrapSettings, bootstrap, bootstrap_runs
 from .labeled import sample_labeled
-from .options import OptionSpec
 
 logger = logging.getLogger(__name__)
-
-OPTIONS = {
-    "max_bootstrapped_demos": BOOTSTRAP_OPTIONS["max_bootstrapped_demos"],
-    "max_labeled_demos": BOOTSTRAP_OPTIONS["max_labeled_demos"],
-    "max_rounds": BOOTSTRAP_OPTIONS["max_rounds"],
-    "num_candidate_programs": OptionSpec(
-        int, 16, minimum=0, doc="shuffled bootstrap candidates besides the 3 baselines"
-    ),
-    "num_threads": OptionSpec(
-        int, None, nullable=True, minimum=1, doc="evaluation threads (none: the build's --threads)"
-    ),
-    "max_errors": BOOTSTRAP_OPTIONS["max_errors"],
-    "stop_at_score": OptionSpec(float, None, nullable=True, doc="stop once a candidate scores at least this (percent)"),
-    "metric_threshold": BOOTSTRAP_OPTIONS["metric_threshold"],
-}
 
 Chosen = tuple[dict[str, Params], dict[str, tuple[DemoOrigin, ...]]]
 

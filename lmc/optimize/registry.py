@@ -1,7 +1,9 @@
-"""The optimizers a ``.lmp`` file can name, with their option schemas.
+"""The optimizers a ``.lmp`` file can name, each with the option specs ``create_optimizer`` applies.
 
-The checker reads :data:`OPTIMIZERS` to validate ``optimizer:`` entries and
-their option blocks; the driver calls :func:`create_optimizer` to build one.
+The specs are derived from the optimizers' table, ``schemas.OWN_OPTIONS``,
+which the checker validates option blocks against too; each optimizer's
+dataclass fields must be its table's keys. The driver calls
+:func:`create_optimizer` to build one.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from . import bootstrap, calibrate, copro, ensemble, finetune, knn, labeled, mip
 from .base import Optimizer
 from .budget import BUDGET_OPTIONS
 from .options import OptionError, OptionSpec, resolve
+from .schemas import OWN_OPTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,25 +27,28 @@ class OptimizerInfo:
     options: Mapping[str, OptionSpec]
 
 
-def _info(cls: type, options: Mapping[str, OptionSpec]) -> OptimizerInfo:
-    declared = {f.name for f in fields(cls)}
-    assert declared == set(options), f"{cls.__name__}: fields and option schema differ"
-    return OptimizerInfo(cls.name, cls, MappingProxyType(dict(options)))
+def _info(cls: type) -> OptimizerInfo:
+    """``cls`` with its table's options, in the order of its fields (DSPy's constructor order)."""
+    specs = {spec.name: spec for spec in OWN_OPTIONS[cls.name].options}
+    declared = [f.name for f in fields(cls)]
+    assert set(declared) == set(specs), f"{cls.__name__}: fields and option schema differ"
+    options = {name: OptionSpec.from_schema(specs[name]) for name in declared}
+    return OptimizerInfo(cls.name, cls, MappingProxyType(options))
 
 
 OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(
     {
         info.name: info
         for info in (
-            _info(labeled.LabeledFewShot, labeled.OPTIONS),
-            _info(bootstrap.BootstrapFewShot, bootstrap.OPTIONS),
-            _info(random_search.BootstrapFewShotWithRandomSearch, random_search.OPTIONS),
-            _info(copro.COPRO, copro.OPTIONS),
-            _info(mipro.MIPROv2, mipro.OPTIONS),
-            _info(ensemble.Ensemble, ensemble.OPTIONS),
-            _info(knn.KNNFewShot, knn.OPTIONS),
-            _info(finetune.BootstrapFinetune, finetune.OPTIONS),
-            _info(calibrate.Calibrate, calibrate.OPTIONS),
+            _info(labeled.LabeledFewShot),
+            _info(bootstrap.BootstrapFewShot),
+            _info(random_search.BootstrapFewShotWithRandomSearch),
+            _info(copro.COPRO),
+            _info(mipro.MIPROv2),
+            _info(ensemble.Ensemble),
+            _info(knn.KNNFewShot),
+            _info(finetune.BootstrapFinetune),
+            _info(calibrate.Calibrate),
         )
     }
 )

@@ -70,10 +70,24 @@ def test_schemas_use_dspy_names_and_defaults():
     assert {name: {k: s.default for k, s in info.options.items()} for name, info in OPTIMIZERS.items()} == DSPY_DEFAULTS
 
 
-@pytest.mark.parametrize("cls", [LabeledFewShot, BootstrapFewShot, BootstrapFewShotWithRandomSearch])
-def test_class_defaults_match_the_schema(cls):
-    assert {f.name: f.default for f in dataclasses.fields(cls)} == DSPY_DEFAULTS[cls.name]
-    assert OPTIMIZERS[cls.name].factory is cls
+@pytest.mark.parametrize("name", list(DSPY_DEFAULTS))
+def test_class_defaults_match_the_schema(name):
+    cls = OPTIMIZERS[name].factory
+    assert cls.name == name
+    # A required option (KNNFewShot's k) has no default in its class and none in the table.
+    defaults = {f.name: None if f.default is dataclasses.MISSING else f.default for f in dataclasses.fields(cls)}
+    assert defaults == DSPY_DEFAULTS[name]
+
+
+def test_create_optimizer_lists_the_options_in_the_constructors_order():
+    """The order of the class's fields (DSPy's constructor), whatever the order of the checker's table."""
+    with pytest.raises(OptionError) as raised:
+        create_optimizer("BootstrapFewShotWithRandomSearch", {"max_demos": 3})
+    assert str(raised.value) == (
+        "BootstrapFewShotWithRandomSearch has no option `max_demos` (it takes: max_bootstrapped_demos, "
+        "max_labeled_demos, max_rounds, num_candidate_programs, num_threads, max_errors, stop_at_score, "
+        "metric_threshold)"
+    )
 
 
 def test_create_optimizer_fills_defaults_and_coerces_numbers():
