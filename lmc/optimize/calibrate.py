@@ -60,20 +60,18 @@ class Calibrate:
                 fields = scored_fields(task, params)
                 if not fields:
                     logger.warning("Calibrate: no Predict/ChainOfThought output is an enum, literal or bool")
-                    search.record(label, before if before is not None else 0.0, params, origins)
+                    search.record(label, before, params, origins)
                     continue
                 fitted = fit(task, params, origins, fields)
                 after = _evaluate(task, task.valset or task.trainset, fitted, stage=f"{label} calibrated").score
-                logger.info("Calibrate %s: valset %.1f -> %.1f", label, before or 0.0, after)
-                if before is None or after > before:
+                logger.info("Calibrate %s: valset %.1f -> %.1f", label, before, after)
+                if after > before:
                     search.record(f"{label} calibrated", after, fitted, origins)
                 else:
                     search.record(label, before, params, origins)
         return search.result()
 
-    def _starts(
-        self, task: Task
-    ) -> list[tuple[str, dict[str, Params], dict[str, tuple[DemoOrigin, ...]], float | None]]:
+    def _starts(self, task: Task) -> list[tuple[str, dict[str, Params], dict[str, tuple[DemoOrigin, ...]], float]]:
         """What to calibrate: the best previous candidates with their scores, else the starting parameters."""
         usable = [c for c in task.candidates if c.params is not None]
         ranked: list[Candidate] = sorted(usable, key=lambda c: -c.score)[: self.candidates]
