@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from lmc.cli import main
 from tests.package_tests import run_package_tests
@@ -67,15 +70,21 @@ def write_project(folder: Path, api_base: str) -> Path:
     return folder / "app.lmp"
 
 
-def test_a_calibrated_build_bakes_the_bias_and_its_package_replays_the_scored_calls(tmp_path, monkeypatch):
+@pytest.fixture
+def built(tmp_path, monkeypatch) -> Iterator[tuple[Path, StubServer]]:
+    """``lmc build -o tmp/out`` of the project: the package folder, and the model's server (still up)."""
     monkeypatch.setenv(KEY_ENV, "sk-calibrate")
     monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "cache"))
     with StubServer(answer=always_positive, logprobs=margins) as server:
         path = write_project(tmp_path, server.api_base)
         assert main(["build", str(path), "-o", str(tmp_path / "out")]) == 0
-        scored = [r.body for r in server.requests if r.body.get("logprobs")]
+        yield tmp_path / "out" / "app", server
+
+
+def test_a_calibrated_build_bakes_the_bias_and_its_package_replays_the_scored_calls(built):
+    package, server = built
+    scored = [r.body for r in server.requests if r.body.get("logprobs")]
     assert scored and all(b["top_logprobs"] == 20 for b in scored)
-    package = tmp_path / "out" / "app"
     params = (package / "app" / "params.py").read_text(encoding="utf-8")
     assert 'choice_bias={"sentiment": {"negative": 0.701}}' in params
     lock = json.loads((package / "lmc.lock").read_text(encoding="utf-8"))
@@ -95,22 +104,18 @@ def test_a_calibrated_build_bakes_the_bias_and_its_package_replays_the_scored_ca
     assert test.returncode == 0, test.stdout + test.stderr
 
 
-def test_the_calibrated_package_answers_negative_where_the_model_wrote_positive(tmp_path, monkeypatch):
-    monkeypatch.setenv(KEY_ENV, "sk-calibrate")
-    monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "cache"))
-    with StubServer(answer=always_positive, logprobs=margins) as server:
-        path = write_project(tmp_path, server.api_base)
-        assert main(["build", str(path), "-o", str(tmp_path / "out")]) == 0
-        sys.path.insert(0, str(tmp_path / "out" / "app"))
-        try:
-            import app  # the emitted package
+def test_the_calibrated_package_answers_negative_where_the_model_wrote_positive(built):
+    package, _ = built
+    sys.path.insert(0, str(package))
+    try:
+        import app  # the emitted package
 
-            assert app.classify(sentence="A tedious mess.").sentiment.value == "negative"
-            assert app.classify(sentence="Warm, funny and wise.").sentiment.value == "positive"
-        finally:
-            sys.path.remove(str(tmp_path / "out" / "app"))
-            for name in [m for m in sys.modules if m == "app" or m.startswith("app.")]:
-                del sys.modules[name]
+        assert app.classify(sentence="A tedious mess.").sentiment.value == "negative"
+        assert app.classify(sentence="Warm, funny and wise.").sentiment.value == "positive"
+    finally:
+        sys.path.remove(str(package))
+        for name in [m for m in sys.modules if m == "app" or m.startswith("app.")]:
+            del sys.modules[name]
 
 
 def test_cold_warm_and_frozen_calibrated_builds_are_identical(tmp_path, monkeypatch):
