@@ -32,7 +32,8 @@ from . import ir, tables
 from .diagnostics import Diagnostic, Span
 from .newlines import Newlines
 from .reader import START_FILE, START_SIG_STRING, Invalid, Reader
-from .transform import ESCAPES_HELP, decode_string, source_file
+from .strings import ESCAPES_HELP, decode_string
+from .transform import source_file
 
 if TYPE_CHECKING:
     from lark import Lark

@@ -19,9 +19,10 @@ from typing import Any
 from . import ir
 from .diagnostics import Diagnostic, Span
 from .newlines import Newlines
+from .strings import decode_string
 from .tables import Tables
 from .tokens import Token
-from .transform import ToIR, decode_string, reducers
+from .transform import ToIR, reducers
 
 START_FILE = "file"
 START_SIG_STRING = "sig_string"

@@ -7,7 +7,7 @@ import pytest
 from lmc import ir
 from lmc.diagnostics import Span
 from lmc.parse import parse
-from lmc.transform import decode_string
+from lmc.strings import decode_string
 
 
 def parse_ok(text: str) -> ir.SourceFile:
