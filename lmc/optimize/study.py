@@ -62,6 +62,8 @@ import optuna
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+from .slot_sampler import DspySampler, set_params
+
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5
@@ -131,7 +133,7 @@ class Slot:
 
     def fix(self, params: Mapping[str, int]) -> None:
         """Record parameters chosen without the sampler (the starting program, a full evaluation)."""
-        _set_params(self._search.storage, self.trial_id, self._search.plan.distributions, params)
+        set_params(self._search.storage, self.trial_id, self._search.plan.distributions, params)
 
     def note(self, key: str, value: Any) -> None:
         """Keep a JSON value with the trial (a user attribute), for whoever reads the completed trial back."""
@@ -147,7 +149,7 @@ class SharedSearch:
         self.storage = _storage(place.url)
         self._lock_path = _lock_path(place.url)
         self._thread_lock = threading.Lock()
-        self.sampler = _DspySampler(seed, plan.distributions)
+        self.sampler = DspySampler(seed, plan.distributions)
         self.study = self._open()
         self.study_id = self.storage.get_study_id_from_name(place.name)
 
@@ -236,7 +238,7 @@ class SharedSearch:
             ]
             chosen, seen = self.sampler.sample(index, complete, earlier)
             self.storage.set_trial_user_attr(trial_id, _SEEN, seen)
-        _set_params(self.storage, trial_id, self.plan.distributions, chosen)
+        set_params(self.storage, trial_id, self.plan.distributions, chosen)
         return chosen
 
     def _requeue_failed(self, trials: Sequence[FrozenTrial], states: Sequence[set[TrialState]]) -> bool:
@@ -421,17 +423,6 @@ class _Heartbeat:
                 logger.debug("heartbeat of trial %d failed: %s", self.trial_id, err)
 
 
-def _set_params(
-    storage: optuna.storages.BaseStorage,
-    trial_id: int,
-    distributions: Mapping[str, CategoricalDistribution],
-    params: Mapping[str, int],
-) -> None:
-    for name, value in params.items():
-        d = distributions[name]
-        storage.set_trial_param(trial_id, name, d.to_internal_repr(value), d)
-
-
 def _sampled_params(trials: Sequence[FrozenTrial], slot: int) -> dict[str, int]:
     """The parameters a sampled slot was given (every trial of the slot carries the same)."""
     return next(dict(t.params) for t in reversed(trials) if t.user_attrs["slot"] == slot and t.params)
@@ -442,73 +433,3 @@ def _sampled_seen(trials: Sequence[FrozenTrial], slot: int) -> list[int]:
 
 
 _NO_SAMPLER = optuna.samplers.RandomSampler(seed=0)  # the study's own sampler draws nothing: slots get theirs at claim
-
-
-class _DspySampler:
-    """DSPy's ``TPESampler(seed, multivariate=True)`` over the slots in order; see the module docstring.
-
-    The mirror is an in-memory study: trial ``i`` is slot ``i``, created
-    running and completed (with the real trial's parameters and value) once
-    a slot to be sampled has seen it complete. ``_sampled`` lists the slots
-    this sampler drew, in order; when it is not a prefix of the slots drawn
-    so far (another process drew some), the sampler starts again and
-    replays every earlier draw from its record.
-    """
-
-    def __init__(self, seed: int, distributions: Mapping[str, CategoricalDistribution]) -> None:
-        self.seed = seed
-        self.distributions = distributions
-        self._restart()
-
-    def _restart(self) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # multivariate
-            self._tpe = optuna.samplers.TPESampler(seed=self.seed, multivariate=True)
-        self._storage = optuna.storages.InMemoryStorage()
-        self._mirror = optuna.create_study(storage=self._storage, direction="maximize", sampler=self._tpe)
-        self._study_id = self._storage.get_study_id_from_name(self._mirror.study_name)
-        self._ids: list[int] = []  # the mirror's trial id of each slot
-        self._complete: set[int] = set()
-        self._sampled: list[int] = []
-
-    def sample(
-        self,
-        index: int,
-        complete: Mapping[int, FrozenTrial],
-        earlier: Sequence[tuple[int, Sequence[int], Mapping[str, int]]],
-    ) -> tuple[dict[str, int], list[int]]:
-        """Slot ``index``'s parameters, and the slots complete now (before it), to record with it.
-
-        ``earlier`` is every sampled slot before ``index``: its index, the
-        slots it saw complete, and the parameters it was given.
-        """
-        if self._sampled != [j for j, _, _ in earlier[: len(self._sampled)]]:
-            self._restart()
-        for j, seen, given in earlier[len(self._sampled) :]:
-            replayed = self._draw(j, {s: complete[s] for s in seen})
-            if replayed != dict(given):  # another optuna, or a study written otherwise: keep what was given
-                logger.warning(
-                    "slot %d was sampled as %s, replayed as %s; later choices may differ", j, given, replayed
-                )
-        seen = sorted(s for s in complete if s < index)
-        return self._draw(index, {s: complete[s] for s in seen}), seen
-
-    def _draw(self, index: int, complete: Mapping[int, FrozenTrial]) -> dict[str, int]:
-        """Sample slot ``index`` with the slots in ``complete`` complete in the mirror, as DSPy's ``ask`` would.
-
-        ``ask`` (not a hand-made trial) also drops optuna's per-trial cache of
-        the study's trials, which would otherwise hide later completions.
-        """
-        while len(self._ids) < index:  # the slots before it: running until seen complete
-            self._ids.append(self._storage.create_new_trial(self._study_id))
-        for slot in sorted(set(complete) - self._complete):
-            done, trial_id = complete[slot], self._ids[slot]
-            _set_params(self._storage, trial_id, done.distributions, done.params)
-            self._storage.set_trial_state_values(trial_id, TrialState.COMPLETE, list(done.values or ()))
-            self._complete.add(slot)
-        trial = self._mirror.ask()
-        assert trial.number == index, (trial.number, index)
-        self._ids.append(self._storage.get_trial_id_from_study_id_trial_number(self._study_id, index))
-        chosen = {name: trial.suggest_categorical(name, d.choices) for name, d in self.distributions.items()}
-        self._sampled.append(index)
-        return chosen
