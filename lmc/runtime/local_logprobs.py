@@ -15,6 +15,7 @@ not sample from one. At temperature 0 the text equals ``create_chat_completion``
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -22,16 +23,15 @@ from typing import Any
 def greedy_with_logprobs(llama: Any, messages: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, Any]:
     """One chat completion at temperature 0, with ``options["top_logprobs"]`` alternatives per token."""
     import numpy as np
-    from llama_cpp import llama_chat_format
 
     if options.get("temperature", 0) not in (0, 0.0):
         raise ValueError("log-probabilities from a local model need temperature 0")
     eos = llama.token_eos()
-    formatter = llama_chat_format.Jinja2ChatFormatter(
-        template=llama.metadata["tokenizer.chat_template"],
-        eos_token=llama._model.token_get_text(eos),
-        bos_token=llama._model.token_get_text(llama.token_bos()),
-        stop_token_ids=[eos],
+    formatter = _formatter(
+        llama.metadata["tokenizer.chat_template"],
+        llama._model.token_get_text(eos),
+        llama._model.token_get_text(llama.token_bos()),
+        eos,
     )
     formatted = formatter(messages=messages)
     prompt = llama.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True)
@@ -77,6 +77,16 @@ def greedy_with_logprobs(llama: Any, messages: list[dict[str, Any]], options: di
             "total_tokens": len(prompt) + len(content),
         },
     }
+
+
+@functools.cache
+def _formatter(template: str, eos_token: str, bos_token: str, eos: int) -> Any:
+    """The model's chat template, as ``create_chat_completion`` builds it (compiled once per template)."""
+    from llama_cpp import llama_chat_format
+
+    return llama_chat_format.Jinja2ChatFormatter(
+        template=template, eos_token=eos_token, bos_token=bos_token, stop_token_ids=[eos]
+    )
 
 
 def _as_list(value: Any) -> list[str]:
