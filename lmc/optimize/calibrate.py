@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 from ..data import Example
 from ..evaluate import EvalResult, evaluate
 from ..runtime.choices import choice_values
+from ..runtime.lm import LOCAL_PREFIX
 from ..runtime.signature import Params
 from .base import CallEstimate, Candidate, DemoOrigin, OptimizeResult, Search, Task, TaskSizes
 from .budget import Forwarding
@@ -91,7 +92,7 @@ class Calibrate:
 def _check_lm(lm: Any) -> None:
     """A local model gives log-probabilities by greedy decoding: its plain answers must be greedy too."""
     model = str(getattr(lm, "model", ""))
-    if model.startswith("local/") and getattr(lm, "temperature", None) != 0:
+    if model.startswith(LOCAL_PREFIX) and getattr(lm, "temperature", None) != 0:
         raise OptionError(
             f"Calibrate reads log-probabilities, which `{model}` gives at temperature 0 only: "
             "set `temperature: 0.0` in the options of its `lm` declaration"
