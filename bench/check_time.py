@@ -101,10 +101,10 @@ def write_workspace(folder: Path, lines: int) -> Path:
 def in_process(path: Path, *, runs: int) -> dict[str, Any]:
     """Phase timings of parse (to IR) and checks in this process (after one warmup)."""
     import_start = time.perf_counter()
-    from lmc import tables
     from lmc.checks import CHECKS, CheckContext, SymbolTable, run_checks
-    from lmc.diagnostics import DiagnosticSink
-    from lmc.parse import parse
+    from lmc.diagnostics.core import DiagnosticSink
+    from lmc.syntax import tables
+    from lmc.syntax.parse import parse
 
     imports_s = time.perf_counter() - import_start
 

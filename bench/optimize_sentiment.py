@@ -180,7 +180,7 @@ def _count_local_calls(model: str) -> Callable[[], int]:
 
     if not model.startswith("local/"):
         return lambda: len(dspy.settings.lm.history) if dspy.settings.lm is not None else 0
-    from lmc.runtime import local
+    from lmc.runtime.lm import local
 
     local.register(model)
     provider = local._PROVIDER  # the handler litellm calls: counting there counts real model calls

@@ -50,9 +50,9 @@ class SentimentTask:
 
 def load_task(path: Path = SAMPLE) -> SentimentTask:
     """Read the sample's one signature, enum, `lm default`, optimize block and datasets."""
-    from lmc import ir
-    from lmc.parse import parse
-    from lmc.values import options_dict, plain
+    from lmc.ir import nodes as ir
+    from lmc.ir.values import options_dict, plain
+    from lmc.syntax.parse import parse
 
     source, diagnostics = parse(path.read_text(encoding="utf-8"), str(path))
     if source is None or diagnostics:

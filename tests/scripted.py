@@ -52,7 +52,7 @@ class ScoredLM(ScriptedLM):
         self.scored_calls: list[list[dict]] = []
 
     def complete_scored(self, messages: list[dict], top_logprobs: int = 20):
-        from lmc.runtime.lm import Scored
+        from lmc.runtime.lm.protocol import Scored
 
         with self._lock:
             self.calls.append([dict(m) for m in messages])

@@ -9,9 +9,9 @@ from typing import ClassVar
 
 import pytest
 
-from lmc.checks import run_checks, schemas
-from lmc.cli import main
-from lmc.evaluate import evaluate
+from lmc.checks import run_checks
+from lmc.cli.main import main
+from lmc.host.evaluate import evaluate
 from lmc.optimize import (
     BootstrapFewShot,
     BootstrapFewShotWithRandomSearch,
@@ -21,11 +21,12 @@ from lmc.optimize import (
     Task,
     create_optimizer,
 )
-from lmc.optimize.base import Search, run_optimizer
-from lmc.optimize.budget import Budget, BudgetExhausted, Meter, metered_task, split_budget
-from lmc.parse import parse
-from lmc.runtime.cache import Cache
-from lmc.runtime.lm import LM, Usage
+from lmc.optimize.core.base import Search, run_optimizer
+from lmc.optimize.core.budget import Budget, BudgetExhausted, Meter, metered_task, split_budget
+from lmc.runtime.lm.cache import Cache
+from lmc.runtime.lm.client import LM, Usage
+from lmc.schemas import blocks as schemas
+from lmc.syntax.parse import parse
 from tests.optimize.fakes import FakeLM, classify_program, correct_label, label_match, sentences
 from tests.runtime.stub_server import StubServer
 from tests.scripted import ScriptedLM

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.cli import main
+from lmc.cli.main import main
 from tests.package_tests import run_package_tests
 from tests.runtime.stub_server import StubServer
 from tests.scripted import chat_answer

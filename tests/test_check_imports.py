@@ -8,17 +8,18 @@ import subprocess
 import sys
 
 from lmc.checks import settings
-from lmc.optimize import mipro, sizes
+from lmc.optimize.mipro import optimizer as mipro
+from lmc.schemas import sizes
 
 # Heavy modules a check never needs; the optimizers (optuna) and litellm each cost more than a check,
-# and a correct file is read without Lark (lmc.reader, on the cached lmc.tables).
+# and a correct file is read without Lark (lmc.syntax.reader, on the cached lmc.syntax.tables).
 NOT_IMPORTED = (
     "optuna",
     "litellm",
     "pydantic",
     "lark",
     "lmc.optimize.registry",
-    "lmc.optimize.base",
+    "lmc.optimize.core.base",
     "lmc.runtime.program",
 )
 
@@ -28,7 +29,7 @@ def test_check_does_not_import_the_optimizers_litellm_or_lark(tmp_path) -> None:
     lmp.write_text('lm default = "local/smollm2"\nsignature S = "q -> a"\n', encoding="utf-8")
     code = (
         "import json, sys\n"
-        "from lmc.cli import main\n"
+        "from lmc.cli.main import main\n"
         f"code = main(['check', {str(lmp)!r}])\n"
         "print(json.dumps([code, sorted(sys.modules)]))\n"
     )

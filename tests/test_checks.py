@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-import lmc.checks
+import lmc.schemas.blocks
 from lmc.checks import CHECKS, run_checks
 from lmc.checks import datasets as datasets_check
 from lmc.checks.pyrefs import module_exists
-from lmc.diagnostics import Diagnostic, Severity
-from lmc.parse import parse
+from lmc.diagnostics.core import Diagnostic, Severity
+from lmc.syntax.parse import parse
 
 CLEAN = Path(__file__).resolve().parent / "data" / "check_clean"
 
@@ -732,4 +732,4 @@ def test_settings_tables_agree_with_the_optimizers() -> None:
     from lmc.checks import settings
 
     for name, keys in settings.TRAINSET_COUNTS.items():  # each count is an option of its optimizer
-        assert set(keys) <= set(lmc.checks.schemas.OPTIMIZERS[name].keys()), name
+        assert set(keys) <= set(lmc.schemas.blocks.OPTIMIZERS[name].keys()), name

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.cli import main
+from lmc.cli.main import main
 from tests.package_tests import run_package_tests
 from tests.runtime.stub_server import StubServer
 from tests.scripted import chat_answer
@@ -215,12 +215,12 @@ def test_unreachable_lm_exits_3_without_traceback(project: Path, capsys) -> None
 
 
 def test_a_bug_in_lmc_exits_2_with_one_line(project: Path, capsys, monkeypatch) -> None:
-    import lmc.driver
+    import lmc.cli.driver
 
     def explode(args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(lmc.driver, "cmd_check", explode)
+    monkeypatch.setattr(lmc.cli.driver, "cmd_check", explode)
     monkeypatch.delenv("LMC_DEBUG", raising=False)
     assert main(["check", str(project)]) == 2
     err = capsys.readouterr().err

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from lmc.data import DataError, DataShape, Example, load_dataset, peek
+from lmc.data.datasets import DataError, DataShape, Example, load_dataset, peek
 
 ROWS = [
     {"sentence": "a fine film", "label": "positive", "score": 4},

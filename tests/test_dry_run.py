@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from lmc.callcount import RunCalls, run_calls
-from lmc.cli import main
+from lmc.build.callcount import RunCalls, run_calls
+from lmc.cli.main import main
 from lmc.optimize import BootstrapFewShot, BootstrapFewShotWithRandomSearch, LabeledFewShot, Task
-from lmc.optimize.base import TaskSizes
-from lmc.parse import parse
+from lmc.optimize.core.base import TaskSizes
+from lmc.syntax.parse import parse
 from tests.optimize.fakes import FakeLM, classify_program, label_match, sentences
 from tests.stub_project import stub_project
 

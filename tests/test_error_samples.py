@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from lmc.checks import run_checks
-from lmc.diagnostics import Diagnostic, Severity, render
-from lmc.parse import parse
+from lmc.diagnostics.core import Diagnostic, Severity, render
+from lmc.syntax.parse import parse
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "errors"
 CASES = sorted(SAMPLES.glob("*.lmp"))

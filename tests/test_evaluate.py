@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from lmc.evaluate import TooManyErrors, evaluate, passes, score_value
+from lmc.host.evaluate import TooManyErrors, evaluate, passes, score_value
 from tests.optimize.fakes import FakeLM, classify_program, correct_label, index_of, label_match, sentences
 
 EXAMPLES = sentences(10)

@@ -18,9 +18,9 @@ import pytest
 
 from lmc.checks import run_checks
 from lmc.codegen import render_package
-from lmc.diagnostics import Severity
-from lmc.ir_dump import dump
-from lmc.parse import parse
+from lmc.diagnostics.core import Severity
+from lmc.ir.dump import dump
+from lmc.syntax.parse import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"

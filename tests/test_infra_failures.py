@@ -10,10 +10,10 @@ import json
 
 import pytest
 
-from lmc.evaluate import evaluate
+from lmc.host.evaluate import evaluate
 from lmc.optimize import BootstrapFewShotWithRandomSearch, Task
 from lmc.runtime.errors import LMError
-from lmc.runtime.lm import LM
+from lmc.runtime.lm.client import LM
 from tests.optimize.fakes import classify_program, correct_label, index_of, label_match, sentences
 from tests.runtime.stub_server import StubServer
 

@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from lmc import ir
+from lmc.ir import nodes as ir
 
 NODES = [c for _, c in inspect.getmembers(ir, inspect.isclass) if issubclass(c, ir._Node) and c is not ir._Node]
 

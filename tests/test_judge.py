@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from lmc.checks import run_checks
-from lmc.cli import main
-from lmc.frontend import load_file
-from lmc.parse import parse
-from lmc.session import Session
+from lmc.cli.main import main
+from lmc.host.frontend import load_file
+from lmc.host.session import Session
+from lmc.syntax.parse import parse
 from tests.runtime.stub_server import StubServer
 from tests.scripted import ScriptedLM, chat_answer
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from lmc.cli import main
+from lmc.cli.main import main
 from lmc.optimize import BootstrapFewShotWithRandomSearch, Task
-from lmc.optimize.base import CallCounter, run_optimizer
-from lmc.optimize.budget import Budget, Meter, metered_metric, metered_task
-from lmc.runtime.cache import Cache
+from lmc.optimize.core.base import CallCounter, run_optimizer
+from lmc.optimize.core.budget import Budget, Meter, metered_metric, metered_task
 from lmc.runtime.judge import Judge
-from lmc.runtime.lm import LM
+from lmc.runtime.lm.cache import Cache
+from lmc.runtime.lm.client import LM
 from lmc.runtime.signature import Field, Signature
 from tests.optimize.fakes import FakeLM, classify_program, correct_label, sentences
 from tests.runtime.stub_server import StubServer

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from lmc.callcount import RunCalls, run_calls
-from lmc.cli import main
+from lmc.build.callcount import RunCalls, run_calls
+from lmc.cli.main import main
 from lmc.codegen import record_parity
-from lmc.loader import load_package
-from lmc.parse import parse
+from lmc.host.loader import load_package
+from lmc.runtime.lm.rollout import current_rollout
 from lmc.runtime.package import ReplayLM
-from lmc.runtime.rollout import current_rollout
+from lmc.syntax.parse import parse
 from tests.codegen.helpers import render_text, text_files
 from tests.package_tests import run_package_tests
 from tests.runtime.stub_server import StubServer

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lmc.cli import main
-from lmc.lock import Lock
+from lmc.build.lock import Lock
+from lmc.cli.main import main
 from tests.runtime.stub_server import StubServer
 from tests.stub_project import stub_project
 

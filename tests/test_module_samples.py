@@ -8,12 +8,12 @@ from types import ModuleType
 
 import pytest
 
-from lmc.callcount import RunCalls, run_calls
-from lmc.cli import main
+from lmc.build.callcount import RunCalls, run_calls
+from lmc.cli.main import main
 from lmc.codegen import render_package
-from lmc.frontend import load_file
-from lmc.loader import load_package
-from lmc.runtime.rollout import current_rollout
+from lmc.host.frontend import load_file
+from lmc.host.loader import load_package
+from lmc.runtime.lm.rollout import current_rollout
 from tests.scripted import ScriptedLM, chat_answer
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

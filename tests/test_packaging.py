@@ -42,7 +42,7 @@ def test_lmc_parses_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> Non
     )
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "import lmc.resources as r, lmc.parse as p;"
+        "import lmc.resources as r, lmc.syntax.parse as p;"
         "assert str(r.resource_dir('grammar')).startswith(sys.argv[1]), r.resource_dir('grammar');"
         "assert str(r.resource_dir('templates')).startswith(sys.argv[1]);"
         "f, d = p.parse('signature QA = \"question -> answer\"\\n', 'x.lmp');"

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lmc import ir
-from lmc.diagnostics import Span
-from lmc.parse import parse, parser
+from lmc.diagnostics.core import Span
+from lmc.ir import nodes as ir
+from lmc.syntax.grammar import parser
+from lmc.syntax.parse import parse
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = Path(__file__).parent.parent / "samples"

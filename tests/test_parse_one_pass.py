@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from lark import Tree
 
-from lmc import ir, tables
-from lmc.parse import grammar_cache_file, parse, parser
-from lmc.reader import Reader, tokens
+from lmc.ir import nodes as ir
+from lmc.syntax import grammar, tables
+from lmc.syntax.grammar import grammar_cache_file, parser
+from lmc.syntax.parse import parse
+from lmc.syntax.reader import Reader, tokens
 
 ROOT = Path(__file__).parent.parent
 FILES = sorted([*(ROOT / "samples").glob("*.lmp"), *(ROOT / "tests" / "data").rglob("*.lmp")])
@@ -108,7 +110,7 @@ def test_the_tables_are_larks_and_their_cache_heals(tmp_path: Path, monkeypatch:
         cached.write_bytes(broken)
         assert tables.load.__wrapped__() == expected
         assert tables.load.__wrapped__() == expected
-        assert marshal.loads(cached.read_bytes())[0] == tables.grammar_text()  # rewritten whole
+        assert marshal.loads(cached.read_bytes())[0] == grammar.grammar_text()  # rewritten whole
     cached.unlink()
     cached.mkdir()  # neither readable nor writable as a file
     assert tables.load.__wrapped__() == expected
@@ -117,7 +119,7 @@ def test_the_tables_are_larks_and_their_cache_heals(tmp_path: Path, monkeypatch:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_the_readers_tokens_are_larks(path: Path) -> None:
-    from lmc.newlines import Newlines
+    from lmc.syntax.newlines import Newlines
 
     text = path.read_text(encoding="utf-8")
     lark = parser()

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from lmc import build, driver
-from lmc.cli import main
+from lmc.build import pipeline as build
+from lmc.cli import driver
+from lmc.cli.main import main
 from tests.stub_project import stub_project
 
 RETRIEVER = ("enum Sentiment", 'retriever wiki = bm25 "corpus.jsonl" { k: 1 }\n\nenum Sentiment')

@@ -11,12 +11,12 @@ import sqlite3
 from html.parser import HTMLParser
 from pathlib import Path
 
-from lmc.cli import main
+from lmc.build.lock import AnswerUsage, BlockResult, Lock, ScoreRow, StepResult
+from lmc.build.report import Segment, chart, render_report, word_diff
+from lmc.cli.main import main
 from lmc.codegen import BuildInfo
-from lmc.lock import AnswerUsage, BlockResult, Lock, ScoreRow, StepResult
-from lmc.optimize.base import Candidate, DemoOrigin
-from lmc.report import Segment, chart, render_report, word_diff
-from lmc.runtime.cache import Cache
+from lmc.optimize.core.base import Candidate, DemoOrigin
+from lmc.runtime.lm.cache import Cache
 from lmc.runtime.signature import Params
 from tests.stub_project import stub_project
 

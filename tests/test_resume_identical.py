@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.optimize import mipro_run
+from lmc.optimize.mipro import run as mipro_run
 from lmc.runtime.errors import LMError
 from tests.optimize.test_prompt_optimizers_build import MIPRO, build, completed_trials, project  # noqa: F401 - a fixture
 from tests.test_lock import files_of

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.frontend import load_file
+from lmc.host.frontend import load_file
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

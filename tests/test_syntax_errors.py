@@ -9,10 +9,11 @@ import pytest
 from lark import Lark
 from lark.parsers.lalr_analysis import LALR_Analyzer
 
-from lmc import syntax_errors
-from lmc.diagnostics import Diagnostic, render
-from lmc.parse import MAX_SYNTAX_ERRORS, parse, parser
+from lmc.diagnostics.core import Diagnostic, render
 from lmc.resources import resource_dir
+from lmc.syntax import messages as syntax_errors
+from lmc.syntax.grammar import parser
+from lmc.syntax.parse import MAX_SYNTAX_ERRORS, parse
 
 DATA = Path(__file__).parent / "data"
 PROGRAM = "program p(a: str) -> (b: str) {{\n{}\n}}\n"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lmc import ir
-from lmc.diagnostics import Span
-from lmc.parse import parse
-from lmc.strings import decode_string
+from lmc.diagnostics.core import Span
+from lmc.ir import nodes as ir
+from lmc.syntax.parse import parse
+from lmc.syntax.strings import decode_string
 
 
 def parse_ok(text: str) -> ir.SourceFile:

@@ -49,7 +49,7 @@ class Calls:
 
 def _count_local_calls(model: str, count: list[int]) -> None:
     """Register lmc's ``local`` litellm provider and count the completions it runs."""
-    from lmc.runtime import local
+    from lmc.runtime.lm import local
 
     local.register(model)
     provider = local._PROVIDER  # the handler litellm calls: each call there is a real model call
@@ -82,12 +82,12 @@ def run_lmc(
     task: BenchTask, optimizer: str, options: dict[str, Any], *, threads: int, api_base: str | None, dev_limit: int
 ) -> dict[str, Any]:
     start = time.perf_counter()
-    from lmc.evaluate import evaluate
-    from lmc.frontend import load_file
-    from lmc.lms import LmSettings
+    from lmc.host.evaluate import evaluate
+    from lmc.host.frontend import load_file
+    from lmc.host.lms import LmSettings
+    from lmc.host.session import Session
     from lmc.optimize import create_optimizer
-    from lmc.optimize.base import Task, run_optimizer
-    from lmc.session import Session
+    from lmc.optimize.core.base import Task, run_optimizer
 
     with tempfile.TemporaryDirectory(prefix="lmc-bench-task-") as tmp:
         folder = Path(tmp) / task.folder.name

@@ -35,7 +35,7 @@ class BenchTask:
         return self.lmp.parent
 
     def source(self) -> Any:
-        from lmc.parse import parse
+        from lmc.syntax.parse import parse
 
         source, diagnostics = parse(self.lmp.read_text(encoding="utf-8"), str(self.lmp))
         if source is None or diagnostics:
@@ -43,14 +43,14 @@ class BenchTask:
         return source
 
     def rows(self, dataset: str) -> list[dict[str, Any]]:
-        from lmc import ir
+        from lmc.ir import nodes as ir
 
         decl = next(d for d in self.source().decls if isinstance(d, ir.DatasetDecl) and d.name.name == dataset)
         lines = (self.folder / decl.path).read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
 
     def dataset_path(self, dataset: str) -> Path:
-        from lmc import ir
+        from lmc.ir import nodes as ir
 
         decl = next(d for d in self.source().decls if isinstance(d, ir.DatasetDecl) and d.name.name == dataset)
         return self.folder / decl.path
@@ -62,14 +62,14 @@ class BenchTask:
 
     def sampling(self) -> dict[str, Any]:
         """The ``lm default`` options that shape an answer, as keyword arguments."""
-        from lmc import ir
-        from lmc.values import options_dict
+        from lmc.ir import nodes as ir
+        from lmc.ir.values import options_dict
 
         lm = next(d for d in self.source().decls if isinstance(d, ir.LmDecl) and d.name.name == "default")
         return {k: v for k, v in options_dict(lm.options).items() if k in SAMPLING}
 
     def model(self) -> str:
-        from lmc import ir
+        from lmc.ir import nodes as ir
 
         return next(d for d in self.source().decls if isinstance(d, ir.LmDecl) and d.name.name == "default").model
 
@@ -86,7 +86,7 @@ class BenchTask:
 
         import dspy
 
-        from lmc import ir
+        from lmc.ir import nodes as ir
 
         enums = {d.name.name: d for d in self.source().decls if isinstance(d, ir.EnumDecl)}
         sig = self._signature()
@@ -105,7 +105,7 @@ class BenchTask:
         return dspy.make_signature(fields, sig.instructions or "", signature_name=self.signature)
 
     def _signature(self) -> Any:
-        from lmc import ir
+        from lmc.ir import nodes as ir
 
         return next(d for d in self.source().decls if isinstance(d, ir.SignatureDecl) and d.name.name == self.signature)
 

@@ -25,8 +25,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import ir
-from ..diagnostics import Diagnostic, DiagnosticSink
+from ..diagnostics.core import Diagnostic, DiagnosticSink
+from ..ir import nodes as ir
 from . import calibration, corpora, datasets, judges, metrics, names, options, programs, pyrefs, settings, typedefs
 from .context import CheckContext, SymbolTable
 

@@ -9,7 +9,7 @@ after the steps before it had spent their calls: E410 says so first.
 
 from __future__ import annotations
 
-from .. import ir
+from ..ir import nodes as ir
 from . import messages as msg
 from .context import CheckContext
 

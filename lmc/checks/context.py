@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from .. import ir
-from ..diagnostics import DiagnosticSink, Span, did_you_mean
+from ..diagnostics.core import DiagnosticSink, Span, did_you_mean
+from ..ir import nodes as ir
+from ..schemas.blocks import BUILTIN_TYPES, article
 from . import messages as msg
-from .schemas import BUILTIN_TYPES, article
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import ir
-from ..diagnostics import did_you_mean
-from ..runtime.retrieve import CORPUS_FORMATS, CorpusError, load_corpus
+from ..data.corpora import CORPUS_FORMATS, CorpusError, load_corpus
+from ..diagnostics.core import did_you_mean
+from ..ir import nodes as ir
+from ..schemas.blocks import RETRIEVERS
 from . import messages as msg
 from .context import CheckContext
-from .schemas import RETRIEVERS
 
 
 def check(ctx: CheckContext) -> None:

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from .. import ir
-from ..data import DataError, DataShape, peek
-from ..diagnostics import Span
+from ..data.datasets import DataError, DataShape, peek
+from ..diagnostics.core import Span
+from ..ir import nodes as ir
+from ..schemas.blocks import DATA_FORMATS
 from . import messages as msg
 from .context import CheckContext
 from .metrics import field_of
-from .schemas import DATA_FORMATS
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ name another ``lm:`` (both E512).
 
 from __future__ import annotations
 
-from .. import ir
-from ..values import options_dict
+from ..ir import nodes as ir
+from ..ir.values import options_dict
 from . import messages as msg
 from .context import CheckContext
 from .datasets import learned

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..diagnostics import Span
-from .schemas import OptionSpec, ValueType, article
+from ..diagnostics.core import Span
+from ..schemas.blocks import OptionSpec, ValueType, article
 
 
 def _names(names: Iterable[str], limit: int = 8) -> str:
@@ -434,8 +434,8 @@ def wrong_type(key: str, expected: str, got: str) -> str:
 
 
 def wrong_type_help(value: object, vtype: ValueType) -> str:
-    from .. import ir  # local: messages stay free of IR at import time
-    from .schemas import Ref, Scalar
+    from ..ir import nodes as ir  # local: messages stay free of IR at import time
+    from ..schemas.blocks import Ref, Scalar
 
     if isinstance(vtype, Ref) and isinstance(value, ir.Const) and isinstance(value.value, str):
         return f"write the name without quotes: `{value.value}`"

@@ -12,11 +12,11 @@ check looks at), never a field metric.
 
 from __future__ import annotations
 
-from .. import ir
-from ..diagnostics import did_you_mean
+from ..diagnostics.core import did_you_mean
+from ..ir import nodes as ir
+from ..schemas.blocks import METRIC_FUNCTIONS
 from . import messages as msg
 from .context import CheckContext
-from .schemas import METRIC_FUNCTIONS
 
 
 def check(ctx: CheckContext) -> None:

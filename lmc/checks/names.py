@@ -10,11 +10,11 @@ from __future__ import annotations
 import keyword
 from collections.abc import Iterator
 
-from .. import ir
-from ..diagnostics import did_you_mean
+from ..diagnostics.core import did_you_mean
+from ..ir import nodes as ir
+from ..schemas.blocks import BUILTIN_FUNCTIONS, BUILTIN_TYPES, METRIC_FUNCTIONS, MODULES, RETRIEVER_KINDS, article
 from . import messages as msg
 from .context import CheckContext
-from .schemas import BUILTIN_FUNCTIONS, BUILTIN_TYPES, METRIC_FUNCTIONS, MODULES, RETRIEVER_KINDS, article
 
 
 def check(ctx: CheckContext) -> None:

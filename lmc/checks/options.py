@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 
-from .. import ir
-from ..diagnostics import Span, did_you_mean
+from ..diagnostics.core import Span, did_you_mean
+from ..ir import nodes as ir
+from ..schemas import blocks as schemas
+from ..schemas.blocks import Schema, ValueType
 from . import messages as msg
-from . import schemas
 from .context import CheckContext
-from .schemas import Schema, ValueType
 
 _KIND_CLASS = {word: cls for cls, word in ir.DECL_KIND.items()}
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

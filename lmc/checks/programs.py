@@ -18,11 +18,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .. import ir
-from ..diagnostics import did_you_mean
+from ..diagnostics.core import did_you_mean
+from ..ir import nodes as ir
+from ..schemas.blocks import BUILTIN_FUNCTIONS, MODULE_EXTRA_OUTPUTS, REACT_FINISH_TOOL, own_field
 from . import messages as msg
 from .context import CheckContext
-from .schemas import BUILTIN_FUNCTIONS, MODULE_EXTRA_OUTPUTS, REACT_FINISH_TOOL, own_field
 
 _RETRIEVER_PARAMS = ("query", "k")
 

@@ -15,8 +15,8 @@ import re
 import sys
 from pathlib import Path
 
-from .. import ir
-from ..diagnostics import Span
+from ..diagnostics.core import Span
+from ..ir import nodes as ir
 from . import messages as msg
 from .context import CheckContext
 

@@ -18,12 +18,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .. import ir
-from ..optimize.sizes import AUTO_RUN_SETTINGS, MIN_MINIBATCH_SIZE
+from ..ir import nodes as ir
+from ..schemas.blocks import OPTIMIZERS
+from ..schemas.sizes import AUTO_RUN_SETTINGS, MIN_MINIBATCH_SIZE
 from . import messages as msg
 from .context import CheckContext
 from .datasets import DataInfo, learned
-from .schemas import OPTIMIZERS
 
 # The options of each optimizer that count trainset rows (demos per module, or KNN's neighbours).
 TRAINSET_COUNTS: Mapping[str, tuple[str, ...]] = MappingProxyType(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .. import ir
+from ..ir import nodes as ir
 from . import messages as msg
 from .context import CheckContext
 

@@ -15,7 +15,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-from .. import __version__, ir
+from .. import __version__
+from ..ir import nodes as ir
 from ..runtime.signature import Params
 from .errors import CodegenError
 from .files import runtime_files, write_package

@@ -21,10 +21,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .. import ir
-from ..data import DataError
+from ..data.datasets import DataError
+from ..ir import nodes as ir
+from ..ir.values import options_dict
 from ..runtime.retrieve import CorpusError, load_corpus, tokenize
-from ..values import options_dict
 from .literals import py_literal
 
 __all__ = ["DataFile", "bm25_index", "corpus_files", "index_dir", "index_files"]

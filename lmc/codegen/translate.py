@@ -15,7 +15,7 @@ import keyword
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from .. import ir
+from ..ir import nodes as ir
 from ..runtime.builtins import BUILTINS
 from .errors import CodegenError
 from .literals import py_literal

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import ir
+from ..ir import nodes as ir
 from .errors import CodegenError
 from .literals import py_literal
 

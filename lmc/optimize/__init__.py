@@ -11,30 +11,30 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .base import Candidate, Demo, DemoOrigin, Optimizer, OptimizeResult, Task
-    from .bootstrap import BootstrapFewShot
     from .copro import COPRO
-    from .labeled import LabeledFewShot
-    from .mipro import MIPROv2
-    from .options import OptionError, OptionSpec
-    from .random_search import BootstrapFewShotWithRandomSearch
+    from .core.base import Candidate, Demo, DemoOrigin, Optimizer, OptimizeResult, Task
+    from .core.options import OptionError, OptionSpec
+    from .fewshot.bootstrap import BootstrapFewShot
+    from .fewshot.labeled import LabeledFewShot
+    from .fewshot.random_search import BootstrapFewShotWithRandomSearch
+    from .mipro.optimizer import MIPROv2
     from .registry import OPTIMIZERS, OptimizerInfo, create_optimizer
 
 # Each public name and the submodule that defines it.
 _HOMES = {
-    "Candidate": "base",
-    "Demo": "base",
-    "DemoOrigin": "base",
-    "Optimizer": "base",
-    "OptimizeResult": "base",
-    "Task": "base",
-    "BootstrapFewShot": "bootstrap",
+    "Candidate": "core.base",
+    "Demo": "core.base",
+    "DemoOrigin": "core.base",
+    "Optimizer": "core.base",
+    "OptimizeResult": "core.base",
+    "Task": "core.base",
+    "BootstrapFewShot": "fewshot.bootstrap",
     "COPRO": "copro",
-    "LabeledFewShot": "labeled",
-    "MIPROv2": "mipro",
-    "OptionError": "options",
-    "OptionSpec": "options",
-    "BootstrapFewShotWithRandomSearch": "random_search",
+    "LabeledFewShot": "fewshot.labeled",
+    "MIPROv2": "mipro.optimizer",
+    "OptionError": "core.options",
+    "OptionSpec": "core.options",
+    "BootstrapFewShotWithRandomSearch": "fewshot.random_search",
     "OPTIMIZERS": "registry",
     "OptimizerInfo": "registry",
     "create_optimizer": "registry",

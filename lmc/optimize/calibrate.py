@@ -32,14 +32,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from ..data import Example
-from ..evaluate import EvalResult, evaluate
+from ..data.datasets import Example
+from ..host.evaluate import EvalResult, evaluate
 from ..runtime.choices import choice_values
-from ..runtime.lm import LOCAL_PREFIX
+from ..runtime.lm.client import LOCAL_PREFIX
 from ..runtime.signature import Params
-from .base import CallEstimate, Candidate, DemoOrigin, OptimizeResult, Search, Task, TaskSizes
-from .budget import Forwarding
-from .options import OptionError
+from .core.base import CallEstimate, Candidate, DemoOrigin, OptimizeResult, Search, Task, TaskSizes
+from .core.budget import Forwarding
+from .core.options import OptionError
 
 logger = logging.getLogger(__name__)
 

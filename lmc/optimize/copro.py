@@ -40,11 +40,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from ..evaluate import evaluate
+from ..host.evaluate import evaluate
 from ..runtime.signature import Params, Signature
-from .base import DEFAULT_MAX_ERRORS, BudgetStop, CallCounter, CallEstimate, Candidate, OptimizeResult, Task, TaskSizes
-from .options import OptionError
-from .prompt_model import ask, clean_instruction, sampling, signature
+from .core.base import (
+    DEFAULT_MAX_ERRORS,
+    BudgetStop,
+    CallCounter,
+    CallEstimate,
+    Candidate,
+    OptimizeResult,
+    Task,
+    TaskSizes,
+)
+from .core.options import OptionError
+from .core.prompt_model import ask, clean_instruction, sampling, signature
 
 logger = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from ..runtime.signature import Params
-from .base import CallEstimate, Candidate, OptimizeResult, Task, TaskSizes
-from .options import OptionError
+from .core.base import CallEstimate, Candidate, OptimizeResult, Task, TaskSizes
+from .core.options import OptionError
 
 logger = logging.getLogger(__name__)
 

@@ -43,11 +43,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..evaluate import passes, score_value
+from ..host.evaluate import passes, score_value
 from ..runtime.adapters.base import MISSING_IN_COMPLETE_DEMO
-from ..runtime.program import ProgramError, TraceEntry
+from ..runtime.errors import ProgramError
 from ..runtime.signature import Params
-from .base import CallCounter, CallEstimate, OptimizeResult, Task, TaskSizes
+from ..runtime.trace import TraceEntry
+from .core.base import CallCounter, CallEstimate, OptimizeResult, Task, TaskSizes
 
 logger = logging.getLogger(__name__)
 

@@ -13,11 +13,13 @@ from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
 
-from . import bootstrap, calibrate, copro, ensemble, finetune, knn, labeled, mipro, random_search
-from .base import Optimizer
-from .budget import BUDGET_OPTIONS
-from .options import OptionError, OptionSpec, resolve
-from .schemas import OWN_OPTIONS
+from ..schemas.optimizers import OWN_OPTIONS
+from . import calibrate, copro, ensemble, finetune
+from .core.base import Optimizer
+from .core.budget import BUDGET_OPTIONS
+from .core.options import OptionError, OptionSpec, resolve
+from .fewshot import bootstrap, knn, labeled, random_search
+from .mipro import optimizer as mipro
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,14 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from .program import ProgramError
-
 __all__ = ["AdapterParseError", "LMError", "ParseError", "ProgramError"]
 
 # How much of one raw LM answer a message quotes; the full text stays on the exception.
 _QUOTE_LIMIT = 2000
+
+
+class ProgramError(Exception):
+    """A program could not produce its outputs (parse failure, bad value, ...)."""
 
 
 class AdapterParseError(ValueError):

@@ -21,9 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ParseError
-from .program import ProgramError, capture_trace
+from .errors import ParseError, ProgramError
 from .signature import ModuleSpec, Params, Signature
+from .trace import capture_trace
 
 __all__ = ["Judge"]
 

@@ -13,35 +13,26 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .adapters import Adapter, adapter_chain
 from .choices import TokenLogprobs, choice_values, decide, score_field
-from .errors import AdapterParseError, ParseError
-from .program import Context, Prediction, ProgramError, TraceEntry, record
+from .errors import AdapterParseError, ParseError, ProgramError
+from .lm.protocol import LanguageModel
 from .signature import Field, ModuleSpec, Params, Signature
+from .trace import Prediction, TraceEntry, record
 from .types import parse_value, to_jsonable
 
-__all__ = ["KINDS", "ChainOfThought", "LanguageModel", "Predict", "make_module", "part_specs"]
+if TYPE_CHECKING:
+    from .program import Context
+
+__all__ = ["KINDS", "ChainOfThought", "Predict", "make_module", "part_specs"]
 
 logger = logging.getLogger(__name__)
 
 # DSPy 3's ChainOfThought prepends `reasoning: str` with the placeholder
 # description `${reasoning}`, which renders as no description at all.
 REASONING = Field(name="reasoning", annotation=str, desc="")
-
-
-class LanguageModel(Protocol):
-    """What a module needs from an LM (``runtime.lm.LM``, or a scripted one in tests)."""
-
-    def complete(self, messages: list[dict[str, Any]]) -> str: ...
-
-    async def acomplete(self, messages: list[dict[str, Any]]) -> str: ...
-
-    # Only modules with ``Params.choice_bias`` call these (``runtime/lm.py``'s ``Scored``).
-    def complete_scored(self, messages: list[dict[str, Any]]) -> Any: ...
-
-    async def acomplete_scored(self, messages: list[dict[str, Any]]) -> Any: ...
 
 
 class Predict:
@@ -186,11 +177,11 @@ class _Kinds(Mapping[str, Any]):
     _WHERE = {
         "Predict": None,
         "ChainOfThought": None,
-        "ProgramOfThought": ("pot", "ProgramOfThought"),
-        "ReAct": ("react", "ReAct"),
-        "MultiChainComparison": ("compare", "MultiChainComparison"),
-        "BestOfN": ("best_of_n", "BestOfN"),
-        "Refine": ("refine", "Refine"),
+        "ProgramOfThought": ("kinds.pot", "ProgramOfThought"),
+        "ReAct": ("kinds.react", "ReAct"),
+        "MultiChainComparison": ("kinds.compare", "MultiChainComparison"),
+        "BestOfN": ("kinds.best_of_n", "BestOfN"),
+        "Refine": ("kinds.refine", "Refine"),
     }
 
     def __getitem__(self, kind: str) -> Any:

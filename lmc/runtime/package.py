@@ -40,9 +40,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 from .choices import TokenLogprobs
-from .errors import LMError
-from .lm import LM, Scored
-from .program import Program, ProgramError, Run
+from .errors import LMError, ProgramError
+from .lm.client import LM
+from .lm.protocol import Scored
+from .program import Program, Run
 from .signature import Params
 from .types import is_model
 
@@ -153,7 +154,7 @@ class PackageConfig:
         with self._lock:
             built = self._lms.get(key)
             if built is None:
-                from .cache import Cache  # here: sqlite3 costs ~10 ms of the import
+                from .lm.cache import Cache  # here: sqlite3 costs ~10 ms of the import
 
                 cache = Cache(cache_dir) if cache_dir is not None and use_cache else None
                 built = self._lms[key] = LM(model, cache=cache, **merged)

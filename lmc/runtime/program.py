@@ -10,61 +10,13 @@ context variable, so concurrent runs in threads never mix.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import ProgramError
 from .signature import Field, ModuleSpec, Params
-
-
-class Prediction(dict):
-    """Outputs of one module call: a dict whose keys also read as attributes."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(f"the prediction has no field `{name}` (it has: {', '.join(self)})") from None
-
-
-@dataclass(frozen=True, slots=True)
-class TraceEntry:
-    path: str  # "program.module"
-    inputs: Mapping[str, Any]
-    outputs: Mapping[str, Any]
-    # Choice-scored fields (``choices.py``): field -> value -> log-probability, for ``Calibrate``.
-    scores: Mapping[str, Mapping[str, float]] | None = None
-
-
-_TRACE: contextvars.ContextVar[list[TraceEntry] | None] = contextvars.ContextVar("lmc_trace", default=None)
-
-
-def record(entry: TraceEntry) -> None:
-    """Called by modules after every successful call."""
-    trace = _TRACE.get()
-    if trace is not None:
-        trace.append(entry)
-
-
-@contextlib.contextmanager
-def capture_trace() -> Iterator[list[TraceEntry]]:
-    """Collect the module calls made inside the block in a list of their own.
-
-    They stay out of the enclosing trace; a module that runs several attempts
-    (``BestOfN``) records only the entries of the one it keeps.
-    """
-    trace: list[TraceEntry] = []
-    token = _TRACE.set(trace)
-    try:
-        yield trace
-    finally:
-        _TRACE.reset(token)
-
-
-class ProgramError(Exception):
-    """A program could not produce its outputs (parse failure, bad value, ...)."""
+from .trace import Prediction, TraceEntry, capture_trace
 
 
 class Context:
@@ -254,18 +206,12 @@ class Program:
         return Run(outputs, tuple(entry for r in runs for entry in r.trace))
 
     def _run_once(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
-        trace: list[TraceEntry] = []
-        token = _TRACE.set(trace)
-        try:
+        with capture_trace() as trace:
             value = self.body(self.context(lm, params), **inputs)
-        finally:
-            _TRACE.reset(token)
         return Run(self._outputs(value), tuple(trace))
 
     async def _arun_once(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
-        trace: list[TraceEntry] = []
-        token = _TRACE.set(trace)
-        try:
+        with capture_trace() as trace:
             if self.abody is not None:
                 value = await self.abody(self.context(lm, params), **inputs)
             else:
@@ -273,8 +219,6 @@ class Program:
 
                 # to_thread copies this context, so the trace is shared.
                 value = await asyncio.to_thread(self.body, self.context(lm, params), **inputs)
-        finally:
-            _TRACE.reset(token)
         return Run(self._outputs(value), tuple(trace))
 
     def call(self, ctx: Context, /, **inputs: Any) -> Prediction:

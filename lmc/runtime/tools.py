@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .program import ProgramError
+from .errors import ProgramError
 from .types import describe_error, type_adapter
 
 __all__ = [

@@ -6,13 +6,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from types import ModuleType
 
-from lmc import ir
 from lmc.checks import run_checks
 from lmc.codegen import ParityCase, render_package
-from lmc.diagnostics import Severity
-from lmc.loader import load_package
-from lmc.parse import parse
+from lmc.diagnostics.core import Severity
+from lmc.host.loader import load_package
+from lmc.ir import nodes as ir
 from lmc.runtime.signature import Params
+from lmc.syntax.parse import parse
 
 Files = dict[PurePosixPath, bytes]
 

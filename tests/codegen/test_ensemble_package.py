@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lmc.codegen import record_parity, render_package, write_package
-from lmc.loader import load_package
+from lmc.host.loader import load_package
 from lmc.runtime.signature import Params
 from tests.codegen.helpers import parse_ok
 from tests.package_tests import run_package_tests

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from lmc.codegen import render_package
-from lmc.loader import load_package
-from lmc.runtime.lm import LM
+from lmc.host.loader import load_package
+from lmc.runtime.lm.client import LM
 from lmc.runtime.signature import Params
 from tests.codegen.helpers import parse_ok
 

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from lmc.codegen import render_package, write_package
-from lmc.parse import parse
+from lmc.syntax.parse import parse
 from tests.codegen.helpers import load_text
 from tests.scripted import ScriptedLM, chat_answer
 

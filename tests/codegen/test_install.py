@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from lmc.codegen import render_package, write_package
-from lmc.lms import lm_config
-from lmc.parse import parse
+from lmc.host.lms import lm_config
+from lmc.syntax.parse import parse
 from tests.runtime.stub_server import StubServer
 from tests.scripted import chat_answer
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lmc.ir_dump import dump
-from lmc.parse import parse
+from lmc.ir.dump import dump
+from lmc.syntax.parse import parse
 
 SOURCE = """enum Mood { happy, sad }
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from lmc.codegen import record_parity, render_package, write_package
-from lmc.data import Example
-from lmc.loader import load_package
+from lmc.data.datasets import Example
+from lmc.host.loader import load_package
 from lmc.optimize import Task
-from lmc.optimize.knn import KNNFewShot
+from lmc.optimize.fewshot.knn import KNNFewShot
 from tests.codegen.helpers import parse_ok
 from tests.package_tests import run_package_tests
 from tests.scripted import ScriptedLM, chat_answer

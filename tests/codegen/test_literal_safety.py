@@ -8,9 +8,9 @@ import sys
 import tokenize
 from pathlib import Path, PurePosixPath
 
-from lmc import ir
 from lmc.codegen import render_package, write_package
-from lmc.loader import load_package
+from lmc.host.loader import load_package
+from lmc.ir import nodes as ir
 from lmc.runtime.signature import Params
 from tests.codegen.helpers import parse_ok
 

@@ -11,7 +11,7 @@ import pytest
 import lmc.runtime
 import lmc.runtime.program
 import lmc.runtime.signature
-from lmc.loader import load_package
+from lmc.host.loader import load_package
 from tests.codegen.helpers import render_text
 
 SOURCE = """
@@ -56,11 +56,11 @@ def test_loading_imports_neither_litellm_nor_the_local_provider(tmp_path: Path) 
     rendered.write_bytes(__import__("pickle").dumps(files))
     script = (
         "import sys, pickle\n"
-        "from lmc.loader import load_package\n"
+        "from lmc.host.loader import load_package\n"
         f"files = pickle.loads(open({str(rendered)!r}, 'rb').read())\n"
         "pkg = load_package(files, package='echo')\n"
         "assert 'litellm' not in sys.modules, 'litellm'\n"
-        "assert 'lmc.runtime.local' not in sys.modules, 'local'\n"
+        "assert 'lmc.runtime.lm.local' not in sys.modules, 'local'\n"
         "print(pkg.echo)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.runtime.lm import LM
+from lmc.runtime.lm.client import LM
 from lmc.runtime.package import PackageConfig, env_var_for
 from tests.scripted import ScriptedLM
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lmc.codegen import ParityCase, record_parity, render_package, write_package
-from lmc.loader import load_package
+from lmc.host.loader import load_package
 from lmc.runtime.package import ReplayLM
 from lmc.runtime.signature import Params
 from tests.codegen.helpers import parse_ok

@@ -38,7 +38,7 @@ program classify(sentence: str) -> (sentiment: Sentiment) {
 
 def _render_sample(path: Path) -> dict[PurePosixPath, bytes]:
     from lmc.codegen import render_package
-    from lmc.parse import parse
+    from lmc.syntax.parse import parse
 
     text = path.read_text(encoding="utf-8")
     source, _ = parse(text, str(path.relative_to(ROOT)))
@@ -183,7 +183,7 @@ def test_checks_reject_what_codegen_would_rename(tmp_path: Path) -> None:
     """Names the checks reject never reach codegen, but codegen still renders them safely."""
     source = parse_ok(SENTIMENT.replace("sentence", "lambda"), tmp_path, check=False)
     from lmc.codegen import render_package
-    from lmc.loader import load_package
+    from lmc.host.loader import load_package
 
     files = render_package(source, package="kw", source_dir=tmp_path, source_text="")
     pkg = load_package(files, package="kw")

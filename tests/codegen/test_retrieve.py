@@ -11,10 +11,10 @@ import pytest
 
 from lmc.checks import run_checks
 from lmc.codegen import retrievers as indexer
-from lmc.data import DataError
-from lmc.loader import load_package
-from lmc.parse import parse
+from lmc.data.datasets import DataError
+from lmc.host.loader import load_package
 from lmc.runtime.retrieve import CorpusError, FunctionRetriever, load_corpus, tokenize
+from lmc.syntax.parse import parse
 from tests.codegen.helpers import load_text, render_text
 
 PASSAGES = [

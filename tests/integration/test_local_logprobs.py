@@ -15,7 +15,7 @@ import pytest
 
 from lmc.runtime.adapters.chat_adapter import ChatAdapter
 from lmc.runtime.choices import score_field
-from lmc.runtime.lm import LM
+from lmc.runtime.lm.client import LM
 from lmc.runtime.signature import Field, Signature
 
 pytestmark = pytest.mark.integration

@@ -15,9 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lmc.data import Example
-from lmc.runtime.program import Context, Prediction, Program, ProgramError, TraceEntry, record
+from lmc.data.datasets import Example
+from lmc.runtime.errors import ProgramError
+from lmc.runtime.program import Context, Program
 from lmc.runtime.signature import Field, ModuleSpec, Params, Signature
+from lmc.runtime.trace import Prediction, TraceEntry, record
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Candidates built ahead (``lmc/optimize/ahead.py``): concurrent builds, results in order, nothing changed."""
+"""Candidates built ahead (``lmc/optimize/core/ahead.py``): concurrent builds, results in order, nothing changed."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import time
 import pytest
 
 from lmc.optimize import MIPROv2
-from lmc.optimize.ahead import in_order, may_build_ahead
-from lmc.optimize.budget import Budget, Meter
+from lmc.optimize.core.ahead import in_order, may_build_ahead
+from lmc.optimize.core.budget import Budget, Meter
 from tests.optimize.fakes import FakeLM
 from tests.optimize.mipro_fakes import MANUAL, mipro_task, task_answer
 

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from lmc.optimize.ahead import Gate, beside
+from lmc.optimize.core.ahead import Gate, beside
 from tests.optimize.prompt_fakes import ProposerLM
 
 MESSAGES = [{"role": "system", "content": "Your output fields are:\n1. `summary`"}, {"role": "user", "content": ""}]

@@ -2,7 +2,7 @@ import random
 
 import pytest
 
-from lmc.evaluate import TooManyErrors
+from lmc.host.evaluate import TooManyErrors
 from lmc.optimize import BootstrapFewShot, Task
 from lmc.runtime.signature import Params
 from tests.optimize.fakes import (
@@ -285,7 +285,7 @@ def test_progress_reaches_the_total_even_when_bootstrapping_stops_early():
 
 
 def test_call_counter_counts_the_requests_of_a_replaced_lm():
-    from lmc.optimize.base import CallCounter
+    from lmc.optimize.core.base import CallCounter
 
     class Replaceable:
         def __init__(self, temperature: float = 0.0) -> None:

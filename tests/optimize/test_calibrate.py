@@ -6,12 +6,12 @@ import enum
 
 import pytest
 
-from lmc.data import Example
-from lmc.evaluate import evaluate
+from lmc.data.datasets import Example
+from lmc.host.evaluate import evaluate
 from lmc.optimize import Task, create_optimizer
-from lmc.optimize.base import Candidate, DemoOrigin, TaskSizes
 from lmc.optimize.calibrate import Calibrate, calibration_rows
-from lmc.optimize.options import OptionError
+from lmc.optimize.core.base import Candidate, DemoOrigin, TaskSizes
+from lmc.optimize.core.options import OptionError
 from lmc.runtime.program import Context, Program
 from lmc.runtime.signature import Field, ModuleSpec, Params, Signature
 from tests.scripted import ScoredLM, scored_chat_answer

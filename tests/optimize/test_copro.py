@@ -5,8 +5,8 @@ from dataclasses import replace
 import pytest
 
 from lmc.optimize import COPRO, OptionError, Task, create_optimizer
-from lmc.optimize.base import DemoOrigin
-from lmc.optimize.budget import Budget, Meter, metered_task
+from lmc.optimize.core.base import DemoOrigin
+from lmc.optimize.core.budget import Budget, Meter, metered_task
 from lmc.runtime.errors import LMError
 from lmc.runtime.signature import Params
 from tests.optimize.fakes import (
@@ -203,7 +203,7 @@ def test_registry_defaults_are_dspys():
 
 
 def test_estimate_counts_proposals_and_trainset_evaluations():
-    from lmc.optimize.base import TaskSizes
+    from lmc.optimize.core.base import TaskSizes
 
     one = COPRO(breadth=3, depth=2).estimate_calls(TaskSizes(trainset=8, valset=4, run_calls=1, modules=1))
     task, _ = copro_task()

@@ -1,10 +1,10 @@
 import pytest
 
-from lmc.evaluate import evaluate
+from lmc.host.evaluate import evaluate
 from lmc.optimize import BootstrapFewShotWithRandomSearch, Task, create_optimizer
-from lmc.optimize.base import Candidate
+from lmc.optimize.core.base import Candidate
+from lmc.optimize.core.options import OptionError
 from lmc.optimize.ensemble import Ensemble
-from lmc.optimize.options import OptionError
 from lmc.runtime.ensemble import majority, member_params
 from lmc.runtime.signature import Params
 from tests.optimize.fakes import FakeLM, classify_program, label_match, pipeline_program, sentences

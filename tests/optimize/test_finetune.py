@@ -3,12 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from lmc.data import Example
+from lmc.data.datasets import Example
 from lmc.optimize import Task, create_optimizer
-from lmc.optimize.base import TaskSizes
+from lmc.optimize.core.base import TaskSizes
 from lmc.optimize.finetune import BootstrapFinetune, FinetuneError, finetunable
-from lmc.runtime.program import Context, Prediction, Program
+from lmc.runtime.program import Context, Program
 from lmc.runtime.signature import Field, ModuleSpec, Params, Signature
+from lmc.runtime.trace import Prediction
 from tests.scripted import ScriptedLM, chat_answer
 
 SIGNATURE = Signature(

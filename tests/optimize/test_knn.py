@@ -2,13 +2,13 @@ import json
 
 import pytest
 
-from lmc.data import Example
-from lmc.evaluate import evaluate
+from lmc.data.datasets import Example
+from lmc.host.evaluate import evaluate
 from lmc.optimize import Task, create_optimizer
-from lmc.optimize.base import TaskSizes
-from lmc.optimize.budget import Budget, Meter, metered_task
-from lmc.optimize.knn import KNNFewShot
-from lmc.optimize.options import OptionError
+from lmc.optimize.core.base import TaskSizes
+from lmc.optimize.core.budget import Budget, Meter, metered_task
+from lmc.optimize.core.options import OptionError
+from lmc.optimize.fewshot.knn import KNNFewShot
 from lmc.runtime.knn import KnnTable, choose_demos, example_text, idf_of, vectorize
 from lmc.runtime.signature import Params
 from tests.optimize.fakes import FakeLM, classify_program, label_match, pipeline_program

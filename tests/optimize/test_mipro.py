@@ -9,12 +9,12 @@ import optuna
 import pytest
 
 from lmc.optimize import MIPROv2, OptionError, create_optimizer
-from lmc.optimize import study as study_module
-from lmc.optimize.base import DemoOrigin, TaskSizes
-from lmc.optimize.budget import Budget, Meter, metered_task
-from lmc.optimize.mipro import Sizes
-from lmc.optimize.propose import TIPS
-from lmc.optimize.study import StudyError
+from lmc.optimize.core.base import DemoOrigin, TaskSizes
+from lmc.optimize.core.budget import Budget, Meter, metered_task
+from lmc.optimize.mipro import study as study_module
+from lmc.optimize.mipro.optimizer import Sizes
+from lmc.optimize.mipro.propose import TIPS
+from lmc.optimize.mipro.study import StudyError
 from lmc.runtime.errors import LMError
 from lmc.runtime.signature import Params
 from tests.optimize.fakes import FakeLM
@@ -289,7 +289,7 @@ def other_instructions(proposal):
 
 def test_a_private_study_made_with_other_candidates_is_replaced(tmp_path, caplog):
     run(mipro_task(state_dir=tmp_path))
-    with caplog.at_level(logging.WARNING, logger="lmc.optimize.study"):
+    with caplog.at_level(logging.WARNING, logger="lmc.optimize.mipro.study"):
         result = run(mipro_task(prompt=ProposerLM(other_instructions), state_dir=tmp_path))
     assert any("replacing the stale study" in r.getMessage() for r in caplog.records)
     assert "Other, level 3." in {p.instructions for p in result.params.values()}

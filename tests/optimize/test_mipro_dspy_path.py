@@ -11,8 +11,8 @@ import pytest
 from optuna.distributions import CategoricalDistribution
 
 from lmc.optimize import MIPROv2
-from lmc.optimize.budget import Budget, Meter, metered_task
-from lmc.optimize.propose import TIPS
+from lmc.optimize.core.budget import Budget, Meter, metered_task
+from lmc.optimize.mipro.propose import TIPS
 from tests.optimize.fakes import FakeLM
 from tests.optimize.mipro_fakes import MANUAL, TRAIN, VAL, mipro_task, propose, task_answer
 from tests.optimize.prompt_fakes import ProposerLM

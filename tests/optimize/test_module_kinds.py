@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from lmc.data import Example
-from lmc.optimize.base import Task
-from lmc.optimize.bootstrap import BootstrapFewShot
-from lmc.optimize.labeled import LabeledFewShot
+from lmc.data.datasets import Example
+from lmc.optimize.core.base import Task
+from lmc.optimize.fewshot.bootstrap import BootstrapFewShot
+from lmc.optimize.fewshot.labeled import LabeledFewShot
+from lmc.runtime.lm.rollout import current_rollout
 from lmc.runtime.program import Program
-from lmc.runtime.rollout import current_rollout
 from lmc.runtime.signature import Field, ModuleSpec, Signature
 from lmc.runtime.tools import Tool, ToolParam
 from tests.scripted import ScriptedLM, chat_answer

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lmc.cli import main
-from lmc.lock import LOCK_NAME, read_lock
+from lmc.build.lock import LOCK_NAME, read_lock
+from lmc.cli.main import main
 from tests.stub_project import stub_project
 
 SEARCH_TEXT = (

@@ -1,4 +1,4 @@
-"""One table of optimizer options (``lmc/optimize/schemas.py``): ``lmc check`` and ``create_optimizer`` agree on it.
+"""One table of optimizer options (``lmc/schemas/optimizers.py``): ``lmc check`` and ``create_optimizer`` agree on it.
 
 The checker validates option blocks against the table's rich value types;
 ``create_optimizer`` applies specs derived from it. Every probe below writes
@@ -14,13 +14,15 @@ from pathlib import Path
 import pytest
 
 from lmc.checks import run_checks
-from lmc.checks import schemas as check_schemas
-from lmc.optimize import OPTIMIZERS, OptionError, OptionSpec, ensemble, schemas, sizes
-from lmc.optimize.budget import split_budget
-from lmc.optimize.options import resolve
-from lmc.option_schema import FLOAT, INT, STR, ListOf, opt
-from lmc.option_schema import OptionSpec as TableSpec
-from lmc.parse import parse
+from lmc.optimize import OPTIMIZERS, OptionError, OptionSpec, ensemble
+from lmc.optimize.core.budget import split_budget
+from lmc.optimize.core.options import resolve
+from lmc.schemas import blocks as check_schemas
+from lmc.schemas import optimizers as schemas
+from lmc.schemas import sizes
+from lmc.schemas.vocabulary import FLOAT, INT, STR, ListOf, opt
+from lmc.schemas.vocabulary import OptionSpec as TableSpec
+from lmc.syntax.parse import parse
 
 Probe = Callable[[TableSpec], object]
 _SKIP = object()

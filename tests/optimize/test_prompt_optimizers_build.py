@@ -9,7 +9,7 @@ from pathlib import Path
 import optuna
 import pytest
 
-from lmc.cli import main
+from lmc.cli.main import main
 from tests.runtime.stub_server import StubServer
 from tests.scripted import chat_answer
 from tests.test_cli import KEY_ENV, ROWS, SOURCE, knows_the_labels

@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
-from lmc.optimize.base import CallCounter, Demo, DemoOrigin
-from lmc.optimize.demo_sets import DemoSet
-from lmc.optimize.propose import TIPS, GroundedProposer, ProposerSettings, rollout_temperature
+from lmc.optimize.core.base import CallCounter, Demo, DemoOrigin
+from lmc.optimize.mipro.demo_sets import DemoSet
+from lmc.optimize.mipro.propose import TIPS, GroundedProposer, ProposerSettings, rollout_temperature
 from tests.optimize.fakes import default_params, pipeline_program
 from tests.optimize.mipro_fakes import propose
 from tests.optimize.prompt_fakes import ProposerLM

@@ -1,4 +1,4 @@
-from lmc.evaluate import evaluate
+from lmc.host.evaluate import evaluate
 from lmc.optimize import BootstrapFewShotWithRandomSearch, Task
 from tests.optimize.fakes import FakeLM, classify_program, correct_label, index_of, label_match, sentences
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from lmc.optimize import MIPROv2
-from lmc.optimize import study as study_module
-from lmc.optimize.study import StudyError
+from lmc.optimize.mipro import study as study_module
+from lmc.optimize.mipro.study import StudyError
 from tests.optimize.mipro_fakes import MANUAL, mipro_task
 
 

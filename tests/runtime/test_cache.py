@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lmc.runtime.cache import Answer, Cache
-from lmc.runtime.lm import LM
+from lmc.runtime.lm.cache import Answer, Cache
+from lmc.runtime.lm.client import LM
 
 from .stub_server import StubServer
 
@@ -79,9 +79,7 @@ def test_an_older_runtime_can_still_write_a_migrated_file(tmp_path):
 
 def test_two_processes_migrating_one_old_file_at_once(tmp_path):
     old_cache(tmp_path, {"k": "v"})
-    script = (
-        f"import sys; sys.path.insert(0, {str(ROOT)!r}); from lmc.runtime.cache import Cache; Cache({str(tmp_path)!r})"
-    )
+    script = f"import sys; sys.path.insert(0, {str(ROOT)!r}); from lmc.runtime.lm.cache import Cache; Cache({str(tmp_path)!r})"
     workers = [subprocess.Popen([sys.executable, "-c", script]) for _ in range(4)]
     assert [w.wait(timeout=60) for w in workers] == [0] * 4
     assert Cache(tmp_path).answer("k") == Answer("v", recorded=False)
@@ -169,7 +167,7 @@ def test_two_processes_write_the_same_cache(tmp_path):
         f"""
         import sys
         sys.path.insert(0, {str(ROOT)!r})
-        from lmc.runtime.cache import Cache
+        from lmc.runtime.lm.cache import Cache
         cache = Cache({str(tmp_path)!r})
         tag = sys.argv[1]
         for i in range(150):

@@ -7,8 +7,8 @@ from typing import Literal
 
 from lmc.runtime.choices import TokenLogprobs, choice_values, decide, parse_openai_logprobs, score_field
 from lmc.runtime.modules import ChainOfThought, Predict, make_module
-from lmc.runtime.program import capture_trace
 from lmc.runtime.signature import Field, ModuleSpec, Params, Signature
+from lmc.runtime.trace import capture_trace
 from tests.scripted import ScoredLM, ScriptedLM, chat_answer, scored_chat_answer
 
 from .samples import YES_NO, Sentiment

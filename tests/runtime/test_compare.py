@@ -6,12 +6,13 @@ import asyncio
 
 import pytest
 
-from lmc.runtime.compare import attempt_text, comparison_signature
 from lmc.runtime.errors import ParseError
+from lmc.runtime.kinds.compare import attempt_text, comparison_signature
+from lmc.runtime.lm.rollout import current_rollout
 from lmc.runtime.modules import make_module
-from lmc.runtime.program import Prediction, Program
-from lmc.runtime.rollout import current_rollout
+from lmc.runtime.program import Program
 from lmc.runtime.signature import Field, ModuleSpec, Params, Signature
+from lmc.runtime.trace import Prediction
 from tests.scripted import ScriptedLM, chat_answer
 
 from .samples import QA, REVIEW, Sentiment

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from lmc.runtime.cache import Cache
 from lmc.runtime.errors import LMError
-from lmc.runtime.lm import LM
+from lmc.runtime.lm.cache import Cache
+from lmc.runtime.lm.client import LM
 
 from .stub_server import StubServer
 

@@ -16,8 +16,8 @@ import threading
 import pytest
 
 from lmc.runtime.errors import LMError
-from lmc.runtime.lm import LM
-from lmc.runtime.openai_compat import is_direct
+from lmc.runtime.lm.client import LM
+from lmc.runtime.lm.openai_compat import is_direct
 
 from .stub_server import StubServer
 
@@ -38,7 +38,7 @@ def test_direct_path_never_imports_litellm():
         import sys
         sys.path.insert(0, sys.argv[1])
         from tests.runtime.stub_server import StubServer
-        from lmc.runtime.lm import LM
+        from lmc.runtime.lm.client import LM
         with StubServer(answer=lambda body: "hi") as server:
             assert LM("openai/m", api_base=server.api_base).complete([{"role": "user", "content": "x"}]) == "hi"
         print("litellm" in sys.modules)

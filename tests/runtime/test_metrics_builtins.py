@@ -6,7 +6,7 @@ import pytest
 
 from lmc.runtime.builtins import BUILTINS, join, length, majority, unique
 from lmc.runtime.metrics import contains, exact_match, f1, normalize_text
-from lmc.runtime.program import Prediction
+from lmc.runtime.trace import Prediction
 
 from .samples import Citation, Sentiment
 

@@ -7,10 +7,11 @@ import json
 
 import pytest
 
-from lmc.runtime.errors import LMError, ParseError
+from lmc.runtime.errors import LMError, ParseError, ProgramError
 from lmc.runtime.modules import ChainOfThought, Predict, make_module
-from lmc.runtime.program import Prediction, Program, ProgramError
+from lmc.runtime.program import Program
 from lmc.runtime.signature import Field, ModuleSpec, Params
+from lmc.runtime.trace import Prediction
 from tests.scripted import ScriptedLM, chat_answer
 
 from .samples import QA, REVIEW, YES_NO, Citation, Sentiment

@@ -9,13 +9,13 @@ import re
 import pytest
 
 from lmc.codegen import record_parity, render_package, write_package
-from lmc.data import Example
-from lmc.loader import load_package
+from lmc.data.datasets import Example
+from lmc.host.loader import load_package
 from lmc.optimize import BootstrapFewShot, Task
-from lmc.runtime.errors import ParseError
+from lmc.runtime.errors import ParseError, ProgramError
+from lmc.runtime.kinds.pot import NO_OUTPUT, ProgramOfThought, extract_code, with_result_line
 from lmc.runtime.modules import make_module
-from lmc.runtime.pot import NO_OUTPUT, ProgramOfThought, extract_code, with_result_line
-from lmc.runtime.program import Context, Program, ProgramError
+from lmc.runtime.program import Context, Program
 from lmc.runtime.signature import Field, ModuleSpec, Params, Signature
 from tests.codegen.helpers import parse_ok
 from tests.package_tests import run_package_tests
@@ -311,6 +311,6 @@ def test_an_emitted_package_runs_the_code_in_its_own_sandbox_and_passes_its_pari
     case = record_parity(loaded.solve, {"question": "What is 3 times 9?"}, lm=ScriptedLM(multiplier))
     out = tmp_path / "build" / "solver"
     write_package(render_package(source, parity=[case], **kwargs), out)
-    assert (out / "solver" / "_runtime" / "sandbox_boot.py").is_file()
+    assert (out / "solver" / "_runtime" / "kinds" / "sandbox_boot.py").is_file()
     result = run_package_tests(out, "solver", timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from lmc.codegen import render_package, write_package
-from lmc.frontend import load_file
+from lmc.host.frontend import load_file
+from lmc.host.session import Session
+from lmc.runtime.errors import ProgramError
+from lmc.runtime.kinds.sandbox import Limits, limits_from
 from lmc.runtime.modules import make_module
-from lmc.runtime.program import ProgramError
-from lmc.runtime.sandbox import Limits, limits_from
 from lmc.runtime.signature import ModuleSpec, Params
-from lmc.session import Session
 from tests.codegen.helpers import parse_ok, text_files
 from tests.runtime.test_pot import SOLVE, answer, code, step_of
 from tests.scripted import ScriptedLM

@@ -7,9 +7,10 @@ import time
 
 import pytest
 
+from lmc.runtime.errors import ProgramError
+from lmc.runtime.kinds.react import ReAct, format_trajectory
 from lmc.runtime.modules import make_module
-from lmc.runtime.program import Program, ProgramError
-from lmc.runtime.react import ReAct, format_trajectory
+from lmc.runtime.program import Program
 from lmc.runtime.signature import Field, ModuleSpec, Params
 from lmc.runtime.tools import Tool, ToolParam
 from tests.scripted import ScriptedLM, chat_answer

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from lmc.runtime.errors import ParseError
-from lmc.runtime.program import Program, ProgramError
-from lmc.runtime.refine import OFFER_FEEDBACK, declaration, describe_module
-from lmc.runtime.rollout import current_rollout, rollout
+from lmc.runtime.errors import ParseError, ProgramError
+from lmc.runtime.kinds.refine import OFFER_FEEDBACK, declaration, describe_module
+from lmc.runtime.lm.rollout import current_rollout, rollout
+from lmc.runtime.program import Program
 from lmc.runtime.signature import Field, ModuleSpec
 from tests.scripted import ScriptedLM, chat_answer
 

@@ -7,9 +7,9 @@ import itertools
 
 import pytest
 
-from lmc.runtime.cache import Cache
-from lmc.runtime.lm import LM
-from lmc.runtime.rollout import current_rollout, rollout
+from lmc.runtime.lm.cache import Cache
+from lmc.runtime.lm.client import LM
+from lmc.runtime.lm.rollout import current_rollout, rollout
 
 from .stub_server import StubServer
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lmc.runtime import sandbox
-from lmc.runtime.sandbox import Limits, SandboxError, run_python
+from lmc.runtime.kinds import sandbox
+from lmc.runtime.kinds.sandbox import Limits, SandboxError, run_python
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the sandbox needs a POSIX system")
 

@@ -9,7 +9,7 @@ import time
 import pydantic
 import pytest
 
-from lmc.runtime.program import ProgramError
+from lmc.runtime.errors import ProgramError
 from lmc.runtime.tools import Tool, ToolArgumentError, ToolParam, ToolTimeout, call_with_timeout
 
 

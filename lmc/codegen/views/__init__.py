@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from ... import ir
+from ...ir import nodes as ir
 from ...runtime.signature import Params
 from ..info import BuildInfo, ParityCase
 from ..literals import py_literal

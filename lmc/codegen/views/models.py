@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ... import ir
+from ...ir import nodes as ir
 from ..literals import py_docstring, py_literal
 from ..names import Namer, isort_key
 from ..typemap import Annotations, is_optional

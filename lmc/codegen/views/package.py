@@ -12,9 +12,9 @@ import shlex
 from collections.abc import Sequence
 from typing import Any
 
-from ... import ir
+from ...ir import nodes as ir
+from ...ir.values import options_dict
 from ...runtime.package import cli_option
-from ...values import options_dict
 from ..info import BuildInfo, ParityCase
 from ..literals import py_literal
 from ..names import usable

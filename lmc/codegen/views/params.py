@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ... import ir
+from ...ir import nodes as ir
 from ...runtime.signature import Params
 from ..errors import CodegenError
 from ..literals import py_literal

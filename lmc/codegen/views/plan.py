@@ -12,7 +12,7 @@ from __future__ import annotations
 import keyword
 from pathlib import Path
 
-from ... import ir
+from ...ir import nodes as ir
 from ...runtime.modules import KINDS
 from ...runtime.signature import Field, default_instructions
 from ..errors import CodegenError

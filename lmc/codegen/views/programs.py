@@ -11,8 +11,8 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
-from ... import ir
-from ...values import options_dict
+from ...ir import nodes as ir
+from ...ir.values import options_dict
 from ..errors import CodegenError
 from ..literals import py_literal
 from ..names import isort_key

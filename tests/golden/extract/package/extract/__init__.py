@@ -3,7 +3,7 @@
 from typing import TYPE_CHECKING, Any
 
 from . import programs
-from ._runtime.lm import LM
+from ._runtime.lm.client import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
 from .types import Company, Job, Seniority

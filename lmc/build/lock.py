@@ -1,0 +1,467 @@
+"""``lmc.lock``: what a build depended on and what it decided, so it can be emitted again without an LM.
+
+Every build writes ``DIR/<name>/lmc.lock`` next to the package: JSON with
+sorted keys, no timestamps, no absolute paths, only values that a rebuild
+with the same inputs and LM answers reproduces, from a cold cache or a warm
+one. It holds
+
+- ``inputs``: lmc's version, the source's name and SHA-256, every ``lm``'s
+  model id and options (after ``--lm``), ``--seed``, ``--no-optimize``, and
+  the SHA-256 of every file the build reads (datasets, BM25 corpora, Python
+  metric modules);
+- ``blocks``: each ``optimize`` block's plan (program, metric, datasets,
+  teacher, seed, the optimizer chain with every option and budget) and
+  result: per optimizer its score, every candidate's score, why it stopped
+  early if it did, the LM answers it used (:class:`AnswerUsage`), the
+  parameters it chose and where their demos came from; the block's baseline
+  and optimized scores;
+- ``usage``: the LM answers the whole build used (optimizers, scores, parity runs);
+- ``scores``: every score row of the build (``evaluate`` blocks included);
+- ``result``: the chosen parameters per module, their demos' origins, and
+  each module's instructions before optimizing (for the report's diffs);
+- ``build``, ``parity``: what the package's README and parity test show;
+- ``package``: the SHA-256 of every file of the emitted package.
+
+``lmc build --frozen`` reads it, refuses with every difference when the
+inputs no longer match (:func:`mismatches`), renders the package from the
+locked parameters and parity cases, and checks the result file by file
+against ``package`` before writing anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .. import __version__
+from ..ir import nodes as ir
+from ..codegen import BuildInfo, ParityCase
+from ..host.lms import lm_config
+from ..optimize.core.base import Candidate, DemoOrigin
+from ..optimize.core.budget import Spent
+from .plan import BlockPlan
+from ..runtime.signature import Params
+from ..runtime.types import to_jsonable
+
+LOCK_NAME = "lmc.lock"
+LOCK_FORMAT = 2  # 2: answers' usage per optimizer and in all, instead of a count of requests
+
+
+class LockError(Exception):
+    """A lock that cannot be read, or that does not match the build asked for."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """One score line of a build: a program's metric on one split, before and after optimizing."""
+
+    label: str  # "classify on dev (valset, accuracy)"
+    baseline: float
+    optimized: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerUsage:
+    """The LM answers a build (or one optimizer of it) used, and what they cost when the LM made them.
+
+    Answers from the cache count like answers from the LM, with the tokens
+    and cost recorded when they were made, so a cold build, a rebuild from a
+    warm cache and ``--frozen`` describe the same result. What one process
+    actually spent is not here (the console shows it). ``unrecorded``
+    answers came from a cache written before costs were recorded: the tokens
+    and cost leave them out, so they are lower bounds then.
+    """
+
+    answers: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    unrecorded: int = 0
+
+    @classmethod
+    def of(cls, spent: Spent) -> AnswerUsage:
+        return cls(
+            answers=spent.answers,
+            prompt_tokens=spent.prompt_tokens + spent.cached_prompt_tokens,
+            completion_tokens=spent.completion_tokens + spent.cached_completion_tokens,
+            cost_usd=spent.cost_usd + spent.cached_cost_usd,
+            unrecorded=spent.cached_unrecorded,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answers": self.answers,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": self.cost_usd,
+            "unrecorded": self.unrecorded,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AnswerUsage:
+        counts = {k: data[k] for k in ("answers", "prompt_tokens", "completion_tokens", "unrecorded")}
+        cost = data["cost_usd"]
+        if not all(type(v) is int and v >= 0 for v in counts.values()) or type(cost) not in (int, float):
+            raise ValueError(f"usage {dict(data)!r} is not counts and a cost")
+        return cls(cost_usd=float(cost), **counts)
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What one optimizer of a chain did (``plan`` is ``StepPlan.to_json()``, its block's chain entry)."""
+
+    plan: Mapping[str, Any]
+    score: float | None
+    candidates: tuple[Candidate, ...]
+    stopped: str | None
+    usage: AnswerUsage
+    params: Mapping[str, Params]
+    origins: Mapping[str, tuple[DemoOrigin, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class BlockResult:
+    """One ``optimize`` block: its plan (``BlockPlan.to_json()``), its steps and its scores."""
+
+    plan: Mapping[str, Any]
+    row: ScoreRow
+    steps: tuple[StepResult, ...]
+
+    @property
+    def program(self) -> str:
+        return str(self.plan["program"])
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    """The content of ``lmc.lock`` (see the module docstring)."""
+
+    inputs: Mapping[str, Any]
+    blocks: tuple[BlockResult, ...]
+    scores: tuple[ScoreRow, ...]
+    params: Mapping[str, Params]
+    origins: Mapping[str, tuple[DemoOrigin, ...]]
+    trainsets: Mapping[str, str]  # module path -> the dataset its demos' row numbers refer to
+    instructions: Mapping[str, str]  # module path -> its instructions before optimizing
+    build: BuildInfo
+    parity: tuple[ParityCase, ...]
+    package: Mapping[str, str]
+    usage: AnswerUsage  # the whole build's: optimizers, scores and parity runs
+
+    # ------------------------------------------------------------- JSON
+
+    def to_text(self) -> str:
+        data = {
+            "format": LOCK_FORMAT,
+            "inputs": self.inputs,
+            "blocks": [_block_json(b) for b in self.blocks],
+            "scores": [_row_json(r) for r in self.scores],
+            "result": {
+                "params": {path: p.to_json() for path, p in self.params.items()},
+                "origins": {path: _origins_json(o) for path, o in self.origins.items()},
+                "trainsets": dict(self.trainsets),
+                "instructions": dict(self.instructions),
+            },
+            "build": {
+                "lm": self.build.lm,
+                "optimizer": self.build.optimizer,
+                "lm_calls": self.build.lm_calls,
+                "seed": self.build.seed,
+            },
+            "parity": [case.to_json() for case in self.parity],
+            "package": dict(self.package),
+            "usage": self.usage.to_json(),
+        }
+        return json.dumps(to_jsonable(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_text(cls, text: str) -> Lock:
+        try:
+            data = json.loads(text)
+            if data.get("format") != LOCK_FORMAT:
+                raise LockError(f"it has format {data.get('format')!r}; this lmc reads format {LOCK_FORMAT}")
+            _check_shape(data)
+            inputs = data["inputs"]
+            result = data["result"]
+            rows = tuple(_row(r) for r in data["scores"])
+            build = data["build"]
+            return cls(
+                inputs=inputs,
+                blocks=tuple(_block(b) for b in data["blocks"]),
+                scores=rows,
+                params={path: Params.from_json(p) for path, p in result["params"].items()},
+                origins={path: _origins(o) for path, o in result["origins"].items()},
+                trainsets=dict(result["trainsets"]),
+                instructions=dict(result["instructions"]),
+                build=BuildInfo(
+                    lmc_version=inputs["lmc_version"],
+                    source_name=inputs["source"]["name"],
+                    source_sha256=inputs["source"]["sha256"],
+                    lm=build["lm"],
+                    optimizer=build["optimizer"],
+                    scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
+                    lm_calls=build["lm_calls"],
+                    seed=build["seed"],
+                ),
+                parity=tuple(_parity(c) for c in data["parity"]),
+                package=dict(data["package"]),
+                usage=AnswerUsage.from_json(data["usage"]),
+            )
+        except LockError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise LockError(f"it is not a valid lock ({type(exc).__name__}: {exc})") from exc
+
+
+def _check_shape(data: Any) -> None:
+    """Raise ``LockError`` unless the parts that ``mismatches`` compares have the shape it reads."""
+
+    def dicts(value: Any, *keys: str) -> bool:
+        return isinstance(value, dict) and all(k in value for k in keys)
+
+    inputs = data["inputs"]
+    ok = dicts(inputs, "lmc_version", "source", "lms", "files") and dicts(inputs["source"], "name", "sha256")
+    ok = ok and all(dicts(lm, "model", "options") for lm in inputs["lms"].values())
+    ok = ok and all(dicts(f, "path", "sha256") for f in inputs["files"].values())
+    for block in data["blocks"]:
+        ok = ok and dicts(block, "plan", "steps") and dicts(block["plan"], "program", "chain")
+        ok = ok and isinstance(block["plan"]["chain"], list)
+        ok = ok and all(dicts(step, "optimizer", "options", "budget") for step in block["plan"]["chain"])
+    if not ok:
+        raise LockError("it is not a valid lock (its inputs or optimize blocks are malformed)")
+
+
+def _block_json(block: BlockResult) -> dict[str, Any]:
+    return {
+        "plan": block.plan,
+        "row": _row_json(block.row),
+        "steps": [
+            {
+                "score": s.score,
+                "candidates": [[c.label, c.score] for c in s.candidates],
+                "stopped": s.stopped,
+                "usage": s.usage.to_json(),
+                "params": {path: p.to_json() for path, p in s.params.items()},
+                "origins": {path: _origins_json(o) for path, o in s.origins.items()},
+            }
+            for s in block.steps
+        ],
+    }
+
+
+def _block(data: Mapping[str, Any]) -> BlockResult:
+    """A block read back; each step's plan is the block's chain entry (written once)."""
+    steps = tuple(
+        StepResult(
+            plan=plan,
+            score=s["score"],
+            candidates=tuple(Candidate(label, score) for label, score in s["candidates"]),
+            stopped=s["stopped"],
+            usage=AnswerUsage.from_json(s["usage"]),
+            params={path: Params.from_json(p) for path, p in s["params"].items()},
+            origins={path: _origins(o) for path, o in s["origins"].items()},
+        )
+        for plan, s in zip(data["plan"]["chain"], data["steps"], strict=True)
+    )
+    return BlockResult(plan=data["plan"], row=_row(data["row"]), steps=steps)
+
+
+def _row_json(row: ScoreRow) -> dict[str, Any]:
+    return {"label": row.label, "baseline": row.baseline, "optimized": row.optimized}
+
+
+def _row(data: Mapping[str, Any]) -> ScoreRow:
+    return ScoreRow(data["label"], data["baseline"], data["optimized"])
+
+
+def _origins_json(origins: Sequence[DemoOrigin]) -> list[dict[str, Any]]:
+    return [{"kind": o.kind, "index": o.index} for o in origins]
+
+
+def _origins(data: Sequence[Mapping[str, Any]]) -> tuple[DemoOrigin, ...]:
+    return tuple(DemoOrigin(o["kind"], o["index"]) for o in data)
+
+
+def _parity(data: Mapping[str, Any]) -> ParityCase:
+    calls = tuple((tuple(call["messages"]), call["response"]) for call in data["calls"])
+    return ParityCase(program=data["program"], inputs=data["inputs"], calls=calls)
+
+
+def read_lock(path: Path) -> Lock:
+    """The lock at ``path``; :class:`LockError` says why it cannot be used."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LockError(f"there is no {path}: build once without --frozen to write it") from None
+    except OSError as exc:
+        raise LockError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        return Lock.from_text(text)
+    except LockError as exc:
+        raise LockError(f"{path}: {exc}") from None
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def sha256_file(path: Path) -> str | None:
+    """The file's SHA-256, None when it cannot be read."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def build_inputs(
+    source: ir.SourceFile,
+    *,
+    source_text: str,
+    base_dir: Path,
+    lm_override: str | None,
+    seed: int | None,
+    optimize: bool,
+) -> dict[str, Any]:
+    """What a build of this file depends on besides LM answers (read without calling an LM)."""
+    names = ["default", *(d.name.name for d in source.of(ir.LmDecl) if d.name.name != "default")]
+    lms = {}
+    for name in names:
+        model, options = lm_config(source, name, lm_override)
+        lms[name] = {"model": model, "options": options}
+    return {
+        "lmc_version": __version__,
+        "source": {
+            "name": Path(source.path).name,
+            "sha256": hashlib.sha256(source_text.encode("utf-8")).hexdigest(),
+        },
+        "lms": lms,
+        "seed": seed,
+        "optimize": optimize,
+        "files": _files(source, base_dir),
+    }
+
+
+def _files(source: ir.SourceFile, base_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every data file the build reads, by ``kind name``: its path as written and its SHA-256."""
+    files: dict[str, dict[str, Any]] = {}
+    for d in source.of(ir.DatasetDecl):
+        files[f"dataset {d.name.name}"] = {"path": d.path, "sha256": sha256_file(base_dir / d.path)}
+    for r in source.of(ir.RetrieverDecl):
+        if r.kind.name == "bm25":
+            files[f"retriever {r.name.name}"] = {"path": r.source, "sha256": sha256_file(base_dir / r.source)}
+    for m in source.of(ir.MetricDecl):
+        if isinstance(m.expr, ir.PythonRef):
+            module = m.expr.ref.partition(":")[0]
+            rel = _module_file(base_dir, module)
+            files[f"metric {m.name.name}"] = {"path": rel, "sha256": sha256_file(base_dir / rel)}
+    return files
+
+
+def _module_file(base_dir: Path, module: str) -> str:
+    """The file a module name imports from ``base_dir`` (``a.b`` -> ``a/b.py`` or ``a/b/__init__.py``)."""
+    rel = PurePosixPath(*module.split("."))
+    package = rel / "__init__.py"
+    return package.as_posix() if (base_dir / package).is_file() else rel.with_suffix(".py").as_posix()
+
+
+def package_hashes(files: Mapping[PurePosixPath, bytes]) -> dict[str, str]:
+    return {str(path): hashlib.sha256(data).hexdigest() for path, data in files.items()}
+
+
+# --------------------------------------------------------------- --frozen
+
+
+def mismatches(lock: Lock, inputs: Mapping[str, Any], plans: Sequence[BlockPlan]) -> list[str]:
+    """Every way the build asked for differs from the locked one, as sentences (empty: it matches)."""
+    locked = lock.inputs
+    problems: list[str] = []
+    if locked.get("lmc_version") != inputs["lmc_version"]:
+        problems.append(f"the lock was written by lmc {locked.get('lmc_version')}, this is lmc {inputs['lmc_version']}")
+    src, now = locked.get("source", {}), inputs["source"]
+    if src.get("name") != now["name"]:
+        problems.append(f"the lock is for {src.get('name')}, not {now['name']}")
+    elif src.get("sha256") != now["sha256"]:
+        problems.append(f"the source {now['name']} changed since the lock was written")
+    problems += _lm_mismatches(locked.get("lms", {}), inputs["lms"])
+    if locked.get("seed") != inputs["seed"]:
+        problems.append(f"--seed is {_flag(inputs['seed'])}; the lock was built with {_flag(locked.get('seed'))}")
+    if locked.get("optimize") != inputs["optimize"]:
+        how = "with" if not locked.get("optimize") else "without"
+        problems.append(f"the lock was built {how} --no-optimize")
+    problems += _file_mismatches(locked.get("files", {}), inputs["files"])
+    problems += _block_mismatches([b.plan for b in lock.blocks], [p.to_json() for p in plans])
+    return problems
+
+
+def _flag(value: Any) -> str:
+    return "not given" if value is None else str(value)
+
+
+def _lm_mismatches(locked: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for name in sorted(set(locked) | set(now)):
+        old, new = locked.get(name), now.get(name)
+        if old is None or new is None:
+            problems.append(f"lm `{name}` is {'new' if old is None else 'gone'} since the lock was written")
+        elif old["model"] != new["model"]:
+            problems.append(f"lm `{name}` is `{new['model']}` now; the lock has `{old['model']}` (see --lm)")
+        elif old["options"] != new["options"]:
+            problems.append(f"lm `{name}`: options {_diff_keys(old['options'], new['options'])} changed")
+    return problems
+
+
+def _file_mismatches(locked: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for key in sorted(set(locked) | set(now)):
+        old, new = locked.get(key), now.get(key)
+        if old is None or new is None:
+            problems.append(f"{key} is {'new' if old is None else 'gone'} since the lock was written")
+        elif new["sha256"] is None:
+            problems.append(f"{key} ({new['path']}) cannot be read")
+        elif old != new:
+            problems.append(f"{key} ({new['path']}) changed since the lock was written")
+    return problems
+
+
+def _block_mismatches(locked: Sequence[Mapping[str, Any]], now: Sequence[Mapping[str, Any]]) -> list[str]:
+    if len(locked) != len(now):
+        return [f"the file has {len(now)} optimize block(s); the lock has {len(locked)}"]
+    problems = []
+    for old, new in zip(locked, now, strict=True):
+        where = f"optimize `{new['program']}`"
+        for key in ("program", "metric", "trainset", "valset", "teacher", "seed"):
+            if old.get(key) != new[key]:
+                problems.append(f"{where}: {key} is {new[key]!r} now; the lock has {old.get(key)!r}")
+        old_chain, new_chain = old.get("chain", []), new["chain"]
+        old_names = [s.get("optimizer") for s in old_chain]
+        new_names = [s["optimizer"] for s in new_chain]
+        if old_names != new_names:
+            problems.append(
+                f"{where}: the optimizers are {' -> '.join(new_names)} now; the lock has "
+                f"{' -> '.join(map(str, old_names))}"
+            )
+            continue
+        for number, (a, b) in enumerate(zip(old_chain, new_chain, strict=True), 1):
+            for part in ("options", "budget"):
+                if a.get(part) != b[part]:
+                    keys = _diff_keys(a.get(part) or {}, b[part])
+                    problems.append(f"{where}: {b['optimizer']} (step {number}): {part} {keys} changed")
+    return problems
+
+
+def _diff_keys(old: Mapping[str, Any], new: Mapping[str, Any]) -> str:
+    keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    return ", ".join(f"`{k}`" for k in keys)
+
+
+def package_mismatches(lock: Lock, files: Mapping[PurePosixPath, bytes]) -> list[str]:
+    """Package files that would differ from the locked ones (a tool module or lmc's runtime changed)."""
+    now = package_hashes(files)
+    changed = sorted(p for p in set(now) | set(lock.package) if now.get(p) != lock.package.get(p))
+    if not changed:
+        return []
+    shown = ", ".join(changed[:8]) + (f" and {len(changed) - 8} more" if len(changed) > 8 else "")
+    return [f"the package would differ from the locked one in {shown}"]

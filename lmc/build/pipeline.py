@@ -1,0 +1,440 @@
+"""``lmc build`` and ``lmc eval``: optimize, evaluate, record parity, emit.
+
+Each ``optimize`` block runs its optimizer chain on the generated program,
+starting from the parameters the previous block left; scores come from the
+valset. Each optimizer's LMs go through a meter that enforces the budget its
+option block sets (``max_lm_calls``, ``max_cost_usd``). ``evaluate`` blocks
+then score the default and the optimized parameters on their dataset. The
+package is rendered with the chosen parameters, imported, and run on a few
+inputs to record its parity test. Next to the package go ``build.json``,
+``lmc.lock`` (everything decided, for ``--frozen``) and ``report.html``.
+
+``lmc build --frozen`` renders the package again from ``lmc.lock`` alone,
+without an LM, after checking that the file, its data and the options still
+match the lock.
+
+Files describe the build's result, never this process: the lock and the
+report count the LM answers the build used with the tokens and cost recorded
+when each was made, the same cold, warm, frozen or resumed (an optimizer's
+reused work counts as recorded: ``OptimizeResult.reused``). What this process
+spent (calls made, cache hits, tokens, cost) is printed on the console only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .. import __version__
+from ..ir import nodes as ir
+from ..codegen import BuildInfo, ParityCase, write_package
+from ..codegen.parity import record_parity
+from ..data.datasets import DataError
+from ..host.evaluate import TooManyErrors, evaluate
+from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
+from ..host.loader import load_package
+from .lock import LOCK_NAME, AnswerUsage, BlockResult, Lock, LockError, ScoreRow, StepResult, build_inputs, mismatches, package_hashes, package_mismatches, read_lock
+from ..host.metrics import MetricError
+from ..optimize import OptionError
+from ..optimize.core.base import DemoOrigin, Task, run_optimizer
+from ..optimize.core.budget import Meter, Spent, metered_task, spent_of
+from ..optimize.finetune import FinetuneError
+from ..optimize.mipro.study import StudyError
+from .plan import BlockPlan, plan_blocks
+from .progress import bar, info, table
+from ..host.pyref import PyRefError
+from .report import REPORT_NAME, render_report
+from ..runtime.errors import LMError
+from ..runtime.errors import ProgramError
+from ..runtime.signature import Params
+from ..runtime.types import to_jsonable
+from ..host.session import Session
+from ..ir.values import plain
+
+PARITY_CASES = 3
+# Failures of a run that are the user's to fix (exit 3), not lmc's bugs.
+RUN_FAILURES = (LMError, DataError, PyRefError, OptionError, TooManyErrors, MetricError, StudyError, FinetuneError)
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRequest:
+    out_dir: str = "build"
+    optimize: bool = True
+    seed: int | None = None
+    storage: str | None = None  # optuna RDB URL shared by several build processes
+    study: str | None = None
+    frozen: bool = False  # emit from lmc.lock, calling no LM
+
+
+class UsedLms:
+    """The session's LMs by name, remembering which ones this build used (to total their spending).
+
+    ``default`` is always one: evaluations and parity runs use it. So is any
+    LM the session made for a ``judge`` metric (``Session.lm_names``).
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._names: set[str] = {"default"}
+
+    def __call__(self, name: str = "default") -> Any:
+        self._names.add(name)
+        return self.session.lm(name)
+
+    def spent(self) -> Spent:
+        total = Spent()
+        for name in sorted(self._names | set(self.session.lm_names())):
+            total = total + spent_of(self.session.lm(name))
+        return total
+
+
+@dataclass(frozen=True, slots=True)
+class BlockOutcome:
+    """One optimize block's result: the parameters and origins after it.
+
+    ``copies`` is what its optimizers spent through copies of the session's
+    LMs (a prompt model sampled at other temperatures): their meters see it,
+    :meth:`UsedLms.spent` does not, so the build's total adds it. ``reused``
+    is the recorded usage of work its optimizers took from an earlier run
+    (``OptimizeResult.reused``): the build's files count it, the console not.
+    """
+
+    params: dict[str, Params]
+    origins: dict[str, tuple[DemoOrigin, ...]]
+    result: BlockResult
+    copies: Spent
+    reused: Spent
+
+
+def _evaluate(session: Session, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
+    return _score(session, session.lm(), program, dataset, metric, params, what)
+
+
+def _score(session: Session, lm: Any, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
+    with bar(what) as update:
+        return evaluate(
+            program,
+            dataset.examples,
+            metric,
+            lm=lm,
+            params=params,
+            threads=session.threads,
+            on_progress=update,
+            fatal=(LMError,),
+        )
+
+
+def optimize_block(
+    session: Session,
+    plan: BlockPlan,
+    params: Mapping[str, Params],
+    origins: Mapping[str, tuple[DemoOrigin, ...]],
+    request: BuildRequest,
+    lms: UsedLms,
+) -> BlockOutcome:
+    """Run one optimize block's chain, each optimizer within its budget, from ``params``."""
+    program = session.program(plan.program)
+    trainset = session.dataset(plan.trainset)
+    valset = session.dataset(plan.scored_on)
+    metric = session.metric(plan.metric)
+
+    baseline = _score(session, lms(), program, valset, metric, params, f"baseline {program.name}")
+    current, current_origins = dict(params), dict(origins)
+    steps: list[StepResult] = []
+    copies = reused = Spent()
+    previous: tuple = ()  # the previous optimizer's candidates, for Ensemble
+    for step in plan.steps:
+        meter = Meter(step.budget)
+        with bar(f"{step.name} on {program.name}") as update:
+            task = Task(
+                program=program,
+                trainset=trainset.examples,
+                valset=valset.examples,
+                metric=metric,
+                lm=lms(),
+                teacher_lm=lms(plan.teacher) if plan.teacher else None,
+                initial=current,
+                initial_origins=current_origins,
+                seed=plan.seed,
+                threads=session.threads,
+                fatal=(LMError,),
+                on_progress=lambda stage, done, total, update=update: update(done, total),
+                lm_named=lms,
+                state_dir=Path(request.out_dir) / f".{session.package}-state",
+                storage=request.storage,
+                study=request.study,
+                candidates=previous,
+            )
+            before = lms.spent()
+            result = run_optimizer(step.optimizer, metered_task(task, meter))
+        used = meter.spent()
+        copies = copies + (used - (lms.spent() - before))
+        reused = reused + result.reused
+        if result.stopped:
+            info(f"{step.name} on {program.name} stopped early: {result.stopped}")
+        current.update(result.params)
+        current_origins.update(result.origins)
+        previous = result.candidates
+        steps.append(
+            StepResult(
+                plan=step.to_json(),
+                score=result.score,
+                candidates=result.candidates,
+                stopped=result.stopped,
+                usage=AnswerUsage.of(used + result.reused),
+                params=_plain_params(result.params),
+                origins=dict(result.origins),
+            )
+        )
+    final = _score(session, lms(), program, valset, metric, current, f"optimized {program.name}")
+    row = ScoreRow(plan.label(), baseline.score, final.score)
+    block = BlockResult(plan=plan.to_json(), row=row, steps=tuple(steps))
+    return BlockOutcome(current, current_origins, block, copies, reused)
+
+
+def _plain_params(params: Mapping[str, Params]) -> dict[str, Params]:
+    """``params`` as their JSON form reads back, so the package renders the same from the lock."""
+    return {path: Params.from_json(json.loads(json.dumps(to_jsonable(p.to_json())))) for path, p in params.items()}
+
+
+def parity_cases(session: Session, params: Mapping[str, Params], build_info: BuildInfo) -> list[ParityCase]:
+    """Record a few real runs of the final package for its parity test.
+
+    The package is rendered with the chosen params and imported, and its own
+    programs run on the first examples of each optimized program's valset:
+    the recorded prompts are those of the code that ships.
+    """
+    package = load_package(session.render(params=params, info=build_info), package=session.package)
+    cases: list[ParityCase] = []
+    for decl in session.source.of(ir.OptimizeDecl):
+        opts = decl.options
+        dataset = session.dataset(plain(opts.get("valset") or opts.get("trainset")))
+        entry = package.PROGRAMS[decl.program.name]
+        for example in dataset.examples[:PARITY_CASES]:
+            try:
+                cases.append(record_parity(entry, example.inputs(), lm=session.lm()))
+            except ProgramError as exc:  # nothing to replay: the answer did not parse
+                logger.info("parity run of %s failed: %s", decl.program.name, exc)
+    return cases
+
+
+def _build_info(session: Session, request: BuildRequest, rows: list[ScoreRow], described: list[str]) -> BuildInfo:
+    text = session.loaded.text or ""
+    return BuildInfo(
+        lmc_version=__version__,
+        source_name=Path(session.loaded.path).name,
+        source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        lm=session.lm().model,
+        optimizer="; ".join(described) or "none (built with --no-optimize)",
+        scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
+        # run_build fills in lm_calls, the answers the whole build used (parity runs included), once they
+        # are known; builds sharing a study (--storage) leave it out, as each worker splits the trials.
+        seed=request.seed if request.seed is not None else _file_seed(session),
+    )
+
+
+def _file_seed(session: Session) -> int | None:
+    """The seed the optimize blocks ran with (0 when a block names none)."""
+    seeds = [d.options.get("seed") for d in session.source.of(ir.OptimizeDecl)]
+    return plain(seeds[0]) if seeds and seeds[0] is not None else (0 if seeds else None)
+
+
+def _inputs(session: Session, request: BuildRequest) -> dict[str, Any]:
+    return build_inputs(
+        session.source,
+        source_text=session.loaded.text or "",
+        base_dir=session.base_dir,
+        lm_override=session.settings.override,
+        seed=request.seed,
+        optimize=request.optimize,
+    )
+
+
+def write_report(path: Path, build_info: BuildInfo, rows: Sequence[ScoreRow]) -> None:
+    """A machine-readable summary next to the package (no timings: builds stay byte-identical)."""
+    report = {
+        "source": build_info.source_name,
+        "source_sha256": build_info.source_sha256,
+        "lm": build_info.lm,
+        "optimizer": build_info.optimizer,
+        "seed": build_info.seed,
+        "lm_calls": build_info.lm_calls,
+        "scores": [{"label": r.label, "baseline": r.baseline, "optimized": r.optimized} for r in rows],
+    }
+    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def emit(out: Path, files: Mapping[PurePosixPath, bytes], lock: Lock) -> None:
+    """Write the package, then ``build.json``, ``lmc.lock`` and ``report.html`` beside it (all from the lock)."""
+    write_package(files, out)
+    write_report(out / "build.json", lock.build, lock.scores)
+    (out / LOCK_NAME).write_text(lock.to_text(), encoding="utf-8")
+    (out / REPORT_NAME).write_text(render_report(lock), encoding="utf-8")
+
+
+def run_build(session: Session, request: BuildRequest) -> int:
+    if request.frozen:
+        return run_frozen(session, request)
+    started = time.perf_counter()
+    lms = UsedLms(session)
+    params: dict[str, Params] = {}
+    origins: dict[str, tuple[DemoOrigin, ...]] = {}
+    trainsets: dict[str, str] = {}
+    blocks: list[BlockResult] = []
+    copies = reused = Spent()
+    rows: list[ScoreRow] = []
+    try:
+        inputs = _inputs(session, request)
+        plans = plan_blocks(session.source, request.seed) if request.optimize else ()
+        for plan in plans:
+            outcome = optimize_block(session, plan, params, origins, request, lms)
+            params, origins = _plain_params(outcome.params), outcome.origins
+            trainsets.update({path: plan.trainset for step in outcome.result.steps for path in step.params})
+            blocks.append(outcome.result)
+            rows.append(outcome.result.row)
+            copies = copies + outcome.copies
+            reused = reused + outcome.reused
+        if request.optimize:
+            for decl in session.source.of(ir.EvaluateDecl):
+                rows.append(evaluate_block(session, decl, params))
+        described = [f"{plan.program}: {plan.describe()}" for plan in plans]
+        build_info = _build_info(session, request, rows, described)
+        cases = parity_cases(session, params, build_info) if params else []
+        total = lms.spent() + copies  # what this process spent
+        usage = AnswerUsage.of(total + reused)  # what the build used
+        if request.storage is None:
+            build_info = replace(build_info, lm_calls=usage.answers)
+        files = session.render(params=params or None, parity=cases, info=build_info)  # indexes bm25 corpora
+    except RUN_FAILURES as exc:
+        print(f"lmc: error: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    lock = Lock(
+        inputs=inputs,
+        blocks=tuple(blocks),
+        scores=tuple(rows),
+        params=params,
+        origins={path: origins.get(path, ()) for path in params},
+        trainsets={path: trainsets[path] for path in params if path in trainsets},
+        instructions=_default_instructions(session, params),
+        build=build_info,
+        parity=tuple(cases),
+        package=package_hashes(files),
+        usage=usage,
+    )
+    out = Path(request.out_dir) / session.package
+    emit(out, files, lock)
+    if rows:
+        table(
+            f"{session.package}: scores (%)",
+            ("program / split", "baseline", "optimized"),
+            [(r.label, f"{r.baseline:.1f}", "-" if r.optimized is None else f"{r.optimized:.1f}") for r in rows],
+        )
+    if total.answers:  # what this process spent (bench/ reads this line); the files hold the build's
+        info(
+            f"LM calls: {total.answers} ({total.cache_hits} from cache), tokens: "
+            f"{total.prompt_tokens} in / {total.completion_tokens} out, cost: ${total.cost_usd:.4f}"
+        )
+    truncated = session.lm().usage.truncated
+    if truncated:
+        info(f"{truncated} answer(s) were cut at max_tokens (the model did not end its answer)")
+    info(f"wrote {out}/ in {time.perf_counter() - started:.1f}s (report: {out / REPORT_NAME})")
+    return EXIT_OK
+
+
+def _default_instructions(session: Session, params: Mapping[str, Params]) -> dict[str, str]:
+    """Each optimized module's instructions before optimizing (its signature's), for the report's diffs."""
+    defaults: dict[str, Params] = {}
+    for decl in session.source.of(ir.ProgramDecl) if params else ():
+        defaults.update(session.program(decl.name.name).default_params())
+    return {path: defaults[path].instructions for path in params if path in defaults}
+
+
+def run_frozen(session: Session, request: BuildRequest) -> int:
+    """Emit the package from ``lmc.lock`` with no LM call, when the build still matches the lock."""
+    out = Path(request.out_dir) / session.package
+    try:
+        lock = read_lock(out / LOCK_NAME)
+        plans = plan_blocks(session.source, request.seed) if request.optimize else ()
+        problems = mismatches(lock, _inputs(session, request), plans)
+        files: Mapping[PurePosixPath, bytes] = {}
+        if not problems:
+            files = session.render(params=dict(lock.params) or None, parity=lock.parity, info=lock.build)
+            problems = package_mismatches(lock, files)
+    except (LockError, OptionError, DataError) as exc:
+        print(f"lmc: error: --frozen: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    if problems:
+        print(f"lmc: error: --frozen: this build does not match {out / LOCK_NAME}:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print("lmc: build without --frozen to optimize again and rewrite the lock", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    emit(out, files, lock)
+    info(f"wrote {out}/ from {LOCK_NAME} (no LM called)")
+    return EXIT_OK
+
+
+def evaluate_block(session: Session, decl: ir.EvaluateDecl, params: Mapping[str, Params]) -> ScoreRow:
+    opts = decl.options
+    program = session.program(decl.program.name)
+    dataset = session.dataset(plain(opts.get("dataset")))
+    metric = session.metric(plain(opts.get("metric")))
+    base = _evaluate(session, program, dataset, metric, {}, f"evaluate {program.name} (baseline)")
+    tuned = (
+        _evaluate(session, program, dataset, metric, params, f"evaluate {program.name} (optimized)") if params else None
+    )
+    label = f"{program.name} on {dataset.name} (evaluate, {plain(opts.get('metric'))})"
+    return ScoreRow(label, base.score, tuned.score if tuned else None)
+
+
+def evaluate_command(session: Session, program_name: str, dataset_name: str, metric_name: str | None) -> int:
+    """``lmc eval``: score the program with its baked-in (default) params."""
+    names = {d.name.name for d in session.source.of(ir.ProgramDecl)}
+    if program_name not in names:
+        print(f"lmc: error: no program `{program_name}` (programs: {', '.join(sorted(names))})", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    if dataset_name not in {d.name.name for d in session.source.of(ir.DatasetDecl)}:
+        print(f"lmc: error: no dataset `{dataset_name}`", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    if metric_name is None:
+        for decl in session.source.of(ir.EvaluateDecl) + session.source.of(ir.OptimizeDecl):
+            if decl.program.name == program_name and decl.options.get("metric") is not None:
+                metric_name = plain(decl.options.get("metric"))
+                break
+    if metric_name is None or metric_name not in {d.name.name for d in session.source.of(ir.MetricDecl)}:
+        print("lmc: error: no metric for this program: pass --metric NAME", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    try:
+        program = session.program(program_name)
+        dataset = session.dataset(dataset_name)
+        result = _evaluate(session, program, dataset, session.metric(metric_name), {}, f"eval {program_name}")
+    except RUN_FAILURES as exc:
+        print(f"lmc: error: {exc}", file=sys.stderr)
+        return EXIT_RUN_FAILED
+    rows = [
+        (
+            r.index + 1,
+            _short(r.example.inputs()),
+            _short(r.outputs) if r.error is None else "(no output)",
+            f"{r.score:.2f}",
+        )
+        for r in result.results
+    ]
+    table(f"{program_name} on {dataset_name} ({metric_name})", ("#", "inputs", "outputs", "score"), rows)
+    print(f"{result.score:.1f}")
+    return EXIT_OK
+
+
+def _short(value: Any, width: int = 60) -> str:
+    from ..runtime.types import to_jsonable
+
+    text = "-" if value is None else ", ".join(f"{k}={to_jsonable(v)}" for k, v in dict(value).items())
+    return text if len(text) <= width else text[: width - 1] + "…"

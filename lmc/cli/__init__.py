@@ -1,0 +1,1 @@
+"""The ``lmc`` command: argument parsing and the commands, printing and exit codes only."""

@@ -1,0 +1,93 @@
+"""The ``lmc`` command: parse arguments, call the driver, return its exit code.
+
+Exit codes: 0 success, 1 diagnostics, 2 crash (a bug in lmc), 3 a failed run
+(an LM that cannot be reached, a program that cannot produce its outputs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..exitcodes import EXIT_CRASH
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lmc", description="Compile .lmp language-model programs.")
+    p.add_argument("--version", action="version", version=f"lmc {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sp: argparse.ArgumentParser, *, lm: bool = True) -> None:
+        sp.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics format")
+        if lm:
+            sp.add_argument("--lm", metavar="MODEL", help="replace the `default` lm with this litellm model id")
+            sp.add_argument("--no-cache", action="store_true", help="do not read or write the LM cache")
+            sp.add_argument("--threads", type=int, default=None, metavar="N", help="parallel LM calls")
+
+    sp = sub.add_parser("check", help="parse and check files; print diagnostics")
+    sp.add_argument("files", nargs="+", metavar="FILE")
+    common(sp, lm=False)
+
+    sp = sub.add_parser("build", help="check, optimize, evaluate and emit the package")
+    sp.add_argument("file", metavar="FILE")
+    sp.add_argument("-o", "--out", default="build", metavar="DIR", help="output folder (default: build/)")
+    sp.add_argument("--no-optimize", action="store_true", help="emit the package without running optimizers")
+    sp.add_argument("--seed", type=int, default=None, metavar="N", help="override every optimize block's seed")
+    sp.add_argument("--storage", default=None, metavar="URL", help="optuna storage shared by several builds")
+    sp.add_argument("--study", default=None, metavar="NAME", help="optuna study name within --storage")
+    how = sp.add_mutually_exclusive_group()
+    how.add_argument(
+        "--dry-run", action="store_true", help="print the LM calls each optimizer would make, then exit; calls no LM"
+    )
+    how.add_argument(
+        "--frozen", action="store_true", help="emit the package from DIR/<name>/lmc.lock without calling an LM"
+    )
+    common(sp)
+
+    sp = sub.add_parser("run", help="run one program once and print its outputs as JSON")
+    sp.add_argument("file", metavar="FILE")
+    sp.add_argument("program", metavar="PROGRAM")
+    sp.add_argument("--input", "-i", action="append", default=[], metavar="K=V", help="an input value")
+    common(sp)
+
+    sp = sub.add_parser("eval", help="evaluate a program on a dataset")
+    sp.add_argument("file", metavar="FILE")
+    sp.add_argument("program", metavar="PROGRAM")
+    sp.add_argument("--dataset", required=True, metavar="NAME")
+    sp.add_argument("--metric", default=None, metavar="NAME", help="default: the program's evaluate/optimize metric")
+    common(sp)
+
+    sp = sub.add_parser("prompt", help="print the exact messages a module sends")
+    sp.add_argument("file", metavar="FILE")
+    sp.add_argument("target", metavar="PROGRAM.MODULE")
+    sp.add_argument("--input", "-i", action="append", default=[], metavar="K=V", help="an input value")
+    common(sp)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from . import driver  # imported lazily: `lmc --help` stays instant
+
+    try:
+        return driver.dispatch(args)
+    except KeyboardInterrupt:
+        print("lmc: interrupted (LM answers so far are kept in the cache)", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the crash boundary: no traceback for users
+        if os.environ.get("LMC_DEBUG"):
+            raise
+        print(f"lmc: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("lmc: this is a bug in lmc; set LMC_DEBUG=1 for the traceback and report it", file=sys.stderr)
+        return EXIT_CRASH
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,1 @@
+"""The user's data files: datasets (``.jsonl``, ``.json``, ``.csv``) read into examples."""

@@ -1,0 +1,215 @@
+"""Scoring a program on a list of examples, optionally in threads.
+
+One example's failure (a parse error, a tool raising, a metric raising) is
+that example's result: it scores 0 and keeps its message, and the run goes on.
+Only the exception types the caller names as ``fatal`` (an LM that cannot be
+reached, a missing API key) stop the whole evaluation, because every
+following example would fail the same way.
+
+Each example runs in its own copy of the caller's ``contextvars`` context, so
+the runtime's per-run trace never mixes between threads. Results come back in
+example order whatever the thread count, which keeps scores and reports
+reproducible.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from ..data.datasets import Example
+from ..runtime.errors import ProgramError
+from ..runtime.program import Program
+from ..runtime.signature import Params
+from ..runtime.trace import TraceEntry
+
+logger = logging.getLogger(__name__)
+
+Metric = Callable[[Example, Mapping[str, Any]], "float | bool"]
+Fatal = tuple[type[BaseException], ...]
+
+
+class MetricValueError(ValueError):
+    """A metric returned something other than a bool or a number."""
+
+
+class TooManyErrors(Exception):
+    """More examples failed than the caller's ``max_errors`` allows (DSPy's rule)."""
+
+    def __init__(self, errors: int, max_errors: int, last: str) -> None:
+        self.errors = errors
+        self.max_errors = max_errors
+        self.last = last
+        super().__init__(f"stopped after {errors} failed runs (max_errors is {max_errors}); the last error: {last}")
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleResult:
+    """How one example went: outputs (None when it failed), score, error message, trace."""
+
+    index: int
+    example: Example
+    outputs: dict[str, Any] | None
+    score: float
+    error: str | None
+    trace: tuple[TraceEntry, ...]
+    # The program could not produce outputs (e.g. an answer that did not
+    # parse): a failed example, not an error towards ``max_errors``.
+    no_output: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EvalResult:
+    """All examples' results in example order, and the summary numbers.
+
+    ``score`` is the mean metric value times 100, rounded to two decimals
+    (DSPy's ``Evaluate``). ``passed`` counts examples whose score passes
+    :func:`passes` with ``metric_threshold``.
+    """
+
+    results: tuple[ExampleResult, ...]
+    score: float
+    passed: int
+    errors: int
+    metric_threshold: float | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.results)
+
+
+def score_value(value: Any) -> float:
+    """A metric's return value as a number: ``True`` is 1.0, ``False`` 0.0."""
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, numbers.Real) and not math.isnan(value):
+        return float(value)
+    raise MetricValueError(f"the metric returned {value!r}; expected a bool or a number")
+
+
+def passes(score: float, threshold: float | None) -> bool:
+    """Whether a score counts as a success.
+
+    With a threshold, ``score >= threshold``; without one, any non-zero score
+    (DSPy uses the metric value's truth). A threshold of 0 is a real
+    threshold here, where DSPy's ``if metric_threshold:`` would ignore it.
+    """
+    return score >= threshold if threshold is not None else bool(score)
+
+
+def evaluate(
+    program: Program,
+    examples: Sequence[Example],
+    metric: Metric,
+    *,
+    lm: Any,
+    params: Mapping[str, Params],
+    threads: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
+    fatal: Fatal = (),
+    metric_threshold: float | None = None,
+    max_errors: int | None = None,
+) -> EvalResult:
+    """Run ``program`` on every example and score its outputs with ``metric``.
+
+    ``on_progress(done, total)`` is called from the calling thread after each
+    example. ``max_errors`` (none by default) stops the run with
+    :class:`TooManyErrors` once that many examples have failed, as DSPy's
+    ``Evaluate`` does; exceptions in ``fatal`` propagate at once.
+    """
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, not {threads}")
+    total = len(examples)
+    slots: list[ExampleResult | None] = [None] * total
+    errors = 0
+    done = 0
+
+    def finish(result: ExampleResult) -> None:
+        nonlocal errors, done
+        slots[result.index] = result
+        done += 1
+        if result.error is not None and not result.no_output:
+            errors += 1
+            logger.info("example %d failed: %s", result.index, result.error)
+            if max_errors is not None and errors >= max_errors:
+                raise TooManyErrors(errors, max_errors, result.error)
+        if on_progress is not None:
+            on_progress(done, total)
+
+    def task(index: int) -> ExampleResult:
+        return contextvars.copy_context().run(_run_one, program, index, examples[index], metric, lm, params, fatal)
+
+    if threads == 1 or total <= 1:
+        for index in range(total):
+            finish(task(index))
+    else:
+        _run_threaded(task, total, threads, finish)
+
+    results = tuple(r for r in slots if r is not None)
+    mean = sum(r.score for r in results) / total if total else 0.0
+    return EvalResult(
+        results=results,
+        score=round(100 * mean, 2),
+        passed=sum(passes(r.score, metric_threshold) for r in results),
+        errors=errors,
+        metric_threshold=metric_threshold,
+    )
+
+
+def _run_threaded(
+    task: Callable[[int], ExampleResult], total: int, threads: int, finish: Callable[[ExampleResult], None]
+) -> None:
+    """Run ``task(i)`` for every index on a pool; on any exception, cancel what has not started."""
+    pool = ThreadPoolExecutor(max_workers=min(threads, total), thread_name_prefix="lmc-eval")
+    try:
+        index_of = {pool.submit(task, i): i for i in range(total)}
+        pending: set[Future[ExampleResult]] = set(index_of)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            # In index order, so progress calls do not depend on set iteration order.
+            for future in sorted(done, key=index_of.__getitem__):
+                finish(future.result())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_one(
+    program: Program,
+    index: int,
+    example: Example,
+    metric: Metric,
+    lm: Any,
+    params: Mapping[str, Params],
+    fatal: Fatal,
+) -> ExampleResult:
+    run = None
+    try:
+        run = program.run(example.inputs(), lm=lm, params=params)
+        score = score_value(metric(example, run.outputs))
+    # One example's failure must not end the evaluation, and program bodies run
+    # user code (tools, python metrics) that may raise anything: the message is
+    # kept in the result, not swallowed. Fatal (infrastructure) errors go up.
+    except Exception as err:
+        if fatal and isinstance(err, fatal):
+            raise
+        return ExampleResult(
+            index=index,
+            example=example,
+            outputs=run.outputs if run is not None else None,
+            score=0.0,
+            error=_message(err),
+            trace=run.trace if run is not None else (),
+            no_output=isinstance(err, ProgramError),
+        )
+    return ExampleResult(index=index, example=example, outputs=run.outputs, score=score, error=None, trace=run.trace)
+
+
+def _message(err: BaseException) -> str:
+    text = str(err)
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

@@ -1,0 +1,101 @@
+"""A checked file ready to run: its generated code, LMs, datasets and metrics.
+
+The generated package is rendered from the IR and imported (its ``_runtime``
+bound to ``lmc.runtime``), so ``lmc run``, ``eval``, ``prompt`` and the
+optimizers all execute the very code that ``lmc build`` ships.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ..codegen import render_package
+from ..data.datasets import Dataset, load_dataset
+from ..ir import nodes as ir
+from ..ir.values import options_dict
+from ..runtime.lm.client import LM
+from ..runtime.signature import Params
+from .frontend import Loaded
+from .lms import LmSettings, make_lm
+from .loader import load_package
+from .metrics import JudgeParts, Metric, make_metric
+
+
+def package_name(path: str) -> str:
+    """``sentiment.lmp`` -> ``sentiment``; a valid, lowercase Python identifier."""
+    stem = re.sub(r"\W+", "_", Path(path).stem).strip("_").lower() or "program"
+    return stem if not stem[0].isdigit() else f"p_{stem}"
+
+
+@dataclass
+class Session:
+    loaded: Loaded
+    settings: LmSettings = field(default_factory=LmSettings)
+    threads: int = 4
+    _lms: dict[str, LM] = field(default_factory=dict)
+    _datasets: dict[str, Dataset] = field(default_factory=dict)
+
+    @property
+    def source(self) -> ir.SourceFile:
+        assert self.loaded.source is not None
+        return self.loaded.source
+
+    @property
+    def base_dir(self) -> Path:
+        return self.loaded.base_dir
+
+    @property
+    def package(self) -> str:
+        return package_name(self.loaded.path)
+
+    def render(self, params: Mapping[str, Params] | None = None, **extra: Any) -> dict:
+        return render_package(
+            self.source,
+            package=self.package,
+            source_dir=self.base_dir,
+            source_text=self.loaded.text or "",
+            params=params,
+            **extra,
+        )
+
+    @cached_property
+    def generated(self) -> ModuleType:
+        """The generated package with default parameters, imported."""
+        return load_package(self.render(), package=self.package)
+
+    def program(self, name: str) -> Any:
+        return self.generated.programs.PROGRAMS[name]
+
+    def lm_names(self) -> tuple[str, ...]:
+        """The LMs this session has made so far (a judge metric makes the one it names)."""
+        return tuple(self._lms)
+
+    def lm(self, name: str = "default") -> LM:
+        if name not in self._lms:
+            self._lms[name] = make_lm(self.source, name, self.settings)
+        return self._lms[name]
+
+    def dataset(self, name: str) -> Dataset:
+        if name not in self._datasets:
+            decl = self.decl(ir.DatasetDecl, name)
+            opts = options_dict(decl.options)
+            self._datasets[name] = load_dataset(
+                self.base_dir / decl.path, name=name, input_keys=opts.get("inputs", []), limit=opts.get("limit")
+            )
+        return self._datasets[name]
+
+    def metric(self, name: str) -> Metric:
+        judge = JudgeParts(self.generated.programs.SIGNATURES, self.lm)
+        return make_metric(self.decl(ir.MetricDecl, name), self.base_dir, judge)
+
+    def decl(self, kind: type, name: str) -> Any:
+        for d in self.source.of(kind):
+            if d.name.name == name:
+                return d
+        raise KeyError(f"no {kind.__name__} named `{name}`")

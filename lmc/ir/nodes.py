@@ -1,0 +1,508 @@
+"""The frozen IR of a ``.lmp`` file.
+
+``syntax/builder.py`` builds it as the parser reduces and does nothing else; checks
+read it; codegen renders it. Every node carries a ``span`` (see
+``diagnostics.Span`` for the convention). Sequences are tuples, so every node is
+hashable and immutable; use ``dataclasses.replace`` to derive a changed copy.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from ..diagnostics.core import Span
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:  # type checkers only: nothing to do when the program runs
+
+    def dataclass_transform(**_: Any) -> Any:
+        return lambda decorator: decorator
+
+
+_N = TypeVar("_N", bound=type)
+
+
+class _Node:
+    """Equality, hash and repr over a node's fields, exactly as ``dataclass`` writes them.
+
+    Written once here instead of generated (compiled) for each of the ~45
+    node classes: that halves the cost of importing this module, which every
+    ``lmc`` command pays.
+    """
+
+    __slots__ = ()
+    _values: ClassVar[Any]  # the fields' values, as a tuple (an ``operator.attrgetter``)
+    _names: ClassVar[tuple[str, ...]]
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return bool(self._values(self) == self._values(other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._names, self._values(self), strict=True))
+        return f"{type(self).__qualname__}({shown})"
+
+
+def iter_children(node: _Node) -> Iterator[_Node]:
+    """The nodes directly under ``node``, in field order (tuples of nodes read in order, at any depth)."""
+    pending: list[Any] = list(reversed(node._values(node)))
+    while pending:
+        value = pending.pop()
+        if isinstance(value, _Node):
+            yield value
+        elif isinstance(value, tuple):
+            pending.extend(reversed(value))
+
+
+def walk(node: _Node) -> Iterator[_Node]:
+    """``node`` and every node under it, depth first in source order; no recursion, so any depth."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        yield current
+        pending.extend(reversed(list(iter_children(current))))
+
+
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+def _node(cls: _N) -> _N:
+    """A frozen, slotted, keyword-only dataclass whose equality, hash and repr are ``_Node``'s."""
+    assert issubclass(cls, _Node), cls
+    made = dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)(cls)
+    made._names = tuple(f.name for f in fields(made))
+    assert len(made._names) > 1, "attrgetter gives a tuple only for two fields or more"
+    made._values = operator.attrgetter(*made._names)
+    return made
+
+
+@_node
+class Ident(_Node):
+    """A name as written at one place in the source."""
+
+    name: str
+    span: Span
+
+
+# --------------------------------------------------------------------- types
+
+
+@_node
+class NamedType(_Node):
+    """``str``, ``int``, ``float``, ``bool``, or an ``enum`` / ``type`` name."""
+
+    name: Ident
+    span: Span
+
+
+@_node
+class ListType(_Node):
+    item: TypeExpr
+    span: Span
+
+
+@_node
+class DictType(_Node):
+    key: TypeExpr
+    value: TypeExpr
+    span: Span
+
+
+@_node
+class OptionalType(_Node):
+    inner: TypeExpr
+    span: Span
+
+
+@_node
+class LiteralType(_Node):
+    """A literal union: ``"yes" | "no"``."""
+
+    values: tuple[str, ...]
+    span: Span
+
+
+TypeExpr = NamedType | ListType | DictType | OptionalType | LiteralType
+
+BUILTIN_SCALARS = ("str", "int", "float", "bool")
+
+# ------------------------------------------------------------ option values
+
+
+@_node
+class Const(_Node):
+    """A literal: str, int, float, bool or None."""
+
+    value: str | int | float | bool | None
+    span: Span
+
+
+@_node
+class ListValue(_Node):
+    items: tuple[Value, ...]
+    span: Span
+
+
+@_node
+class NameValue(_Node):
+    """A bare name in an option block (``metric: accuracy``)."""
+
+    name: Ident
+    span: Span
+
+
+@_node
+class OptionEntry(_Node):
+    key: Ident
+    value: Value
+    span: Span
+
+
+@_node
+class Options(_Node):
+    entries: tuple[OptionEntry, ...]
+    span: Span
+
+    def get(self, key: str) -> Value | None:
+        for entry in self.entries:
+            if entry.key.name == key:
+                return entry.value
+        return None
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(e.key.name for e in self.entries)
+
+
+@_node
+class CallValue(_Node):
+    """A name followed by an option block: ``BootstrapFewShot { max_labeled_demos: 4 }``."""
+
+    name: Ident
+    options: Options
+    span: Span
+
+
+Value = Const | ListValue | NameValue | Options | CallValue
+
+# ------------------------------------------------------------ expressions
+
+
+@_node
+class Name(_Node):
+    ident: Ident
+    span: Span
+
+
+@_node
+class ListExpr(_Node):
+    items: tuple[Expr, ...]
+    span: Span
+
+
+@_node
+class RecordExpr(_Node):
+    """``{ field: expr, ... }`` (a program's return value)."""
+
+    fields: tuple[tuple[Ident, Expr], ...]
+    span: Span
+
+
+@_node
+class Attr(_Node):
+    obj: Expr
+    attr: Ident
+    span: Span
+
+
+@_node
+class KwArg(_Node):
+    name: Ident
+    value: Expr
+    span: Span
+
+
+@_node
+class Call(_Node):
+    """A call to a module, tool, retriever, program or built-in."""
+
+    func: Ident
+    args: tuple[Expr, ...]
+    kwargs: tuple[KwArg, ...]
+    span: Span
+
+
+@_node
+class BinOp(_Node):
+    op: str  # "+", "==", "!=", "<", ">", "<=", ">=", "and", "or"
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@_node
+class UnaryOp(_Node):
+    op: str  # "not", "-"
+    operand: Expr
+    span: Span
+
+
+Expr = Name | Const | ListExpr | RecordExpr | Attr | Call | BinOp | UnaryOp
+
+# ------------------------------------------------------------- statements
+
+
+@_node
+class ModuleDecl(_Node):
+    """``module NAME = Kind(Signature, key: value, ...)`` inside a program."""
+
+    name: Ident
+    kind: Ident  # Predict, ChainOfThought, ...
+    signature: Ident
+    options: Options
+    span: Span
+
+
+@_node
+class Assign(_Node):
+    target: Ident
+    value: Expr
+    span: Span
+
+
+@_node
+class Repeat(_Node):
+    count: Expr
+    body: tuple[Stmt, ...]
+    span: Span
+
+
+@_node
+class For(_Node):
+    var: Ident
+    iterable: Expr
+    body: tuple[Stmt, ...]
+    span: Span
+
+
+@_node
+class If(_Node):
+    cond: Expr
+    then: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...]  # empty when there is no else; an `else if` nests an If
+    span: Span
+
+
+@_node
+class Return(_Node):
+    value: Expr
+    span: Span
+
+
+@_node
+class ExprStmt(_Node):
+    value: Expr
+    span: Span
+
+
+Stmt = ModuleDecl | Assign | Repeat | For | If | Return | ExprStmt
+
+# ------------------------------------------------------------ declarations
+
+
+@_node
+class FieldDecl(_Node):
+    """A field of a ``type`` record or of a signature (``direction`` "in"/"out")."""
+
+    name: Ident
+    type: TypeExpr
+    desc: str | None
+    direction: str | None  # "in", "out", or None in a record type
+    span: Span
+
+
+@_node
+class Param(_Node):
+    """A program or tool parameter: ``name: type [= default]``."""
+
+    name: Ident
+    type: TypeExpr
+    default: Const | None
+    span: Span
+
+
+@_node
+class LmDecl(_Node):
+    name: Ident
+    model: str
+    options: Options
+    span: Span
+
+
+@_node
+class EnumDecl(_Node):
+    name: Ident
+    doc: str | None  # the docstring, cleandoc-dedented: the emitted enum's docstring
+    members: tuple[Ident, ...]
+    span: Span
+
+
+@_node
+class TypeDecl(_Node):
+    name: Ident
+    doc: str | None  # the docstring: the emitted model's docstring, and its schema's description
+    fields: tuple[FieldDecl, ...]
+    span: Span
+
+
+@_node
+class SignatureDecl(_Node):
+    name: Ident
+    instructions: str | None  # the docstring, cleandoc-dedented
+    fields: tuple[FieldDecl, ...]  # in source order; see inputs/outputs
+    from_string: bool  # declared with DSPy's string form "a, b -> c"
+    span: Span
+
+    @property
+    def inputs(self) -> tuple[FieldDecl, ...]:
+        return tuple(f for f in self.fields if f.direction == "in")
+
+    @property
+    def outputs(self) -> tuple[FieldDecl, ...]:
+        return tuple(f for f in self.fields if f.direction == "out")
+
+
+@_node
+class PythonRef(_Node):
+    """``python "module:function"``."""
+
+    ref: str
+    span: Span
+
+
+@_node
+class ToolDecl(_Node):
+    name: Ident
+    params: tuple[Param, ...]
+    returns: TypeExpr
+    impl: PythonRef
+    doc: str | None
+    span: Span
+
+
+@_node
+class RetrieverDecl(_Node):
+    name: Ident
+    kind: Ident  # "bm25" or "python"
+    source: str  # corpus path (bm25) or "module:function" (python)
+    options: Options
+    span: Span
+    source_span: Span | None = None  # the string literal of ``source``, for diagnostics
+
+
+@_node
+class ProgramDecl(_Node):
+    name: Ident
+    params: tuple[Param, ...]
+    outputs: tuple[Param, ...]  # defaults are always None here
+    body: tuple[Stmt, ...]
+    span: Span
+
+    @property
+    def modules(self) -> tuple[ModuleDecl, ...]:
+        """Module declarations anywhere in the body, in source order."""
+        return tuple(n for stmt in self.body for n in walk(stmt) if isinstance(n, ModuleDecl))
+
+
+@_node
+class BuiltinMetric(_Node):
+    """``exact_match(field)``, ``f1(field)``, ``contains(field)``, ``judge(Sig, lm: NAME)``."""
+
+    func: Ident
+    args: tuple[Ident, ...]
+    options: Options
+    span: Span
+
+
+MetricExpr = BuiltinMetric | PythonRef
+
+
+@_node
+class MetricDecl(_Node):
+    name: Ident
+    expr: MetricExpr
+    span: Span
+
+
+@_node
+class DatasetDecl(_Node):
+    name: Ident
+    path: str
+    options: Options
+    span: Span
+    path_span: Span | None = None  # the string literal of ``path``, for diagnostics
+
+
+@_node
+class OptimizeDecl(_Node):
+    program: Ident
+    options: Options
+    span: Span
+
+
+@_node
+class EvaluateDecl(_Node):
+    program: Ident
+    options: Options
+    span: Span
+
+
+Decl = (
+    LmDecl
+    | EnumDecl
+    | TypeDecl
+    | SignatureDecl
+    | ToolDecl
+    | RetrieverDecl
+    | ProgramDecl
+    | MetricDecl
+    | DatasetDecl
+    | OptimizeDecl
+    | EvaluateDecl
+)
+
+# Declarations that bind a name in the file namespace, and the word for each.
+DECL_KIND = {
+    LmDecl: "lm",
+    EnumDecl: "enum",
+    TypeDecl: "type",
+    SignatureDecl: "signature",
+    ToolDecl: "tool",
+    RetrieverDecl: "retriever",
+    ProgramDecl: "program",
+    MetricDecl: "metric",
+    DatasetDecl: "dataset",
+}
+
+
+@_node
+class SourceFile(_Node):
+    path: str  # as given on the command line (used in diagnostics)
+    decls: tuple[Decl, ...]
+    span: Span
+
+    def named(self) -> dict[str, Decl]:
+        """First declaration of each name (duplicates are a check's business)."""
+        table: dict[str, Decl] = {}
+        for d in self.decls:
+            if type(d) in DECL_KIND:
+                table.setdefault(d.name.name, d)  # type: ignore[union-attr]
+        return table
+
+    def of(self, kind: type) -> tuple:
+        return tuple(d for d in self.decls if isinstance(d, kind))

@@ -1,0 +1,1 @@
+"""Few-shot optimizers: LabeledFewShot, BootstrapFewShot, its random search, KNNFewShot."""

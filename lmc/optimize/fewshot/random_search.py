@@ -1,0 +1,153 @@
+"""BootstrapFewShotWithRandomSearch: score several demo sets on the valset, keep the best.
+
+DSPy's candidates (``dspy/teleprompt/random_search.py``), by candidate seed:
+
+- ``-3``: zero-shot (the starting instructions, no demos);
+- ``-2``: LabeledFewShot(k=max_labeled_demos);
+- ``-1``: BootstrapFewShot over the trainset in its order;
+- ``0 .. num_candidate_programs-1``: BootstrapFewShot over the trainset
+  shuffled by ``Random(s)``, with ``max_bootstrapped_demos`` drawn by a fresh
+  ``Random(s).randint(1, max_bootstrapped_demos)``.
+
+Each candidate is scored on the valset (the trainset when there is none) with
+the task's LM; the first candidate with the highest score wins (a later one
+must be strictly better). ``stop_at_score`` ends the search once a candidate
+reaches it (scores are percentages). ``max_errors`` applies to every
+bootstrap and to every evaluation (none: DSPy's 10), as in DSPy.
+
+As everywhere in lmc's optimizers, DSPy's ``Random(c)`` is ``Random(task.seed + c)``.
+
+When the LM budget runs out, the candidate being built or scored is dropped
+and the best candidate scored so far wins.
+
+DSPy bootstraps each candidate, then scores it, one candidate after the other.
+lmc bootstraps the candidates concurrently (``threads`` at a time, each
+bootstrap still sequential over its own trainset order), then scores them in
+order: the same demos, scores, winner and LM calls, in less wall time. It
+keeps DSPy's order when a budget or ``stop_at_score`` can end the search
+early, so that no candidate is built that would not have been.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from ...host.evaluate import evaluate
+from ...runtime.signature import Params
+from ..core.ahead import in_order, may_build_ahead
+from ..core.base import (
+    DEFAULT_MAX_ERRORS,
+    CallCounter,
+    CallEstimate,
+    DemoOrigin,
+    OptimizeResult,
+    Search,
+    Task,
+    TaskSizes,
+    with_demos,
+)
+from .bootstrap import BootstrapSettings, bootstrap, bootstrap_runs
+from .labeled import sample_labeled
+
+logger = logging.getLogger(__name__)
+
+Chosen = tuple[dict[str, Params], dict[str, tuple[DemoOrigin, ...]]]
+
+
+@dataclass(frozen=True, slots=True)
+class BootstrapFewShotWithRandomSearch:
+    name: ClassVar[str] = "BootstrapFewShotWithRandomSearch"
+    max_bootstrapped_demos: int = 4
+    max_labeled_demos: int = 16
+    max_rounds: int = 1
+    num_candidate_programs: int = 16
+    num_threads: int | None = None
+    max_errors: int | None = None
+    stop_at_score: float | None = None
+    metric_threshold: float | None = None
+
+    def compile(self, task: Task) -> OptimizeResult:
+        calls = CallCounter()
+        student = calls.wrap(task.lm)
+        valset = task.valset or task.trainset
+        threads = self.num_threads if self.num_threads is not None else task.threads
+        max_errors = self.max_errors if self.max_errors is not None else DEFAULT_MAX_ERRORS
+        threshold = self.metric_threshold if self.metric_threshold is not None else task.metric_threshold
+
+        search = Search(task, self.name)
+        with search.until_budget():
+            for label, chosen in self._candidates(task, calls, threads):
+                stage = f"evaluate {label}"
+                result = evaluate(
+                    task.program,
+                    valset,
+                    task.metric,
+                    lm=student,
+                    params=chosen[0],
+                    threads=threads,
+                    on_progress=lambda done, total, stage=stage: task.progress(stage, done, total),
+                    fatal=task.fatal,
+                    metric_threshold=threshold,
+                    max_errors=max_errors,
+                )
+                logger.info("candidate %s: %.2f%% on %d examples", label, result.score, result.total)
+                search.record(label, result.score, *chosen)
+                if self.stop_at_score is not None and result.score >= self.stop_at_score:
+                    logger.info("stopping: %s reached stop_at_score %s", label, self.stop_at_score)
+                    break
+        return search.result(lm_calls=calls.count)
+
+    def estimate_calls(self, sizes: TaskSizes) -> CallEstimate:
+        """Bootstraps of candidates -1 .. N-1 (each at most a full bootstrap), then N + 3 valset evaluations."""
+        n = self.num_candidate_programs
+        runs, exact = bootstrap_runs(sizes.trainset, self.max_bootstrapped_demos, self.max_rounds)
+        # Candidates 0 .. N-1 draw their demo count between 1 and the maximum: fewer rows may do.
+        shuffled_exact = exact and (n == 0 or self.max_bootstrapped_demos == 0 or sizes.trainset <= 1)
+        calls = ((n + 1) * runs + (n + 3) * sizes.valset) * sizes.run_calls
+        return CallEstimate(calls, upper_bound=not (shuffled_exact and self.stop_at_score is None))
+
+    def _candidates(self, task: Task, calls: CallCounter, threads: int) -> Iterator[tuple[str, Chosen]]:
+        """Every candidate in seed order; built ahead, concurrently, when nothing can end the search early."""
+        seeds = range(-3, self.num_candidate_programs)
+        if self.stop_at_score is not None or not may_build_ahead(task.lm):
+            threads = 1
+        quiet = replace(task, on_progress=None) if threads > 1 else task  # progress from this thread only
+        jobs = [functools.partial(self._candidate, quiet, seed, calls) for seed in seeds]
+        for done, candidate in enumerate(in_order(jobs, threads), 1):
+            if threads > 1:
+                task.progress("bootstrap candidates", done, len(jobs))
+            yield candidate
+
+    def _candidate(self, task: Task, seed: int, calls: CallCounter) -> tuple[str, Chosen]:
+        start = task.start_params()
+        everything = range(len(task.trainset))
+        if seed == -3:
+            return "zero-shot", with_demos(start, {})
+        if seed == -2:
+            demos = sample_labeled(task, everything, self.max_labeled_demos, random.Random(task.seed))
+            return "labeled", with_demos(start, demos)
+        settings = BootstrapSettings(
+            max_bootstrapped_demos=self.max_bootstrapped_demos,
+            max_labeled_demos=self.max_labeled_demos,
+            max_rounds=self.max_rounds,
+            max_errors=self.max_errors if self.max_errors is not None else DEFAULT_MAX_ERRORS,
+            metric_threshold=self.metric_threshold,
+        )
+        if seed == -1:
+            return "bootstrap", bootstrap(task, settings, everything, calls, stage="bootstrap")
+        order = list(everything)
+        random.Random(task.seed + seed).shuffle(order)
+        # DSPy draws between 1 and max_bootstrapped_demos; with 0 it would fail, so 0 stays 0.
+        size = (
+            random.Random(task.seed + seed).randint(1, self.max_bootstrapped_demos)
+            if self.max_bootstrapped_demos
+            else 0
+        )
+        label = f"bootstrap seed {seed} (up to {size} bootstrapped)"
+        settings = replace(settings, max_bootstrapped_demos=size)
+        return label, bootstrap(task, settings, order, calls, stage=label)

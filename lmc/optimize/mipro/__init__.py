@@ -1,0 +1,1 @@
+"""MIPROv2: demo sets, grounded instruction proposals, the optuna study and its sampler."""

@@ -1,0 +1,186 @@
+"""A disk cache of LM answers: SQLite in WAL mode, safe across threads and processes.
+
+The key is the SHA-256 of the canonical JSON of the request: the model, the
+messages and every option that shapes the answer. Secrets are never part of
+a request, so they are never part of a key or of the file. Re-running an
+optimization with the same inputs therefore costs no LM calls, and two
+processes (say, two ``lmc build`` runs) can share one cache directory.
+
+Next to each answer the cache keeps what it cost when it was made (prompt
+and completion tokens, USD), so a rebuild answered from the cache can still
+say what its answers cost. Files written before those columns existed are
+migrated when opened; their rows, and rows written by an older runtime,
+hold NULL there: :attr:`Answer.recorded` is False for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..choices import TokenLogprobs
+
+__all__ = ["Answer", "Cache"]
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT NOT NULL, text TEXT NOT NULL, "
+    "prompt_tokens INTEGER, completion_tokens INTEGER, cost_usd REAL, logprobs TEXT)"
+)
+# Columns added after the first schema: added to an older file when it is opened (NULL in its rows).
+_ADDED_COLUMNS = (
+    ("prompt_tokens", "INTEGER"),
+    ("completion_tokens", "INTEGER"),
+    ("cost_usd", "REAL"),
+    ("logprobs", "TEXT"),  # JSON, for requests that asked for log-probabilities (choice scoring)
+)
+# How long a writer waits for another process's lock before giving up (seconds).
+_BUSY_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A cached answer and what it cost when the LM made it.
+
+    ``recorded`` is False for a row cached before costs were recorded: its
+    tokens and cost read 0 but are unknown.
+    """
+
+    text: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    recorded: bool = True
+    logprobs: tuple[TokenLogprobs, ...] | None = None
+
+
+class Cache:
+    """LM answers on disk under ``directory``; one SQLite connection per thread."""
+
+    FILENAME = "lm-cache.sqlite3"
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory)
+        self.path = self.directory / self.FILENAME
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._connection()  # create (or migrate) the file and table now, so errors surface at construction
+
+    @staticmethod
+    def default_dir() -> Path:
+        """``$LMC_CACHE_DIR``, else ``$XDG_CACHE_HOME/lmc``, else ``~/.cache/lmc``."""
+        explicit = os.environ.get("LMC_CACHE_DIR")
+        if explicit:
+            return Path(explicit).expanduser()
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+        return base / "lmc"
+
+    @staticmethod
+    def key(request: Mapping[str, Any]) -> str:
+        """The SHA-256 of the request's canonical JSON (sorted keys, no whitespace)."""
+        canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def get(self, key: str) -> str | None:
+        """The cached answer's text, None when there is none."""
+        answer = self.answer(key)
+        return None if answer is None else answer.text
+
+    def answer(self, key: str) -> Answer | None:
+        """The cached answer with its recorded tokens and cost, None when there is none."""
+        query = "SELECT text, prompt_tokens, completion_tokens, cost_usd, logprobs FROM answers WHERE key = ?"
+        row = self._connection().execute(query, (key,)).fetchone()
+        if row is None:
+            return None
+        text, prompt_tokens, completion_tokens, cost_usd, logprobs = row
+        tokens = None if logprobs is None else tuple(TokenLogprobs.from_json(t) for t in json.loads(logprobs))
+        if prompt_tokens is None or completion_tokens is None or cost_usd is None:
+            return Answer(text, recorded=False, logprobs=tokens)
+        return Answer(text, int(prompt_tokens), int(completion_tokens), float(cost_usd), logprobs=tokens)
+
+    def put(
+        self,
+        key: str,
+        model: str,
+        text: str,
+        *,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        cost_usd: float = 0.0,
+        logprobs: tuple[TokenLogprobs, ...] | None = None,
+    ) -> None:
+        """Store an answer with what it cost (replacing any answer under ``key``)."""
+        tokens = None if logprobs is None else json.dumps([t.to_json() for t in logprobs], ensure_ascii=False)
+        self._connection().execute(
+            "INSERT OR REPLACE INTO answers (key, model, text, prompt_tokens, completion_tokens, cost_usd, logprobs) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (key, model, text, prompt_tokens, completion_tokens, cost_usd, tokens),
+        )
+
+    def __len__(self) -> int:
+        return self._connection().execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+
+    def close(self) -> None:
+        """Close every thread's connection; the cache reopens lazily if used again."""
+        with self._lock:
+            connections, self._connections = self._connections, []
+            self._local = threading.local()
+        for connection in connections:
+            connection.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            # Autocommit (isolation_level=None): each statement is its own transaction.
+            connection = sqlite3.connect(
+                self.path, timeout=_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+            )
+            _setup(connection)
+            self._local.connection = connection
+            with self._lock:
+                self._connections.append(connection)
+        return connection
+
+    def __repr__(self) -> str:
+        return f"Cache({str(self.directory)!r})"
+
+
+def _setup(connection: sqlite3.Connection) -> None:
+    """WAL mode, the table, and the columns an older file lacks. Switching to WAL needs
+    a lock that SQLite's busy handler does not wait for, so two processes opening a new
+    cache at the same moment can see "database is locked": retry for up to the busy timeout."""
+    deadline = time.monotonic() + _BUSY_TIMEOUT
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute(_SCHEMA)
+            _add_columns(connection)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _add_columns(connection: sqlite3.Connection) -> None:
+    """Migrate a file written before answers' costs were recorded (its rows keep NULL: not recorded)."""
+    present = {row[1] for row in connection.execute("PRAGMA table_info(answers)")}
+    for name, sql_type in _ADDED_COLUMNS:
+        if name in present:
+            continue
+        try:
+            connection.execute(f"ALTER TABLE answers ADD COLUMN {name} {sql_type}")
+        except sqlite3.OperationalError as exc:
+            if "duplicate column" not in str(exc):  # another process added it first
+                raise

@@ -1,0 +1,447 @@
+"""The LM client: one model id and its options, called through litellm.
+
+litellm is imported at the first call that needs it (importing it takes
+seconds), so importing the runtime stays fast and a run answered entirely
+from the cache never imports it. Transient failures (rate limits, 5xx,
+timeouts, lost connections) are retried here, with exponential backoff and
+jitter, in one bounded loop; litellm's and the provider SDK's own retries are
+turned off so the count is ours. Anything else fails at once as ``LMError``.
+
+The API key is read from the environment variable named by ``api_key_env``
+at each call; it is never stored on the object, in the cache or in a key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+import logging
+import math
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..choices import TOP_LOGPROBS, TokenLogprobs, parse_openai_logprobs
+from ..errors import LMError
+from .litellm_setup import import_litellm
+from .openai_compat import Completion, HTTPFailure, OpenAICompatClient, is_direct, request_body
+from .protocol import Scored
+from .rollout import ROLLOUT_TEMPERATURE, current_rollout
+
+if TYPE_CHECKING:  # the cache (sqlite3, hashlib) is imported by whoever makes one, not here
+    from .cache import Answer, Cache
+
+__all__ = ["LM", "Scored", "Usage"]
+
+logger = logging.getLogger(__name__)
+
+LOCAL_PREFIX = "local/"
+# HTTP statuses worth another try: request timeout, conflict, too early, rate limit.
+_RETRY_STATUSES = frozenset({408, 409, 425, 429})
+_MESSAGE_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """A snapshot of an LM's counters. ``calls`` counts answers given, ``cache_hits`` those from the cache.
+
+    ``prompt_tokens``, ``completion_tokens`` and ``cost_usd`` are what the LM
+    itself was paid for (answers it made now). The ``cached_`` fields are what
+    the answers taken from the cache cost when the LM first made them, so the
+    answers' whole cost is the same whether a run was answered from the cache
+    or not; ``cached_unrecorded`` counts cache hits with no cost recorded (a
+    cache written by an older runtime), which add 0 there.
+    """
+
+    calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    truncated: int = 0  # answers cut at max_tokens (counted, logged at INFO: a build makes many)
+    cached_prompt_tokens: int = 0
+    cached_completion_tokens: int = 0
+    cached_cost_usd: float = 0.0
+    cached_unrecorded: int = 0
+
+
+# Costs are counted in steps of 2**-32 USD (less than a billionth of a dollar).
+# Any sum of such values under 2**21 USD is exact in a float, so a total does
+# not depend on the order threads add to it, and the cost of a run's answers
+# reads the same whether they came from the LM or from the cache.
+_COST_STEP_BITS = 32
+
+
+def _quantized_cost(cost: float) -> float:
+    """``cost`` rounded to a whole number of cost steps (0 for a value that is not a finite number)."""
+    if not math.isfinite(cost):
+        return 0.0
+    return math.ldexp(round(math.ldexp(cost, _COST_STEP_BITS)), -_COST_STEP_BITS)
+
+
+class _UsageCounter:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._usage = Usage()
+
+    def add_call(self, answer: Completion, cost: float) -> None:
+        """An answer the LM made now, at ``cost`` (already quantized)."""
+        with self._lock:
+            u = self._usage
+            self._usage = dataclasses.replace(
+                u,
+                calls=u.calls + 1,
+                prompt_tokens=u.prompt_tokens + answer.prompt_tokens,
+                completion_tokens=u.completion_tokens + answer.completion_tokens,
+                cost_usd=u.cost_usd + cost,
+                truncated=u.truncated + int(answer.finish_reason == "length"),
+            )
+
+    def add_hit(self, answer: Answer) -> None:
+        """An answer from the cache, with what it cost when it was made."""
+        with self._lock:
+            u = self._usage
+            self._usage = dataclasses.replace(
+                u,
+                calls=u.calls + 1,
+                cache_hits=u.cache_hits + 1,
+                cached_prompt_tokens=u.cached_prompt_tokens + answer.prompt_tokens,
+                cached_completion_tokens=u.cached_completion_tokens + answer.completion_tokens,
+                cached_cost_usd=u.cached_cost_usd + _quantized_cost(answer.cost_usd),
+                cached_unrecorded=u.cached_unrecorded + int(not answer.recorded),
+            )
+
+    def snapshot(self) -> Usage:
+        with self._lock:
+            return self._usage
+
+
+class LM:
+    """A litellm model with fixed options; ``complete(messages) -> str``.
+
+    ``backoff`` is the first retry's delay in seconds; each later one doubles,
+    up to ``max_backoff``, each scaled by a random factor in [0.5, 1] (or the
+    server's ``Retry-After``, if longer).
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        top_p: float | None = None,
+        stop: str | Sequence[str] | None = None,
+        api_base: str | None = None,
+        api_key_env: str | None = None,
+        num_retries: int = 3,
+        timeout: float | None = None,
+        cache: Cache | None = None,
+        backoff: float = 1.0,
+        max_backoff: float = 30.0,
+    ) -> None:
+        if not model:
+            raise ValueError("an LM needs a model id")
+        if num_retries < 0:
+            raise ValueError(f"num_retries must be >= 0, not {num_retries}")
+        self.model = model
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.top_p = top_p
+        self.stop = stop if stop is None or isinstance(stop, str) else list(stop)
+        self.api_base = api_base
+        self.api_key_env = api_key_env
+        self.num_retries = num_retries
+        self.timeout = timeout
+        self.cache = cache
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._usage = _UsageCounter()
+        self._direct = OpenAICompatClient(api_base, timeout) if api_base and is_direct(model, api_base) else None
+
+    # ------------------------------------------------------------ request
+
+    @property
+    def usage(self) -> Usage:
+        return self._usage.snapshot()
+
+    def options(self) -> dict[str, Any]:
+        """The options that shape an answer (those set), as sent to litellm and keyed in the cache.
+
+        Inside a rollout (``rollout.py``) the temperature is ``ROLLOUT_TEMPERATURE``.
+        """
+        options = {
+            "temperature": self.temperature if current_rollout() is None else ROLLOUT_TEMPERATURE,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "stop": self.stop,
+            "api_base": self.api_base,
+        }
+        return {k: v for k, v in options.items() if v is not None}
+
+    def request(self, messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        """The whole request, minus secrets and transport settings: what the cache is keyed on."""
+        return {"model": self.model, "messages": [dict(m) for m in messages], **self.options()}
+
+    def replace(self, **changes: Any) -> LM:
+        """A new LM with some options changed; same cache, fresh usage counters."""
+        current = {
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "stop": self.stop,
+            "api_base": self.api_base,
+            "api_key_env": self.api_key_env,
+            "num_retries": self.num_retries,
+            "timeout": self.timeout,
+            "cache": self.cache,
+            "backoff": self.backoff,
+            "max_backoff": self.max_backoff,
+        }
+        unknown = set(changes) - set(current) - {"model"}
+        if unknown:
+            raise TypeError(f"unknown LM option(s): {', '.join(sorted(unknown))}")
+        merged = {**current, **changes}
+        return LM(changes.get("model", self.model), **{k: v for k, v in merged.items() if k != "model"})
+
+    # -------------------------------------------------------------- calls
+
+    def complete(self, messages: Sequence[dict[str, Any]]) -> str:
+        return self._answer(self.request(messages))[0]
+
+    async def acomplete(self, messages: Sequence[dict[str, Any]]) -> str:
+        return (await self._aanswer(self.request(messages)))[0]
+
+    def complete_scored(self, messages: Sequence[dict[str, Any]], top_logprobs: int = TOP_LOGPROBS) -> Scored:
+        """The answer with each token's ``top_logprobs`` most likely alternatives (choice scoring).
+
+        The request is ``request(messages)`` plus ``logprobs`` and ``top_logprobs``:
+        cached, retried and counted like any other.
+        """
+        return Scored(*self._answer(self.scored_request(messages, top_logprobs)))
+
+    async def acomplete_scored(self, messages: Sequence[dict[str, Any]], top_logprobs: int = TOP_LOGPROBS) -> Scored:
+        return Scored(*await self._aanswer(self.scored_request(messages, top_logprobs)))
+
+    def scored_request(self, messages: Sequence[dict[str, Any]], top_logprobs: int = TOP_LOGPROBS) -> dict[str, Any]:
+        """The request ``complete_scored`` sends (and the cache is keyed on)."""
+        return {**self.request(messages), "logprobs": True, "top_logprobs": top_logprobs}
+
+    def _answer(self, request: dict[str, Any]) -> tuple[str, tuple[TokenLogprobs, ...] | None]:
+        key, hit = self._lookup(request)
+        if hit is not None:
+            return hit.text, hit.logprobs
+        send, errors = self._sender(request)
+        for attempt in itertools.count():
+            try:
+                answer = send()
+                break
+            except errors as exc:
+                time.sleep(self._retry_delay(exc, attempt))  # raises LMError when there is no next attempt
+        return self._finish(answer, key), answer.logprobs
+
+    async def _aanswer(self, request: dict[str, Any]) -> tuple[str, tuple[TokenLogprobs, ...] | None]:
+        import asyncio  # here, not at the top: importing asyncio costs ~30 ms
+
+        key, hit = self._lookup(request)
+        if hit is not None:
+            return hit.text, hit.logprobs
+        asend, errors = self._async_sender(request)
+        for attempt in itertools.count():
+            try:
+                answer = await asend()
+                break
+            except errors as exc:
+                await asyncio.sleep(self._retry_delay(exc, attempt))  # raises LMError when there is no next attempt
+        return self._finish(answer, key), answer.logprobs
+
+    def _sender(self, request: dict[str, Any]) -> tuple[Callable[[], Completion], tuple[type[Exception], ...]]:
+        """One attempt at the request (a function) and the exceptions that mean 'maybe retry'."""
+        if self._direct is not None:
+            client, body, api_key = (
+                self._direct,
+                request_body(self.model, request["messages"], request),
+                self._api_key(),
+            )
+            return (lambda: client.complete(body, api_key)), (HTTPFailure,)
+        litellm = self._prepare()
+        kwargs = self._call_kwargs(request)
+        return (lambda: _from_litellm(litellm, litellm.completion(**kwargs))), _api_errors()
+
+    def _async_sender(self, request: dict[str, Any]) -> tuple[Callable[[], Any], tuple[type[Exception], ...]]:
+        if self._direct is not None:
+            import asyncio
+
+            send, errors = self._sender(request)
+            return (lambda: asyncio.to_thread(send)), errors
+        litellm = self._prepare()
+        kwargs = self._call_kwargs(request)
+
+        async def asend() -> Completion:
+            return _from_litellm(litellm, await litellm.acompletion(**kwargs))
+
+        return asend, _api_errors()
+
+    # ------------------------------------------------------------ helpers
+
+    def _lookup(self, request: dict[str, Any]) -> tuple[str | None, Answer | None]:
+        """The request's cache key (None without a cache) and its cached answer, if any."""
+        if self.cache is None:
+            return None, None
+        rollout_id = current_rollout()
+        key = self.cache.key(request if rollout_id is None else {**request, "rollout_id": rollout_id})
+        answer = self.cache.answer(key)
+        if answer is None:
+            return key, None
+        self._usage.add_hit(answer)
+        return key, answer
+
+    def _prepare(self) -> Any:
+        litellm = import_litellm()
+        if self.model.startswith(LOCAL_PREFIX):
+            from .local import register
+
+            try:
+                register(self.model)
+            except (ImportError, FileNotFoundError, ValueError) as exc:
+                raise LMError(self.model, str(exc)) from exc
+        return litellm
+
+    def _call_kwargs(self, request: dict[str, Any]) -> dict[str, Any]:
+        # Our loop does the retrying: litellm's (num_retries) and the SDK's (max_retries) are off.
+        kwargs = {**request, "num_retries": 0, "max_retries": 0}
+        if self.timeout is not None:
+            kwargs["timeout"] = self.timeout
+        key = self._api_key()
+        if key is not None:
+            kwargs["api_key"] = key
+        return kwargs
+
+    def _api_key(self) -> str | None:
+        """The key from the environment, read now (never stored); None without ``api_key_env``."""
+        if not self.api_key_env:
+            return None
+        key = os.environ.get(self.api_key_env)
+        if not key:
+            raise LMError(self.model, f"the environment variable `{self.api_key_env}` (its api_key_env) is not set")
+        return key
+
+    def _retry_delay(self, exc: Exception, attempt: int) -> float:
+        """Seconds to wait before the next attempt; raises ``LMError`` when there is none."""
+        if not _is_transient(exc):
+            raise LMError(self.model, f"request failed: {_describe(exc)}") from exc
+        if attempt >= self.num_retries:
+            raise LMError(
+                self.model, f"gave up after {attempt + 1} attempt(s): {_describe(exc)}", attempts=attempt + 1
+            ) from exc
+        delay = min(self.max_backoff, self.backoff * 2**attempt) * random.uniform(0.5, 1.0)
+        retry_after = _retry_after(exc)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.max_backoff))
+        logger.info("LM %s: %s; retry %d in %.2fs", self.model, _describe(exc), attempt + 1, delay)
+        return delay
+
+    def _finish(self, answer: Completion, key: str | None) -> str:
+        if answer.finish_reason == "length":
+            logger.info("LM %s: the answer was cut at max_tokens=%s", self.model, self.max_tokens)
+        cost = _quantized_cost(answer.cost)
+        self._usage.add_call(answer, cost)
+        if key is not None and self.cache is not None:
+            self.cache.put(
+                key,
+                self.model,
+                answer.text,
+                prompt_tokens=answer.prompt_tokens,
+                completion_tokens=answer.completion_tokens,
+                cost_usd=cost,
+                logprobs=answer.logprobs,
+            )
+        return answer.text
+
+    def __repr__(self) -> str:
+        options = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
+        return f"LM({self.model!r}{', ' + options if options else ''})"
+
+
+@functools.cache
+def _api_errors() -> tuple[type[Exception], ...]:
+    """The exceptions a litellm call raises for API trouble: all derive from the openai SDK's base."""
+    import openai  # a litellm dependency; imported with it
+
+    return (openai.OpenAIError,)
+
+
+# Errors that no retry can mend, whatever status the provider wraps them in
+# (a missing API key reaches us as an HTTP 500 from some clients).
+_PERMANENT_MARKERS = ("missing credentials", "api_key client option must be set", "no api key")
+
+
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, HTTPFailure):  # the direct client: no status means no answer at all
+        return exc.status_code is None or exc.status_code in _RETRY_STATUSES or exc.status_code >= 500
+    import litellm.exceptions as ex
+
+    if any(marker in str(exc).lower() for marker in _PERMANENT_MARKERS):
+        return False
+    if isinstance(exc, (ex.Timeout, ex.APIConnectionError, ex.RateLimitError, ex.InternalServerError)):
+        return True
+    if isinstance(exc, (ex.ServiceUnavailableError, ex.BadGatewayError)):
+        return True
+    status = getattr(exc, "status_code", None)
+    return isinstance(status, int) and (status in _RETRY_STATUSES or status >= 500)
+
+
+def _retry_after(exc: Exception) -> float | None:
+    """The server's ``Retry-After`` in seconds, when it sent one as a number."""
+    if isinstance(exc, HTTPFailure):
+        return exc.retry_after
+    for headers in (
+        getattr(exc, "litellm_response_headers", None),
+        getattr(getattr(exc, "response", None), "headers", None),
+    ):
+        value = headers.get("retry-after") if headers is not None else None
+        if value is not None:
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _describe(exc: Exception) -> str:
+    status = getattr(exc, "status_code", None)
+    text = " ".join(str(exc).split())
+    if len(text) > _MESSAGE_LIMIT:
+        text = text[:_MESSAGE_LIMIT] + "..."
+    kind = exc.kind if isinstance(exc, HTTPFailure) else type(exc).__name__
+    return f"{kind}{f' (HTTP {status})' if status else ''}: {text}"
+
+
+def _from_litellm(litellm: Any, response: Any) -> Completion:
+    choice = response.choices[0]
+    usage = getattr(response, "usage", None)
+    return Completion(
+        text=choice.message.content or "",
+        finish_reason=getattr(choice, "finish_reason", None),
+        prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+        completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+        cost=_cost(litellm, response),
+        logprobs=parse_openai_logprobs(getattr(choice, "logprobs", None)),
+    )
+
+
+def _cost(litellm: Any, response: Any) -> float:
+    """The call's price in USD when litellm knows the model, else 0."""
+    hidden = getattr(response, "_hidden_params", None) or {}
+    cost = hidden.get("response_cost")
+    if isinstance(cost, (int, float)):
+        return float(cost)
+    try:
+        return float(litellm.completion_cost(completion_response=response))
+    except Exception:  # noqa: BLE001 - pricing is best effort; litellm raises bare Exception for unknown models
+        return 0.0

@@ -1,0 +1,171 @@
+"""A direct client for OpenAI-compatible chat endpoints (``openai/MODEL`` with an ``api_base``).
+
+A self-hosted or loopback server (vLLM, llama.cpp's server, LM Studio, a
+test stub) speaks OpenAI's ``/chat/completions`` protocol. For those, the
+runtime posts the request itself over a kept-alive ``http.client``
+connection instead of going through litellm: it needs no import of litellm
+(seconds) and no per-call translation layers (milliseconds), and sends the
+same JSON body litellm would. Hosted providers, and ``openai/`` models
+without an ``api_base``, still go through litellm, which knows their
+endpoints, quirks and prices.
+
+Failures are raised as :class:`HTTPFailure` with the status (None for a
+connection failure or timeout) and the server's ``Retry-After``; ``client.py``
+decides what is worth another try.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..choices import TokenLogprobs, parse_openai_logprobs
+
+__all__ = ["Completion", "HTTPFailure", "OpenAICompatClient", "is_direct"]
+
+PREFIX = "openai/"
+DEFAULT_TIMEOUT = 600.0
+_USER_AGENT = "lmc-runtime"
+
+
+def is_direct(model: str, api_base: str | None) -> bool:
+    """Whether ``model`` is served by an OpenAI-compatible endpoint the runtime can call itself."""
+    return bool(api_base) and model.startswith(PREFIX) and urlsplit(api_base).scheme in ("http", "https")
+
+
+# The names OpenAI's SDK gives these failures, so messages read the same on both paths.
+_KINDS = {400: "BadRequestError", 401: "AuthenticationError", 403: "PermissionDeniedError", 404: "NotFoundError"}
+
+
+class HTTPFailure(Exception):
+    """A request that got no usable answer: an HTTP error status, or no response at all (status None)."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status
+        self.retry_after = retry_after
+
+    @property
+    def kind(self) -> str:
+        if self.status_code is None:
+            return "APIConnectionError"
+        if self.status_code == 429:
+            return "RateLimitError"
+        if self.status_code >= 500:
+            return "InternalServerError"
+        return _KINDS.get(self.status_code, "APIStatusError")
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    text: str
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float = 0.0  # self-hosted endpoints have no price list
+    logprobs: tuple[TokenLogprobs, ...] | None = None  # when the request asked for them
+
+
+class OpenAICompatClient:
+    """POSTs chat completions to ``{api_base}/chat/completions``; one connection per thread."""
+
+    def __init__(self, api_base: str, timeout: float | None = None) -> None:
+        parts = urlsplit(api_base.rstrip("/"))
+        self._https = parts.scheme == "https"
+        self._host = parts.hostname or "localhost"
+        self._port = parts.port
+        self._path = f"{parts.path}/chat/completions"
+        self._timeout = timeout or DEFAULT_TIMEOUT
+        self._local = threading.local()
+
+    def complete(self, body: Mapping[str, Any], api_key: str | None) -> Completion:
+        payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": _USER_AGENT}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        status, raw, retry_after = self._post(payload, headers)
+        if status != 200:
+            raise HTTPFailure(_error_message(raw), status, retry_after)
+        return _completion(raw)
+
+    def _post(self, payload: bytes, headers: Mapping[str, str]) -> tuple[int, bytes, float | None]:
+        import http.client  # here: it (with email and ssl) costs ~25 ms of a package's import time
+
+        # A kept-alive connection may have been closed by the server since the
+        # last call: one fresh reconnect is part of sending, not a retry.
+        for fresh in (False, True):
+            conn = self._connection(fresh)
+            try:
+                conn.request("POST", self._path, body=payload, headers=dict(headers))
+                response = conn.getresponse()
+                raw = response.read()
+            except (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine) as exc:
+                conn.close()
+                if fresh:
+                    raise HTTPFailure(f"connection failed: {exc}") from exc
+                continue
+            except (TimeoutError, OSError, http.client.HTTPException) as exc:
+                conn.close()
+                raise HTTPFailure(f"connection failed: {type(exc).__name__}: {exc}") from exc
+            if response.will_close:
+                conn.close()
+            return response.status, raw, _seconds(response.getheader("retry-after"))
+        raise AssertionError("unreachable")
+
+    def _connection(self, fresh: bool) -> Any:
+        import http.client
+
+        conn = getattr(self._local, "conn", None)
+        if conn is None or fresh:
+            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            conn = self._local.conn = cls(self._host, self._port, timeout=self._timeout)
+        return conn
+
+
+def request_body(model: str, messages: Sequence[Mapping[str, Any]], options: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON body for ``model`` (``openai/`` stripped) with the sampling options that are set."""
+    body: dict[str, Any] = {"model": model[len(PREFIX) :], "messages": [dict(m) for m in messages]}
+    for key in ("temperature", "max_tokens", "top_p", "stop", "logprobs", "top_logprobs"):
+        if options.get(key) is not None:
+            body[key] = options[key]
+    return body
+
+
+def _completion(raw: bytes) -> Completion:
+    try:
+        data = json.loads(raw)
+        choice = data["choices"][0]
+        text = choice["message"].get("content") or ""
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise HTTPFailure(f"the server's answer is not a chat completion: {raw[:200]!r}", status=200) from exc
+    usage = data.get("usage") or {}
+    return Completion(
+        text=text,
+        finish_reason=choice.get("finish_reason"),
+        prompt_tokens=int(usage.get("prompt_tokens") or 0),
+        completion_tokens=int(usage.get("completion_tokens") or 0),
+        logprobs=parse_openai_logprobs(choice.get("logprobs")),
+    )
+
+
+def _error_message(raw: bytes) -> str:
+    try:
+        error = json.loads(raw).get("error")
+        if isinstance(error, Mapping) and error.get("message"):
+            return str(error["message"])
+        if isinstance(error, str):
+            return error
+    except (ValueError, AttributeError):
+        pass
+    return raw[:300].decode("utf-8", "replace") or "(empty body)"
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
