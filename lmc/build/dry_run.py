@@ -13,17 +13,17 @@ warm cache answers repeated requests for free.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Callable
 
-from ..ir import nodes as ir
-from .pipeline import PARITY_CASES, RUN_FAILURES, BuildRequest
-from .callcount import RunCalls, metric_calls, run_calls
 from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
-from ..optimize.core.base import CallEstimate, TaskSizes
-from .plan import BlockPlan, StepPlan, plan_blocks, required
 from ..host.session import Session
+from ..ir import nodes as ir
+from ..optimize.core.base import CallEstimate, TaskSizes
+from .callcount import RunCalls, metric_calls, run_calls
+from .pipeline import PARITY_CASES, RUN_FAILURES, BuildRequest
+from .plan import BlockPlan, StepPlan, plan_blocks, required
 
 
 @dataclass(frozen=True, slots=True)

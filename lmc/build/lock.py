@@ -38,15 +38,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import __version__
-from ..ir import nodes as ir
 from ..codegen import BuildInfo, ParityCase
 from ..codegen import ScoreRow as ReadmeRow
 from ..host.lms import lm_config
+from ..ir import nodes as ir
 from ..optimize.core.base import Candidate, DemoOrigin
 from ..optimize.core.budget import Spent
-from .plan import BlockPlan
 from ..runtime.signature import Params
 from ..runtime.types import to_jsonable
+from .plan import BlockPlan
 
 LOCK_NAME = "lmc.lock"
 LOCK_FORMAT = 2  # 2: answers' usage per optimizer and in all, instead of a count of requests

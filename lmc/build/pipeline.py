@@ -33,13 +33,28 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import __version__
-from ..ir import nodes as ir
 from ..codegen import BuildInfo, ParityCase, write_package
 from ..codegen.parity import record_parity
 from ..data.datasets import DataError, Dataset
-from ..host.evaluate import EvalResult, Metric, TooManyErrors, evaluate
 from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
+from ..host.evaluate import EvalResult, Metric, TooManyErrors, evaluate
 from ..host.loader import load_package
+from ..host.metrics import MetricError
+from ..host.pyref import PyRefError
+from ..host.session import Session
+from ..ir import nodes as ir
+from ..ir.values import plain
+from ..optimize import OptionError
+from ..optimize.core.base import DemoOrigin, Task, run_optimizer
+from ..optimize.core.budget import Meter, Spent, metered_task, spent_of
+from ..optimize.finetune import FinetuneError
+from ..optimize.mipro.study import StudyError
+from ..runtime.errors import LMError, ProgramError
+from ..runtime.lm.client import LM
+from ..runtime.lm.protocol import LanguageModel
+from ..runtime.program import Program
+from ..runtime.signature import Params
+from ..runtime.types import to_jsonable
 from .lock import (
     LOCK_NAME,
     AnswerUsage,
@@ -54,25 +69,9 @@ from .lock import (
     package_mismatches,
     read_lock,
 )
-from ..host.metrics import MetricError
-from ..optimize import OptionError
-from ..optimize.core.base import DemoOrigin, Task, run_optimizer
-from ..optimize.core.budget import Meter, Spent, metered_task, spent_of
-from ..optimize.finetune import FinetuneError
-from ..optimize.mipro.study import StudyError
 from .plan import BlockPlan, plan_blocks, required
 from .progress import bar, info, table
-from ..host.pyref import PyRefError
 from .report import REPORT_NAME, render_report
-from ..runtime.errors import LMError
-from ..runtime.errors import ProgramError
-from ..runtime.lm.client import LM
-from ..runtime.lm.protocol import LanguageModel
-from ..runtime.program import Program
-from ..runtime.signature import Params
-from ..runtime.types import to_jsonable
-from ..host.session import Session
-from ..ir.values import plain
 
 PARITY_CASES = 3
 # Failures of a run that are the user's to fix (exit 3), not lmc's bugs.

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ir import nodes as ir
+from ..ir.values import options_dict, plain
 from ..optimize import Optimizer, create_optimizer
 from ..optimize.core.budget import Budget, split_budget
-from ..ir.values import options_dict, plain
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .lock import AnswerUsage, BlockResult, Lock, StepResult
 from ..optimize.core.base import Candidate, DemoOrigin
 from ..resources import resource_dir
+from .lock import AnswerUsage, BlockResult, Lock, StepResult
 
 TEMPLATE = "report.html.jinja"
 REPORT_NAME = "report.html"
