@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from ..runtime.lm.protocol import Messages
+from ..runtime.lm.protocol import LanguageModel, Messages
 
 if TYPE_CHECKING:
     from ..host.session import Session
@@ -45,7 +45,8 @@ def module_messages(session: Session, path: str, inputs: dict[str, Any]) -> list
     generated = session.generated
     # The module is made through its program's context, which holds the tools and metrics some kinds use.
     program = next(p for p in generated.programs.PROGRAMS.values() if path in p.modules)
-    module = program.context(CaptureLM(), generated.params.PARAMS).module(path)
+    lm: LanguageModel = CaptureLM()
+    module = program.context(lm, generated.params.PARAMS).module(path)
     try:
         module(**inputs)
     except _Captured as captured:
