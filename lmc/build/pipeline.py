@@ -27,36 +27,51 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import __version__
-from ..ir import nodes as ir
 from ..codegen import BuildInfo, ParityCase, write_package
 from ..codegen.parity import record_parity
-from ..data.datasets import DataError
-from ..host.evaluate import TooManyErrors, evaluate
+from ..data.datasets import DataError, Dataset
 from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
+from ..host.evaluate import EvalResult, Metric, TooManyErrors, evaluate
 from ..host.loader import load_package
-from .lock import LOCK_NAME, AnswerUsage, BlockResult, Lock, LockError, ScoreRow, StepResult, build_inputs, mismatches, package_hashes, package_mismatches, read_lock
 from ..host.metrics import MetricError
+from ..host.pyref import PyRefError
+from ..host.session import Session
+from ..ir import nodes as ir
+from ..ir.values import plain
 from ..optimize import OptionError
 from ..optimize.core.base import DemoOrigin, Task, run_optimizer
 from ..optimize.core.budget import Meter, Spent, metered_task, spent_of
 from ..optimize.finetune import FinetuneError
 from ..optimize.mipro.study import StudyError
-from .plan import BlockPlan, plan_blocks
-from .progress import bar, info, table
-from ..host.pyref import PyRefError
-from .report import REPORT_NAME, render_report
-from ..runtime.errors import LMError
-from ..runtime.errors import ProgramError
+from ..runtime.errors import LMError, ProgramError
+from ..runtime.lm.client import LM
+from ..runtime.lm.protocol import LanguageModel
+from ..runtime.program import Program
 from ..runtime.signature import Params
 from ..runtime.types import to_jsonable
-from ..host.session import Session
-from ..ir.values import plain
+from .lock import (
+    LOCK_NAME,
+    AnswerUsage,
+    BlockResult,
+    Lock,
+    LockError,
+    ScoreRow,
+    StepResult,
+    build_inputs,
+    mismatches,
+    package_hashes,
+    package_mismatches,
+    read_lock,
+)
+from .plan import BlockPlan, plan_blocks, required
+from .progress import bar, info, table
+from .report import REPORT_NAME, render_report
 
 PARITY_CASES = 3
 # Failures of a run that are the user's to fix (exit 3), not lmc's bugs.
@@ -85,7 +100,7 @@ class UsedLms:
         self.session = session
         self._names: set[str] = {"default"}
 
-    def __call__(self, name: str = "default") -> Any:
+    def __call__(self, name: str = "default") -> LM:
         self._names.add(name)
         return self.session.lm(name)
 
@@ -114,11 +129,21 @@ class BlockOutcome:
     reused: Spent
 
 
-def _evaluate(session: Session, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
+def _evaluate(
+    session: Session, program: Program, dataset: Dataset, metric: Metric, params: Mapping[str, Params], what: str
+) -> EvalResult:
     return _score(session, session.lm(), program, dataset, metric, params, what)
 
 
-def _score(session: Session, lm: Any, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
+def _score(
+    session: Session,
+    lm: LanguageModel,
+    program: Program,
+    dataset: Dataset,
+    metric: Metric,
+    params: Mapping[str, Params],
+    what: str,
+) -> EvalResult:
     with bar(what) as update:
         return evaluate(
             program,
@@ -166,7 +191,7 @@ def optimize_block(
                 seed=plan.seed,
                 threads=session.threads,
                 fatal=(LMError,),
-                on_progress=lambda stage, done, total, update=update: update(done, total),
+                on_progress=_one_bar(update),
                 lm_named=lms,
                 state_dir=Path(request.out_dir) / f".{session.package}-state",
                 storage=request.storage,
@@ -200,6 +225,11 @@ def optimize_block(
     return BlockOutcome(current, current_origins, block, copies, reused)
 
 
+def _one_bar(update: Callable[[int, int], None]) -> Callable[[str, int, int], None]:
+    """An optimizer's progress (``stage, done, total``) drawn on one bar, whatever the stage."""
+    return lambda stage, done, total: update(done, total)
+
+
 def _plain_params(params: Mapping[str, Params]) -> dict[str, Params]:
     """``params`` as their JSON form reads back, so the package renders the same from the lock."""
     return {path: Params.from_json(json.loads(json.dumps(to_jsonable(p.to_json())))) for path, p in params.items()}
@@ -216,7 +246,7 @@ def parity_cases(session: Session, params: Mapping[str, Params], build_info: Bui
     cases: list[ParityCase] = []
     for decl in session.source.of(ir.OptimizeDecl):
         opts = decl.options
-        dataset = session.dataset(plain(opts.get("valset") or opts.get("trainset")))
+        dataset = session.dataset(required(opts, "valset" if opts.get("valset") is not None else "trainset"))
         entry = package.PROGRAMS[decl.program.name]
         for example in dataset.examples[:PARITY_CASES]:
             try:
@@ -234,7 +264,7 @@ def _build_info(session: Session, request: BuildRequest, rows: list[ScoreRow], d
         source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         lm=session.lm().model,
         optimizer="; ".join(described) or "none (built with --no-optimize)",
-        scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
+        scores=tuple(r.readme_row() for r in rows),
         # run_build fills in lm_calls, the answers the whole build used (parity runs included), once they
         # are known; builds sharing a study (--storage) leave it out, as each worker splits the trials.
         seed=request.seed if request.seed is not None else _file_seed(session),
@@ -383,15 +413,15 @@ def run_frozen(session: Session, request: BuildRequest) -> int:
 
 
 def evaluate_block(session: Session, decl: ir.EvaluateDecl, params: Mapping[str, Params]) -> ScoreRow:
-    opts = decl.options
+    metric_name = required(decl.options, "metric")
     program = session.program(decl.program.name)
-    dataset = session.dataset(plain(opts.get("dataset")))
-    metric = session.metric(plain(opts.get("metric")))
+    dataset = session.dataset(required(decl.options, "dataset"))
+    metric = session.metric(metric_name)
     base = _evaluate(session, program, dataset, metric, {}, f"evaluate {program.name} (baseline)")
     tuned = (
         _evaluate(session, program, dataset, metric, params, f"evaluate {program.name} (optimized)") if params else None
     )
-    label = f"{program.name} on {dataset.name} (evaluate, {plain(opts.get('metric'))})"
+    label = f"{program.name} on {dataset.name} (evaluate, {metric_name})"
     return ScoreRow(label, base.score, tuned.score if tuned else None)
 
 
@@ -407,7 +437,7 @@ def evaluate_command(session: Session, program_name: str, dataset_name: str, met
     if metric_name is None:
         for decl in session.source.of(ir.EvaluateDecl) + session.source.of(ir.OptimizeDecl):
             if decl.program.name == program_name and decl.options.get("metric") is not None:
-                metric_name = plain(decl.options.get("metric"))
+                metric_name = required(decl.options, "metric")
                 break
     if metric_name is None or metric_name not in {d.name.name for d in session.source.of(ir.MetricDecl)}:
         print("lmc: error: no metric for this program: pass --metric NAME", file=sys.stderr)

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from ..exitcodes import EXIT_DIAGNOSTICS, EXIT_OK
 from ..host.frontend import Loaded, load_file
 from ..ir import nodes as ir
 from .inputs import parse_inputs
 from .output import fail, report
+
+if TYPE_CHECKING:  # imported by the commands that run a file: `lmc check` needs neither
+    from ..host.session import Session
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -41,7 +45,7 @@ def load_checked(path: str, fmt: str) -> Loaded | None:
     return loaded if loaded.ok else None
 
 
-def _session(args: argparse.Namespace, loaded: Loaded):
+def _session(args: argparse.Namespace, loaded: Loaded) -> Session:
     from ..host.lms import LmSettings
     from ..host.session import Session
 
