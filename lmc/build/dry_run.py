@@ -12,17 +12,14 @@ warm cache answers repeated requests for free.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
 from ..host.session import Session
 from ..ir import nodes as ir
 from ..optimize.core.base import CallEstimate, TaskSizes
 from .callcount import RunCalls, metric_calls, run_calls
-from .pipeline import PARITY_CASES, RUN_FAILURES, BuildRequest
+from .pipeline import PARITY_CASES, RUN_FAILURES, BuildFailed
 from .plan import BlockPlan, StepPlan, plan_blocks, required
 
 
@@ -43,23 +40,19 @@ class Line:
         return "at most" if self.upper_bound else ""
 
 
-def print_dry_run(session: Session, request: BuildRequest) -> int:
-    """``lmc build --dry-run``: print the estimate on stdout; exit 0 without calling an LM."""
-    try:
-        sections = estimate_build(session, request.seed, request.optimize)
-    except RUN_FAILURES as exc:
-        print(f"lmc: error: {exc}", file=sys.stderr)
-        return EXIT_RUN_FAILED
-    print(render(Path(session.loaded.path).name, sections), end="")
-    return EXIT_OK
-
-
 def estimate_build(session: Session, seed: int | None = None, optimize: bool = True) -> list[tuple[str, list[Line]]]:
     """The estimate, in sections (a heading, its lines), for a checked file.
 
-    Raises the build's run failures (a dataset that cannot be read, an
-    optimizer option the optimizer rejects).
+    Raises ``BuildFailed`` for the build's run failures (a dataset that
+    cannot be read, an optimizer option the optimizer rejects).
     """
+    try:
+        return _estimate(session, seed, optimize)
+    except RUN_FAILURES as exc:
+        raise BuildFailed(str(exc)) from exc
+
+
+def _estimate(session: Session, seed: int | None, optimize: bool) -> list[tuple[str, list[Line]]]:
     sections: list[tuple[str, list[Line]]] = []
     plans = plan_blocks(session.source, seed) if optimize else ()
     for plan in plans:
