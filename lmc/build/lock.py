@@ -1,7 +1,12 @@
-"""``lmc.lock``: what a build depended on and what it decided, so it can be emitted again without an LM.
+"""The lock: what a build depended on and what it decided, so it can be emitted again without an LM.
 
-Every build writes ``DIR/<name>/lmc.lock`` next to the package: JSON with
-sorted keys, no timestamps, no absolute paths, only values that a rebuild
+Every build writes it beside its source, as ``Cargo.lock`` sits beside
+``Cargo.toml``: ``app.lmp`` gets ``app.lock`` (``lmc build --lock PATH``
+chooses another place). The build folder is usually not committed; the
+source, its data and the lock are, and they rebuild the identical package
+with ``--frozen``. It is JSON with sorted keys (except inside learned
+parameters, whose demos keep their fields' order: the package prints them in
+that order), no timestamps, no absolute paths, only values that a rebuild
 with the same inputs and LM answers reproduces, from a cold cache or a warm
 one. It holds
 
@@ -48,12 +53,35 @@ from ..runtime.signature import Params
 from ..runtime.types import to_jsonable
 from .plan import BlockPlan
 
-LOCK_NAME = "lmc.lock"
+LOCK_SUFFIX = ".lock"
 LOCK_FORMAT = 2  # 2: answers' usage per optimizer and in all, instead of a count of requests
 
 
 class LockError(Exception):
     """A lock that cannot be read, or that does not match the build asked for."""
+
+
+def lock_path_for(source: str | Path) -> Path:
+    """Where a source's lock goes by default: beside it, ``app.lmp`` -> ``app.lock``."""
+    return Path(source).with_suffix(LOCK_SUFFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class _Verbatim:
+    """A JSON value written as it is: its keys keep their order (a demo's fields), not sorted."""
+
+    value: Any
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as JSON with every mapping's keys sorted, except inside ``_Verbatim`` values."""
+    if isinstance(value, _Verbatim):
+        return to_jsonable(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return to_jsonable(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +171,7 @@ class BlockResult:
 
 @dataclass(frozen=True, slots=True)
 class Lock:
-    """The content of ``lmc.lock`` (see the module docstring)."""
+    """The content of a lock file (see the module docstring)."""
 
     inputs: Mapping[str, Any]
     blocks: tuple[BlockResult, ...]
@@ -166,7 +194,7 @@ class Lock:
             "blocks": [_block_json(b) for b in self.blocks],
             "scores": [_row_json(r) for r in self.scores],
             "result": {
-                "params": {path: p.to_json() for path, p in self.params.items()},
+                "params": {path: _Verbatim(p.to_json()) for path, p in self.params.items()},
                 "origins": {path: _origins_json(o) for path, o in self.origins.items()},
                 "trainsets": dict(self.trainsets),
                 "instructions": dict(self.instructions),
@@ -181,7 +209,7 @@ class Lock:
             "package": dict(self.package),
             "usage": self.usage.to_json(),
         }
-        return json.dumps(to_jsonable(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return json.dumps(_canonical(data), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
     def from_text(cls, text: str) -> Lock:
@@ -250,7 +278,7 @@ def _block_json(block: BlockResult) -> dict[str, Any]:
                 "candidates": [[c.label, c.score] for c in s.candidates],
                 "stopped": s.stopped,
                 "usage": s.usage.to_json(),
-                "params": {path: p.to_json() for path, p in s.params.items()},
+                "params": {path: _Verbatim(p.to_json()) for path, p in s.params.items()},
                 "origins": {path: _origins_json(o) for path, o in s.origins.items()},
             }
             for s in block.steps

@@ -6,10 +6,11 @@ valset. Each optimizer's LMs go through a meter that enforces the budget its
 option block sets (``max_lm_calls``, ``max_cost_usd``). ``evaluate`` blocks
 then score the default and the optimized parameters on their dataset. The
 package is rendered with the chosen parameters, imported, and run on a few
-inputs to record its parity test. Next to the package go ``build.json``,
-``lmc.lock`` (everything decided, for ``--frozen``) and ``report.html``.
+inputs to record its parity test. Next to the package go ``build.json`` and
+``report.html``; the lock (everything decided, for ``--frozen``) goes beside
+the source (``build/lock.py``).
 
-``lmc build --frozen`` renders the package again from ``lmc.lock`` alone,
+``lmc build --frozen`` renders the package again from the lock alone,
 without an LM, after checking that the file, its data and the options still
 match the lock.
 
@@ -54,7 +55,6 @@ from ..runtime.signature import Params
 from ..runtime.types import to_jsonable
 from .events import Reporter
 from .lock import (
-    LOCK_NAME,
     AnswerUsage,
     BlockResult,
     Lock,
@@ -110,7 +110,8 @@ class BuildRequest:
     seed: int | None = None
     storage: str | None = None  # optuna RDB URL shared by several build processes
     study: str | None = None
-    frozen: bool = False  # emit from lmc.lock, calling no LM
+    frozen: bool = False  # emit from the lock, calling no LM
+    lock: str | None = None  # the lock --frozen reads (the CLI's default: beside the source)
 
 
 class UsedLms:
@@ -335,11 +336,18 @@ def write_report(path: Path, build_info: BuildInfo, rows: Sequence[ScoreRow]) ->
 
 
 def emit(out: Path, files: Mapping[PurePosixPath, bytes], lock: Lock) -> None:
-    """Write the package, then ``build.json``, ``lmc.lock`` and ``report.html`` beside it (all from the lock)."""
+    """Write the package, then ``build.json`` and ``report.html`` beside it (both from the lock)."""
     write_package(files, out)
     write_report(out / "build.json", lock.build, lock.scores)
-    (out / LOCK_NAME).write_text(lock.to_text(), encoding="utf-8")
     (out / REPORT_NAME).write_text(render_report(lock), encoding="utf-8")
+
+
+def write_lock(path: Path, lock: Lock) -> None:
+    """Write the lock, replacing the file in one step (a reader never sees half of it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(lock.to_text(), encoding="utf-8")
+    partial.replace(path)
 
 
 def build(session: Session, request: BuildRequest, reporter: Reporter | None = None) -> BuildOutput:
@@ -406,8 +414,10 @@ def _default_instructions(session: Session, params: Mapping[str, Params]) -> dic
 
 
 def build_frozen(session: Session, request: BuildRequest) -> BuildOutput:
-    """The package rendered from ``lmc.lock`` with no LM call, when the build still matches the lock."""
-    lock_path = Path(request.out_dir) / session.package / LOCK_NAME
+    """The package rendered from the lock with no LM call, when the build still matches the lock."""
+    if request.lock is None:
+        raise BuildFailed("--frozen: no lock given (build once without --frozen to write one)")
+    lock_path = Path(request.lock)
     try:
         lock = read_lock(lock_path)
         plans = plan_blocks(session.source, request.seed) if request.optimize else ()

@@ -3,7 +3,7 @@
 One :class:`BlockPlan` per ``optimize`` block, with one :class:`StepPlan` per
 optimizer of its chain (options checked, defaults filled in, the budget
 options split off). The build runs the plans, ``--dry-run`` estimates their
-LM calls, and ``lmc.lock`` records them so that ``--frozen`` can say which
+LM calls, and the lock records them so that ``--frozen`` can say which
 block or option no longer matches.
 """
 

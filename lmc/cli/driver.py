@@ -71,10 +71,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     if loaded is None:
         return EXIT_DIAGNOSTICS
     from ..build.events import Reporter
-    from ..build.pipeline import BuildFailed, BuildRequest, build, emit
+    from ..build.lock import lock_path_for
+    from ..build.pipeline import BuildFailed, BuildRequest, build, emit, write_lock
     from .progress import ConsoleProgress
     from .results import print_build, print_dry_run, print_failure
 
+    lock_path = Path(args.lock) if args.lock else lock_path_for(args.file)
     request = BuildRequest(
         out_dir=args.out,
         optimize=not args.no_optimize,
@@ -82,6 +84,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         storage=args.storage,
         study=args.study,
         frozen=args.frozen,
+        lock=str(lock_path),
     )
     session = _session(args, loaded)
     if args.dry_run:
@@ -93,7 +96,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         return print_failure(exc)
     out = Path(args.out) / output.package
     emit(out, output.files, output.lock)
-    print_build(output, out, time.perf_counter() - started)
+    if not output.from_lock:
+        write_lock(lock_path, output.lock)
+    print_build(output, out, lock_path, time.perf_counter() - started)
     return EXIT_OK
 
 

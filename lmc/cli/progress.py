@@ -77,4 +77,5 @@ def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) 
 
 
 def info(message: str) -> None:
-    console.print(message)
+    """One line of text as it is: never wrapped (paths stay whole) and never read as rich markup."""
+    console.print(message, soft_wrap=True, markup=False)

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from ..build.dry_run import estimate_build, render
-from ..build.lock import LOCK_NAME
 from ..build.pipeline import BuildFailed, BuildOutput, BuildRequest, Evaluation
 from ..build.report import REPORT_NAME
 from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
@@ -25,10 +24,10 @@ def print_failure(exc: BuildFailed) -> int:
     return EXIT_RUN_FAILED
 
 
-def print_build(output: BuildOutput, out: Path, seconds: float) -> None:
-    """The scores, what this process spent, and where the package went (stderr)."""
+def print_build(output: BuildOutput, out: Path, lock: Path, seconds: float) -> None:
+    """The scores, what this process spent, and where the package and the lock went (stderr)."""
     if output.from_lock:
-        info(f"wrote {out}/ from {LOCK_NAME} (no LM called)")
+        info(f"wrote {out}/ from {lock} (no LM called)")
         return
     rows = output.lock.scores
     if rows:
@@ -45,7 +44,7 @@ def print_build(output: BuildOutput, out: Path, seconds: float) -> None:
         )
     if output.truncated:
         info(f"{output.truncated} answer(s) were cut at max_tokens (the model did not end its answer)")
-    info(f"wrote {out}/ in {seconds:.1f}s (report: {out / REPORT_NAME})")
+    info(f"wrote {out}/ in {seconds:.1f}s (report: {out / REPORT_NAME}, lock: {lock})")
 
 
 def print_dry_run(session: Session, request: BuildRequest) -> int:

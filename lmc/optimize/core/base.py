@@ -137,7 +137,7 @@ class Candidate(NamedTuple):
 
     ``params`` and ``origins`` are the candidate itself, kept by optimizers
     that score through :class:`Search` so that a next optimizer in the chain
-    (``Ensemble``) can use them; a candidate read back from ``lmc.lock`` has
+    (``Ensemble``) can use them; a candidate read back from the lock has
     its label and score only.
     """
 
