@@ -43,7 +43,7 @@ from ..host.session import Session
 from ..ir import nodes as ir
 from ..ir.values import plain
 from ..optimize import OptionError
-from ..optimize.core.base import DemoOrigin, Task, run_optimizer
+from ..optimize.core.base import DEFAULT_MAX_ERRORS, DemoOrigin, Task, run_optimizer
 from ..optimize.core.budget import Meter, Spent, metered_task, spent_of
 from ..optimize.finetune import FinetuneError
 from ..optimize.mipro.study import StudyError
@@ -162,8 +162,9 @@ def _evaluate(
     metric: Metric,
     params: Mapping[str, Params],
     what: str,
+    max_errors: int | None = DEFAULT_MAX_ERRORS,
 ) -> EvalResult:
-    return _score(session, reporter, session.lm(), program, dataset, metric, params, what)
+    return _score(session, reporter, session.lm(), program, dataset, metric, params, what, max_errors)
 
 
 def _score(
@@ -175,9 +176,11 @@ def _score(
     metric: Metric,
     params: Mapping[str, Params],
     what: str,
+    max_errors: int | None,
 ) -> EvalResult:
+    """The program scored on the dataset; a warning when every row failed (the score then says nothing)."""
     with reporter.stage(what) as update:
-        return evaluate(
+        result = evaluate(
             program,
             dataset.examples,
             metric,
@@ -186,7 +189,13 @@ def _score(
             threads=session.threads,
             on_progress=update,
             fatal=(LMError,),
+            max_errors=max_errors,
         )
+    if result.total and result.failed == result.total:
+        first = next(r for r in result.results if r.error is not None)
+        cause = (first.error or "").splitlines()[0]
+        reporter.note(f"warning: {what}: every row of {dataset.name} failed ({result.total}); the first: {cause}")
+    return result
 
 
 def optimize_block(
@@ -204,7 +213,8 @@ def optimize_block(
     valset = session.dataset(plan.scored_on)
     metric = session.metric(plan.metric)
 
-    baseline = _score(session, reporter, lms(), program, valset, metric, params, f"baseline {program.name}")
+    scored = f"{program.name} on {valset.name}"
+    baseline = _score(session, reporter, lms(), program, valset, metric, params, f"baseline {scored}", plan.max_errors)
     current, current_origins = dict(params), dict(origins)
     steps: list[StepResult] = []
     copies = reused = Spent()
@@ -252,7 +262,7 @@ def optimize_block(
                 origins=dict(result.origins),
             )
         )
-    final = _score(session, reporter, lms(), program, valset, metric, current, f"optimized {program.name}")
+    final = _score(session, reporter, lms(), program, valset, metric, current, f"optimized {scored}", plan.max_errors)
     row = ScoreRow(plan.label(), baseline.score, final.score)
     block = BlockResult(plan=plan.to_json(), row=row, steps=tuple(steps))
     return BlockOutcome(current, current_origins, block, copies, reused)
@@ -484,7 +494,8 @@ def evaluate_program(
         program = session.program(program_name)
         dataset = session.dataset(dataset_name)
         metric = session.metric(metric_name)
-        result = _evaluate(session, reporter or Reporter(), program, dataset, metric, {}, f"eval {program_name}")
+        what = f"eval {program_name}"
+        result = _evaluate(session, reporter or Reporter(), program, dataset, metric, {}, what, max_errors=None)
     except RUN_FAILURES as exc:
         raise BuildFailed(str(exc)) from exc
     return Evaluation(program_name, dataset_name, metric_name, result)

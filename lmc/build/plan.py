@@ -17,6 +17,7 @@ from typing import Any
 from ..ir import nodes as ir
 from ..ir.values import options_dict, plain
 from ..optimize import Optimizer, create_optimizer
+from ..optimize.core.base import DEFAULT_MAX_ERRORS
 from ..optimize.core.budget import Budget, split_budget
 
 
@@ -60,6 +61,12 @@ class BlockPlan:
     def scored_on(self) -> str:
         """The dataset candidates are scored on: the valset, else the trainset."""
         return self.valset or self.trainset
+
+    @property
+    def max_errors(self) -> int:
+        """Failed runs that stop the block's scoring: the first ``max_errors`` its chain sets, else DSPy's 10."""
+        given = [step.options.get("max_errors") for step in self.steps]
+        return next((int(n) for n in given if n is not None), DEFAULT_MAX_ERRORS)
 
     def label(self) -> str:
         split = "valset" if self.valset else "trainset: no valset given"

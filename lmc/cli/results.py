@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from ..build.dry_run import estimate_build, render
 from ..build.pipeline import BuildFailed, BuildOutput, BuildRequest, Evaluation
 from ..build.report import REPORT_NAME
 from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
+from ..host.evaluate import ExampleResult
 from ..host.session import Session
 from ..runtime.types import to_jsonable
 from .progress import info, table
@@ -58,20 +60,51 @@ def print_dry_run(session: Session, request: BuildRequest) -> int:
 
 
 def print_evaluation(evaluation: Evaluation) -> int:
+    """The rows and the score (stdout); each failed row's cause after the table; exit 3 when every row failed."""
     result = evaluation.result
     rows = [
         (
             r.index + 1,
             _short(r.example.inputs()),
-            _short(r.outputs) if r.error is None else "(no output)",
+            _short(r.outputs) if r.outputs is not None else "(failed: see below)",
             f"{r.score:.2f}",
         )
         for r in result.results
     ]
     title = f"{evaluation.program} on {evaluation.dataset} ({evaluation.metric})"
     table(title, ("#", "inputs", "outputs", "score"), rows)
+    failed = [r for r in result.results if r.error is not None]
+    for r in failed[:FAILURES_SHOWN]:
+        for line in _failure(r):
+            info(line)
+    if len(failed) > FAILURES_SHOWN:
+        info(f"... and {len(failed) - FAILURES_SHOWN} more failed row(s)")
+    if failed:
+        info(f"{len(failed)} of {result.total} row(s) failed; they score 0")
     print(f"{result.score:.1f}")
+    if result.total and len(failed) == result.total:
+        print(f"lmc: error: every row failed ({result.total}): the score measures nothing", file=sys.stderr)
+        return EXIT_RUN_FAILED
     return EXIT_OK
+
+
+FAILURES_SHOWN = 20  # failed rows whose cause ``lmc eval`` prints
+
+
+def _failure(r: ExampleResult) -> list[str]:
+    """A failed row's cause: what failed, its message's first line, and the raw answer that did not parse."""
+    first = ((r.error or "").splitlines() or [""])[0].rstrip(":")
+    what = "the metric raised" if r.stage == "metric" else "the program failed:"
+    lines = [f"row {r.index + 1}: {what} {first}"]
+    if r.raw is not None:
+        lines.append(f"  the LM wrote: {_quoted(r.raw)}")
+    return lines
+
+
+def _quoted(text: str, width: int = 160) -> str:
+    """``text`` on one line as a JSON string (newlines shown as \\n), cut at ``width``."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return quoted if len(quoted) <= width else quoted[: width - 2] + '…"'
 
 
 def _short(value: Any, width: int = 60) -> str:
