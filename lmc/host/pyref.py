@@ -80,4 +80,4 @@ def _isolated(top: str, base_dir: Path) -> Iterator[None]:
 
 def _is_under(module: ModuleType | None, base_dir: Path) -> bool:
     file = getattr(module, "__file__", None)
-    return bool(file) and Path(file).resolve().is_relative_to(base_dir.resolve())
+    return isinstance(file, str) and Path(file).resolve().is_relative_to(base_dir.resolve())
