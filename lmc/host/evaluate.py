@@ -29,6 +29,7 @@ from ..runtime.lm.protocol import LanguageModel
 from ..runtime.program import Program
 from ..runtime.signature import Params
 from ..runtime.trace import TraceEntry
+from .metrics import PythonMetric
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,13 @@ def score_value(value: Any) -> float:
     if isinstance(value, numbers.Real) and not math.isnan(value):
         return float(value)
     raise MetricValueError(f"the metric returned {value!r}; expected a bool or a number")
+
+
+def score_run(metric: Metric, example: Example, outputs: Mapping[str, Any], trace: Sequence[TraceEntry]) -> float:
+    """``metric`` on one bootstrapping run: a metric that asks for DSPy's ``trace`` gets the run's module calls."""
+    if isinstance(metric, PythonMetric) and metric.wants_trace:
+        return score_value(metric(example, outputs, [(e.path, e.inputs, e.outputs) for e in trace]))
+    return score_value(metric(example, outputs))
 
 
 def passes(score: float, threshold: float | None) -> bool:

@@ -8,6 +8,7 @@ its ``lm:`` option names.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from ..runtime.judge import Judge
 from ..runtime.lm.protocol import LanguageModel
 from ..runtime.signature import Signature
 from .pyref import load_ref
+from .records import Record
 
 Metric = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
 
@@ -45,19 +47,45 @@ class JudgeParts:
 def make_metric(decl: ir.MetricDecl, base_dir: Path, judge: JudgeParts) -> Metric:
     expr = decl.expr
     if isinstance(expr, ir.PythonRef):
-        fn = load_ref(expr.ref, base_dir)
-
-        def python_metric(example: Mapping[str, Any], prediction: Mapping[str, Any]) -> Any:
-            return fn(dict(example), dict(prediction))
-
-        python_metric.__name__ = decl.name.name
-        return python_metric
+        return PythonMetric(decl.name.name, load_ref(expr.ref, base_dir))
     if expr.func.name == "judge":
         return _judge(decl.name.name, expr, judge)
     factory = _BUILTINS.get(expr.func.name)
     if factory is None:
         raise MetricError(f"metric `{expr.func.name}` is not supported by `lmc build` yet")
     return factory(expr.args[0].name)
+
+
+class PythonMetric:
+    """A ``python "module:function"`` metric, called as DSPy calls one: ``fn(example, pred[, trace])``.
+
+    Both arguments are :class:`Record` values (``example.intent`` and
+    ``example["intent"]``; records of the same kind on both sides). ``trace``
+    is passed when the function takes a third parameter (or one named
+    ``trace``): ``None`` when scoring, and while bootstrapping the run's module
+    calls as ``(module path, inputs, outputs)`` tuples, as DSPy passes its
+    trace to tell a demo-worthy run from a merely scored one.
+    """
+
+    def __init__(self, name: str, fn: Callable[..., Any]) -> None:
+        self.__name__ = name
+        self.fn = fn
+        self.wants_trace = takes_trace(fn)
+
+    def __call__(self, example: Mapping[str, Any], prediction: Mapping[str, Any], trace: Any = None) -> Any:
+        args = (Record(example), Record(prediction))
+        return self.fn(*args, trace) if self.wants_trace else self.fn(*args)
+
+
+def takes_trace(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` takes a third positional argument (DSPy's ``trace``) or a parameter named ``trace``."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):  # a builtin without a signature: call it with two
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    variadic = any(p.kind is p.VAR_POSITIONAL for p in params)
+    return len(positional) >= 3 or variadic or any(p.name == "trace" for p in params)
 
 
 def _judge(name: str, expr: ir.BuiltinMetric, parts: JudgeParts) -> Judge:

@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..host.evaluate import passes, score_value
+from ..host.evaluate import passes, score_run
 from ..runtime.adapters.base import MISSING_IN_COMPLETE_DEMO
 from ..runtime.errors import ProgramError
 from ..runtime.lm.protocol import LanguageModel
@@ -117,7 +117,7 @@ class BootstrapFinetune:
             except ProgramError as err:  # no outputs: a failed example, as in bootstrapping
                 logger.info("teacher run on example %d produced no outputs: %s", index, err)
                 return ()
-            passed = passes(score_value(task.metric(example, run.outputs)), task.metric_threshold)
+            passed = passes(score_run(task.metric, example, run.outputs, run.trace), task.metric_threshold)
             return run.trace if passed else ()
 
         threads = self.num_threads if self.num_threads is not None else task.threads

@@ -41,7 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from ...host.evaluate import TooManyErrors, passes, score_value
+from ...host.evaluate import TooManyErrors, passes, score_run
 from ...runtime.errors import ProgramError
 from ...runtime.lm.protocol import LanguageModel
 from ...runtime.signature import Params
@@ -211,7 +211,7 @@ class _Session:
         self.runs += 1
         try:
             run = task.program.run(example.inputs(), lm=self._lm_for(round_idx), params=params)
-            score = score_value(task.metric(example, run.outputs))
+            score = score_run(task.metric, example, run.outputs, run.trace)
         # A run that cannot produce its outputs (an answer that does not
         # parse) is a failed example, as a wrong answer is: small models do
         # that often and it must not end the search. Any other failure
