@@ -477,7 +477,7 @@ def evaluate_program(
     metric_name: str | None,
     reporter: Reporter | None = None,
 ) -> Evaluation:
-    """Score the program with its baked-in (default) params; raises ``BuildFailed``."""
+    """Score the program with the session's parameters (learned, or the defaults); raises ``BuildFailed``."""
     names = {d.name.name for d in session.source.of(ir.ProgramDecl)}
     if program_name not in names:
         raise BuildFailed(f"no program `{program_name}` (programs: {', '.join(sorted(names))})")
@@ -495,7 +495,8 @@ def evaluate_program(
         dataset = session.dataset(dataset_name)
         metric = session.metric(metric_name)
         what = f"eval {program_name}"
-        result = _evaluate(session, reporter or Reporter(), program, dataset, metric, {}, what, max_errors=None)
+        params = dict(session.params or {})
+        result = _evaluate(session, reporter or Reporter(), program, dataset, metric, params, what, max_errors=None)
     except RUN_FAILURES as exc:
         raise BuildFailed(str(exc)) from exc
     return Evaluation(program_name, dataset_name, metric_name, result)

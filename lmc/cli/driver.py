@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..exitcodes import EXIT_DIAGNOSTICS, EXIT_OK
+from ..exitcodes import EXIT_DIAGNOSTICS, EXIT_OK, EXIT_RUN_FAILED
 from ..host.frontend import Loaded, load_file
 from ..ir import nodes as ir
 from .inputs import parse_inputs
@@ -20,6 +21,7 @@ from .output import fail, report
 
 if TYPE_CHECKING:  # imported by the commands that run a file: `lmc check` needs neither
     from ..host.session import Session
+    from ..runtime.signature import Params
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -47,12 +49,27 @@ def load_checked(path: str, fmt: str) -> Loaded | None:
     return loaded if loaded.ok else None
 
 
-def _session(args: argparse.Namespace, loaded: Loaded) -> Session:
+def _session(args: argparse.Namespace, loaded: Loaded, params: Mapping[str, Params] | None = None) -> Session:
     from ..host.lms import LmSettings
     from ..host.session import Session
 
     threads = args.threads if getattr(args, "threads", None) else 4
-    return Session(loaded, LmSettings(override=args.lm, cache=not args.no_cache), threads=max(1, threads))
+    settings = LmSettings(override=args.lm, cache=not args.no_cache)
+    return Session(loaded, settings, threads=max(1, threads), params=params)
+
+
+def _learned_session(args: argparse.Namespace, loaded: Loaded) -> Session | None:
+    """A session running the learned parameters (``cli/learned.py``), saying which; None after an error."""
+    from .learned import ParamsError, choose_params
+    from .progress import info
+
+    try:
+        chosen = choose_params(loaded.path, loaded.text or "", args.lock, args.unoptimized)
+    except ParamsError as exc:
+        fail(f"--lock: {exc}")
+        return None
+    info(chosen.note)
+    return _session(args, loaded, chosen.params)
 
 
 # ------------------------------------------------------------------ commands
@@ -107,20 +124,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     if loaded is None:
         return EXIT_DIAGNOSTICS
     from ..runtime.errors import LMError, ParseError, ProgramError
+    from .inputs import input_error
 
-    session = _session(args, loaded)
-    names = [p.name.name for p in session.source.of(ir.ProgramDecl)]
+    names = [p.name.name for p in loaded.source.of(ir.ProgramDecl)] if loaded.source else []
     if args.program not in names:
         return fail(f"no program `{args.program}` in {args.file} (programs: {', '.join(names) or 'none'})")
+    session = _learned_session(args, loaded)
+    if session is None:
+        return EXIT_RUN_FAILED
     entry = getattr(session.generated, args.program)
     inputs = parse_inputs(args.input, entry.program.inputs)
     if isinstance(inputs, str):
         return fail(inputs)
-    missing = [f.name for f in entry.program.inputs if f.name not in inputs]
-    if missing:
-        return fail(f"missing input(s): {', '.join(missing)} (pass them with --input name=value)")
     try:
-        result = entry(lm=session.lm(), **inputs)
+        values = entry.validate_inputs(inputs)
+    except (TypeError, ValueError) as exc:  # missing or unknown names; values that do not fit their types
+        return fail(input_error(exc))
+    try:
+        result = entry.invoke(values, lm=session.lm())
     except (LMError, ParseError, ProgramError) as exc:
         return fail(str(exc))
     print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
@@ -136,7 +157,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .progress import ConsoleProgress
     from .results import print_evaluation, print_failure
 
-    session = _session(args, loaded)
+    session = _learned_session(args, loaded)
+    if session is None:
+        return EXIT_RUN_FAILED
     try:
         evaluation = evaluate_program(session, args.program, args.dataset, args.metric, Reporter(ConsoleProgress()))
     except BuildFailed as exc:
@@ -150,4 +173,5 @@ def cmd_prompt(args: argparse.Namespace) -> int:
         return EXIT_DIAGNOSTICS
     from .prompt import print_prompt
 
-    return print_prompt(_session(args, loaded), args.target, args.input)
+    session = _learned_session(args, loaded)
+    return EXIT_RUN_FAILED if session is None else print_prompt(session, args.target, args.input)

@@ -25,3 +25,21 @@ def parse_inputs(pairs: Sequence[str], fields: Sequence[Any]) -> dict[str, Any] 
             except json.JSONDecodeError:
                 values[key] = raw
     return values
+
+
+def input_error(exc: Exception) -> str:
+    """Why the inputs do not fit the program, one line per problem, named as ``--input`` names them.
+
+    ``exc`` is the package's ``TypeError`` (a missing or unknown name) or
+    pydantic's ``ValidationError`` (a value that does not fit its type).
+    """
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return f"{exc} (pass inputs with --input name=value)"
+    lines = []
+    for err in errors():
+        where = ".".join(str(part) for part in err.get("loc", ())) or "input"
+        got = err.get("input")
+        shown = f" (got {json.dumps(got, ensure_ascii=False, default=str)})" if "input" in err else ""
+        lines.append(f"--input {where}: {err.get('msg', 'invalid')}{shown}")
+    return "\n".join(lines) or str(exc)

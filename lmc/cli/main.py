@@ -20,6 +20,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"lmc {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    def learned(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--lock", default=None, metavar="PATH", help="use this lock's learned parameters (default: FILE's lock)"
+        )
+        sp.add_argument("--unoptimized", action="store_true", help="use the default parameters, not the lock's")
+
     def common(sp: argparse.ArgumentParser, *, lm: bool = True) -> None:
         sp.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics format")
         if lm:
@@ -55,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("file", metavar="FILE")
     sp.add_argument("program", metavar="PROGRAM")
     sp.add_argument("--input", "-i", action="append", default=[], metavar="K=V", help="an input value")
+    learned(sp)
     common(sp)
 
     sp = sub.add_parser("eval", help="evaluate a program on a dataset")
@@ -62,12 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("program", metavar="PROGRAM")
     sp.add_argument("--dataset", required=True, metavar="NAME")
     sp.add_argument("--metric", default=None, metavar="NAME", help="default: the program's evaluate/optimize metric")
+    learned(sp)
     common(sp)
 
     sp = sub.add_parser("prompt", help="print the exact messages a module sends")
     sp.add_argument("file", metavar="FILE")
     sp.add_argument("target", metavar="PROGRAM.MODULE")
     sp.add_argument("--input", "-i", action="append", default=[], metavar="K=V", help="an input value")
+    learned(sp)
     common(sp)
     return p
 

@@ -38,6 +38,8 @@ class Session:
     loaded: Loaded
     settings: LmSettings = field(default_factory=LmSettings)
     threads: int = 4
+    # The parameters ``run``, ``eval`` and ``prompt`` use (a lock's learned ones); None: the defaults.
+    params: Mapping[str, Params] | None = None
     _lms: dict[str, LM] = field(default_factory=dict)
     _datasets: dict[str, Dataset] = field(default_factory=dict)
 
@@ -66,8 +68,8 @@ class Session:
 
     @cached_property
     def generated(self) -> ModuleType:
-        """The generated package with default parameters, imported."""
-        return load_package(self.render(), package=self.package)
+        """The generated package with the session's parameters baked in (the defaults when none), imported."""
+        return load_package(self.render(params=self.params), package=self.package)
 
     def program(self, name: str) -> Any:
         return self.generated.programs.PROGRAMS[name]
