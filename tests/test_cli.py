@@ -119,7 +119,9 @@ def test_check_json_format(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.lmp"
     bad.write_text("lm default = 42\n", encoding="utf-8")
     assert main(["check", "--format", "json", str(bad)]) == 1
-    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]  # on stdout, for tools to read
+    assert captured.err == ""
     assert lines and all({"file", "line", "col", "code", "message"} <= set(d) for d in lines)
     assert lines[0]["line"] == 1
 

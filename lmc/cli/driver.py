@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -49,6 +50,13 @@ def load_checked(path: str, fmt: str) -> Loaded | None:
     return loaded if loaded.ok else None
 
 
+def _check_one(path: str, fmt: str) -> bool:
+    """``lmc check`` of one file: its diagnostics (JSON lines on stdout with ``--format json``); True if clean."""
+    loaded = load_file(path)
+    report(loaded, fmt, json_out=sys.stdout)
+    return loaded.ok
+
+
 def _session(args: argparse.Namespace, loaded: Loaded, params: Mapping[str, Params] | None = None) -> Session:
     from ..host.lms import LmSettings
     from ..host.session import Session
@@ -78,7 +86,7 @@ def _learned_session(args: argparse.Namespace, loaded: Loaded) -> Session | None
 def cmd_check(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.files:
-        if load_checked(path, args.format) is None:
+        if not _check_one(path, args.format):
             status = EXIT_DIAGNOSTICS
     return status
 

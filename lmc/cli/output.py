@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 from ..diagnostics.core import render
 from ..exitcodes import EXIT_RUN_FAILED
 from ..host.frontend import Loaded
 
 
-def report(loaded: Loaded, fmt: str) -> None:
+def report(loaded: Loaded, fmt: str, *, json_out: TextIO | None = None) -> None:
+    """Print the file's diagnostics on stderr: rendered, or as JSON lines (on ``json_out`` when given).
+
+    ``lmc check --format json`` gives standard output, where a tool reads
+    them; the other commands keep their standard output for their result.
+    """
     for diag in loaded.diagnostics:
         if fmt == "json":
-            print(diag.to_json(), file=sys.stderr)
+            print(diag.to_json(), file=json_out or sys.stderr)
         else:
             print(render(diag, loaded.text), file=sys.stderr)
     if fmt == "text" and loaded.diagnostics:

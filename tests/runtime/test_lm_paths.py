@@ -145,3 +145,24 @@ def test_an_answer_that_is_not_a_chat_completion_fails_at_once():
             lm.complete(HELLO)
     finally:
         server.close()
+
+
+@pytest.mark.parametrize(
+    ("model", "variable"),
+    [
+        ("openai/gpt-4o-mini", "OPENAI_API_KEY"),
+        ("anthropic/claude-3-5-haiku-latest", "ANTHROPIC_API_KEY"),
+        ("gemini/gemini-1.5-flash", "GEMINI_API_KEY"),
+    ],
+)
+def test_a_missing_api_key_names_the_variable_to_set_at_once(model: str, variable: str, monkeypatch):
+    """Each provider's client words it differently (an HTTP 401, a 500, a connection error): none is retried."""
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    lm = LM(model, num_retries=3, backoff=60.0)  # a retry would wait a minute
+    with pytest.raises(LMError) as info:
+        lm.complete([{"role": "user", "content": "hi"}])
+    message = str(info.value)
+    assert f"no API key for this model: set `{variable}`" in message or f"`{variable}` in the environment" in message
+    assert 'api_key_env: "NAME"' in message and "Traceback" not in message
+    assert lm.usage.calls == 0

@@ -20,6 +20,7 @@ import logging
 import math
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -340,6 +341,8 @@ class LM:
 
     def _retry_delay(self, exc: Exception, attempt: int) -> float:
         """Seconds to wait before the next attempt; raises ``LMError`` when there is none."""
+        if _lacks_credentials(exc):
+            raise LMError(self.model, self._credentials_hint(exc)) from exc
         if not _is_transient(exc):
             raise LMError(self.model, f"request failed: {_describe(exc)}") from exc
         if attempt >= self.num_retries:
@@ -352,6 +355,24 @@ class LM:
             delay = max(delay, min(retry_after, self.max_backoff))
         logger.info("LM %s: %s; retry %d in %.2fs", self.model, _describe(exc), attempt + 1, delay)
         return delay
+
+    def _credentials_hint(self, exc: Exception) -> str:
+        """What to set when the provider found no API key: the variables litellm reads for this model."""
+        missing: list[str] = []
+        if self.api_key_env is None:
+            found = import_litellm().validate_environment(model=self.model)
+            missing = [str(k) for k in found.get("missing_keys", ())]
+        if missing:
+            names = ", ".join(f"`{k}`" for k in missing)
+            how = (
+                f"set {names} in the environment (litellm reads {'them' if len(missing) > 1 else 'it'} for this model)"
+            )
+        else:
+            how = "set the provider's API key in the environment"
+        return (
+            f"no API key for this model: {how}, or name the variable that holds the key with "
+            f'`api_key_env: "NAME"` in its lm block ({_describe(exc)})'
+        )
 
     def _finish(self, answer: Completion, key: str | None) -> str:
         if answer.finish_reason == "length":
@@ -388,6 +409,17 @@ def _api_errors() -> tuple[type[Exception], ...]:
 _PERMANENT_MARKERS = ("missing credentials", "api_key client option must be set", "no api key")
 
 
+def _lacks_credentials(exc: Exception) -> bool:
+    """The provider refused for want of an API key (whatever status its client wrapped that in)."""
+    if isinstance(exc, HTTPFailure):
+        return False  # the direct client sends the key it was given: a 401 there is the server's verdict
+    text = str(exc).lower()
+    return any(marker in text for marker in _PERMANENT_MARKERS) or bool(_MISSING_KEY.search(text))
+
+
+_MISSING_KEY = re.compile(r"missing [\w ]*api[ _]?key|api[ _]?key[\w ]* (?:is )?not (?:set|found|provided)")
+
+
 def _is_transient(exc: Exception) -> bool:
     if isinstance(exc, HTTPFailure):  # the direct client: no status means no answer at all
         return exc.status_code is None or exc.status_code in _RETRY_STATUSES or exc.status_code >= 500
@@ -422,7 +454,7 @@ def _retry_after(exc: Exception) -> float | None:
 
 def _describe(exc: Exception) -> str:
     status = getattr(exc, "status_code", None)
-    text = " ".join(str(exc).split())
+    text = " ".join(str(exc).partition("Traceback (most recent call last)")[0].split())  # a provider's message
     if len(text) > _MESSAGE_LIMIT:
         text = text[:_MESSAGE_LIMIT] + "..."
     kind = exc.kind if isinstance(exc, HTTPFailure) else type(exc).__name__
