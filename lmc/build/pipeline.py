@@ -492,7 +492,7 @@ def evaluate_program(
         raise BuildFailed("no metric for this program: pass --metric NAME")
     try:
         program = session.program(program_name)
-        dataset = session.dataset(dataset_name)
+        dataset = session.dataset(dataset_name, program_name)
         metric = session.metric(metric_name)
         what = f"eval {program_name}"
         params = dict(session.params or {})

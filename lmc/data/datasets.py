@@ -2,10 +2,13 @@
 
 A ``dataset`` declaration names a file and the fields that are program
 inputs (``inputs: [sentence]``); every other field of a row is a label the
-metric may read. Rows keep their values exactly as the file gives them:
-JSON values for ``.jsonl`` and ``.json``, and *strings* for ``.csv`` (a CSV
-file has no types; a metric comparing a CSV label ``"3"`` with an ``int``
-output must convert it itself).
+metric may read. Rows keep their values as the file gives them: JSON
+values for ``.jsonl`` and ``.json``. A ``.csv`` file has no types, so each
+cell of a column the program declares (``types``: its inputs and outputs)
+is read as that type, as an LM answer is (``"3"`` for an ``int`` is 3,
+``"true"`` for a ``bool`` is true, JSON text for a list or a record), and
+kept as its plain JSON value; a cell that does not fit is an error naming
+its line and column. Other columns stay strings.
 
 Every problem with a file is a :class:`DataError` naming the file and the
 line or row, never a traceback: the driver turns it into a diagnostic or a
@@ -18,6 +21,7 @@ import csv
 import io
 import json
 import logging
+import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,18 +107,29 @@ class Dataset:
         return len(self.examples)
 
 
-def load_dataset(path: Path, *, name: str, input_keys: Sequence[str], limit: int | None = None) -> Dataset:
+def load_dataset(
+    path: Path,
+    *,
+    name: str,
+    input_keys: Sequence[str],
+    limit: int | None = None,
+    types: Mapping[str, Any] | None = None,
+) -> Dataset:
     """Read a dataset file; keep the first ``limit`` rows when a limit is given.
 
-    Every row must carry every input field. Raises :class:`DataError`.
+    Every row must carry every input field. ``types`` (field name -> Python
+    type) types the cells of a CSV file. Raises :class:`DataError`.
     """
     path = Path(path)
     keys = tuple(dict.fromkeys(input_keys))
+    typed = {k: t for k, t in (types or {}).items() if t is not str} if path.suffix.lower() == ".csv" else {}
     examples: list[Example] = []
     for place, fields in _rows(path, limit):
         for key in keys:
             if key not in fields:
                 raise place.error(path, f"row {place.row} has no field `{key}`")
+        if typed:
+            fields = _typed_cells(path, place, fields, typed)
         examples.append(Example(fields, keys))
     if not examples:
         raise DataError("the dataset has no rows", path)
@@ -153,6 +168,36 @@ def peek(path: Path, *, limit: int | None = None) -> DataShape | DataError:
     except DataError as err:
         return err
     return DataShape(frozenset(common or ()), rows)
+
+
+def _typed_cells(path: Path, place: _Place, fields: dict[str, Any], types: Mapping[str, Any]) -> dict[str, Any]:
+    """A CSV row with each typed column's cell read as its type (an empty cell of an optional is none)."""
+    from ..runtime.types import describe_error, parse_value, to_jsonable  # pydantic: only for typed CSV cells
+
+    out = dict(fields)
+    for key, annotation in types.items():
+        cell = fields.get(key)
+        if cell is None:
+            continue
+        if cell == "" and _allows_none(annotation):
+            out[key] = None
+            continue
+        try:
+            out[key] = to_jsonable(parse_value(cell, annotation))
+        except ValueError as exc:
+            shown = cell if len(cell) <= 40 else cell[:39] + "…"
+            raise place.error(
+                path, f"column `{key}`: {shown!r} is not a {_type_name(annotation)} ({describe_error(exc)})"
+            ) from None
+    return out
+
+
+def _allows_none(annotation: Any) -> bool:
+    return type(None) in typing.get_args(annotation)
+
+
+def _type_name(annotation: Any) -> str:
+    return annotation.__name__ if isinstance(annotation, type) else str(annotation).replace("typing.", "")
 
 
 # --------------------------------------------------------------- reading

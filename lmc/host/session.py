@@ -83,14 +83,38 @@ class Session:
             self._lms[name] = make_lm(self.source, name, self.settings)
         return self._lms[name]
 
-    def dataset(self, name: str) -> Dataset:
-        if name not in self._datasets:
+    def dataset(self, name: str, program: str | None = None) -> Dataset:
+        """The dataset, a CSV file's cells typed by ``program``'s fields (default: the programs it is used with)."""
+        key = f"{name}\0{program or ''}"
+        if key not in self._datasets:
             decl = self.decl(ir.DatasetDecl, name)
             opts = options_dict(decl.options)
-            self._datasets[name] = load_dataset(
-                self.base_dir / decl.path, name=name, input_keys=opts.get("inputs", []), limit=opts.get("limit")
+            self._datasets[key] = load_dataset(
+                self.base_dir / decl.path,
+                name=name,
+                input_keys=opts.get("inputs", []),
+                limit=opts.get("limit"),
+                types=self._field_types([program] if program else self._programs_using(name)),
             )
-        return self._datasets[name]
+        return self._datasets[key]
+
+    def _programs_using(self, dataset: str) -> list[str]:
+        """The programs whose optimize or evaluate blocks read ``dataset``, in file order."""
+        found: list[str] = []
+        for decl in self.source.of(ir.OptimizeDecl) + self.source.of(ir.EvaluateDecl):
+            names = options_dict(decl.options)
+            if dataset in (names.get("trainset"), names.get("valset"), names.get("dataset")):
+                found.append(decl.program.name)
+        return list(dict.fromkeys(found))
+
+    def _field_types(self, programs: list[str]) -> dict[str, Any]:
+        """Field name -> type over the programs' inputs and outputs (the first program to name a field wins)."""
+        types: dict[str, Any] = {}
+        for name in programs:
+            program = self.program(name)
+            for f in (*program.inputs, *program.outputs):
+                types.setdefault(f.name, f.annotation)
+        return types
 
     def metric(self, name: str) -> Metric:
         judge = JudgeParts(self.generated.programs.SIGNATURES, self.lm)
