@@ -26,18 +26,19 @@ if TYPE_CHECKING:  # imported by the commands that run a file: `lmc check` needs
 
 
 def dispatch(args: argparse.Namespace) -> int:
-    """Run the command; a data file that cannot be read is the user's to fix (exit 3), whichever command read it.
+    """Run the command; a data file or a Python module that fails is the user's to fix (exit 3), whichever command.
 
     Every command but ``check`` renders the package, which indexes each bm25
     corpus then: a corpus changed or deleted since the check fails there,
     with its file and line, as ``DataError``.
     """
     from ..data.datasets import DataError
+    from ..host.pyref import PyRefError
 
     handler = {"check": cmd_check, "build": cmd_build, "run": cmd_run, "eval": cmd_eval, "prompt": cmd_prompt}
     try:
         return handler[args.command](args)
-    except DataError as exc:
+    except (DataError, PyRefError) as exc:  # the user's data or Python modules, found broken while running
         return fail(str(exc))
 
 

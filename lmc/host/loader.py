@@ -20,10 +20,13 @@ import shutil
 import sys
 import tempfile
 import threading
+import traceback
 import types
 import weakref
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+
+from .pyref import PyRefError
 
 RUNTIME = "lmc.runtime"
 
@@ -60,6 +63,29 @@ class _RuntimeAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 _finder = _RuntimeAliases()
 
 
+def _users_module(exc: Exception, ext: Path) -> str | None:
+    """The user's module (``tools.py``) that failed while the package loaded, if the failure is in one.
+
+    It is when the error was raised in a file under ``_ext/`` (an import error, a
+    syntax error), or is a missing attribute of such a module (a function the
+    file does not define); None for any other failure (a bug in lmc).
+    """
+    files = [Path(frame.f_code.co_filename) for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    if isinstance(exc, SyntaxError) and exc.filename:
+        files.append(Path(exc.filename))
+    if isinstance(exc, AttributeError):
+        files.append(Path(getattr(exc.obj, "__file__", None) or "."))
+    for file in reversed(files):
+        if file.is_relative_to(ext):
+            return file.relative_to(ext).as_posix()
+    return None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def load_package(files: Mapping[PurePosixPath, bytes], *, package: str) -> types.ModuleType:
     """Write ``files`` (paths relative to ``DIR/<package>/``) to a temp folder and import the package.
 
@@ -89,12 +115,15 @@ def load_package(files: Mapping[PurePosixPath, bytes], *, package: str) -> types
     sys.modules[alias] = module
     try:
         spec.loader.exec_module(module)
-    except BaseException:
+    except BaseException as exc:
         for name in [n for n in sys.modules if n == alias or n.startswith(alias + ".")]:
             del sys.modules[name]
         with _lock:
             _finder.aliases.discard(alias)
+        blamed = _users_module(exc, package_dir / "_ext") if isinstance(exc, Exception) else None
         shutil.rmtree(root, ignore_errors=True)
+        if blamed is not None:
+            raise PyRefError(f"cannot load {blamed}: {type(exc).__name__}: {_first_line(exc)}") from exc
         raise
     weakref.finalize(module, shutil.rmtree, root, ignore_errors=True)
     return module

@@ -72,6 +72,13 @@ class Context:
         return self.lm.replace(model=params.model)
 
     def tool(self, name: str) -> Callable[..., Any]:
+        """The tool as a program body calls it: an exception it raises fails the run (``ToolError``)."""
+        from .tools import guarded  # here: a package without tools never imports tools.py
+
+        return guarded(name, self._tools[name])
+
+    def tool_object(self, name: str) -> Callable[..., Any]:
+        """The declared tool itself (a ``Tool``), as an agent lists and calls it."""
         return self._tools[name]
 
     def retriever(self, name: str) -> Callable[..., Any]:

@@ -132,7 +132,7 @@ class ReAct:
         ctx = require_context(spec, ctx)
         tools = []
         for name in spec.options["tools"]:
-            tool = ctx.tool(name)
+            tool = ctx.tool_object(name)
             if not isinstance(tool, Tool):
                 raise ProgramError(f"module `{spec.path}`: `{name}` is not a declared tool")
             tools.append(tool)
