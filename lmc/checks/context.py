@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from ..diagnostics import catalog
+from ..diagnostics.catalog import Entry, Help
 from ..diagnostics.core import DiagnosticSink, Span, did_you_mean
 from ..ir import nodes as ir
 from ..schemas.blocks import BUILTIN_TYPES, article
-from . import messages as msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +53,9 @@ class CheckContext:
     # file is read once, by the check that owns it (``datasets.learned``).
     memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
-    def error(self, code: str, message: str, span: Span, help: str | None = None) -> None:
-        self.sink.error(code, message, span, help)
-
-    def warning(self, code: str, message: str, span: Span, help: str | None = None) -> None:
-        self.sink.warning(code, message, span, help)
+    def report(self, entry: Entry, span: Span, /, *, help: Help | str | None = None, **fields: object) -> None:
+        """Report ``entry`` at ``span``, its templates filled with ``fields``; ``help`` replaces its own."""
+        self.sink.add(entry.at(span, help=help, **fields))
 
     def resolve(self, ident: ir.Ident, *classes: type) -> ir.Decl | None:
         """Resolve a reference to a declaration of one of ``classes``.
@@ -64,25 +63,14 @@ class CheckContext:
         Reports E102 (unknown name, with a suggestion among names of the
         expected kinds) or E106 (a name of another kind) and returns None.
         """
-        wanted = " or ".join(f"{article(w)} {w}" for w in (ir.DECL_KIND[c] for c in classes))
+        wanted = " or ".join(a_kind(ir.DECL_KIND[c]) for c in classes)
         decl = self.symbols.decls.get(ident.name)
         if decl is None:
             what = ir.DECL_KIND[classes[0]] if len(classes) == 1 else "name"
-            candidates = self.symbols.names_of(*classes)
-            self.error(
-                "E102",
-                msg.unknown_name(what, ident.name),
-                ident.span,
-                did_you_mean(ident.name, candidates) or msg.declare_hint(wanted, candidates),
-            )
+            self._unknown(ident, what, wanted, self.symbols.names_of(*classes))
             return None
         if not isinstance(decl, classes):
-            self.error(
-                "E106",
-                msg.wrong_kind(ident.name, ir.DECL_KIND[type(decl)], wanted),
-                ident.span,
-                msg.declared_at(ident.name, decl.span),  # type: ignore[union-attr]
-            )
+            self._wrong_kind(ident, decl, wanted)
             return None
         return decl
 
@@ -91,28 +79,40 @@ class CheckContext:
         name = ident.name
         if name in ir.BUILTIN_SCALARS:
             return name
-        if name in ("list", "dict"):
-            self.error("E102", msg.bare_container(name), ident.span, msg.bare_container_help(name))
-            return None
         decl = self.symbols.decls.get(name)
         if decl is None:
             candidates = (*ir.BUILTIN_SCALARS, *self.symbols.names_of(ir.EnumDecl, ir.TypeDecl))
-            self.error(
-                "E102",
-                msg.unknown_name("type", name),
-                ident.span,
-                did_you_mean(name, candidates) or msg.declare_hint("a type", candidates),
-            )
+            self._unknown(ident, "type", "a type", candidates)
             return None
         if not isinstance(decl, (ir.EnumDecl, ir.TypeDecl)):
-            self.error(
-                "E106",
-                msg.wrong_kind(name, ir.DECL_KIND[type(decl)], "a type"),
-                ident.span,
-                msg.declared_at(name, decl.span),  # type: ignore[union-attr]
-            )
+            self._wrong_kind(ident, decl, "a type")
             return None
         return decl
+
+    def _unknown(self, ident: ir.Ident, what: str, wanted: str, candidates: tuple[str, ...]) -> None:
+        """E102, suggesting the closest of ``candidates``, else listing them."""
+        help = did_you_mean(ident.name, candidates) or (None if candidates else catalog.DECLARE_FIRST)
+        self.report(
+            catalog.UNKNOWN_NAME,
+            ident.span,
+            help=help,
+            what=what,
+            name=ident.name,
+            wanted=wanted,
+            candidates=candidates,
+        )
+
+    def _wrong_kind(self, ident: ir.Ident, decl: ir.Decl, wanted: str) -> None:
+        """E106: a name of another kind than ``wanted``."""
+        kind = ir.DECL_KIND[type(decl)]
+        self.report(
+            catalog.WRONG_KIND, ident.span, name=ident.name, a_kind=a_kind(kind), wanted=wanted, declared=decl.span
+        )
+
+
+def a_kind(kind: str) -> str:
+    """``an lm``, ``a signature``: a kind word with its article."""
+    return f"{article(kind)} {kind}"
 
 
 def is_builtin_type(name: str) -> bool:

@@ -10,14 +10,13 @@ what passes here is exactly what gets indexed.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..data.corpora import CORPUS_FORMATS, CorpusError, load_corpus
+from ..diagnostics import catalog
 from ..diagnostics.core import did_you_mean
 from ..ir import nodes as ir
 from ..schemas.blocks import RETRIEVERS
-from . import messages as msg
 from .context import CheckContext
+from .datasets import file_found, fix_help
 
 
 def check(ctx: CheckContext) -> None:
@@ -32,12 +31,7 @@ def _corpus(ctx: CheckContext, decl: ir.RetrieverDecl) -> None:
     span = decl.source_span or decl.span
     raw = decl.source
     path = ctx.base_dir / raw
-    if Path(raw).suffix.lower() not in CORPUS_FORMATS:
-        ctx.error("E511", msg.data_format(owner, raw), span, msg.data_format_help())
-        return
-    if not path.is_file():
-        what = "a folder" if path.is_dir() else "missing"
-        ctx.error("E502", msg.data_missing(owner, raw, what), span, msg.data_missing_help(path.resolve()))
+    if not file_found(ctx, raw, path, span, owner, CORPUS_FORMATS):
         return
     option = decl.options.get("text_field")
     if option is not None and not (isinstance(option, ir.Const) and isinstance(option.value, str)):
@@ -48,8 +42,21 @@ def _corpus(ctx: CheckContext, decl: ir.RetrieverDecl) -> None:
     except CorpusError as err:
         where = f"{raw}:{err.line}" if err.line is not None else f"{raw}, row {err.row}" if err.row else raw
         if err.fields is None:
-            ctx.error("E503", msg.corpus_unreadable(owner, where, err.message), span, msg.data_error_help(err, raw))
+            help = fix_help(err.line, err.row)
+            place = {"line": err.line, "row": err.row, "path": raw}
+            ctx.report(
+                catalog.CORPUS_UNREADABLE, span, help=help, owner=owner, where=where, reason=err.message, **place
+            )
         else:
             at = option.span if option is not None else span
-            hint = did_you_mean(text_field, err.fields) or msg.corpus_field_help(err.fields)
-            ctx.error("E504", msg.corpus_row_lacks_field(decl.name.name, text_field, where), at, hint)
+            help = did_you_mean(text_field, err.fields)
+            fields = err.fields
+            ctx.report(
+                catalog.CORPUS_LACKS_FIELD,
+                at,
+                help=help,
+                retriever=decl.name.name,
+                field=text_field,
+                where=where,
+                fields=fields,
+            )

@@ -16,9 +16,9 @@ name another ``lm:`` (both E512).
 
 from __future__ import annotations
 
+from ..diagnostics import catalog
 from ..ir import nodes as ir
 from ..ir.values import options_dict
-from . import messages as msg
 from .context import CheckContext
 from .datasets import learned
 
@@ -68,17 +68,18 @@ def _reward(ctx: CheckContext, module: ir.ModuleDecl) -> None:
     metric = ctx.symbols.lookup(use.name.name, ir.MetricDecl)
     lm = options_dict(metric.expr.options).get("lm", "default")
     if lm != "default":
-        ctx.error(
-            "E512", msg.judge_reward_lm(use.name.name, lm, module.name.name), use.span, msg.judge_reward_lm_help()
-        )
+        ctx.report(catalog.JUDGE_REWARD_LM, use.span, metric=use.name.name, lm=lm, module=module.name.name)
     fields = [f.name.name for f in own.fields]
     for field in judge.inputs:
         if field.name.name not in fields:
-            ctx.error(
-                "E512",
-                msg.judge_reward_input(use.name.name, field.name.name, module.name.name, own.name.name),
+            ctx.report(
+                catalog.JUDGE_REWARD_INPUT,
                 use.span,
-                msg.judge_reward_input_help(field.name.name, fields),
+                metric=use.name.name,
+                field=field.name.name,
+                module=module.name.name,
+                signature=own.name.name,
+                fields=fields,
             )
 
 
@@ -99,9 +100,13 @@ def _inputs_found(
     for field in signature.inputs:
         name = field.name.name
         if name not in outputs and name not in info.fields:
-            ctx.error(
-                "E514",
-                msg.judge_input_missing(use.name.name, name, program, data.name.name),
+            ctx.report(
+                catalog.JUDGE_INPUT_MISSING,
                 use.span,
-                msg.judge_input_missing_help(name, sorted(outputs), info.fields),
+                metric=use.name.name,
+                field=name,
+                program=program,
+                dataset=data.name.name,
+                outputs=outputs,
+                fields=info.fields,
             )
