@@ -284,7 +284,7 @@ def test_a_build_with_a_budget_stops_the_search_and_records_why(tmp_path: Path, 
     edit = ("num_candidate_programs: 2 }", "num_candidate_programs: 2, max_lm_calls: 6 }")
     with stub_project(tmp_path, monkeypatch, replace=[edit]) as (_, project):
         assert main(["build", str(project), "-o", str(tmp_path / "out"), "--threads", "1"]) == 0
-    lock = json.loads((tmp_path / "out" / "app" / "lmc.lock").read_text())
+    lock = json.loads((tmp_path / "app.lock").read_text())
     (step,) = lock["blocks"][0]["steps"]
     assert lock["blocks"][0]["plan"]["chain"][0]["budget"] == {"max_lm_calls": 6}
     assert "budget of 6 LM call(s)" in step["stopped"]

@@ -87,7 +87,7 @@ def test_a_calibrated_build_bakes_the_bias_and_its_package_replays_the_scored_ca
     assert scored and all(b["top_logprobs"] == 20 for b in scored)
     params = (package / "app" / "params.py").read_text(encoding="utf-8")
     assert 'choice_bias={"sentiment": {"negative": 0.701}}' in params
-    lock = json.loads((package / "lmc.lock").read_text(encoding="utf-8"))
+    lock = json.loads((package.parent.parent / "app.lock").read_text(encoding="utf-8"))
     block = lock["blocks"][0]
     assert [step["optimizer"] for step in block["plan"]["chain"]] == ["LabeledFewShot", "Calibrate"]
     # The model writes `positive` every time; read from its log-probabilities with the bias, all four are right.
@@ -129,9 +129,6 @@ def test_cold_warm_and_frozen_calibrated_builds_are_identical(tmp_path, monkeypa
         calls = server.count
         assert main(["build", str(path), "-o", str(warm)]) == 0
         assert server.count == calls  # every answer, scored ones included, came from the cache
-        (frozen / "app").mkdir(parents=True)
-        for name in ("lmc.lock", "pyproject.toml"):
-            shutil.copy(cold / "app" / name, frozen / "app" / name)
         shutil.rmtree(tmp_path / "cache")
         assert main(["build", str(path), "-o", str(frozen), "--frozen"]) == 0
         assert server.count == calls

@@ -37,7 +37,7 @@ def test_a_failing_example_scores_zero_keeps_its_message_and_the_run_goes_on():
     result = run()
     failed = result.results[5]
     assert failed.outputs is None and failed.trace == ()
-    assert "ProgramError" in failed.error and "cannot parse 'not json'" in failed.error
+    assert failed.error == "classify.judge: cannot parse 'not json'" and failed.no_output
     wrong = result.results[3]
     assert wrong.error is None and wrong.outputs == {"label": "WRONG"}
     assert [e.path for e in result.results[0].trace] == ["classify.judge"]

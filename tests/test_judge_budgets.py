@@ -118,7 +118,7 @@ def test_a_judged_build_stops_at_the_budget_and_its_files_count_the_judge(projec
     path, server = project
     add_block(path, "BootstrapFewShotWithRandomSearch { num_candidate_programs: 1, max_lm_calls: 6 }")
     assert main(["build", str(path), "-o", str(tmp_path / "out"), "--no-cache", "--threads", "1"]) == 0
-    lock = json.loads((tmp_path / "out" / "app" / "lmc.lock").read_text())
+    lock = json.loads((tmp_path / "app.lock").read_text())
     (step,) = lock["blocks"][0]["steps"]
     assert "budget of 6 LM call(s)" in step["stopped"]
     # zero-shot: 2 runs and 2 judgings; the labeled candidate's first run and judging end the budget.

@@ -1,4 +1,4 @@
-"""``lmc.lock`` and ``lmc build --frozen``: the same package again, from the lock alone, with no LM call."""
+"""The lock (``app.lmp`` -> ``app.lock``) and ``lmc build --frozen``: the same package again, from the lock alone, with no LM call."""
 
 from __future__ import annotations
 
@@ -52,22 +52,21 @@ def test_frozen_emits_identical_bytes_without_any_lm_call(built, tmp_path: Path,
 
 
 def test_cold_warm_and_frozen_builds_write_identical_trees(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The whole ``DIR/<name>/`` (package, build.json, lmc.lock, report.html) is the same three ways."""
+    """The whole ``DIR/<name>/`` (package, build.json, report.html) and the lock are the same three ways."""
     with stub_project(tmp_path, monkeypatch) as (server, project):
         cold, warm, frozen = (tmp_path / name for name in ("cold", "warm", "frozen"))
         assert main(["build", str(project), "-o", str(cold), "--threads", "2"]) == 0
         calls = server.count
         assert main(["build", str(project), "-o", str(warm), "--threads", "2"]) == 0
         assert server.count == calls  # every answer came from the cache
-        (frozen / "app").mkdir(parents=True)  # only the lock, and the marker that lets lmc replace the folder
-        for name in ("lmc.lock", "pyproject.toml"):
-            shutil.copy(cold / "app" / name, frozen / "app" / name)
+        lock = project.with_suffix(".lock").read_bytes()  # the warm build wrote it again: the same bytes
         shutil.rmtree(tmp_path / "cache")
         refuse_every_request(server)
         assert main(["build", str(project), "-o", str(frozen), "--frozen"]) == 0
         assert server.count == calls
+        assert project.with_suffix(".lock").read_bytes() == lock
     tree = files_of(cold / "app")
-    assert "report.html" in tree and "lmc.lock" in tree
+    assert "report.html" in tree and "lmc.lock" not in tree
     assert files_of(warm / "app") == tree
     assert files_of(frozen / "app") == tree
 
@@ -81,8 +80,8 @@ def test_frozen_output_passes_the_package_parity_test(built):
 
 
 def test_the_lock_holds_what_the_build_decided(built):
-    _, _, out = built
-    lock = json.loads((out / "app" / "lmc.lock").read_text())
+    _, project, out = built
+    lock = json.loads(project.with_suffix(".lock").read_text())
     assert lock["inputs"]["lms"]["default"]["model"] == "openai/stub"
     assert set(lock["inputs"]["files"]) == {"dataset train", "dataset dev"}
     assert all(len(f["sha256"]) == 64 for f in lock["inputs"]["files"].values())
@@ -102,7 +101,7 @@ def test_the_lock_holds_what_the_build_decided(built):
         assert counted["prompt_tokens"] == 11 * counted["answers"]
         assert counted["completion_tokens"] == 7 * counted["answers"]
         assert counted["cost_usd"] == 0.0
-    text = (out / "app" / "lmc.lock").read_text()
+    text = project.with_suffix(".lock").read_text()
     assert text == Lock.from_text(text).to_text()  # reads back to the same bytes
     assert list(json.loads(text)) == sorted(json.loads(text))
 
@@ -139,7 +138,7 @@ def test_frozen_refuses_a_package_that_would_differ(built, capsys):
     """A file the package copies (here: lmc's own runtime, as the lock lists it) no longer matches."""
     server, project, out = built
     refuse_every_request(server)
-    lock_path = out / "app" / "lmc.lock"
+    lock_path = project.with_suffix(".lock")
     lock = json.loads(lock_path.read_text())
     lock["package"]["app/_runtime/lm.py"] = "0" * 64
     lock_path.write_text(json.dumps(lock))
@@ -153,8 +152,7 @@ def test_frozen_without_a_lock_or_with_a_broken_one(tmp_path: Path, monkeypatch,
         out = tmp_path / "out"
         assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3
         assert "build once without --frozen" in capsys.readouterr().err
-        (out / "app").mkdir(parents=True)
-        (out / "app" / "lmc.lock").write_text("{not json")
+        project.with_suffix(".lock").write_text("{not json")
         assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3
         err = capsys.readouterr().err
         assert "is not a valid lock" in err and "Traceback" not in err
@@ -184,14 +182,14 @@ def test_a_no_optimize_build_is_locked_too(tmp_path: Path, monkeypatch):
 def test_a_damaged_lock_is_refused_with_a_message(built, capsys, damage):
     server, project, out = built
     refuse_every_request(server)
-    lock_path = out / "app" / "lmc.lock"
+    lock_path = project.with_suffix(".lock")
     lock = json.loads(lock_path.read_text())
     damage(lock)
     lock_path.write_text(json.dumps(lock))
     capsys.readouterr()
     assert main(["build", str(project), "-o", str(out), "--frozen"]) == 3
     err = capsys.readouterr().err
-    assert "lmc.lock: it" in err and "Traceback" not in err and "internal error" not in err
+    assert "app.lock: it" in err and "Traceback" not in err and "internal error" not in err
 
 
 def test_the_whole_build_counts_every_answer_including_the_prompt_models_samples(tmp_path: Path, monkeypatch):
@@ -205,7 +203,7 @@ def test_the_whole_build_counts_every_answer_including_the_prompt_models_samples
     )
     with stub_project(tmp_path, monkeypatch, replace=[edit]) as (server, project):
         assert main(["build", str(project), "-o", str(tmp_path / "out"), "--no-cache"]) == 0
-    lock = Lock.from_text((tmp_path / "out" / "app" / "lmc.lock").read_text())
+    lock = Lock.from_text(project.with_suffix(".lock").read_text())
     (step,) = lock.blocks[0].steps
     assert 0 < step.usage.answers < lock.usage.answers == server.count
     assert lock.usage.prompt_tokens == 11 * server.count

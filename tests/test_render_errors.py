@@ -75,7 +75,7 @@ def test_a_frozen_build_whose_corpus_breaks_after_the_lock_matched_fails_with_ex
         corpus.write_text(PASSAGES, encoding="utf-8")
         out = tmp_path / "out"
         assert main(["build", str(app), "-o", str(out), "--no-optimize"]) == 0
-        lock = (out / "app" / "lmc.lock").read_bytes()
+        lock = app.with_suffix(".lock").read_bytes()
         mismatches = build.mismatches
 
         def matched_then_broken(*args, **kwargs):
@@ -88,4 +88,4 @@ def test_a_frozen_build_whose_corpus_breaks_after_the_lock_matched_fails_with_ex
         assert main(["build", str(app), "-o", str(out), "--no-optimize", "--frozen"]) == 3
     err = capsys.readouterr().err
     assert f"{corpus}:2: invalid JSON" in err and "internal error" not in err
-    assert (out / "app" / "lmc.lock").read_bytes() == lock
+    assert app.with_suffix(".lock").read_bytes() == lock

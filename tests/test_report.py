@@ -163,7 +163,7 @@ def test_a_build_writes_its_report_and_a_warm_rebuild_writes_the_same_bytes(tmp_
     assert "labeled: train[" in first
     # The stub reports 11 prompt tokens per answer; cached answers (the zero-shot candidate asks what the
     # baseline asked, even in the first build) count the tokens recorded when they were made.
-    answers = Lock.from_text((tmp_path / "a" / "app" / "lmc.lock").read_text()).usage.answers
+    answers = Lock.from_text((tmp_path / "app.lock").read_text()).usage.answers
     assert answers > calls
     whole = f'<td>the whole build</td><td class="num">{answers:,}</td><td class="num">{11 * answers:,}</td>'
     assert whole in first
@@ -172,7 +172,7 @@ def test_a_build_writes_its_report_and_a_warm_rebuild_writes_the_same_bytes(tmp_
 def test_a_cache_written_before_costs_were_recorded_gives_lower_bounds(tmp_path: Path, monkeypatch):
     """Rows of an older cache hold no tokens or cost: the report says "at least", never a wrong exact figure."""
     with stub_project(tmp_path, monkeypatch) as (server, project):
-        assert main(["build", str(project), "-o", str(tmp_path / "a")]) == 0
+        assert main(["build", str(project), "-o", str(tmp_path / "a"), "--lock", str(tmp_path / "a.lock")]) == 0
         db = sqlite3.connect(tmp_path / "cache" / Cache.FILENAME)
         with db:  # as an older lmc would have left every other row
             db.execute(
@@ -180,10 +180,10 @@ def test_a_cache_written_before_costs_were_recorded_gives_lower_bounds(tmp_path:
             )
         db.close()
         calls = server.count
-        assert main(["build", str(project), "-o", str(tmp_path / "b")]) == 0
+        assert main(["build", str(project), "-o", str(tmp_path / "b"), "--lock", str(tmp_path / "b.lock")]) == 0
         assert server.count == calls
-    lock_a = Lock.from_text((tmp_path / "a" / "app" / "lmc.lock").read_text())
-    lock_b = Lock.from_text((tmp_path / "b" / "app" / "lmc.lock").read_text())
+    lock_a = Lock.from_text((tmp_path / "a.lock").read_text())
+    lock_b = Lock.from_text((tmp_path / "b.lock").read_text())
     assert lock_b.usage.answers == lock_a.usage.answers and 0 < lock_b.usage.unrecorded < lock_b.usage.answers
     assert lock_b.usage.prompt_tokens == 11 * (lock_b.usage.answers - lock_b.usage.unrecorded)
     assert lock_b.params == lock_a.params and lock_b.scores == lock_a.scores

@@ -2,7 +2,7 @@
 
 The trials live in ``DIR/.<name>-state/optuna.sqlite3``: a second build into
 the same folder, or one resumed after an interruption, runs fewer trials (or
-none), but ``lmc.lock``, ``report.html``, ``build.json`` and the README count
+none), but the lock, ``report.html``, ``build.json`` and the README count
 the LM answers of the result, so the whole ``DIR/<name>/`` tree is the same
 bytes as a fresh build's and a ``--frozen`` one's.
 """
@@ -51,7 +51,7 @@ def test_a_rebuild_into_the_same_folder_reuses_its_trials_and_writes_the_same_tr
     out = tmp_path / "out"
     assert build(app, out) == 0
     first = files_of(out / "app")
-    lock = json.loads(first["lmc.lock"])
+    lock = json.loads(app.with_suffix(".lock").read_text())
     (step,) = lock["blocks"][0]["steps"]
     assert step["usage"]["answers"] > 0
     asked = server.count

@@ -1,7 +1,12 @@
-"""``lmc.lock``: what a build depended on and what it decided, so it can be emitted again without an LM.
+"""The lock: what a build depended on and what it decided, so it can be emitted again without an LM.
 
-Every build writes ``DIR/<name>/lmc.lock`` next to the package: JSON with
-sorted keys, no timestamps, no absolute paths, only values that a rebuild
+Every build writes it beside its source, as ``Cargo.lock`` sits beside
+``Cargo.toml``: ``app.lmp`` gets ``app.lock`` (``lmc build --lock PATH``
+chooses another place). The build folder is usually not committed; the
+source, its data and the lock are, and they rebuild the identical package
+with ``--frozen``. It is JSON with sorted keys (except inside learned
+parameters, whose demos keep their fields' order: the package prints them in
+that order), no timestamps, no absolute paths, only values that a rebuild
 with the same inputs and LM answers reproduces, from a cold cache or a warm
 one. It holds
 
@@ -38,21 +43,45 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import __version__
-from ..ir import nodes as ir
 from ..codegen import BuildInfo, ParityCase
+from ..codegen import ScoreRow as ReadmeRow
 from ..host.lms import lm_config
+from ..ir import nodes as ir
 from ..optimize.core.base import Candidate, DemoOrigin
 from ..optimize.core.budget import Spent
-from .plan import BlockPlan
 from ..runtime.signature import Params
 from ..runtime.types import to_jsonable
+from .plan import BlockPlan
 
-LOCK_NAME = "lmc.lock"
+LOCK_SUFFIX = ".lock"
 LOCK_FORMAT = 2  # 2: answers' usage per optimizer and in all, instead of a count of requests
 
 
 class LockError(Exception):
     """A lock that cannot be read, or that does not match the build asked for."""
+
+
+def lock_path_for(source: str | Path) -> Path:
+    """Where a source's lock goes by default: beside it, ``app.lmp`` -> ``app.lock``."""
+    return Path(source).with_suffix(LOCK_SUFFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class _Verbatim:
+    """A JSON value written as it is: its keys keep their order (a demo's fields), not sorted."""
+
+    value: Any
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as JSON with every mapping's keys sorted, except inside ``_Verbatim`` values."""
+    if isinstance(value, _Verbatim):
+        return to_jsonable(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return to_jsonable(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +91,10 @@ class ScoreRow:
     label: str  # "classify on dev (valset, accuracy)"
     baseline: float
     optimized: float | None
+
+    def readme_row(self) -> ReadmeRow:
+        """The row of the package README's scores table."""
+        return ReadmeRow(self.label, self.baseline, self.optimized)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +171,7 @@ class BlockResult:
 
 @dataclass(frozen=True, slots=True)
 class Lock:
-    """The content of ``lmc.lock`` (see the module docstring)."""
+    """The content of a lock file (see the module docstring)."""
 
     inputs: Mapping[str, Any]
     blocks: tuple[BlockResult, ...]
@@ -161,7 +194,7 @@ class Lock:
             "blocks": [_block_json(b) for b in self.blocks],
             "scores": [_row_json(r) for r in self.scores],
             "result": {
-                "params": {path: p.to_json() for path, p in self.params.items()},
+                "params": {path: _Verbatim(p.to_json()) for path, p in self.params.items()},
                 "origins": {path: _origins_json(o) for path, o in self.origins.items()},
                 "trainsets": dict(self.trainsets),
                 "instructions": dict(self.instructions),
@@ -176,7 +209,7 @@ class Lock:
             "package": dict(self.package),
             "usage": self.usage.to_json(),
         }
-        return json.dumps(to_jsonable(data), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return json.dumps(_canonical(data), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
     def from_text(cls, text: str) -> Lock:
@@ -203,7 +236,7 @@ class Lock:
                     source_sha256=inputs["source"]["sha256"],
                     lm=build["lm"],
                     optimizer=build["optimizer"],
-                    scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
+                    scores=tuple(r.readme_row() for r in rows),
                     lm_calls=build["lm_calls"],
                     seed=build["seed"],
                 ),
@@ -245,7 +278,7 @@ def _block_json(block: BlockResult) -> dict[str, Any]:
                 "candidates": [[c.label, c.score] for c in s.candidates],
                 "stopped": s.stopped,
                 "usage": s.usage.to_json(),
-                "params": {path: p.to_json() for path, p in s.params.items()},
+                "params": {path: _Verbatim(p.to_json()) for path, p in s.params.items()},
                 "origins": {path: _origins_json(o) for path, o in s.origins.items()},
             }
             for s in block.steps

@@ -3,7 +3,7 @@
 One :class:`BlockPlan` per ``optimize`` block, with one :class:`StepPlan` per
 optimizer of its chain (options checked, defaults filled in, the budget
 options split off). The build runs the plans, ``--dry-run`` estimates their
-LM calls, and ``lmc.lock`` records them so that ``--frozen`` can say which
+LM calls, and the lock records them so that ``--frozen`` can say which
 block or option no longer matches.
 """
 
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ir import nodes as ir
-from ..optimize import Optimizer, create_optimizer
-from ..optimize.core.budget import Budget, split_budget
 from ..ir.values import options_dict, plain
+from ..optimize import Optimizer, create_optimizer
+from ..optimize.core.base import DEFAULT_MAX_ERRORS
+from ..optimize.core.budget import Budget, split_budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,12 @@ class BlockPlan:
         """The dataset candidates are scored on: the valset, else the trainset."""
         return self.valset or self.trainset
 
+    @property
+    def max_errors(self) -> int:
+        """Failed runs that stop the block's scoring: the first ``max_errors`` its chain sets, else DSPy's 10."""
+        given = [step.options.get("max_errors") for step in self.steps]
+        return next((int(n) for n in given if n is not None), DEFAULT_MAX_ERRORS)
+
     def label(self) -> str:
         split = "valset" if self.valset else "trainset: no valset given"
         return f"{self.program} on {self.scored_on} ({split}, {self.metric})"
@@ -96,7 +103,8 @@ def _plan(decl: ir.OptimizeDecl, seed: int | None) -> BlockPlan:
         value = opts.get(key)
         return None if value is None else str(plain(value))
 
-    block_seed = seed if seed is not None else (plain(opts.get("seed")) if opts.get("seed") is not None else 0)
+    given_seed = opts.get("seed")
+    block_seed = seed if seed is not None else (plain(given_seed) if given_seed is not None else 0)
     return BlockPlan(
         program=decl.program.name,
         metric=name("metric") or "",
@@ -106,6 +114,14 @@ def _plan(decl: ir.OptimizeDecl, seed: int | None) -> BlockPlan:
         seed=block_seed,
         steps=tuple(_step(n, given) for n, given in optimizer_chain(opts.get("optimizer"))),
     )
+
+
+def required(options: ir.Options, key: str) -> Any:
+    """Option ``key`` as Python, of a block the checks made sure has it (an ``evaluate`` block's ``dataset``)."""
+    value = options.get(key)
+    if value is None:
+        raise KeyError(f"the block has no option `{key}`")
+    return plain(value)
 
 
 def _step(name: str, given: dict[str, Any]) -> StepPlan:

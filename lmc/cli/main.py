@@ -42,8 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     how.add_argument(
         "--dry-run", action="store_true", help="print the LM calls each optimizer would make, then exit; calls no LM"
     )
-    how.add_argument(
-        "--frozen", action="store_true", help="emit the package from DIR/<name>/lmc.lock without calling an LM"
+    how.add_argument("--frozen", action="store_true", help="emit the package from the lock without calling an LM")
+    sp.add_argument(
+        "--lock",
+        default=None,
+        metavar="PATH",
+        help="the lock to write, or to read with --frozen (default: beside FILE, app.lmp -> app.lock)",
     )
     common(sp)
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..data.datasets import Example
-from ..runtime.errors import ProgramError
+from ..runtime.errors import ParseError, ProgramError
+from ..runtime.lm.protocol import LanguageModel
 from ..runtime.program import Program
 from ..runtime.signature import Params
 from ..runtime.trace import TraceEntry
@@ -62,6 +63,8 @@ class ExampleResult:
     # The program could not produce outputs (e.g. an answer that did not
     # parse): a failed example, not an error towards ``max_errors``.
     no_output: bool = False
+    raw: str | None = None  # an answer that did not parse: the LM's text, as the first adapter read it
+    stage: str = "program"  # where it failed: "program" (the run) or "metric" (scoring the outputs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,11 @@ class EvalResult:
     @property
     def total(self) -> int:
         return len(self.results)
+
+    @property
+    def failed(self) -> int:
+        """Examples that failed, however: no outputs, a tool or the metric raising."""
+        return sum(r.error is not None for r in self.results)
 
 
 def score_value(value: Any) -> float:
@@ -108,7 +116,7 @@ def evaluate(
     examples: Sequence[Example],
     metric: Metric,
     *,
-    lm: Any,
+    lm: LanguageModel,
     params: Mapping[str, Params],
     threads: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
@@ -184,7 +192,7 @@ def _run_one(
     index: int,
     example: Example,
     metric: Metric,
-    lm: Any,
+    lm: LanguageModel,
     params: Mapping[str, Params],
     fatal: Fatal,
 ) -> ExampleResult:
@@ -206,10 +214,15 @@ def _run_one(
             error=_message(err),
             trace=run.trace if run is not None else (),
             no_output=isinstance(err, ProgramError),
+            raw=err.raw[0] if isinstance(err, ParseError) and err.raw else None,
+            stage="program" if run is None else "metric",
         )
     return ExampleResult(index=index, example=example, outputs=run.outputs, score=score, error=None, trace=run.trace)
 
 
 def _message(err: BaseException) -> str:
+    """A program's own failure says what happened in its words; anything else is named by its type too."""
     text = str(err)
+    if isinstance(err, ProgramError) and text:
+        return text
     return f"{type(err).__name__}: {text}" if text else type(err).__name__

@@ -151,7 +151,7 @@ def valset_requests(requests: list[Recorded]) -> Counter:
 def package_files(out: Path) -> dict[str, bytes]:
     """The emitted package: the folder ``pip install`` takes (the build's records beside it left out)."""
     root = out / "app"
-    records = {"build.json", "lmc.lock", "report.html"}
+    records = {"build.json", "report.html"}
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))

@@ -101,4 +101,4 @@ def test_lmc_build_stops_with_exit_3_and_the_job_id(tmp_path, monkeypatch, stub,
     assert code == 3
     err = capsys.readouterr().err
     assert "lmc: error: BootstrapFinetune: fine-tuning job ftjob-1 is still queued" in err
-    assert not list(out.glob("*/lmc.lock"))
+    assert not list(tmp_path.glob("*.lock"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.build.lock import LOCK_NAME, read_lock
+from lmc.build.lock import read_lock
 from lmc.cli.main import main
 from tests.stub_project import stub_project
 
@@ -30,7 +30,7 @@ def test_an_ensemble_after_a_search_is_emitted_with_its_members(tmp_path, monkey
     code, out = _build(tmp_path, monkeypatch, f"[{SEARCH_TEXT}, Ensemble {{ size: 2 }}]")
     assert code == 0
     assert "members=(" in _params_py(out)
-    (lock,) = out.glob(f"*/{LOCK_NAME}")
+    (lock,) = tmp_path.glob("*.lock")
     assert all(len(p.members) == 2 for p in read_lock(lock).params.values())
 
 
