@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypeGuard, TypeVar
 
 from ..diagnostics import catalog
 from ..diagnostics.catalog import Entry, Help
@@ -18,26 +19,50 @@ from ..diagnostics.core import DiagnosticSink, Span, did_you_mean
 from ..ir import nodes as ir
 from ..schemas.blocks import BUILTIN_TYPES, article
 
+# The declarations that bind a name in the file namespace (the keys of ``ir.DECL_KIND``).
+NamedDecl = (
+    ir.LmDecl
+    | ir.EnumDecl
+    | ir.TypeDecl
+    | ir.SignatureDecl
+    | ir.ToolDecl
+    | ir.RetrieverDecl
+    | ir.ProgramDecl
+    | ir.MetricDecl
+    | ir.DatasetDecl
+)
+
+D = TypeVar("D", bound=NamedDecl)
+
+
+def is_named(decl: ir.Decl) -> TypeGuard[NamedDecl]:
+    """Whether ``decl`` binds a name (every declaration but ``optimize`` and ``evaluate`` blocks)."""
+    return type(decl) in ir.DECL_KIND
+
 
 @dataclass(frozen=True, slots=True)
 class SymbolTable:
     """The file-level namespace: the first declaration of each name."""
 
-    decls: Mapping[str, ir.Decl]
+    decls: Mapping[str, NamedDecl]
 
     @classmethod
     def build(cls, source_file: ir.SourceFile) -> SymbolTable:
-        return cls(MappingProxyType(source_file.named()))
+        table: dict[str, NamedDecl] = {}
+        for decl in source_file.decls:
+            if is_named(decl):
+                table.setdefault(decl.name.name, decl)
+        return cls(MappingProxyType(table))
 
     def kind(self, name: str) -> str | None:
         """The kind word of ``name`` (``"signature"``, ``"lm"``, ...), or None if undeclared."""
         decl = self.decls.get(name)
         return ir.DECL_KIND[type(decl)] if decl is not None else None
 
-    def lookup(self, name: str, *classes: type) -> ir.Decl | None:
-        """The declaration of ``name`` if it is one of ``classes``; silent otherwise."""
+    def lookup(self, name: str, cls: type[D]) -> D | None:
+        """The declaration of ``name`` if it is a ``cls``; silent otherwise."""
         decl = self.decls.get(name)
-        return decl if decl is not None and isinstance(decl, classes) else None
+        return decl if isinstance(decl, cls) else None
 
     def names_of(self, *classes: type) -> tuple[str, ...]:
         return tuple(name for name, decl in self.decls.items() if isinstance(decl, classes))
@@ -57,7 +82,7 @@ class CheckContext:
         """Report ``entry`` at ``span``, its templates filled with ``fields``; ``help`` replaces its own."""
         self.sink.add(entry.at(span, help=help, **fields))
 
-    def resolve(self, ident: ir.Ident, *classes: type) -> ir.Decl | None:
+    def resolve(self, ident: ir.Ident, *classes: type[NamedDecl]) -> NamedDecl | None:
         """Resolve a reference to a declaration of one of ``classes``.
 
         Reports E102 (unknown name, with a suggestion among names of the
@@ -74,7 +99,7 @@ class CheckContext:
             return None
         return decl
 
-    def resolve_type_name(self, ident: ir.Ident) -> ir.Decl | str | None:
+    def resolve_type_name(self, ident: ir.Ident) -> ir.EnumDecl | ir.TypeDecl | str | None:
         """A type name: a scalar (returned as its word), an enum, or a record type."""
         name = ident.name
         if name in ir.BUILTIN_SCALARS:
@@ -102,7 +127,7 @@ class CheckContext:
             candidates=candidates,
         )
 
-    def _wrong_kind(self, ident: ir.Ident, decl: ir.Decl, wanted: str) -> None:
+    def _wrong_kind(self, ident: ir.Ident, decl: NamedDecl, wanted: str) -> None:
         """E106: a name of another kind than ``wanted``."""
         kind = ir.DECL_KIND[type(decl)]
         self.report(

@@ -17,6 +17,7 @@ from ..ir import nodes as ir
 from ..schemas.blocks import RETRIEVERS
 from .context import CheckContext
 from .datasets import file_found, fix_help
+from .options import default
 
 
 def check(ctx: CheckContext) -> None:
@@ -34,29 +35,35 @@ def _corpus(ctx: CheckContext, decl: ir.RetrieverDecl) -> None:
     if not file_found(ctx, raw, path, span, owner, CORPUS_FORMATS):
         return
     option = decl.options.get("text_field")
-    if option is not None and not (isinstance(option, ir.Const) and isinstance(option.value, str)):
+    if option is None:
+        text_field = str(default(RETRIEVERS["bm25"], "text_field"))
+    elif isinstance(option, ir.Const) and isinstance(option.value, str):
+        text_field = option.value
+    else:
         return  # the options check reports it
-    text_field = option.value if option is not None else str(RETRIEVERS["bm25"].get("text_field").default)  # type: ignore[union-attr]
     try:
         load_corpus(path, text_field)
     except CorpusError as err:
         where = f"{raw}:{err.line}" if err.line is not None else f"{raw}, row {err.row}" if err.row else raw
         if err.fields is None:
-            help = fix_help(err.line, err.row)
-            place = {"line": err.line, "row": err.row, "path": raw}
             ctx.report(
-                catalog.CORPUS_UNREADABLE, span, help=help, owner=owner, where=where, reason=err.message, **place
+                catalog.CORPUS_UNREADABLE,
+                span,
+                help=fix_help(err.line, err.row),
+                owner=owner,
+                where=where,
+                reason=err.message,
+                line=err.line,
+                row=err.row,
+                path=raw,
             )
         else:
-            at = option.span if option is not None else span
-            help = did_you_mean(text_field, err.fields)
-            fields = err.fields
             ctx.report(
                 catalog.CORPUS_LACKS_FIELD,
-                at,
-                help=help,
+                option.span if option is not None else span,
+                help=did_you_mean(text_field, err.fields),
                 retriever=decl.name.name,
                 field=text_field,
                 where=where,
-                fields=fields,
+                fields=err.fields,
             )

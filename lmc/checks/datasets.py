@@ -48,12 +48,23 @@ class DataInfo:
     inputs: tuple[str, ...] | None  # the declared `inputs`, None when missing or malformed
 
 
+@dataclass(frozen=True, slots=True)
+class _Learned:
+    """What ``learned`` keeps in the context's memo."""
+
+    datasets: Mapping[str, DataInfo]
+
+
 def check(ctx: CheckContext) -> None:
     data = learned(ctx)
     for decl in ctx.source_file.decls:
         if isinstance(decl, (ir.OptimizeDecl, ir.EvaluateDecl)):
-            keys = ("trainset", "valset") if isinstance(decl, ir.OptimizeDecl) else ("dataset",)
-            _uses(ctx, decl, _with_rows(ctx, decl, keys, data), data)
+            _uses(ctx, decl, _with_rows(ctx, decl, dataset_keys(decl), data), data)
+
+
+def dataset_keys(decl: ir.OptimizeDecl | ir.EvaluateDecl) -> tuple[str, ...]:
+    """The options of a block that name the datasets its metric scores examples of."""
+    return ("trainset", "valset") if isinstance(decl, ir.OptimizeDecl) else ("dataset",)
 
 
 def _with_rows(
@@ -78,10 +89,10 @@ def learned(ctx: CheckContext) -> Mapping[str, DataInfo]:
     E503, E504 at `inputs`, E511); later callers get the same answer.
     """
     found = ctx.memo.get(_MEMO)
-    if found is None:
-        found = MappingProxyType({d.name.name: _dataset(ctx, d) for d in ctx.source_file.of(ir.DatasetDecl)})
+    if not isinstance(found, _Learned):
+        found = _Learned(MappingProxyType({d.name.name: _dataset(ctx, d) for d in ctx.source_file.of(ir.DatasetDecl)}))
         ctx.memo[_MEMO] = found
-    return found  # type: ignore[return-value]
+    return found.datasets
 
 
 def _read(ctx: CheckContext, raw_path: str, span: Span, owner: str, limit: int | None) -> DataShape | None:
@@ -132,9 +143,10 @@ def _dataset(ctx: CheckContext, decl: ir.DatasetDecl) -> DataInfo:
     owner = f"dataset `{decl.name.name}`"
     shape = _read(ctx, decl.path, decl.path_span or decl.span, owner, rows)
     fields = shape.fields if shape is not None and shape.rows else None  # no rows: E513 where it is used
-    inputs = _declared_inputs(decl.options.get("inputs"))
-    if fields is not None and inputs is not None:
-        for item in decl.options.get("inputs").items:  # type: ignore[union-attr]
+    listed = decl.options.get("inputs")
+    inputs = _declared_inputs(listed)
+    if fields is not None and inputs is not None and isinstance(listed, ir.ListValue):
+        for item in listed.items:
             name = _item_name(item)
             if name is not None and name not in fields:
                 ctx.report(catalog.INPUT_NOT_IN_DATA, item.span, dataset=decl.name.name, field=name, fields=fields)
@@ -144,8 +156,8 @@ def _dataset(ctx: CheckContext, decl: ir.DatasetDecl) -> DataInfo:
 def _declared_inputs(value: ir.Value | None) -> tuple[str, ...] | None:
     if not isinstance(value, ir.ListValue) or not value.items:
         return None
-    names = tuple(_item_name(item) for item in value.items)
-    return None if None in names else names  # type: ignore[return-value]
+    names = tuple(name for name in map(_item_name, value.items) if name is not None)
+    return names if len(names) == len(value.items) else None
 
 
 def _item_name(item: ir.Value) -> str | None:
@@ -164,7 +176,8 @@ def _uses(
     if not isinstance(program, ir.ProgramDecl):
         return
     metric = decl.options.get("metric")
-    metric_field = field_of(ctx, metric.name.name) if isinstance(metric, ir.NameValue) else None
+    metric_name = metric.name.name if isinstance(metric, ir.NameValue) else None
+    metric_field = field_of(ctx, metric_name) if metric_name is not None else None
     params = [p.name.name for p in program.params]
     required = [p.name.name for p in program.params if p.default is None]
     for key in keys:
@@ -189,7 +202,7 @@ def _uses(
                 )
         if metric_field is None:
             continue
-        label = {"dataset": name, "field": metric_field.name, "metric": metric.name.name}  # type: ignore[union-attr]
+        label = {"dataset": name, "field": metric_field.name, "metric": metric_name}
         if info.fields is not None and metric_field.name not in info.fields:
             ctx.report(catalog.DATA_LACKS_LABEL, use.span, fields=info.fields, **label)
         elif info.inputs is not None and metric_field.name in info.inputs:

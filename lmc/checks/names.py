@@ -14,7 +14,7 @@ from ..diagnostics import catalog
 from ..diagnostics.core import did_you_mean
 from ..ir import nodes as ir
 from ..schemas.blocks import BUILTIN_FUNCTIONS, BUILTIN_TYPES, METRIC_FUNCTIONS, MODULES, RETRIEVER_KINDS
-from .context import CheckContext, a_kind
+from .context import CheckContext, NamedDecl, a_kind, is_named
 
 
 def check(ctx: CheckContext) -> None:
@@ -29,7 +29,7 @@ def check(ctx: CheckContext) -> None:
 
 
 def _duplicates(ctx: CheckContext) -> None:
-    first: dict[str, ir.Decl] = {}
+    first: dict[str, NamedDecl] = {}
     optimized: dict[str, ir.OptimizeDecl] = {}
     for decl in ctx.source_file.decls:
         if isinstance(decl, ir.OptimizeDecl):
@@ -39,9 +39,9 @@ def _duplicates(ctx: CheckContext) -> None:
                     catalog.OPTIMIZED_TWICE, decl.program.span, program=decl.program.name, first=earlier.program.span
                 )
             continue
-        if type(decl) not in ir.DECL_KIND:
+        if not is_named(decl):
             continue
-        name = decl.name  # type: ignore[union-attr]
+        name = decl.name
         seen = first.setdefault(name.name, decl)
         if seen is not decl:
             ctx.report(
@@ -49,7 +49,7 @@ def _duplicates(ctx: CheckContext) -> None:
                 name.span,
                 name=name.name,
                 a_kind=a_kind(ir.DECL_KIND[type(seen)]),
-                first=seen.name.span,  # type: ignore[union-attr]
+                first=seen.name.span,
             )
         if isinstance(decl, (ir.ProgramDecl, ir.ToolDecl)):
             _duplicate_params(ctx, decl.params)
@@ -69,8 +69,8 @@ def _duplicate_params(ctx: CheckContext, params: tuple[ir.Param, ...]) -> None:
 def _declared_identifiers(source_file: ir.SourceFile) -> Iterator[tuple[ir.Ident, str]]:
     """Every name a declaration introduces outside program bodies, with its role."""
     for decl in source_file.decls:
-        if type(decl) in ir.DECL_KIND:
-            yield decl.name, "declaration"  # type: ignore[union-attr]
+        if is_named(decl):
+            yield decl.name, "declaration"
         if isinstance(decl, ir.EnumDecl):
             yield from ((m, "enum member") for m in decl.members)
         elif isinstance(decl, (ir.TypeDecl, ir.SignatureDecl)):
@@ -124,13 +124,10 @@ def _references(ctx: CheckContext, decl: ir.Decl) -> None:
 
 
 def resolve_type(ctx: CheckContext, t: ir.TypeExpr) -> None:
-    if isinstance(t, ir.NamedType):
-        ctx.resolve_type_name(t.name)
-    elif isinstance(t, (ir.ListType, ir.OptionalType)):
-        resolve_type(ctx, t.item if isinstance(t, ir.ListType) else t.inner)
-    elif isinstance(t, ir.DictType):
-        resolve_type(ctx, t.key)
-        resolve_type(ctx, t.value)
+    """E102/E106 for each name in a type expression."""
+    for node in ir.walk(t):
+        if isinstance(node, ir.NamedType):
+            ctx.resolve_type_name(node.name)
 
 
 def _module(ctx: CheckContext, module: ir.ModuleDecl) -> None:

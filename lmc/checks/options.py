@@ -75,6 +75,14 @@ def check_block(ctx: CheckContext, options: ir.Options, schema: Schema, anchor: 
         _mipro_auto(ctx, options, anchor)
 
 
+def default(schema: Schema, key: str) -> object:
+    """The default of the option ``key``, which ``schema`` has."""
+    spec = schema.get(key)
+    if spec is None:
+        raise KeyError(f"{schema.owner} has no option `{key}`")
+    return spec.default
+
+
 def _unset(value: ir.Value, spec: schemas.OptionSpec) -> bool:
     """``none`` for an optional option without a default means "not set"."""
     return isinstance(value, ir.Const) and value.value is None and not spec.required and spec.default is None

@@ -88,7 +88,7 @@ class _Body:
         end = self._block(self.program.body, state)
         if end is not None:
             name = self.program.name
-            has_return = any(isinstance(s, ir.Return) for s in _statements(self.program.body))
+            has_return = any(isinstance(n, ir.Return) for s in self.program.body for n in ir.walk(s))
             entry = catalog.MAY_NOT_RETURN if has_return else catalog.NEVER_RETURNS
             self.ctx.report(entry, name.span, program=name.name)
         for module in self.modules.values():
@@ -127,7 +127,7 @@ class _Body:
             self.ctx.report(catalog.SHADOWS_BUILTIN, ident.span, name=name, what="function")
         elif name in self.ctx.symbols.decls:
             kind = self.ctx.symbols.kind(name)
-            decl_span = self.ctx.symbols.decls[name].name.span  # type: ignore[union-attr]
+            decl_span = self.ctx.symbols.decls[name].name.span
             self.ctx.report(
                 catalog.SHADOWS_DECLARATION,
                 ident.span,
@@ -415,8 +415,8 @@ class _Body:
         if not positional:
             for i, arg in enumerate(call.args):
                 hint = params[i] if i < len(params) else None
-                help = catalog.NAME_THE_INPUT if hint else None
-                self.ctx.report(catalog.POSITIONAL_ARGUMENT, arg.span, help=help, what=what, hint=hint)
+                named = catalog.NAME_THE_INPUT if hint else None
+                self.ctx.report(catalog.POSITIONAL_ARGUMENT, arg.span, help=named, what=what, hint=hint)
                 bound.update(params[i : i + 1])
         else:
             for i, arg in enumerate(call.args):
@@ -473,27 +473,18 @@ def _merge(a: State | None, b: State | None) -> State | None:
         if x is not None and y is not None:
             out[name] = Binding(x.definite and y.definite, x.shape if x.shape == y.shape else None)
         else:
-            out[name] = Binding(False, (x or y).shape)  # type: ignore[union-attr]
+            only = x or y
+            out[name] = Binding(False, only.shape if only is not None else None)
     return out
 
 
-def _statements(stmts: tuple[ir.Stmt, ...]) -> Iterator[ir.Stmt]:
-    for s in stmts:
-        yield s
-        if isinstance(s, (ir.Repeat, ir.For)):
-            yield from _statements(s.body)
-        elif isinstance(s, ir.If):
-            yield from _statements(s.then)
-            yield from _statements(s.orelse)
-
-
 def _assignments(stmts: tuple[ir.Stmt, ...]) -> Iterator[tuple[ir.Ident, str]]:
-    """Every variable a body assigns (assignment targets and loop variables), in source order."""
-    for s in _statements(stmts):
-        if isinstance(s, ir.Assign):
-            yield s.target, "variable"
-        elif isinstance(s, ir.For):
-            yield s.var, "loop variable"
+    """Every variable a body assigns (assignment targets and loop variables), nested ones too, in source order."""
+    for node in (n for stmt in stmts for n in ir.walk(stmt)):
+        if isinstance(node, ir.Assign):
+            yield node.target, "variable"
+        elif isinstance(node, ir.For):
+            yield node.var, "loop variable"
 
 
 # ------------------------------------------------------------- recursion

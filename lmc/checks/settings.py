@@ -24,6 +24,7 @@ from ..schemas.blocks import OPTIMIZERS
 from ..schemas.sizes import AUTO_RUN_SETTINGS, MIN_MINIBATCH_SIZE
 from .context import CheckContext
 from .datasets import DataInfo, learned
+from .options import default
 
 # The options of each optimizer that count trainset rows (demos per module, or KNN's neighbours).
 TRAINSET_COUNTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -88,7 +89,7 @@ def _setting(item: ir.CallValue | ir.NameValue, key: str, valid: Callable[[objec
     """MIPROv2's ``key`` as written, else its default; ``_WRONG`` when what is written is not ``valid``."""
     value = _written(item, key)
     if value is None:
-        return _MIPRO.get(key).default  # type: ignore[union-attr]
+        return default(_MIPRO, key)
     return value.value if isinstance(value, ir.Const) and valid(value.value) else _WRONG
 
 
@@ -101,8 +102,8 @@ def _trainset_counts(ctx: CheckContext, item: ir.CallValue | ir.NameValue, train
             continue  # within the trainset, the default, or not a whole number (E402)
         neighbours = key == "k" and item.name.name == "KNNFewShot"
         entry = catalog.MORE_NEIGHBOURS_THAN_ROWS if neighbours else catalog.MORE_DEMOS_THAN_ROWS
-        fields = {"key": key, "value": value.value, "trainset": trainset.name, "rows": rows, "path": trainset.info.path}
-        ctx.report(entry, value.span, **fields)
+        path = trainset.info.path
+        ctx.report(entry, value.span, key=key, value=value.value, trainset=trainset.name, rows=rows, path=path)
 
 
 def _minibatch(ctx: CheckContext, item: ir.CallValue | ir.NameValue, scored_on: _Used, *, is_valset: bool) -> None:

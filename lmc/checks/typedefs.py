@@ -8,8 +8,6 @@ fit their type.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from ..diagnostics import catalog
 from ..ir import nodes as ir
 from .context import CheckContext
@@ -28,8 +26,11 @@ def check(ctx: CheckContext) -> None:
         if isinstance(decl, (ir.ToolDecl, ir.ProgramDecl)):
             for param in decl.params:
                 _default(ctx, param)
-    for t in _type_exprs(ctx.source_file):
-        _type_expr(ctx, t)
+    for node in ir.walk(ctx.source_file):
+        if isinstance(node, ir.DictType):
+            _dict_key(ctx, node)
+        elif isinstance(node, ir.LiteralType):
+            _literal(ctx, node)
     _recursive_records(ctx)
 
 
@@ -61,33 +62,17 @@ def _signature(ctx: CheckContext, decl: ir.SignatureDecl) -> None:
         ctx.report(catalog.NO_INPUTS, decl.name.span, help=help, name=decl.name.name)
 
 
-def _type_exprs(source_file: ir.SourceFile) -> Iterator[ir.TypeExpr]:
-    for decl in source_file.decls:
-        if isinstance(decl, (ir.TypeDecl, ir.SignatureDecl)):
-            yield from (f.type for f in decl.fields)
-        elif isinstance(decl, ir.ToolDecl):
-            yield from (p.type for p in decl.params)
-            yield decl.returns
-        elif isinstance(decl, ir.ProgramDecl):
-            yield from (p.type for p in (*decl.params, *decl.outputs))
+def _dict_key(ctx: CheckContext, t: ir.DictType) -> None:
+    if not (isinstance(t.key, ir.NamedType) and t.key.name.name == "str"):
+        ctx.report(catalog.DICT_KEY, t.key.span)
 
 
-def _type_expr(ctx: CheckContext, t: ir.TypeExpr) -> None:
-    if isinstance(t, ir.DictType):
-        if not (isinstance(t.key, ir.NamedType) and t.key.name.name == "str"):
-            ctx.report(catalog.DICT_KEY, t.key.span)
-        _type_expr(ctx, t.key)
-        _type_expr(ctx, t.value)
-    elif isinstance(t, ir.ListType):
-        _type_expr(ctx, t.item)
-    elif isinstance(t, ir.OptionalType):
-        _type_expr(ctx, t.inner)
-    elif isinstance(t, ir.LiteralType):
-        seen: set[str] = set()
-        for value in t.values:
-            if value in seen:
-                ctx.report(catalog.DUPLICATE_LITERAL, t.span, value=value)
-            seen.add(value)
+def _literal(ctx: CheckContext, t: ir.LiteralType) -> None:
+    seen: set[str] = set()
+    for value in t.values:
+        if value in seen:
+            ctx.report(catalog.DUPLICATE_LITERAL, t.span, value=value)
+        seen.add(value)
 
 
 # ------------------------------------------------------------- recursion
@@ -108,7 +93,7 @@ def _recursive_records(ctx: CheckContext) -> None:
         if names in reported:
             continue
         reported.add(names)
-        chain = [start.name.name, *(f.type.name.name for _, f in path)]  # type: ignore[union-attr]
+        chain = [*(owner for owner, _ in path), start.name.name]  # each field leads to the next owner
         ctx.report(catalog.RECURSIVE_TYPE, path[0][1].type.span, name=start.name.name, chain=chain)
 
 
