@@ -10,6 +10,13 @@ span's start, and a substring of the message. The test parses and checks the
 file as ``lmc check`` does and compares the exact set of (severity, code,
 line, col); each message must contain its substring, and every diagnostic
 must render with its source line and a caret.
+
+Beside each sample, ``NAME.stderr`` holds exactly what ``lmc check`` prints for
+it, run from the repository root (a snapshot, as rustc's UI tests keep one):
+every diagnostic with its source line, caret and help, then the summary line.
+An absolute path in the output is written with ``$ROOT`` for the repository
+root, so the snapshot does not depend on the machine. ``--update-golden``
+rewrites the snapshots; a missing one fails the test.
 """
 
 from __future__ import annotations
@@ -20,10 +27,13 @@ from pathlib import Path
 import pytest
 
 from lmc.checks import run_checks
+from lmc.cli.main import main
+from lmc.diagnostics import catalog
 from lmc.diagnostics.core import Diagnostic, Severity, render
 from lmc.syntax.parse import parse
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "errors"
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "errors"
 CASES = sorted(SAMPLES.glob("*.lmp"))
 EXPECT = re.compile(r"#\s*(?P<sev>[EW]):\s*(?P<code>E\d{3})\s+(?P<line>\d+):(?P<col>\d+)\s+(?P<text>.+?)\s*$")
 
@@ -51,13 +61,12 @@ def key(d: Diagnostic) -> Key:
     return ("W" if d.severity is Severity.WARNING else "E", d.code, d.span.line, d.span.col)
 
 
-def test_every_documented_check_code_has_a_sample() -> None:
+def test_every_check_code_has_a_sample() -> None:
     assert len(CASES) >= 30
     sampled = {k[1] for case in CASES for k in expectations(case.read_text(encoding="utf-8"))}
-    docs = (SAMPLES.parent.parent / "docs" / "diagnostics.md").read_text(encoding="utf-8")
-    documented = set(re.findall(r"^### (E[1-5]\d\d)", docs, re.M))
-    assert len(documented) > 40
-    assert documented <= sampled, sorted(documented - sampled)
+    checks = {e.code for e in catalog.ENTRIES.values() if re.fullmatch(r"E[1-5]\d\d", e.code)}
+    assert len(checks) > 40
+    assert checks <= sampled, sorted(checks - sampled)
     assert {"E002", "E003", "E005"} <= sampled
 
 
@@ -87,3 +96,20 @@ def test_error_sample(path: Path) -> None:
         assert any(re.fullmatch(r"\s*\| *\^~*", line) for line in rest), rendered
         if not d.code.startswith("E0"):  # every check diagnostic says how to fix it
             assert d.help, f"{d.code} at {d.span.line}:{d.span.col} has no help"
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_rendered_output(
+    path: Path, update_golden: bool, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    status = main(["check", path.relative_to(ROOT).as_posix()])
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    rendered = printed.err.replace(str(ROOT), "$ROOT")
+    assert status == (1 if re.search(r"^\S+: error\[", rendered, re.M) else 0)
+    snapshot = path.with_suffix(".stderr")
+    if update_golden:
+        snapshot.write_text(rendered, encoding="utf-8")
+    assert snapshot.is_file(), f"{snapshot.name} is missing; run pytest {__file__} --update-golden"
+    assert snapshot.read_text(encoding="utf-8") == rendered, f"{snapshot.name} changed (--update-golden to accept)"

@@ -312,7 +312,7 @@ def test_grammar_loads_in_strict_mode() -> None:
 
 def test_every_recognised_mistake_has_a_parser_state() -> None:
     index = syntax_errors._mistake_index(parser())
-    assert {m.message for m in index.values()} == {m.message for m in syntax_errors._MISTAKES}
+    assert {m.entry for m in index.values()} == {m.entry for m in syntax_errors._MISTAKES}
 
 
 # --------------------------------------------------------------------- speed

@@ -73,7 +73,7 @@ def test_decode_string_maps_each_character_to_its_source_offset() -> None:
 def test_decode_string_reports_bad_escapes(raw: str, start: int, end: int, message: str) -> None:
     literal = decode_string(raw)
     (problem,) = literal.problems
-    assert (problem.start, problem.end, problem.message) == (start, end, message)
+    assert (problem.start, problem.end, problem.text.message) == (start, end, message)
     assert raw[1:-1] in literal.value or literal.value  # decoding still gives a value
 
 

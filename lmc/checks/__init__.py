@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from ..diagnostics.catalog import INTERNAL_ERROR
 from ..diagnostics.core import Diagnostic, DiagnosticSink
 from ..ir import nodes as ir
 from . import calibration, corpora, datasets, judges, metrics, names, options, programs, pyrefs, settings, typedefs
@@ -67,10 +68,6 @@ def run_checks(source_file: ir.SourceFile, base_dir: Path, *, strict: bool = Fal
             if strict:
                 raise
             logger.exception("check %s crashed on %s", check.__module__, source_file.path)
-            sink.error(
-                "E900",
-                f"internal error: the `{check.__module__.rsplit('.', 1)[-1]}` check crashed ({type(exc).__name__}: {exc})",
-                source_file.span,
-                "this is a bug in lmc; please report it with the file",
-            )
+            name = check.__module__.rsplit(".", 1)[-1]
+            sink.add(INTERNAL_ERROR.at(source_file.span, check=name, error=type(exc).__name__, detail=exc))
     return sink.sorted()

@@ -9,8 +9,8 @@ after the steps before it had spent their calls: E410 says so first.
 
 from __future__ import annotations
 
+from ..diagnostics import catalog
 from ..ir import nodes as ir
-from . import messages as msg
 from .context import CheckContext
 
 LOCAL_PREFIX = "local/"
@@ -25,7 +25,7 @@ def check(ctx: CheckContext) -> None:
         items = chain.items if isinstance(chain, ir.ListValue) else (chain,)
         for item in items:
             if isinstance(item, (ir.CallValue, ir.NameValue)) and item.name.name == "Calibrate":
-                ctx.error("E410", msg.calibrate_not_greedy(default.model), item.name.span, msg.calibrate_greedy_help())
+                ctx.report(catalog.CALIBRATE_NOT_GREEDY, item.name.span, model=default.model)
 
 
 def _greedy(lm: ir.LmDecl) -> bool:

@@ -11,32 +11,58 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypeGuard, TypeVar
 
+from ..diagnostics import catalog
+from ..diagnostics.catalog import Entry, Help
 from ..diagnostics.core import DiagnosticSink, Span, did_you_mean
 from ..ir import nodes as ir
 from ..schemas.blocks import BUILTIN_TYPES, article
-from . import messages as msg
+
+# The declarations that bind a name in the file namespace (the keys of ``ir.DECL_KIND``).
+NamedDecl = (
+    ir.LmDecl
+    | ir.EnumDecl
+    | ir.TypeDecl
+    | ir.SignatureDecl
+    | ir.ToolDecl
+    | ir.RetrieverDecl
+    | ir.ProgramDecl
+    | ir.MetricDecl
+    | ir.DatasetDecl
+)
+
+D = TypeVar("D", bound=NamedDecl)
+
+
+def is_named(decl: ir.Decl) -> TypeGuard[NamedDecl]:
+    """Whether ``decl`` binds a name (every declaration but ``optimize`` and ``evaluate`` blocks)."""
+    return type(decl) in ir.DECL_KIND
 
 
 @dataclass(frozen=True, slots=True)
 class SymbolTable:
     """The file-level namespace: the first declaration of each name."""
 
-    decls: Mapping[str, ir.Decl]
+    decls: Mapping[str, NamedDecl]
 
     @classmethod
     def build(cls, source_file: ir.SourceFile) -> SymbolTable:
-        return cls(MappingProxyType(source_file.named()))
+        table: dict[str, NamedDecl] = {}
+        for decl in source_file.decls:
+            if is_named(decl):
+                table.setdefault(decl.name.name, decl)
+        return cls(MappingProxyType(table))
 
     def kind(self, name: str) -> str | None:
         """The kind word of ``name`` (``"signature"``, ``"lm"``, ...), or None if undeclared."""
         decl = self.decls.get(name)
         return ir.DECL_KIND[type(decl)] if decl is not None else None
 
-    def lookup(self, name: str, *classes: type) -> ir.Decl | None:
-        """The declaration of ``name`` if it is one of ``classes``; silent otherwise."""
+    def lookup(self, name: str, cls: type[D]) -> D | None:
+        """The declaration of ``name`` if it is a ``cls``; silent otherwise."""
         decl = self.decls.get(name)
-        return decl if decl is not None and isinstance(decl, classes) else None
+        return decl if isinstance(decl, cls) else None
 
     def names_of(self, *classes: type) -> tuple[str, ...]:
         return tuple(name for name, decl in self.decls.items() if isinstance(decl, classes))
@@ -52,67 +78,66 @@ class CheckContext:
     # file is read once, by the check that owns it (``datasets.learned``).
     memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
-    def error(self, code: str, message: str, span: Span, help: str | None = None) -> None:
-        self.sink.error(code, message, span, help)
+    def report(self, entry: Entry, span: Span, /, *, help: Help | str | None = None, **fields: object) -> None:
+        """Report ``entry`` at ``span``, its templates filled with ``fields``; ``help`` replaces its own."""
+        self.sink.add(entry.at(span, help=help, **fields))
 
-    def warning(self, code: str, message: str, span: Span, help: str | None = None) -> None:
-        self.sink.warning(code, message, span, help)
-
-    def resolve(self, ident: ir.Ident, *classes: type) -> ir.Decl | None:
+    def resolve(self, ident: ir.Ident, *classes: type[NamedDecl]) -> NamedDecl | None:
         """Resolve a reference to a declaration of one of ``classes``.
 
         Reports E102 (unknown name, with a suggestion among names of the
         expected kinds) or E106 (a name of another kind) and returns None.
         """
-        wanted = " or ".join(f"{article(w)} {w}" for w in (ir.DECL_KIND[c] for c in classes))
+        wanted = " or ".join(a_kind(ir.DECL_KIND[c]) for c in classes)
         decl = self.symbols.decls.get(ident.name)
         if decl is None:
             what = ir.DECL_KIND[classes[0]] if len(classes) == 1 else "name"
-            candidates = self.symbols.names_of(*classes)
-            self.error(
-                "E102",
-                msg.unknown_name(what, ident.name),
-                ident.span,
-                did_you_mean(ident.name, candidates) or msg.declare_hint(wanted, candidates),
-            )
+            self._unknown(ident, what, wanted, self.symbols.names_of(*classes))
             return None
         if not isinstance(decl, classes):
-            self.error(
-                "E106",
-                msg.wrong_kind(ident.name, ir.DECL_KIND[type(decl)], wanted),
-                ident.span,
-                msg.declared_at(ident.name, decl.span),  # type: ignore[union-attr]
-            )
+            self._wrong_kind(ident, decl, wanted)
             return None
         return decl
 
-    def resolve_type_name(self, ident: ir.Ident) -> ir.Decl | str | None:
+    def resolve_type_name(self, ident: ir.Ident) -> ir.EnumDecl | ir.TypeDecl | str | None:
         """A type name: a scalar (returned as its word), an enum, or a record type."""
         name = ident.name
         if name in ir.BUILTIN_SCALARS:
             return name
-        if name in ("list", "dict"):
-            self.error("E102", msg.bare_container(name), ident.span, msg.bare_container_help(name))
-            return None
         decl = self.symbols.decls.get(name)
         if decl is None:
             candidates = (*ir.BUILTIN_SCALARS, *self.symbols.names_of(ir.EnumDecl, ir.TypeDecl))
-            self.error(
-                "E102",
-                msg.unknown_name("type", name),
-                ident.span,
-                did_you_mean(name, candidates) or msg.declare_hint("a type", candidates),
-            )
+            self._unknown(ident, "type", "a type", candidates)
             return None
         if not isinstance(decl, (ir.EnumDecl, ir.TypeDecl)):
-            self.error(
-                "E106",
-                msg.wrong_kind(name, ir.DECL_KIND[type(decl)], "a type"),
-                ident.span,
-                msg.declared_at(name, decl.span),  # type: ignore[union-attr]
-            )
+            self._wrong_kind(ident, decl, "a type")
             return None
         return decl
+
+    def _unknown(self, ident: ir.Ident, what: str, wanted: str, candidates: tuple[str, ...]) -> None:
+        """E102, suggesting the closest of ``candidates``, else listing them."""
+        help = did_you_mean(ident.name, candidates) or (None if candidates else catalog.DECLARE_FIRST)
+        self.report(
+            catalog.UNKNOWN_NAME,
+            ident.span,
+            help=help,
+            what=what,
+            name=ident.name,
+            wanted=wanted,
+            candidates=candidates,
+        )
+
+    def _wrong_kind(self, ident: ir.Ident, decl: NamedDecl, wanted: str) -> None:
+        """E106: a name of another kind than ``wanted``."""
+        kind = ir.DECL_KIND[type(decl)]
+        self.report(
+            catalog.WRONG_KIND, ident.span, name=ident.name, a_kind=a_kind(kind), wanted=wanted, declared=decl.span
+        )
+
+
+def a_kind(kind: str) -> str:
+    """``an lm``, ``a signature``: a kind word with its article."""
+    return f"{article(kind)} {kind}"
 
 
 def is_builtin_type(name: str) -> bool:

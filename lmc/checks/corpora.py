@@ -10,14 +10,14 @@ what passes here is exactly what gets indexed.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ..data.corpora import CORPUS_FORMATS, CorpusError, load_corpus
+from ..diagnostics import catalog
 from ..diagnostics.core import did_you_mean
 from ..ir import nodes as ir
 from ..schemas.blocks import RETRIEVERS
-from . import messages as msg
 from .context import CheckContext
+from .datasets import file_found, fix_help
+from .options import default
 
 
 def check(ctx: CheckContext) -> None:
@@ -32,24 +32,38 @@ def _corpus(ctx: CheckContext, decl: ir.RetrieverDecl) -> None:
     span = decl.source_span or decl.span
     raw = decl.source
     path = ctx.base_dir / raw
-    if Path(raw).suffix.lower() not in CORPUS_FORMATS:
-        ctx.error("E511", msg.data_format(owner, raw), span, msg.data_format_help())
-        return
-    if not path.is_file():
-        what = "a folder" if path.is_dir() else "missing"
-        ctx.error("E502", msg.data_missing(owner, raw, what), span, msg.data_missing_help(path.resolve()))
+    if not file_found(ctx, raw, path, span, owner, CORPUS_FORMATS):
         return
     option = decl.options.get("text_field")
-    if option is not None and not (isinstance(option, ir.Const) and isinstance(option.value, str)):
+    if option is None:
+        text_field = str(default(RETRIEVERS["bm25"], "text_field"))
+    elif isinstance(option, ir.Const) and isinstance(option.value, str):
+        text_field = option.value
+    else:
         return  # the options check reports it
-    text_field = option.value if option is not None else str(RETRIEVERS["bm25"].get("text_field").default)  # type: ignore[union-attr]
     try:
         load_corpus(path, text_field)
     except CorpusError as err:
         where = f"{raw}:{err.line}" if err.line is not None else f"{raw}, row {err.row}" if err.row else raw
         if err.fields is None:
-            ctx.error("E503", msg.corpus_unreadable(owner, where, err.message), span, msg.data_error_help(err, raw))
+            ctx.report(
+                catalog.CORPUS_UNREADABLE,
+                span,
+                help=fix_help(err.line, err.row),
+                owner=owner,
+                where=where,
+                reason=err.message,
+                line=err.line,
+                row=err.row,
+                path=raw,
+            )
         else:
-            at = option.span if option is not None else span
-            hint = did_you_mean(text_field, err.fields) or msg.corpus_field_help(err.fields)
-            ctx.error("E504", msg.corpus_row_lacks_field(decl.name.name, text_field, where), at, hint)
+            ctx.report(
+                catalog.CORPUS_LACKS_FIELD,
+                option.span if option is not None else span,
+                help=did_you_mean(text_field, err.fields),
+                retriever=decl.name.name,
+                field=text_field,
+                where=where,
+                fields=err.fields,
+            )

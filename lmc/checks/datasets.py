@@ -19,10 +19,11 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ..data.datasets import DataError, DataShape, peek
+from ..diagnostics import catalog
+from ..diagnostics.catalog import Help
 from ..diagnostics.core import Span
 from ..ir import nodes as ir
 from ..schemas.blocks import DATA_FORMATS
-from . import messages as msg
 from .context import CheckContext
 from .metrics import field_of
 
@@ -47,12 +48,23 @@ class DataInfo:
     inputs: tuple[str, ...] | None  # the declared `inputs`, None when missing or malformed
 
 
+@dataclass(frozen=True, slots=True)
+class _Learned:
+    """What ``learned`` keeps in the context's memo."""
+
+    datasets: Mapping[str, DataInfo]
+
+
 def check(ctx: CheckContext) -> None:
     data = learned(ctx)
     for decl in ctx.source_file.decls:
         if isinstance(decl, (ir.OptimizeDecl, ir.EvaluateDecl)):
-            keys = ("trainset", "valset") if isinstance(decl, ir.OptimizeDecl) else ("dataset",)
-            _uses(ctx, decl, _with_rows(ctx, decl, keys, data), data)
+            _uses(ctx, decl, _with_rows(ctx, decl, dataset_keys(decl), data), data)
+
+
+def dataset_keys(decl: ir.OptimizeDecl | ir.EvaluateDecl) -> tuple[str, ...]:
+    """The options of a block that name the datasets its metric scores examples of."""
+    return ("trainset", "valset") if isinstance(decl, ir.OptimizeDecl) else ("dataset",)
 
 
 def _with_rows(
@@ -64,8 +76,7 @@ def _with_rows(
         use = decl.options.get(key)
         info = data.get(use.name.name) if isinstance(use, ir.NameValue) else None
         if isinstance(use, ir.NameValue) and info is not None and info.rows == 0:
-            message = msg.dataset_empty(use.name.name, _PURPOSE[key])
-            ctx.error("E513", message, use.span, msg.dataset_empty_help(info.path))
+            ctx.report(catalog.DATASET_EMPTY, use.span, dataset=use.name.name, purpose=_PURPOSE[key], path=info.path)
         else:
             kept.append(key)
     return tuple(kept)
@@ -78,35 +89,52 @@ def learned(ctx: CheckContext) -> Mapping[str, DataInfo]:
     E503, E504 at `inputs`, E511); later callers get the same answer.
     """
     found = ctx.memo.get(_MEMO)
-    if found is None:
-        found = MappingProxyType({d.name.name: _dataset(ctx, d) for d in ctx.source_file.of(ir.DatasetDecl)})
+    if not isinstance(found, _Learned):
+        found = _Learned(MappingProxyType({d.name.name: _dataset(ctx, d) for d in ctx.source_file.of(ir.DatasetDecl)}))
         ctx.memo[_MEMO] = found
-    return found  # type: ignore[return-value]
+    return found.datasets
 
 
 def _read(ctx: CheckContext, raw_path: str, span: Span, owner: str, limit: int | None) -> DataShape | None:
     """E511/E502/E503 for one data file; its fields and row count when it could be read."""
     path = ctx.base_dir / raw_path
-    if Path(raw_path).suffix.lower() not in DATA_FORMATS:
-        ctx.error("E511", msg.data_format(owner, raw_path), span, msg.data_format_help())
-        return None
-    if not path.is_file():
-        what = "a folder" if path.is_dir() else "missing"
-        ctx.error("E502", msg.data_missing(owner, raw_path, what), span, msg.data_missing_help(path.resolve()))
+    if not file_found(ctx, raw_path, path, span, owner, DATA_FORMATS):
         return None
     try:
         size = path.stat().st_size
     except OSError as err:
-        ctx.error("E503", msg.data_unreadable(owner, str(err.strerror or err)), span, msg.data_unreadable_help(path))
+        reason = str(err.strerror or err)
+        ctx.report(catalog.DATA_UNREADABLE, span, owner=owner, reason=reason, path=path)
         return None
     if size > MAX_BYTES:
         logger.debug("%s is %d bytes; its fields are checked when it is loaded", path, size)
         return None
     shape = peek(path, limit=limit)
     if isinstance(shape, DataError):
-        ctx.error("E503", msg.data_unreadable(owner, shape.message), span, msg.data_error_help(shape, raw_path))
+        help = fix_help(shape.line, shape.row)
+        where = {"line": shape.line, "row": shape.row, "path": raw_path}
+        ctx.report(catalog.DATA_UNREADABLE, span, help=help, owner=owner, reason=shape.message, **where)
         return None
     return shape
+
+
+def file_found(ctx: CheckContext, raw_path: str, path: Path, span: Span, owner: str, formats: tuple[str, ...]) -> bool:
+    """E511 for a file of another format than ``formats``, E502 for one that is not there."""
+    if Path(raw_path).suffix.lower() not in formats:
+        ctx.report(catalog.DATA_FORMAT, span, owner=owner, suffix=Path(raw_path).suffix or raw_path)
+        return False
+    if not path.is_file():
+        entry = catalog.DATA_IS_A_FOLDER if path.is_dir() else catalog.DATA_MISSING
+        ctx.report(entry, span, owner=owner, path=raw_path, resolved=path.resolve())
+        return False
+    return True
+
+
+def fix_help(line: int | None, row: int | None) -> Help:
+    """E503's help for a file that does not read: the line or row to fix, where the reader knows it."""
+    if line is not None:
+        return catalog.FIX_LINE
+    return catalog.FIX_ROW if row is not None else catalog.FIX_FILE
 
 
 def _dataset(ctx: CheckContext, decl: ir.DatasetDecl) -> DataInfo:
@@ -115,25 +143,21 @@ def _dataset(ctx: CheckContext, decl: ir.DatasetDecl) -> DataInfo:
     owner = f"dataset `{decl.name.name}`"
     shape = _read(ctx, decl.path, decl.path_span or decl.span, owner, rows)
     fields = shape.fields if shape is not None and shape.rows else None  # no rows: E513 where it is used
-    inputs = _declared_inputs(decl.options.get("inputs"))
-    if fields is not None and inputs is not None:
-        for item in decl.options.get("inputs").items:  # type: ignore[union-attr]
+    listed = decl.options.get("inputs")
+    inputs = _declared_inputs(listed)
+    if fields is not None and inputs is not None and isinstance(listed, ir.ListValue):
+        for item in listed.items:
             name = _item_name(item)
             if name is not None and name not in fields:
-                ctx.error(
-                    "E504",
-                    msg.input_not_in_data(decl.name.name, name),
-                    item.span,
-                    msg.data_fields_are(fields),
-                )
+                ctx.report(catalog.INPUT_NOT_IN_DATA, item.span, dataset=decl.name.name, field=name, fields=fields)
     return DataInfo(decl.path, fields, shape.rows if shape is not None else None, inputs)
 
 
 def _declared_inputs(value: ir.Value | None) -> tuple[str, ...] | None:
     if not isinstance(value, ir.ListValue) or not value.items:
         return None
-    names = tuple(_item_name(item) for item in value.items)
-    return None if None in names else names  # type: ignore[return-value]
+    names = tuple(name for name in map(_item_name, value.items) if name is not None)
+    return names if len(names) == len(value.items) else None
 
 
 def _item_name(item: ir.Value) -> str | None:
@@ -152,7 +176,8 @@ def _uses(
     if not isinstance(program, ir.ProgramDecl):
         return
     metric = decl.options.get("metric")
-    metric_field = field_of(ctx, metric.name.name) if isinstance(metric, ir.NameValue) else None
+    metric_name = metric.name.name if isinstance(metric, ir.NameValue) else None
+    metric_field = field_of(ctx, metric_name) if metric_name is not None else None
     params = [p.name.name for p in program.params]
     required = [p.name.name for p in program.params if p.default is None]
     for key in keys:
@@ -164,34 +189,21 @@ def _uses(
         for param in required:
             if info.fields is not None and param not in info.fields:
                 if info.inputs is None or param not in info.inputs:  # else reported at the `inputs` entry
-                    ctx.error(
-                        "E504", msg.data_lacks_input(name, param, prog), use.span, msg.data_fields_are(info.fields)
+                    fields = info.fields
+                    ctx.report(
+                        catalog.DATA_LACKS_INPUT, use.span, dataset=name, field=param, program=prog, fields=fields
                     )
             elif info.inputs is not None and param not in info.inputs:
-                ctx.error(
-                    "E510", msg.input_not_declared(name, param, prog), use.span, msg.input_not_declared_help(param)
-                )
+                ctx.report(catalog.INPUT_NOT_DECLARED, use.span, dataset=name, field=param, program=prog)
         for listed in info.inputs or ():
             if listed not in params:
-                ctx.error(
-                    "E510",
-                    msg.input_not_param(name, listed, prog),
-                    use.span,
-                    msg.params_are(prog, params),
+                ctx.report(
+                    catalog.INPUT_NOT_A_PARAMETER, use.span, dataset=name, field=listed, program=prog, params=params
                 )
         if metric_field is None:
             continue
+        label = {"dataset": name, "field": metric_field.name, "metric": metric_name}
         if info.fields is not None and metric_field.name not in info.fields:
-            ctx.error(
-                "E505",
-                msg.data_lacks_label(name, metric_field.name, metric.name.name),  # type: ignore[union-attr]
-                use.span,
-                msg.data_fields_are(info.fields),
-            )
+            ctx.report(catalog.DATA_LACKS_LABEL, use.span, fields=info.fields, **label)
         elif info.inputs is not None and metric_field.name in info.inputs:
-            ctx.error(
-                "E505",
-                msg.label_is_input(name, metric_field.name, metric.name.name),  # type: ignore[union-attr]
-                use.span,
-                msg.label_is_input_help(metric_field.name),
-            )
+            ctx.report(catalog.LABEL_IS_INPUT, use.span, **label)

@@ -16,14 +16,22 @@ name another ``lm:`` (both E512).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from ..diagnostics import catalog
 from ..ir import nodes as ir
 from ..ir.values import options_dict
-from . import messages as msg
 from .context import CheckContext
-from .datasets import learned
+from .datasets import dataset_keys, learned
 
-# The options of each block that name the datasets its metric scores examples of.
-_DATASET_KEYS = {ir.OptimizeDecl: ("trainset", "valset"), ir.EvaluateDecl: ("dataset",)}
+
+@dataclass(frozen=True, slots=True)
+class _Judge:
+    """A use of a well-formed judge metric: the name as written, the metric, its signature."""
+
+    use: ir.NameValue
+    metric: ir.BuiltinMetric
+    signature: ir.SignatureDecl
 
 
 def check(ctx: CheckContext) -> None:
@@ -31,77 +39,70 @@ def check(ctx: CheckContext) -> None:
         if isinstance(decl, ir.ProgramDecl):
             for module in decl.modules:
                 _reward(ctx, module)
-        keys = _DATASET_KEYS.get(type(decl))
-        if keys is None:
-            continue
-        program = ctx.symbols.lookup(decl.program.name, ir.ProgramDecl)
-        use = decl.options.get("metric")
-        signature = _judge_signature(ctx, use)
-        if not isinstance(program, ir.ProgramDecl) or signature is None:
-            continue
-        outputs = {p.name.name for p in program.outputs}
-        for key in keys:
-            data = decl.options.get(key)
-            _inputs_found(ctx, use, signature, program.name.name, outputs, data)
+        elif isinstance(decl, (ir.OptimizeDecl, ir.EvaluateDecl)):
+            program = ctx.symbols.lookup(decl.program.name, ir.ProgramDecl)
+            judge = _judge(ctx, decl.options.get("metric"))
+            if program is None or judge is None:
+                continue
+            outputs = {p.name.name for p in program.outputs}
+            for key in dataset_keys(decl):
+                _inputs_found(ctx, judge, program.name.name, outputs, decl.options.get(key))
 
 
-def _judge_signature(ctx: CheckContext, use: ir.Value | None) -> ir.SignatureDecl | None:
-    """The signature of the well-formed judge metric ``use`` names, else None."""
+def _judge(ctx: CheckContext, use: ir.Value | None) -> _Judge | None:
+    """The well-formed judge metric ``use`` names, else None."""
     if not isinstance(use, ir.NameValue):
         return None
     metric = ctx.symbols.lookup(use.name.name, ir.MetricDecl)
-    if not isinstance(metric, ir.MetricDecl) or not isinstance(metric.expr, ir.BuiltinMetric):
+    if metric is None or not isinstance(metric.expr, ir.BuiltinMetric):
         return None
     if metric.expr.func.name != "judge" or len(metric.expr.args) != 1:
         return None
     signature = ctx.symbols.lookup(metric.expr.args[0].name, ir.SignatureDecl)
-    return signature if isinstance(signature, ir.SignatureDecl) else None
+    return _Judge(use, metric.expr, signature) if signature is not None else None
 
 
 def _reward(ctx: CheckContext, module: ir.ModuleDecl) -> None:
     """E512 for a judge reward on another lm, or with an input the module's signature lacks."""
-    use = module.options.get("reward")
-    judge = _judge_signature(ctx, use)
+    judge = _judge(ctx, module.options.get("reward"))
     own = ctx.symbols.lookup(module.signature.name, ir.SignatureDecl)
-    if judge is None or not isinstance(own, ir.SignatureDecl):
+    if judge is None or own is None:
         return
-    metric = ctx.symbols.lookup(use.name.name, ir.MetricDecl)
-    lm = options_dict(metric.expr.options).get("lm", "default")
+    use = judge.use
+    lm = options_dict(judge.metric.options).get("lm", "default")
     if lm != "default":
-        ctx.error(
-            "E512", msg.judge_reward_lm(use.name.name, lm, module.name.name), use.span, msg.judge_reward_lm_help()
-        )
+        ctx.report(catalog.JUDGE_REWARD_LM, use.span, metric=use.name.name, lm=lm, module=module.name.name)
     fields = [f.name.name for f in own.fields]
-    for field in judge.inputs:
+    for field in judge.signature.inputs:
         if field.name.name not in fields:
-            ctx.error(
-                "E512",
-                msg.judge_reward_input(use.name.name, field.name.name, module.name.name, own.name.name),
+            ctx.report(
+                catalog.JUDGE_REWARD_INPUT,
                 use.span,
-                msg.judge_reward_input_help(field.name.name, fields),
+                metric=use.name.name,
+                field=field.name.name,
+                module=module.name.name,
+                signature=own.name.name,
+                fields=fields,
             )
 
 
-def _inputs_found(
-    ctx: CheckContext,
-    use: ir.NameValue,
-    signature: ir.SignatureDecl,
-    program: str,
-    outputs: set[str],
-    data: ir.Value | None,
-) -> None:
+def _inputs_found(ctx: CheckContext, judge: _Judge, program: str, outputs: set[str], data: ir.Value | None) -> None:
     """E514 for each judge input that neither the program outputs nor the dataset ``data`` has."""
     if not isinstance(data, ir.NameValue):
         return
     info = learned(ctx).get(data.name.name)
     if info is None or info.fields is None:
         return
-    for field in signature.inputs:
+    for field in judge.signature.inputs:
         name = field.name.name
         if name not in outputs and name not in info.fields:
-            ctx.error(
-                "E514",
-                msg.judge_input_missing(use.name.name, name, program, data.name.name),
-                use.span,
-                msg.judge_input_missing_help(name, sorted(outputs), info.fields),
+            ctx.report(
+                catalog.JUDGE_INPUT_MISSING,
+                judge.use.span,
+                metric=judge.use.name.name,
+                field=name,
+                program=program,
+                dataset=data.name.name,
+                outputs=outputs,
+                fields=info.fields,
             )

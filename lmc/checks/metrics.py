@@ -12,10 +12,10 @@ check looks at), never a field metric.
 
 from __future__ import annotations
 
+from ..diagnostics import catalog
 from ..diagnostics.core import did_you_mean
 from ..ir import nodes as ir
 from ..schemas.blocks import METRIC_FUNCTIONS
-from . import messages as msg
 from .context import CheckContext
 
 
@@ -52,12 +52,8 @@ def _builtin(ctx: CheckContext, metric: ir.BuiltinMetric) -> None:
         return  # the `names` check reports the unknown function
     if len(metric.args) != 1:
         span = metric.args[1].span if len(metric.args) > 1 else metric.func.span
-        ctx.error(
-            "E509",
-            msg.metric_arity(fn.name, fn.argument, len(metric.args)),
-            span,
-            msg.metric_arity_help(fn.name, fn.argument),
-        )
+        help = catalog.ONE_SIGNATURE if fn.argument == "signature" else None
+        ctx.report(catalog.METRIC_ARITY, span, help=help, function=fn.name, argument=fn.argument, got=len(metric.args))
         return
     if fn.argument == "signature":
         sig = ctx.symbols.lookup(metric.args[0].name, ir.SignatureDecl)
@@ -74,19 +70,23 @@ def _judge_signature(ctx: CheckContext, sig: ir.SignatureDecl, use: ir.Ident) ->
         and outputs[0].type.name.name in ("bool", "float")
     )
     if not scored:
-        described = ", ".join(f"`{f.name.name}`" for f in outputs) or "none"
-        ctx.error("E508", msg.judge_outputs(sig.name.name, described), use.span, msg.judge_outputs_help())
+        ctx.report(catalog.JUDGE_OUTPUTS, use.span, signature=sig.name.name, outputs=[f.name.name for f in outputs])
 
 
 def _fields_used(ctx: CheckContext, use: ir.NameValue, outputs: list[str], scored: str) -> None:
     field = field_of(ctx, use.name.name)
     if field is None or field.name in outputs:
         return
-    ctx.error(
-        "E501",
-        msg.metric_field_not_output(use.name.name, field.name, scored),
+    suggestion = did_you_mean(field.name, outputs)
+    ctx.report(
+        catalog.METRIC_FIELD_NOT_OUTPUT,
         use.span,
-        msg.metric_field_help(field.name, outputs, did_you_mean(field.name, outputs)),
+        help=catalog.SUGGESTED_OUTPUT if suggestion else None,
+        metric=use.name.name,
+        field=field.name,
+        scored=scored,
+        outputs=outputs,
+        suggestion=suggestion,
     )
 
 
@@ -101,5 +101,5 @@ def _reward(ctx: CheckContext, module: ir.ModuleDecl) -> None:
         and isinstance(metric.expr, ir.BuiltinMetric)
         and metric.expr.func.name != "judge"
     ):
-        message = msg.reward_not_python(reward.name.name, metric.expr.func.name, module.name.name)
-        ctx.error("E512", message, reward.span, msg.reward_not_python_help())
+        fields = {"metric": reward.name.name, "function": metric.expr.func.name, "module": module.name.name}
+        ctx.report(catalog.REWARD_NOT_PYTHON, reward.span, **fields)

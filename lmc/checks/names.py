@@ -10,11 +10,11 @@ from __future__ import annotations
 import keyword
 from collections.abc import Iterator
 
+from ..diagnostics import catalog
 from ..diagnostics.core import did_you_mean
 from ..ir import nodes as ir
-from ..schemas.blocks import BUILTIN_FUNCTIONS, BUILTIN_TYPES, METRIC_FUNCTIONS, MODULES, RETRIEVER_KINDS, article
-from . import messages as msg
-from .context import CheckContext
+from ..schemas.blocks import BUILTIN_FUNCTIONS, BUILTIN_TYPES, METRIC_FUNCTIONS, MODULES, RETRIEVER_KINDS
+from .context import CheckContext, NamedDecl, a_kind, is_named
 
 
 def check(ctx: CheckContext) -> None:
@@ -29,29 +29,27 @@ def check(ctx: CheckContext) -> None:
 
 
 def _duplicates(ctx: CheckContext) -> None:
-    first: dict[str, ir.Decl] = {}
+    first: dict[str, NamedDecl] = {}
     optimized: dict[str, ir.OptimizeDecl] = {}
     for decl in ctx.source_file.decls:
         if isinstance(decl, ir.OptimizeDecl):
             earlier = optimized.setdefault(decl.program.name, decl)
             if earlier is not decl:
-                ctx.error(
-                    "E101",
-                    msg.optimized_twice(decl.program.name),
-                    decl.program.span,
-                    msg.first_at(earlier.program.span, "the first `optimize` block", "merge the two blocks"),
+                ctx.report(
+                    catalog.OPTIMIZED_TWICE, decl.program.span, program=decl.program.name, first=earlier.program.span
                 )
             continue
-        if type(decl) not in ir.DECL_KIND:
+        if not is_named(decl):
             continue
-        name = decl.name  # type: ignore[union-attr]
+        name = decl.name
         seen = first.setdefault(name.name, decl)
         if seen is not decl:
-            ctx.error(
-                "E101",
-                msg.duplicate_decl(name.name),
+            ctx.report(
+                catalog.DUPLICATE_DECLARATION,
                 name.span,
-                msg.first_at(seen.name.span, f"the first ({_a(ir.DECL_KIND[type(seen)])})"),  # type: ignore[union-attr]
+                name=name.name,
+                a_kind=a_kind(ir.DECL_KIND[type(seen)]),
+                first=seen.name.span,
             )
         if isinstance(decl, (ir.ProgramDecl, ir.ToolDecl)):
             _duplicate_params(ctx, decl.params)
@@ -62,16 +60,7 @@ def _duplicate_params(ctx: CheckContext, params: tuple[ir.Param, ...]) -> None:
     for param in params:
         earlier = seen.setdefault(param.name.name, param)
         if earlier is not param:
-            ctx.error(
-                "E101",
-                msg.duplicate_param(param.name.name),
-                param.name.span,
-                msg.first_at(earlier.name.span, "the first"),
-            )
-
-
-def _a(kind: str) -> str:
-    return f"{article(kind)} {kind}"
+            ctx.report(catalog.DUPLICATE_PARAMETER, param.name.span, name=param.name.name, first=earlier.name.span)
 
 
 # ------------------------------------------------------------- shadowing
@@ -80,8 +69,8 @@ def _a(kind: str) -> str:
 def _declared_identifiers(source_file: ir.SourceFile) -> Iterator[tuple[ir.Ident, str]]:
     """Every name a declaration introduces outside program bodies, with its role."""
     for decl in source_file.decls:
-        if type(decl) in ir.DECL_KIND:
-            yield decl.name, "declaration"  # type: ignore[union-attr]
+        if is_named(decl):
+            yield decl.name, "declaration"
         if isinstance(decl, ir.EnumDecl):
             yield from ((m, "enum member") for m in decl.members)
         elif isinstance(decl, (ir.TypeDecl, ir.SignatureDecl)):
@@ -96,11 +85,11 @@ def _reserved(ctx: CheckContext, ident: ir.Ident, role: str) -> None:
     """E107: a name the generated Python or the language itself already uses."""
     name = ident.name
     if keyword.iskeyword(name):
-        ctx.error("E107", msg.python_keyword(name, role), ident.span, msg.rename_help(name))
+        ctx.report(catalog.PYTHON_KEYWORD, ident.span, name=name, role=role)
     elif role == "declaration" and name in BUILTIN_TYPES:
-        ctx.error("E107", msg.shadows_builtin(name, "type"), ident.span, msg.rename_help(name))
+        ctx.report(catalog.SHADOWS_BUILTIN, ident.span, name=name, what="type")
     elif role == "declaration" and name in BUILTIN_FUNCTIONS:
-        ctx.error("E107", msg.shadows_builtin(name, "function"), ident.span, msg.rename_help(name))
+        ctx.report(catalog.SHADOWS_BUILTIN, ident.span, name=name, what="function")
 
 
 # ------------------------------------------------------------- references
@@ -121,11 +110,12 @@ def _references(ctx: CheckContext, decl: ir.Decl) -> None:
             _module(ctx, module)
     elif isinstance(decl, ir.RetrieverDecl):
         if decl.kind.name not in RETRIEVER_KINDS:
-            ctx.error(
-                "E103",
-                msg.unknown_retriever_kind(decl.kind.name),
+            ctx.report(
+                catalog.UNKNOWN_RETRIEVER_KIND,
                 decl.kind.span,
-                did_you_mean(decl.kind.name, RETRIEVER_KINDS) or msg.one_of(RETRIEVER_KINDS),
+                help=did_you_mean(decl.kind.name, RETRIEVER_KINDS),
+                kind=decl.kind.name,
+                kinds=RETRIEVER_KINDS,
             )
     elif isinstance(decl, ir.MetricDecl) and isinstance(decl.expr, ir.BuiltinMetric):
         _metric(ctx, decl.expr)
@@ -134,22 +124,20 @@ def _references(ctx: CheckContext, decl: ir.Decl) -> None:
 
 
 def resolve_type(ctx: CheckContext, t: ir.TypeExpr) -> None:
-    if isinstance(t, ir.NamedType):
-        ctx.resolve_type_name(t.name)
-    elif isinstance(t, (ir.ListType, ir.OptionalType)):
-        resolve_type(ctx, t.item if isinstance(t, ir.ListType) else t.inner)
-    elif isinstance(t, ir.DictType):
-        resolve_type(ctx, t.key)
-        resolve_type(ctx, t.value)
+    """E102/E106 for each name in a type expression."""
+    for node in ir.walk(t):
+        if isinstance(node, ir.NamedType):
+            ctx.resolve_type_name(node.name)
 
 
 def _module(ctx: CheckContext, module: ir.ModuleDecl) -> None:
     if module.kind.name not in MODULES:
-        ctx.error(
-            "E103",
-            msg.unknown_module_kind(module.kind.name),
+        ctx.report(
+            catalog.UNKNOWN_MODULE_KIND,
             module.kind.span,
-            did_you_mean(module.kind.name, tuple(MODULES)) or msg.one_of(tuple(MODULES)),
+            help=did_you_mean(module.kind.name, tuple(MODULES)),
+            kind=module.kind.name,
+            kinds=tuple(MODULES),
         )
     ctx.resolve(module.signature, ir.SignatureDecl)
 
@@ -157,11 +145,11 @@ def _module(ctx: CheckContext, module: ir.ModuleDecl) -> None:
 def _metric(ctx: CheckContext, metric: ir.BuiltinMetric) -> None:
     fn = METRIC_FUNCTIONS.get(metric.func.name)
     if fn is None:
-        ctx.error(
-            "E105",
-            msg.unknown_metric_function(metric.func.name),
+        ctx.report(
+            catalog.UNKNOWN_METRIC_FUNCTION,
             metric.func.span,
-            did_you_mean(metric.func.name, tuple(METRIC_FUNCTIONS)) or msg.metric_function_help(),
+            help=did_you_mean(metric.func.name, tuple(METRIC_FUNCTIONS)),
+            name=metric.func.name,
         )
     elif fn.argument == "signature" and metric.args:
         ctx.resolve(metric.args[0], ir.SignatureDecl)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 
+from ..diagnostics import catalog
+from ..diagnostics.catalog import Help
 from ..diagnostics.core import Span, did_you_mean
 from ..ir import nodes as ir
 from ..schemas import blocks as schemas
 from ..schemas.blocks import Schema, ValueType
-from . import messages as msg
 from .context import CheckContext
 
 _KIND_CLASS = {word: cls for cls, word in ir.DECL_KIND.items()}
@@ -28,8 +29,8 @@ def check(ctx: CheckContext) -> None:
         elif isinstance(decl, ir.DatasetDecl):
             check_block(ctx, decl.options, schemas.DATASET, decl.name.span, f"dataset `{decl.name.name}`")
         elif isinstance(decl, ir.RetrieverDecl) and decl.kind.name in schemas.RETRIEVERS:
-            schema = schemas.RETRIEVERS[decl.kind.name]
-            check_block(ctx, decl.options, schema, decl.name.span, f"retriever `{decl.name.name}`")
+            retriever = schemas.RETRIEVERS[decl.kind.name]
+            check_block(ctx, decl.options, retriever, decl.name.span, f"retriever `{decl.name.name}`")
         elif isinstance(decl, ir.OptimizeDecl):
             check_block(ctx, decl.options, schemas.OPTIMIZE, decl.program.span, f"optimize `{decl.program.name}`")
         elif isinstance(decl, ir.EvaluateDecl):
@@ -52,24 +53,16 @@ def check_block(ctx: CheckContext, options: ir.Options, schema: Schema, anchor: 
         key = entry.key.name
         first = seen.setdefault(key, entry)
         if first is not entry:
-            ctx.error(
-                "E406",
-                msg.duplicate_option(key),
-                entry.key.span,
-                msg.first_at(first.key.span, "the first", "remove one of them"),
-            )
+            ctx.report(catalog.DUPLICATE_OPTION, entry.key.span, key=key, first=first.key.span)
             continue
         spec = schema.get(key)
         if spec is None:
             if key == "api_key" and schema is schemas.LM:
-                ctx.error("E405", msg.api_key_in_file(), entry.key.span, msg.api_key_help())
+                ctx.report(catalog.API_KEY, entry.key.span)
             else:
-                ctx.error(
-                    "E401",
-                    msg.unknown_option(key, schema.owner),
-                    entry.key.span,
-                    did_you_mean(key, schema.keys()) or msg.valid_options(schema.keys()),
-                )
+                keys = schema.keys()
+                help = did_you_mean(key, keys) or (None if keys else catalog.NO_OPTIONS)
+                ctx.report(catalog.UNKNOWN_OPTION, entry.key.span, help=help, key=key, owner=schema.owner, keys=keys)
             continue
         if _unset(entry.value, spec):
             continue
@@ -77,9 +70,17 @@ def check_block(ctx: CheckContext, options: ir.Options, schema: Schema, anchor: 
             _range(ctx, entry.value, spec)
     for spec in schema.required:
         if spec.name not in seen:
-            ctx.error("E403", msg.missing_option(owner, spec.name), anchor, msg.missing_option_help(spec))
+            ctx.report(catalog.MISSING_OPTION, anchor, owner=owner, key=spec.name, type=spec.type.describe())
     if schema is schemas.OPTIMIZERS["MIPROv2"]:
         _mipro_auto(ctx, options, anchor)
+
+
+def default(schema: Schema, key: str) -> object:
+    """The default of the option ``key``, which ``schema`` has."""
+    spec = schema.get(key)
+    if spec is None:
+        raise KeyError(f"{schema.owner} has no option `{key}`")
+    return spec.default
 
 
 def _unset(value: ir.Value, spec: schemas.OptionSpec) -> bool:
@@ -130,10 +131,44 @@ def _shallow_match(value: ir.Value, vtype: ValueType) -> bool:
 
 
 def _wrong(ctx: CheckContext, value: ir.Value, vtype: ValueType, key: str) -> bool:
-    ctx.error(
-        "E402", msg.wrong_type(key, vtype.describe(), describe(value)), value.span, msg.wrong_type_help(value, vtype)
+    expected = vtype.describe()
+    help, text = _wrong_help(value, vtype)
+    example = _EXAMPLES[vtype.name] if isinstance(vtype, schemas.Scalar) else None
+    ctx.report(
+        catalog.WRONG_TYPE,
+        value.span,
+        help=help,
+        key=key,
+        expected=expected,
+        got=describe(value),
+        text=text,
+        example=example,
     )
     return False
+
+
+# How each scalar is written, for E402's help.
+_EXAMPLES = {"int": "`4`", "float": "`0.5`", "bool": "`true` or `false`", "str": '`"text"`'}
+
+
+def _wrong_help(value: ir.Value, vtype: ValueType) -> tuple[Help | None, str | None]:
+    """E402's help for ``value`` (and the text it quotes): quotes to add or remove, or an example."""
+    if isinstance(value, ir.Const) and isinstance(value.value, str):
+        if isinstance(vtype, schemas.Ref):
+            return catalog.WITHOUT_QUOTES_NAME, value.value
+        if isinstance(vtype, schemas.Scalar) and _is_number(value.value):
+            return catalog.WITHOUT_QUOTES_NUMBER, value.value
+    if isinstance(vtype, schemas.Scalar) and vtype.name == "str" and isinstance(value, ir.NameValue):
+        return catalog.IN_QUOTES, value.name.name
+    return (catalog.LIKE_EXAMPLE if isinstance(vtype, schemas.Scalar) else None), None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def describe(value: ir.Value) -> str:
@@ -159,11 +194,29 @@ def _range(ctx: CheckContext, value: ir.Value, spec: schemas.OptionSpec) -> None
         return
     v = value.value
     if spec.minimum is not None and v < spec.minimum:
-        ctx.error("E404", msg.below_minimum(spec.name, spec.minimum, v), value.span, msg.range_help(spec))
+        entry = catalog.BELOW_MINIMUM
     elif spec.maximum is not None and v > spec.maximum:
-        ctx.error("E404", msg.above_maximum(spec.name, spec.maximum, v), value.span, msg.range_help(spec))
+        entry = catalog.ABOVE_MAXIMUM
     elif spec.above is not None and v <= spec.above:
-        ctx.error("E404", msg.not_above(spec.name, spec.above, v), value.span, msg.range_help(spec))
+        entry = catalog.NOT_ABOVE
+    else:
+        return
+    if spec.minimum is not None and spec.maximum is not None:
+        help = catalog.FROM_TO
+    else:
+        help = catalog.GREATER_THAN if spec.above is not None else catalog.AT_LEAST
+    default = spec.default if isinstance(spec.default, (int, float)) else None
+    ctx.report(
+        entry,
+        value.span,
+        help=help,
+        key=spec.name,
+        value=v,
+        minimum=spec.minimum or 0,
+        maximum=spec.maximum,
+        above=spec.above,
+        default=default,
+    )
 
 
 def _choice(ctx: CheckContext, value: ir.Value, vtype: schemas.Choice, key: str) -> bool:
@@ -177,12 +230,8 @@ def _choice(ctx: CheckContext, value: ir.Value, vtype: schemas.Choice, key: str)
         return _wrong(ctx, value, vtype, key)
     if word in vtype.values:
         return True
-    ctx.error(
-        "E404",
-        msg.not_a_choice(key, vtype.describe(), word),
-        value.span,
-        did_you_mean(word, vtype.values) or msg.choice_help(vtype.describe()),
-    )
+    help = did_you_mean(word, vtype.values)
+    ctx.report(catalog.NOT_A_CHOICE, value.span, help=help, key=key, expected=vtype.describe(), got=word)
     return False
 
 
@@ -194,7 +243,7 @@ def _field_names(ctx: CheckContext, value: ir.Value, vtype: schemas.FieldNames, 
         if not (isinstance(item, ir.NameValue) or (isinstance(item, ir.Const) and isinstance(item.value, str))):
             ok = _wrong(ctx, item, vtype, key)
     if ok and not value.items:
-        ctx.error("E404", msg.empty_list(key), value.span, msg.empty_inputs_help())
+        ctx.report(catalog.EMPTY_INPUTS, value.span, key=key)
         return False
     return ok
 
@@ -202,7 +251,7 @@ def _field_names(ctx: CheckContext, value: ir.Value, vtype: schemas.FieldNames, 
 def _optimizers(ctx: CheckContext, value: ir.Value, vtype: ValueType, key: str) -> bool:
     items = value.items if isinstance(value, ir.ListValue) else (value,)
     if isinstance(value, ir.ListValue) and not items:
-        ctx.error("E404", msg.empty_list(key), value.span, msg.optimizer_help())
+        ctx.report(catalog.EMPTY_OPTIMIZERS, value.span, key=key)
         return False
     ok = True
     previous: str | None = None
@@ -215,9 +264,8 @@ def _optimizers(ctx: CheckContext, value: ir.Value, vtype: ValueType, key: str) 
             ok = _wrong(ctx, item, vtype, key)
             continue
         if item.name.name in schemas.NEEDS_CANDIDATES and previous not in schemas.GIVES_CANDIDATES:
-            ctx.error(
-                "E407", msg.needs_candidates(item.name.name, previous), item.name.span, msg.needs_candidates_help()
-            )
+            entry = catalog.NEEDS_CANDIDATES_AFTER if previous else catalog.NEEDS_CANDIDATES_FIRST
+            ctx.report(entry, item.name.span, name=item.name.name, previous=previous)
             ok = False
         previous = item.name.name
     return ok
@@ -227,8 +275,8 @@ def _optimizer(ctx: CheckContext, name: ir.Ident, options: ir.Options) -> bool:
     schema = schemas.OPTIMIZERS.get(name.name)
     if schema is None:
         known = tuple(schemas.OPTIMIZERS)
-        ctx.error(
-            "E104", msg.unknown_optimizer(name.name), name.span, did_you_mean(name.name, known) or msg.one_of(known)
+        ctx.report(
+            catalog.UNKNOWN_OPTIMIZER, name.span, help=did_you_mean(name.name, known), name=name.name, known=known
         )
         return False
     check_block(ctx, options, schema, name.span, f"`{name.name}`")
@@ -242,15 +290,15 @@ def _mipro_auto(ctx: CheckContext, options: ir.Options, anchor: Span) -> None:
     given = [e for e in options.entries if e.key.name in schemas.MIPRO_MANUAL_OPTIONS]
     if not manual:
         for entry in given:
-            ctx.error("E407", msg.mipro_auto_conflict(entry.key.name), entry.key.span, msg.mipro_auto_help())
+            ctx.report(catalog.MIPRO_AUTO_CONFLICT, entry.key.span, key=entry.key.name)
         return
     for name in schemas.MIPRO_MANUAL_OPTIONS:
         if options.get(name) is None:
-            ctx.error("E403", msg.mipro_manual_missing(name), anchor, msg.mipro_manual_help(name))
+            ctx.report(catalog.MIPRO_MANUAL_MISSING, anchor, key=name)
 
 
 def _secrets(ctx: CheckContext, options: ir.Options) -> None:
     """E405: ``api_key_env`` names a variable; a value that is not a name is probably the key itself."""
     value = options.get("api_key_env")
     if isinstance(value, ir.Const) and isinstance(value.value, str) and not _ENV_NAME.match(value.value):
-        ctx.error("E405", msg.api_key_env_not_a_name(), value.span, msg.api_key_help())
+        ctx.report(catalog.API_KEY_ENV, value.span)

@@ -18,11 +18,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from ..diagnostics import catalog
+from ..diagnostics.catalog import Entry
 from ..diagnostics.core import did_you_mean
 from ..ir import nodes as ir
 from ..schemas.blocks import BUILTIN_FUNCTIONS, MODULE_EXTRA_OUTPUTS, REACT_FINISH_TOOL, own_field
-from . import messages as msg
-from .context import CheckContext
+from .context import CheckContext, a_kind
 
 _RETRIEVER_PARAMS = ("query", "k")
 
@@ -45,6 +46,15 @@ class Binding:
 State = dict[str, Binding]  # None as a state: no path reaches here (after a return)
 
 _VALUE = Shape("a value")
+
+# Helps for a declaration of each kind used as a value, or called (the entry's own help otherwise).
+_VALUE_HELP = {
+    "tool": catalog.CALL_IT,
+    "retriever": catalog.CALL_IT,
+    "program": catalog.CALL_IT,
+    "signature": catalog.MODULE_WITH_IT,
+}
+_CALL_HELP = {"signature": catalog.MODULE_FIRST, "metric": catalog.METRIC_NOT_CALLED}
 
 
 def check(ctx: CheckContext) -> None:
@@ -77,14 +87,13 @@ class _Body:
         state: State = {name: Binding(True, self._type_shape(p.type)) for name, p in self.params.items()}
         end = self._block(self.program.body, state)
         if end is not None:
-            ctx, name = self.ctx, self.program.name
-            has_return = any(isinstance(s, ir.Return) for s in _statements(self.program.body))
-            ctx.error("E305", msg.missing_return(name.name, has_return), name.span, msg.missing_return_help())
+            name = self.program.name
+            has_return = any(isinstance(n, ir.Return) for s in self.program.body for n in ir.walk(s))
+            entry = catalog.MAY_NOT_RETURN if has_return else catalog.NEVER_RETURNS
+            self.ctx.report(entry, name.span, program=name.name)
         for module in self.modules.values():
             if module.name.name not in self.called_modules:
-                self.ctx.warning(
-                    "E312", msg.unused_module(module.name.name), module.name.span, msg.unused_module_help()
-                )
+                self.ctx.report(catalog.UNUSED_MODULE, module.name.span, name=module.name.name)
 
     def _local_names(self) -> None:
         """E101/E107/E108 for parameters, modules, variables and loop variables."""
@@ -96,9 +105,7 @@ class _Body:
             if clash is None and module.name.name in self.params:
                 clash = self.params[module.name.name].name.span
             if clash is not None:
-                self.ctx.error(
-                    "E101", msg.duplicate_local(module.name.name), module.name.span, msg.first_at(clash, "the first")
-                )
+                self.ctx.report(catalog.DUPLICATE_LOCAL, module.name.span, name=module.name.name, first=clash)
                 continue
             self.modules[module.name.name] = module
             self._reserved(module.name, "module")
@@ -106,12 +113,8 @@ class _Body:
         seen: set[str] = set(self.params)
         for ident, role in _assignments(self.program.body):
             if ident.name in self.modules:
-                self.ctx.error(
-                    "E101",
-                    msg.assign_to_module(ident.name),
-                    ident.span,
-                    msg.first_at(self.modules[ident.name].name.span, "the module", "rename the variable"),
-                )
+                first = self.modules[ident.name].name.span
+                self.ctx.report(catalog.ASSIGN_TO_MODULE, ident.span, name=ident.name, first=first)
             elif ident.name not in seen:
                 seen.add(ident.name)
                 self._reserved(ident, role)
@@ -119,17 +122,20 @@ class _Body:
     def _reserved(self, ident: ir.Ident, role: str) -> None:
         name = ident.name
         if keyword.iskeyword(name):
-            self.ctx.error("E107", msg.python_keyword(name, role), ident.span, msg.rename_help(name))
+            self.ctx.report(catalog.PYTHON_KEYWORD, ident.span, name=name, role=role)
         elif name in BUILTIN_FUNCTIONS:
-            self.ctx.error("E107", msg.shadows_builtin(name, "function"), ident.span, msg.rename_help(name))
+            self.ctx.report(catalog.SHADOWS_BUILTIN, ident.span, name=name, what="function")
         elif name in self.ctx.symbols.decls:
             kind = self.ctx.symbols.kind(name)
-            decl_span = self.ctx.symbols.decls[name].name.span  # type: ignore[union-attr]
-            self.ctx.error(
-                "E108",
-                msg.shadows_decl(name, role, kind or "name"),
+            decl_span = self.ctx.symbols.decls[name].name.span
+            self.ctx.report(
+                catalog.SHADOWS_DECLARATION,
                 ident.span,
-                msg.first_at(decl_span, f"the {kind}", f"rename the {role}"),
+                name=name,
+                role=role,
+                a_kind=a_kind(kind or "name"),
+                kind=kind,
+                declared=decl_span,
             )
 
     def _module_kind_outputs(self, module: ir.ModuleDecl) -> None:
@@ -141,29 +147,20 @@ class _Body:
             for f in sig.fields:
                 if own_field(kind, f.name.name):
                     output = f.name.name in MODULE_EXTRA_OUTPUTS.get(kind, ())
-                    self.ctx.error(
-                        "E313",
-                        msg.kind_field_clash(kind, sig.name.name, f.name.name, output=output),
-                        module.kind.span,
-                        msg.kind_field_clash_help(f.name.name),
-                    )
+                    entry = catalog.KIND_OUTPUT_CLASH if output else catalog.KIND_FIELD_CLASH
+                    self.ctx.report(entry, module.kind.span, kind=kind, signature=sig.name.name, field=f.name.name)
         tools = module.options.get("tools")
         if kind == "ReAct" and isinstance(tools, ir.ListValue):
             for item in tools.items:
                 if isinstance(item, ir.NameValue) and item.name.name == REACT_FINISH_TOOL:
-                    self.ctx.error(
-                        "E314",
-                        msg.finish_tool_clash(item.name.name),
-                        item.span,
-                        msg.finish_tool_clash_help(item.name.name),
-                    )
+                    self.ctx.report(catalog.FINISH_TOOL, item.span, tool=item.name.name)
 
     # ---------------------------------------------------------- statements
 
     def _block(self, stmts: tuple[ir.Stmt, ...], state: State | None) -> State | None:
         for stmt in stmts:
             if state is None:
-                self.ctx.warning("E311", msg.unreachable(), stmt.span, msg.unreachable_help())
+                self.ctx.report(catalog.UNREACHABLE, stmt.span)
                 return None
             state = self._stmt(stmt, state)
         return state
@@ -207,7 +204,7 @@ class _Body:
             return True
         if not isinstance(count, ir.Const):
             self._expr(count, state)
-        self.ctx.error("E310", msg.repeat_count(), count.span, msg.repeat_count_help())
+        self.ctx.report(catalog.REPEAT_COUNT, count.span)
         return False
 
     def _return(self, value: ir.Expr, state: State) -> None:
@@ -218,26 +215,33 @@ class _Body:
             given = [ident.name for ident, _ in value.fields]
             for ident, _ in value.fields:
                 if ident.name not in outputs:
-                    self.ctx.error(
-                        "E309",
-                        msg.not_an_output(ident.name, name),
+                    self.ctx.report(
+                        catalog.NOT_AN_OUTPUT,
                         ident.span,
-                        did_you_mean(ident.name, outputs) or msg.outputs_are(name, outputs),
+                        help=did_you_mean(ident.name, outputs),
+                        field=ident.name,
+                        program=name,
+                        outputs=outputs,
                     )
             missing = [o for o in outputs if o not in given]
             if missing:
-                self.ctx.error("E305", msg.record_missing(name, missing), value.span, msg.record_missing_help(missing))
+                self.ctx.report(catalog.RECORD_LACKS_OUTPUTS, value.span, program=name, missing=missing)
             return
         shape = self._expr(value, state)
         if shape is None or shape.enum is not None:
             return
         if shape.fields is None:
-            self.ctx.error("E305", msg.returns_value(name, shape.desc), value.span, msg.returns_value_help(outputs))
+            self.ctx.report(catalog.RETURNS_VALUE, value.span, program=name, desc=shape.desc, outputs=outputs)
             return
         missing = [o for o in outputs if o not in shape.fields]
         if missing:
-            self.ctx.error(
-                "E305", msg.return_lacks(shape.desc, name, missing), value.span, msg.return_lacks_help(shape, missing)
+            self.ctx.report(
+                catalog.RETURN_LACKS_OUTPUTS,
+                value.span,
+                desc=shape.desc,
+                program=name,
+                missing=missing,
+                produced=list(shape.fields),
             )
 
     # --------------------------------------------------------- expressions
@@ -257,11 +261,8 @@ class _Body:
                 self._expr(value, state)
                 first = seen.setdefault(ident.name, ident)
                 if first is not ident:
-                    self.ctx.error(
-                        "E202",
-                        msg.duplicate_field(ident.name, "this record"),
-                        ident.span,
-                        msg.first_at(first.span, "the first"),
+                    self.ctx.report(
+                        catalog.DUPLICATE_FIELD, ident.span, name=ident.name, owner="this record", first=first.span
                     )
             return Shape("this record", MappingProxyType({name: None for name in seen}))
         if isinstance(e, ir.ListExpr):
@@ -280,38 +281,34 @@ class _Body:
         binding = state.get(name)
         if binding is not None:
             if not binding.definite:
-                self._unassigned(ident, msg.possibly_unassigned(name), msg.possibly_unassigned_help(name))
+                self._unassigned(ident, catalog.POSSIBLY_UNASSIGNED)
             return binding.shape
         if name in self.modules:
-            self.ctx.error("E106", msg.module_as_value(name), ident.span, msg.module_as_value_help(name))
+            self.ctx.report(catalog.MODULE_AS_VALUE, ident.span, name=name)
             return None
         if any(name in assigned for assigned in self.loops):
-            self._unassigned(ident, msg.unassigned_in_loop(name), msg.unassigned_in_loop_help(name))
+            self._unassigned(ident, catalog.UNASSIGNED_IN_LOOP)
             return None
         if name in self.assigned:
-            self._unassigned(ident, msg.used_before_assignment(name), msg.unassigned_help(name))
+            self._unassigned(ident, catalog.USED_BEFORE_ASSIGNMENT)
             return None
         decl = self.ctx.symbols.decls.get(name)
         if isinstance(decl, ir.EnumDecl):
             return Shape(f"enum `{name}`", enum=decl)
         if decl is not None:
             kind = ir.DECL_KIND[type(decl)]
-            self.ctx.error("E106", msg.decl_as_value(name, kind), ident.span, msg.decl_as_value_help(name, kind))
+            help = _VALUE_HELP.get(kind)
+            self.ctx.report(catalog.DECLARATION_AS_VALUE, ident.span, help=help, name=name, a_kind=a_kind(kind))
             return None
         visible = [*state, *self.modules]
-        self.ctx.error(
-            "E102",
-            msg.unknown_name("name", name),
-            ident.span,
-            did_you_mean(name, visible) or msg.unknown_variable_help(),
-        )
+        self.ctx.report(catalog.UNKNOWN_VARIABLE, ident.span, help=did_you_mean(name, visible), name=name)
         return None
 
-    def _unassigned(self, ident: ir.Ident, message: str, help: str) -> None:
+    def _unassigned(self, ident: ir.Ident, entry: Entry) -> None:
         if ident.name in self.reported_unassigned:
             return
         self.reported_unassigned.add(ident.name)
-        self.ctx.error("E304", message, ident.span, help)
+        self.ctx.report(entry, ident.span, name=ident.name)
 
     def _attr(self, e: ir.Attr, state: State) -> Shape | None:
         shape = self._expr(e.obj, state)
@@ -321,24 +318,22 @@ class _Body:
         if shape.enum is not None:
             members = [m.name for m in shape.enum.members]
             if attr not in members:
-                self.ctx.error(
-                    "E102",
-                    msg.unknown_member(shape.enum.name.name, attr),
+                self.ctx.report(
+                    catalog.UNKNOWN_MEMBER,
                     e.attr.span,
-                    did_you_mean(attr, members) or msg.members_are(members),
+                    help=did_you_mean(attr, members),
+                    enum=shape.enum.name.name,
+                    member=attr,
+                    members=members,
                 )
             return _VALUE
         if shape.fields is None:
-            self.ctx.error("E306", msg.no_fields(shape.desc, attr), e.attr.span, msg.no_fields_help())
+            self.ctx.report(catalog.NO_FIELDS, e.attr.span, desc=shape.desc, attr=attr)
             return None
         if attr not in shape.fields:
             fields = list(shape.fields)
-            self.ctx.error(
-                "E306",
-                msg.no_such_field(attr, shape.desc),
-                e.attr.span,
-                did_you_mean(attr, fields) or msg.fields_are(shape.desc, fields),
-            )
+            help = did_you_mean(attr, fields)
+            self.ctx.report(catalog.NOT_A_FIELD, e.attr.span, help=help, attr=attr, desc=shape.desc, fields=fields)
             return None
         t = shape.fields[attr]
         return self._type_shape(t) if t is not None else None
@@ -354,7 +349,7 @@ class _Body:
         if name in self.modules:
             return self._module_call(call, self.modules[name])
         if name in state or name in self.params or name in self.assigned:
-            self.ctx.error("E106", msg.call_variable(name), call.func.span, msg.callable_help())
+            self.ctx.report(catalog.CALLED_VARIABLE, call.func.span, name=name)
             return None
         decl = self.ctx.symbols.decls.get(name)
         if isinstance(decl, ir.ProgramDecl):
@@ -372,24 +367,23 @@ class _Body:
             return Shape("a list")
         if decl is not None:
             kind = ir.DECL_KIND[type(decl)]
-            self.ctx.error("E106", msg.not_callable(name, kind), call.func.span, msg.not_callable_help(name, kind))
+            help = _CALL_HELP.get(kind)
+            self.ctx.report(catalog.NOT_CALLABLE, call.func.span, help=help, name=name, a_kind=a_kind(kind))
             return None
         builtin = BUILTIN_FUNCTIONS.get(name)
         if builtin is not None:
             required = set(builtin.params[: builtin.required])
-            self._arguments(call, builtin.params, required, f"built-in `{name}`", positional=True, arity="E308")
+            what = f"built-in `{name}`"
+            self._arguments(
+                call, builtin.params, required, what, positional=True, missing=catalog.MISSING_BUILTIN_ARGUMENTS
+            )
             return {"len": _VALUE, "join": _VALUE, "unique": Shape("a list")}.get(name)
         callables = [
             *self.modules,
             *self.ctx.symbols.names_of(ir.ProgramDecl, ir.ToolDecl, ir.RetrieverDecl),
             *BUILTIN_FUNCTIONS,
         ]
-        self.ctx.error(
-            "E102",
-            msg.unknown_name("function", name),
-            call.func.span,
-            did_you_mean(name, callables) or msg.callable_help(),
-        )
+        self.ctx.report(catalog.UNKNOWN_FUNCTION, call.func.span, help=did_you_mean(name, callables), name=name)
         return None
 
     def _module_call(self, call: ir.Call, module: ir.ModuleDecl) -> Shape | None:
@@ -412,7 +406,7 @@ class _Body:
         what: str,
         *,
         positional: bool,
-        arity: str = "E301",
+        missing: Entry = catalog.MISSING_INPUTS,
     ) -> None:
         """Match a call's arguments to ``params``; E303 for positional ones where only keywords go."""
         # `bound` also takes the input a wrong argument was evidently meant for (a positional
@@ -421,36 +415,29 @@ class _Body:
         if not positional:
             for i, arg in enumerate(call.args):
                 hint = params[i] if i < len(params) else None
-                self.ctx.error("E303", msg.positional_argument(what), arg.span, msg.positional_help(hint))
+                named = catalog.NAME_THE_INPUT if hint else None
+                self.ctx.report(catalog.POSITIONAL_ARGUMENT, arg.span, help=named, what=what, hint=hint)
                 bound.update(params[i : i + 1])
         else:
             for i, arg in enumerate(call.args):
                 if i >= len(params):
-                    self.ctx.error(
-                        "E308", msg.too_many_arguments(what, len(params)), arg.span, msg.signature_help(what, params)
-                    )
+                    self.ctx.report(catalog.TOO_MANY_ARGUMENTS, arg.span, what=what, most=len(params), params=params)
                     break
                 bound.add(params[i])
         for kw in call.kwargs:
             key = kw.name.name
             if key not in params:
-                self.ctx.error(
-                    "E302",
-                    msg.unknown_argument(key, what),
-                    kw.name.span,
-                    did_you_mean(key, params) or msg.signature_help(what, params),
-                )
+                help = did_you_mean(key, params)
+                self.ctx.report(catalog.UNKNOWN_ARGUMENT, kw.name.span, help=help, key=key, what=what, params=params)
                 meant = difflib.get_close_matches(key, [p for p in params if p not in bound], n=1, cutoff=0.6)
                 bound.update(meant)
                 continue
             if key in bound:
-                self.ctx.error("E302", msg.argument_twice(key, what), kw.name.span, msg.argument_twice_help(key))
+                self.ctx.report(catalog.ARGUMENT_TWICE, kw.name.span, key=key, what=what)
             bound.add(key)
-        missing = [p for p in params if p in required and p not in bound]
-        if missing:
-            self.ctx.error(
-                arity, msg.missing_arguments(what, missing), call.func.span, msg.missing_arguments_help(missing)
-            )
+        absent = [p for p in params if p in required and p not in bound]
+        if absent:
+            self.ctx.report(missing, call.func.span, what=what, missing=absent)
 
     # --------------------------------------------------------------- types
 
@@ -486,27 +473,18 @@ def _merge(a: State | None, b: State | None) -> State | None:
         if x is not None and y is not None:
             out[name] = Binding(x.definite and y.definite, x.shape if x.shape == y.shape else None)
         else:
-            out[name] = Binding(False, (x or y).shape)  # type: ignore[union-attr]
+            only = x or y
+            out[name] = Binding(False, only.shape if only is not None else None)
     return out
 
 
-def _statements(stmts: tuple[ir.Stmt, ...]) -> Iterator[ir.Stmt]:
-    for s in stmts:
-        yield s
-        if isinstance(s, (ir.Repeat, ir.For)):
-            yield from _statements(s.body)
-        elif isinstance(s, ir.If):
-            yield from _statements(s.then)
-            yield from _statements(s.orelse)
-
-
 def _assignments(stmts: tuple[ir.Stmt, ...]) -> Iterator[tuple[ir.Ident, str]]:
-    """Every variable a body assigns (assignment targets and loop variables), in source order."""
-    for s in _statements(stmts):
-        if isinstance(s, ir.Assign):
-            yield s.target, "variable"
-        elif isinstance(s, ir.For):
-            yield s.var, "loop variable"
+    """Every variable a body assigns (assignment targets and loop variables), nested ones too, in source order."""
+    for node in (n for stmt in stmts for n in ir.walk(stmt)):
+        if isinstance(node, ir.Assign):
+            yield node.target, "variable"
+        elif isinstance(node, ir.For):
+            yield node.var, "loop variable"
 
 
 # ------------------------------------------------------------- recursion
@@ -523,8 +501,8 @@ def _recursion(ctx: CheckContext, calls: dict[str, list[ir.Ident]]) -> None:
         if members in reported:
             continue
         reported.add(members)
-        chain = " -> ".join([start, *(ident.name for ident in cycle)])
-        ctx.error("E307", msg.recursion(start, chain), cycle[0].span, msg.recursion_help())
+        chain = [start, *(ident.name for ident in cycle)]
+        ctx.report(catalog.RECURSION, cycle[0].span, program=start, chain=chain)
 
 
 def _find_cycle(start: str, calls: dict[str, list[ir.Ident]]) -> list[ir.Ident] | None:

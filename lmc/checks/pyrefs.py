@@ -15,9 +15,9 @@ import re
 import sys
 from pathlib import Path
 
+from ..diagnostics import catalog
 from ..diagnostics.core import Span
 from ..ir import nodes as ir
-from . import messages as msg
 from .context import CheckContext
 
 _DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
@@ -37,11 +37,16 @@ def check(ctx: CheckContext) -> None:
 def _ref(ctx: CheckContext, ref: str, span: Span, owner: str) -> None:
     match = _REF.match(ref)
     if match is None:
-        ctx.error("E506", msg.bad_pyref(owner, ref), span, msg.bad_pyref_help(ref))
+        module, _, function = ref.rpartition(".")
+        help = catalog.COLON_NOT_DOT if ":" not in ref and "." in ref else None
+        ctx.report(
+            catalog.BAD_PYTHON_REFERENCE, span, help=help, owner=owner, ref=ref, module=module, function=function
+        )
         return
     module = match.group(1)
     if not module_exists(module, ctx.base_dir):
-        ctx.warning("E507", msg.pyref_not_found(owner, module), span, msg.pyref_not_found_help(module, ctx.base_dir))
+        file = module.replace(".", "/") + ".py"
+        ctx.report(catalog.PYTHON_MODULE_NOT_FOUND, span, owner=owner, module=module, file=file, base_dir=ctx.base_dir)
 
 
 def module_exists(name: str, base_dir: Path) -> bool:

@@ -18,12 +18,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from ..diagnostics import catalog
 from ..ir import nodes as ir
 from ..schemas.blocks import OPTIMIZERS
 from ..schemas.sizes import AUTO_RUN_SETTINGS, MIN_MINIBATCH_SIZE
-from . import messages as msg
 from .context import CheckContext
 from .datasets import DataInfo, learned
+from .options import default
 
 # The options of each optimizer that count trainset rows (demos per module, or KNN's neighbours).
 TRAINSET_COUNTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -88,7 +89,7 @@ def _setting(item: ir.CallValue | ir.NameValue, key: str, valid: Callable[[objec
     """MIPROv2's ``key`` as written, else its default; ``_WRONG`` when what is written is not ``valid``."""
     value = _written(item, key)
     if value is None:
-        return _MIPRO.get(key).default  # type: ignore[union-attr]
+        return default(_MIPRO, key)
     return value.value if isinstance(value, ir.Const) and valid(value.value) else _WRONG
 
 
@@ -99,11 +100,10 @@ def _trainset_counts(ctx: CheckContext, item: ir.CallValue | ir.NameValue, train
         value = _written(item, key)
         if not (isinstance(value, ir.Const) and type(value.value) is int and value.value > rows):
             continue  # within the trainset, the default, or not a whole number (E402)
-        if key == "k" and item.name.name == "KNNFewShot":
-            message = msg.more_neighbours_than_rows(value.value, trainset.name, rows)
-        else:
-            message = msg.more_demos_than_rows(key, value.value, trainset.name, rows)
-        ctx.warning("E408", message, value.span, msg.fewer_rows_help(key, rows, trainset.info.path))
+        neighbours = key == "k" and item.name.name == "KNNFewShot"
+        entry = catalog.MORE_NEIGHBOURS_THAN_ROWS if neighbours else catalog.MORE_DEMOS_THAN_ROWS
+        path = trainset.info.path
+        ctx.report(entry, value.span, key=key, value=value.value, trainset=trainset.name, rows=rows, path=path)
 
 
 def _minibatch(ctx: CheckContext, item: ir.CallValue | ir.NameValue, scored_on: _Used, *, is_valset: bool) -> None:
@@ -127,6 +127,8 @@ def _minibatch(ctx: CheckContext, item: ir.CallValue | ir.NameValue, scored_on: 
     if not on or not isinstance(size, int) or size <= scored:
         return
     mode = None if auto is None else str(auto)
-    where = msg.minibatch_scored_on(scored_on.name, is_valset, mode, sampled=mode is not None and scored < rows)
+    sampled = mode if mode is not None and scored < rows else None
+    entry = catalog.MINIBATCH_OF_VALSET if is_valset else catalog.MINIBATCH_OF_TRAINSET
+    help = catalog.SMALLER_MINIBATCH if mode is not None else None  # auto mode decides `minibatch` itself
     span = (_written(item, "minibatch_size") or item.name).span
-    ctx.error("E409", msg.minibatch_too_large(size, scored, where), span, msg.minibatch_help(scored, mode))
+    ctx.report(entry, span, help=help, size=size, rows=scored, auto=sampled, dataset=scored_on.name)

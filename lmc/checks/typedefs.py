@@ -8,10 +8,8 @@ fit their type.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
+from ..diagnostics import catalog
 from ..ir import nodes as ir
-from . import messages as msg
 from .context import CheckContext
 
 
@@ -28,24 +26,22 @@ def check(ctx: CheckContext) -> None:
         if isinstance(decl, (ir.ToolDecl, ir.ProgramDecl)):
             for param in decl.params:
                 _default(ctx, param)
-    for t in _type_exprs(ctx.source_file):
-        _type_expr(ctx, t)
+    for node in ir.walk(ctx.source_file):
+        if isinstance(node, ir.DictType):
+            _dict_key(ctx, node)
+        elif isinstance(node, ir.LiteralType):
+            _literal(ctx, node)
     _recursive_records(ctx)
 
 
 def _enum(ctx: CheckContext, decl: ir.EnumDecl) -> None:
     if not decl.members:
-        ctx.error("E207", msg.empty_enum(decl.name.name), decl.name.span, msg.empty_enum_help())
+        ctx.report(catalog.EMPTY_ENUM, decl.name.span, name=decl.name.name)
     seen: dict[str, ir.Ident] = {}
     for member in decl.members:
         first = seen.setdefault(member.name, member)
         if first is not member:
-            ctx.error(
-                "E201",
-                msg.duplicate_member(decl.name.name, member.name),
-                member.span,
-                msg.first_at(first.span, "the first", "remove one of them"),
-            )
+            ctx.report(catalog.DUPLICATE_MEMBER, member.span, enum=decl.name.name, member=member.name, first=first.span)
 
 
 def _fields(ctx: CheckContext, fields: tuple[ir.FieldDecl | ir.Param, ...], owner: str) -> None:
@@ -53,49 +49,30 @@ def _fields(ctx: CheckContext, fields: tuple[ir.FieldDecl | ir.Param, ...], owne
     for f in fields:
         first = seen.setdefault(f.name.name, f)
         if first is not f:
-            ctx.error(
-                "E202",
-                msg.duplicate_field(f.name.name, owner),
-                f.name.span,
-                msg.first_at(first.name.span, "the first"),
-            )
+            ctx.report(catalog.DUPLICATE_FIELD, f.name.span, name=f.name.name, owner=owner, first=first.name.span)
 
 
 def _signature(ctx: CheckContext, decl: ir.SignatureDecl) -> None:
     _fields(ctx, decl.fields, f"signature `{decl.name.name}`")
     if not decl.outputs:
-        ctx.error("E203", msg.no_outputs(decl.name.name), decl.name.span, msg.no_outputs_help(decl.from_string))
+        help = catalog.OUTPUTS_AFTER_ARROW if decl.from_string else None
+        ctx.report(catalog.NO_OUTPUTS, decl.name.span, help=help, name=decl.name.name)
     if not decl.inputs:
-        ctx.error("E204", msg.no_inputs(decl.name.name), decl.name.span, msg.no_inputs_help(decl.from_string))
+        help = catalog.INPUTS_BEFORE_ARROW if decl.from_string else None
+        ctx.report(catalog.NO_INPUTS, decl.name.span, help=help, name=decl.name.name)
 
 
-def _type_exprs(source_file: ir.SourceFile) -> Iterator[ir.TypeExpr]:
-    for decl in source_file.decls:
-        if isinstance(decl, (ir.TypeDecl, ir.SignatureDecl)):
-            yield from (f.type for f in decl.fields)
-        elif isinstance(decl, ir.ToolDecl):
-            yield from (p.type for p in decl.params)
-            yield decl.returns
-        elif isinstance(decl, ir.ProgramDecl):
-            yield from (p.type for p in (*decl.params, *decl.outputs))
+def _dict_key(ctx: CheckContext, t: ir.DictType) -> None:
+    if not (isinstance(t.key, ir.NamedType) and t.key.name.name == "str"):
+        ctx.report(catalog.DICT_KEY, t.key.span)
 
 
-def _type_expr(ctx: CheckContext, t: ir.TypeExpr) -> None:
-    if isinstance(t, ir.DictType):
-        if not (isinstance(t.key, ir.NamedType) and t.key.name.name == "str"):
-            ctx.error("E205", msg.dict_key(), t.key.span, msg.dict_key_help())
-        _type_expr(ctx, t.key)
-        _type_expr(ctx, t.value)
-    elif isinstance(t, ir.ListType):
-        _type_expr(ctx, t.item)
-    elif isinstance(t, ir.OptionalType):
-        _type_expr(ctx, t.inner)
-    elif isinstance(t, ir.LiteralType):
-        seen: set[str] = set()
-        for value in t.values:
-            if value in seen:
-                ctx.warning("E208", msg.duplicate_literal(value), t.span, msg.duplicate_literal_help(value))
-            seen.add(value)
+def _literal(ctx: CheckContext, t: ir.LiteralType) -> None:
+    seen: set[str] = set()
+    for value in t.values:
+        if value in seen:
+            ctx.report(catalog.DUPLICATE_LITERAL, t.span, value=value)
+        seen.add(value)
 
 
 # ------------------------------------------------------------- recursion
@@ -116,8 +93,8 @@ def _recursive_records(ctx: CheckContext) -> None:
         if names in reported:
             continue
         reported.add(names)
-        chain = " -> ".join([start.name.name, *(f.type.name.name for _, f in path)])  # type: ignore[union-attr]
-        ctx.error("E206", msg.recursive_type(start.name.name, chain), path[0][1].type.span, msg.recursive_type_help())
+        chain = [*(owner for owner, _ in path), start.name.name]  # each field leads to the next owner
+        ctx.report(catalog.RECURSIVE_TYPE, path[0][1].type.span, name=start.name.name, chain=chain)
 
 
 def _cycle(
@@ -151,7 +128,7 @@ def _default(ctx: CheckContext, param: ir.Param) -> None:
         return
     problem = _fits(ctx, param.default.value, param.type)
     if problem is not None:
-        ctx.error("E209", msg.bad_default(param.name.name, problem), param.default.span, msg.bad_default_help())
+        ctx.report(catalog.BAD_DEFAULT, param.default.span, name=param.name.name, expected=problem)
 
 
 def _fits(ctx: CheckContext, value: object, t: ir.TypeExpr) -> str | None:

@@ -37,7 +37,7 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    code: str  # "E101": stable, documented in docs/diagnostics.md
+    code: str  # "E101": an entry's code in ``catalog.py``
     message: str
     span: Span
     help: str | None = None
@@ -66,11 +66,8 @@ class DiagnosticSink:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, code: str, message: str, span: Span, help: str | None = None) -> None:
-        self.items.append(Diagnostic(code, message, span, help))
-
-    def warning(self, code: str, message: str, span: Span, help: str | None = None) -> None:
-        self.items.append(Diagnostic(code, message, span, help, Severity.WARNING))
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.items.append(diagnostic)
 
     def extend(self, diagnostics: list[Diagnostic]) -> None:
         self.items.extend(diagnostics)

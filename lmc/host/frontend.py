@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..diagnostics import catalog
 from ..diagnostics.core import Diagnostic, Severity, Span
 from ..ir import nodes as ir
 
@@ -25,10 +26,6 @@ class Loaded:
         return self.source is not None and not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
-def _io_error(path: str, message: str, help: str) -> Diagnostic:
-    return Diagnostic("E000", message, Span(path, 1, 1, 1, 1), help)
-
-
 def load_file(path: str) -> Loaded:
     """Parse and check ``path``; never raises for bad input."""
     from ..checks import run_checks
@@ -38,18 +35,13 @@ def load_file(path: str) -> Loaded:
         raw = Path(path).read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        return Loaded(path, None, None, (_io_error(path, f"cannot read `{path}`: {reason}", "check the path"),))
+        return Loaded(path, None, None, (catalog.CANNOT_READ.at(Span(path, 1, 1, 1, 1), path=path, reason=reason),))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        diag = Diagnostic(
-            "E000",
-            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-            Span(path, line, col, line, col + 1),
-            "save the file as UTF-8",
-        )
+        diag = catalog.NOT_UTF8.at(Span(path, line, col, line, col + 1), byte=raw[exc.start])
         return Loaded(path, None, None, (diag,))
     source, syntax = parse(text, path)
     diagnostics = list(syntax)

@@ -24,7 +24,7 @@ Two things are folded while building the IR, both documented in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NoReturn
 
 from ..diagnostics.core import Span
 from ..ir import nodes as ir
@@ -36,8 +36,6 @@ from .tokens import Token
 Extent = tuple[int, int, int, int]
 
 # ------------------------------------------------------------------ the tree
-
-_NUMBER_TYPES = (int, float)
 
 
 def _number(text: str) -> int | float:
@@ -373,8 +371,9 @@ class ToIR:
         return ir.UnaryOp(op="not", operand=operand, span=self._span(m))
 
     def negate(self, m: Extent, operand: ir.Expr) -> ir.Expr:
-        if isinstance(operand, ir.Const) and type(operand.value) in _NUMBER_TYPES:
-            return ir.Const(value=-operand.value, span=self._span(m))  # type: ignore[operator]
+        value = operand.value if isinstance(operand, ir.Const) else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return ir.Const(value=-value, span=self._span(m))
         return ir.UnaryOp(op="-", operand=operand, span=self._span(m))
 
     def attr(self, m: Extent, obj: ir.Expr, name: Token) -> ir.Attr:
@@ -454,8 +453,8 @@ def _reducer(rule: RuleShape, builder: ToIR) -> Reducer:
     name = rule.name
     inlined = name.startswith("_")
     hand_up = rule.expand1 and not rule.aliased  # `?rule` with one child: the child itself
-    method = getattr(builder, name, None)  # a `?rule` of one symbol always hands its child up
-    if method is None and not (inlined or hand_up):
+    method: Callable[..., Any] = getattr(builder, name, _no_method)  # a `?rule` of one symbol hands its child up
+    if method is _no_method and not (inlined or hand_up):
         raise TypeError(f"ToIR has no method for the rule `{name}`")
 
     # How each kept item becomes children: a token as is, an inlined rule's children spliced in,
@@ -486,6 +485,10 @@ def _reducer(rule: RuleShape, builder: ToIR) -> Reducer:
         return method(m, *children), m
 
     return reduce
+
+
+def _no_method(*_: object) -> NoReturn:
+    raise AssertionError("a rule without a ToIR method hands its only child up")
 
 
 def _extent_of(rule: RuleShape) -> Callable[[list[Any]], Extent | None]:

@@ -1,9 +1,10 @@
 """Friendly messages for Lark's syntax errors.
 
-``describe`` turns one ``UnexpectedInput`` into a ``SyntaxProblem``: a code, a
-message that says what was expected and what was found (in words, never
-terminal names), a ``help`` that says how to fix it, and offsets into the
-parsed text. ``parse.py`` turns offsets into spans.
+``describe`` turns one ``UnexpectedInput`` into a ``SyntaxProblem``: an entry
+of the diagnostics catalog filled in (a message that says what was expected
+and what was found, in words, never terminal names, and a help that says how
+to fix it) and offsets into the parsed text. ``parse.py`` turns offsets into
+spans. The words for tokens (``a name``, ``the end of the line``) are here.
 
 Common mistakes are recognised by the LALR state the parser stopped in, the
 way Lark's ``UnexpectedInput.match_examples`` does, but keyed on the state
@@ -14,17 +15,15 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
-E_CHARACTER = "E001"
-E_TOKEN = "E002"
-E_EOF = "E003"
-E_UNTERMINATED = "E004"
-E_KEYWORD = "E008"
+from ..diagnostics import catalog
+from ..diagnostics.catalog import Entry, Filled, Help
 
 # The words that begin a top-level declaration.
 DECL_WORDS = frozenset(
@@ -48,11 +47,9 @@ _WORDS = {
 
 @dataclass(frozen=True, slots=True)
 class SyntaxProblem:
-    code: str
-    message: str
+    text: Filled
     start: int  # offsets into the parsed text; end exclusive
     end: int
-    help: str | None = None
     resume_at_line: bool = False  # the problem's line starts a declaration that parses on its own
 
 
@@ -154,8 +151,7 @@ def _open_bracket(err: UnexpectedInput) -> Token | None:
 
 @dataclass(frozen=True, slots=True)
 class _Mistake:
-    message: str
-    help: str  # may use {token}
+    entry: Entry  # its help may use {token} and {token_before}
     examples: tuple[str, ...]
 
 
@@ -163,38 +159,31 @@ _PROGRAM = "program p(a: str) -> (b: str) {{\n  {}\n}}\n"
 
 _MISTAKES = (
     _Mistake(
-        "a call's keyword arguments use `=`, not `:`",
-        "write `{token_before}=...`",
+        catalog.KEYWORD_ARGUMENT_COLON,
         (_PROGRAM.format("x = f(a: 1)"), _PROGRAM.format("x = f(b, a: 1)")),
     ),
     _Mistake(
-        "an option is written `key: value`, not `key = value`",
-        "write `{token_before}: ...`",
+        catalog.OPTION_EQUALS,
         ('lm a = "m" { temperature = 0.5 }\n', "optimize p { seed: 1, metric = m }\n"),
     ),
     _Mistake(
-        "only a name can be called",
-        "call a module, tool, retriever or built-in by its name: `f(x)`; `a.b(x)` is not supported",
+        catalog.CALL_OF_NON_NAME,
         (_PROGRAM.format("x = a.b(c)"), _PROGRAM.format("x = f(a).b(c)")),
     ),
     _Mistake(
-        "a signature field starts with `in` or `out`",
-        "write `in {token}: ...` for an input or `out {token}: ...` for an output",
+        catalog.FIELD_WITHOUT_DIRECTION,
         ("signature S {\n  question: str\n}\n", 'signature S {\n  "doc"\n  question: str\n}\n'),
     ),
     _Mistake(
-        "comparisons do not chain",
-        "write `a < b and b < c`",
+        catalog.CHAINED_COMPARISON,
         (_PROGRAM.format("x = a < b < c"), _PROGRAM.format("x = a == b == c")),
     ),
     _Mistake(
-        "`=` assigns; a condition compares with `==`",
-        "write `==` to compare",
+        catalog.ASSIGN_IN_CONDITION,
         (_PROGRAM.format("if a = b { }"), _PROGRAM.format("if a + 1 = b { }")),
     ),
     _Mistake(
-        "a parameter needs a type",
-        "write `{token_before}: str` (or another type)",
+        catalog.PARAMETER_WITHOUT_TYPE,
         (
             "program p(a) -> (b: str) { }\n",
             "program p(x: str, a) -> (b: str) { }\n",
@@ -246,6 +235,7 @@ def describe(err: UnexpectedInput, text: str, lark: Lark, *, in_signature_string
     """The problem Lark reported, in words a user can act on."""
     if isinstance(err, UnexpectedCharacters):
         return _characters(err, text, in_signature_string)
+    terminals: Collection[str]
     if isinstance(err, UnexpectedToken):
         tok, terminals = err.token, err.accepts or err.expected
     else:  # UnexpectedEOF, the only other kind
@@ -259,123 +249,120 @@ def describe(err: UnexpectedInput, text: str, lark: Lark, *, in_signature_string
     return _token(err, tok, expected, text, lark)
 
 
+# The help for a character that starts no token, where there is one.
+_CHARACTER_HELP = {
+    "'": catalog.SINGLE_QUOTES,
+    "/": catalog.NO_SLASH,
+    "*": catalog.NO_STAR,
+    "!": catalog.NO_BANG,
+    "&": catalog.NO_AMPERSAND,
+    "\\": catalog.NO_BACKSLASH,
+}
+
+
 def _characters(err: UnexpectedCharacters, text: str, in_signature_string: bool) -> SyntaxProblem:
-    pos = err.pos_in_stream
-    char = err.char
+    pos = _offset(text, err.line, err.column)
+    char = text[pos]
     line_end = text.find("\n", pos)
     line_end = len(text) if line_end < 0 else line_end
     if char == '"' and not in_signature_string:
         if text.startswith('"""', pos):
-            return SyntaxProblem(
-                E_UNTERMINATED, 'this `"""` string is never closed', pos, pos + 3, help='end it with `"""`'
-            )
-        return SyntaxProblem(
-            E_UNTERMINATED,
-            "this string is never closed",
-            pos,
-            line_end,
-            help='end it with `"` on the same line; text over several lines goes in `"""...."""`',
-        )
+            return SyntaxProblem(catalog.UNCLOSED_TRIPLE_STRING.fill(), pos, pos + 3)
+        return SyntaxProblem(catalog.UNCLOSED_STRING.fill(), pos, line_end)
     shown = char if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
-    help_text = {
-        "'": 'strings use double quotes: `"..."`',
-        "/": "comments start with `#`" if text.startswith("//", pos) else "`/` is not an operator in `.lmp`",
-        "*": "`*` is not an operator in `.lmp`; only `+` and `-` are",
-        "!": "write `not x` to negate",
-        "&": "write `and`",
-        "\\": "a backslash only appears inside a string",
-    }.get(char)
-    message = f"unexpected character `{shown}`"
-    if in_signature_string:
-        message += " in this string signature"
-    return SyntaxProblem(E_CHARACTER, message, pos, pos + 1, help=help_text)
+    help = catalog.COMMENT_SIGN if text.startswith("//", pos) else _CHARACTER_HELP.get(char)
+    entry = catalog.UNEXPECTED_CHARACTER_IN_SIGNATURE if in_signature_string else catalog.UNEXPECTED_CHARACTER
+    return SyntaxProblem(entry.fill(help, char=shown), pos, pos + 1)
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    """The offset of a 1-based line and column (Lark's lexer counts lines by ``\\n``)."""
+    start = 0
+    for _ in range(line - 1):
+        start = text.index("\n", start) + 1
+    return start + column - 1
 
 
 def _in_signature_string(tok: Token, expected: set[str], text: str) -> SyntaxProblem:
     if "->" not in text:
-        return SyntaxProblem(
-            "E007",
-            "a string signature needs `->` between its inputs and its outputs",
-            0,
-            len(text),
-            help='write it like "question: str, k: int -> answers: list[str]"',
-        )
-    start = tok.start_pos if tok.start_pos is not None else len(text)
-    end = tok.end_pos if tok.end_pos is not None else start
+        return SyntaxProblem(catalog.SIGNATURE_WITHOUT_ARROW.fill(), 0, len(text))
+    start, end = _bounds(tok, text)
     found = "the end of the string" if tok.type in ("_NL", "$END") and not tok.value else _found(tok, text)
     words = expected_words(expected - {"_NL"}) if expected - {"_NL"} else "the end of the string"
-    return SyntaxProblem(
-        "E007",
-        f"in this string signature: expected {words}, found {found}",
-        start,
-        end,
-        help='fields are `name` or `name: type`, separated by `,`: "question, k: int -> answer"',
-    )
+    return SyntaxProblem(catalog.SIGNATURE_UNEXPECTED.fill(expected=words, found=found), start, end)
+
+
+def _bounds(tok: Token, text: str) -> tuple[int, int]:
+    """A token's offsets; one without a place stands at the end of the text."""
+    start = tok.start_pos if tok.start_pos is not None else len(text)
+    return start, tok.end_pos if tok.end_pos is not None else start
 
 
 def _token(err: UnexpectedInput, tok: Token, expected: set[str], text: str, lark: Lark) -> SyntaxProblem:
-    start = tok.start_pos if tok.start_pos is not None else len(text)
-    end = tok.end_pos if tok.end_pos is not None else start
+    start, end = _bounds(tok, text)
     opened = _open_bracket(err)
     value = str(tok)
 
     if _is_eof(tok, text):
-        message = f"unexpected end of file; expected {expected_words(expected - {'_NL'} or expected)}"
-        help_text = None
         if opened is not None:
             closer = _CLOSERS[opened.value]
-            message = f"unexpected end of file: the `{opened.value}` on line {opened.line} is never closed"
-            help_text = f"add `{closer}`"
-        return SyntaxProblem(E_EOF, message, start, start, help=help_text)
+            never_closed = catalog.NEVER_CLOSED.fill(bracket=opened.value, line=opened.line, closer=closer)
+            return SyntaxProblem(never_closed, start, start)
+        words = expected_words(expected - {"_NL"} or expected)
+        return SyntaxProblem(catalog.UNEXPECTED_EOF.fill(expected=words), start, start)
 
     line_start = text.rfind("\n", 0, start) + 1
     first_word = _FIRST_WORD.match(text, line_start)
-    if opened is not None and first_word is not None and first_word.group() in DECL_WORDS and opened.line < tok.line:
+    if (
+        opened is not None
+        and first_word is not None
+        and first_word.group() in DECL_WORDS
+        and _line(opened) < _line(tok)
+    ):
         # A declaration keyword in column 1 inside an open bracket: the bracket
         # was never closed (the keyword may even have been read as an option key).
-        return SyntaxProblem(
-            E_TOKEN,
-            f"`{first_word.group()}` begins a new declaration, "
-            f"but the `{opened.value}` on line {opened.line} is still open",
-            first_word.start(),
-            first_word.end(),
-            help=f"add `{_CLOSERS[opened.value]}` before this line",
-            resume_at_line=True,
+        problem = catalog.DECLARATION_IN_BRACKET.fill(
+            word=first_word.group(), bracket=opened.value, line=opened.line, closer=_CLOSERS[opened.value]
         )
+        return SyntaxProblem(problem, first_word.start(), first_word.end(), resume_at_line=True)
 
     before = _last_token(err)
     position = getattr(getattr(err, "state", None), "position", None)
     mistake = _mistake_index(lark).get((position, tok.type)) if position is not None else None
     if mistake is not None:
-        help_text = mistake.help.format(token=value, token_before=str(before) if before is not None else "name")
-        return SyntaxProblem(E_TOKEN, mistake.message, start, end, help=help_text)
+        token_before = str(before) if before is not None else "name"
+        return SyntaxProblem(mistake.entry.fill(token=value, token_before=token_before), start, end)
 
     if value == "=" and before is not None and _is_keyword(str(before)) and _starts_line(before, text):
-        return SyntaxProblem(
-            E_KEYWORD,
-            f"`{before}` is a keyword and cannot be assigned to",
-            before.start_pos,
-            before.end_pos,
-            help=f"choose another name, like `{before}_`",
-        )
+        before_start, before_end = _bounds(before, text)
+        return SyntaxProblem(catalog.KEYWORD_ASSIGNED.fill(word=str(before)), before_start, before_end)
     if _is_keyword(value) and tok.type != "NAME" and "NAME" in expected and value not in expected:
-        return SyntaxProblem(
-            E_KEYWORD,
-            f"`{value}` is a keyword and cannot be used as a name",
-            start,
-            end,
-            help=f"choose another name, like `{value}_`",
-        )
+        return SyntaxProblem(catalog.KEYWORD_AS_NAME.fill(word=value), start, end)
 
-    found = _found(tok, text)
-    message = f"expected {expected_words(expected)}, found {found}"
-    help_text = None
+    problem = catalog.UNEXPECTED_TOKEN.fill(
+        _token_help(tok, expected, text, opened),
+        expected=expected_words(expected),
+        found=_found(tok, text),
+        bracket=opened.value if opened is not None else None,
+        line=opened.line if opened is not None else None,
+    )
+    return SyntaxProblem(problem, start, end)
+
+
+def _token_help(tok: Token, expected: set[str], text: str, opened: Token | None) -> Help | None:
+    """How to fix an unexpected token, where the parser's state suggests a way."""
     if {",", "_NL"} <= expected and tok.type != "_NL":
-        help_text = "separate entries with `,` or a new line"
-    if help_text is None and "{" in expected and tok.type == "_NL" and tok.value:
-        help_text = "put the `{` on the same line"
-    if help_text is None and value == "{" and _starts_line(tok, text):
-        help_text = "a `{` block starts on the line it belongs to; join the two lines"
-    if help_text is None and opened is not None and _CLOSERS[opened.value] in expected:
-        help_text = f"the `{opened.value}` on line {opened.line} is still open"
-    return SyntaxProblem(E_TOKEN, message, start, end, help=help_text)
+        return catalog.SEPARATE_ENTRIES
+    if "{" in expected and tok.type == "_NL" and tok.value:
+        return catalog.BRACE_ON_SAME_LINE
+    if str(tok) == "{" and _starts_line(tok, text):
+        return catalog.JOIN_LINES
+    if opened is not None and _CLOSERS[opened.value] in expected:
+        return catalog.STILL_OPEN
+    return None
+
+
+def _line(tok: Token) -> int:
+    """The line of a token the parser read (Lark's tokens always have one)."""
+    assert tok.line is not None, tok
+    return tok.line

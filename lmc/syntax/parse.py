@@ -26,13 +26,15 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..diagnostics import catalog
+from ..diagnostics.catalog import Filled
 from ..diagnostics.core import Diagnostic, Span
 from ..ir import nodes as ir
 from . import tables
 from .builder import source_file
 from .grammar import START_FILE, START_SIG_STRING, parser
 from .reader import Invalid, Reader
-from .strings import ESCAPES_HELP, decode_string
+from .strings import decode_string
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -87,11 +89,11 @@ def parse(text: str, path: str) -> tuple[ir.SourceFile | None, list[Diagnostic]]
     return source_file(decls, path, text), diagnostics
 
 
-def _describe_signature_string(text: str) -> tuple[int, int, str, str | None]:
+def _describe_signature_string(text: str) -> tuple[int, int, Filled]:
     """The first problem of a string signature's text that does not read, from Lark's tree parser."""
     problem = _first_problem(parser(), text, START_SIG_STRING)
     assert problem is not None, "the tree parser reads what the one-pass reader does not"
-    return problem.start, problem.end, problem.message, problem.help
+    return problem.start, problem.end, problem.text
 
 
 def _clean(text: str, path: str) -> tuple[str, list[Diagnostic]]:
@@ -110,9 +112,8 @@ def _clean(text: str, path: str) -> tuple[str, list[Diagnostic]]:
     for run in _BAD_CHARACTERS.finditer(text):
         if len(diagnostics) == MAX_SYNTAX_ERRORS:
             break
-        what = "a NUL character" if run.group().startswith("\x00") else "a byte that is not valid UTF-8"
-        span = index.span(path, run.start(), run.end())
-        diagnostics.append(Diagnostic("E006", f"the file contains {what}", span, help="remove it"))
+        entry = catalog.NUL_CHARACTER if run.group().startswith("\x00") else catalog.INVALID_BYTE
+        diagnostics.append(entry.at(index.span(path, run.start(), run.end())))
     return _BAD_CHARACTERS.sub(lambda run: " " * len(run.group()), text), diagnostics
 
 
@@ -153,7 +154,7 @@ def _syntax_diagnostics(lark: Lark, text: str, path: str) -> list[Diagnostic]:
     problem = syntax_errors.describe(first, text, lark)
     span = LineIndex(text).span(path, problem.start, problem.end)
     resume = _resume_line(decl_lines, after=0, error=span, here=problem.resume_at_line)
-    diagnostics.append(Diagnostic(problem.code, problem.message, span, problem.help))
+    diagnostics.append(problem.text.at(span))
     while resume is not None and len(diagnostics) < MAX_SYNTAX_ERRORS:
         end_line = _next_decl(decl_lines, resume)
         chunk = piece(resume, end_line)
@@ -166,7 +167,7 @@ def _syntax_diagnostics(lark: Lark, text: str, path: str) -> list[Diagnostic]:
             resume = end_line
             continue
         span = LineIndex(chunk).span(path, found.start, found.end)
-        diagnostics.append(Diagnostic(found.code, found.message, span, found.help))
+        diagnostics.append(found.text.at(span))
         resume = _resume_line(decl_lines, after=resume, error=span, here=found.resume_at_line)
     return diagnostics
 
@@ -193,11 +194,7 @@ def _first_problem(lark: Lark, text: str, start: str = START_FILE) -> SyntaxProb
 
 def _runs_on(problem: SyntaxProblem, text: str) -> bool:
     """Whether a piece broke off inside a bracket or a multi-line string."""
-    from . import messages as syntax_errors
-
-    if problem.code == syntax_errors.E_EOF:
-        return True
-    return problem.code == syntax_errors.E_UNTERMINATED and text.startswith('"""', problem.start)
+    return problem.text.entry in (catalog.UNEXPECTED_EOF, catalog.NEVER_CLOSED, catalog.UNCLOSED_TRIPLE_STRING)
 
 
 def _starts_decl(line: str) -> bool:
@@ -254,5 +251,5 @@ def _escape_diagnostics(grammar: tables.Tables, text: str, path: str) -> list[Di
         for problem in decode_string(literal).problems:
             index = index or LineIndex(text)
             span = index.span(path, offset + problem.start, offset + problem.end)
-            diagnostics.append(Diagnostic("E005", problem.message, span, help=ESCAPES_HELP))
+            diagnostics.append(problem.text.at(span))
     return diagnostics

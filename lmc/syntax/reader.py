@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..diagnostics import catalog
+from ..diagnostics.catalog import Filled
 from ..diagnostics.core import Diagnostic, Span
 from ..ir import nodes as ir
 from .builder import ToIR, reducers
@@ -27,10 +29,9 @@ from .tokens import Token
 
 _NEWLINES = Newlines()
 _END = Token("$END", "")  # what the parser reads after the last token
-_ERROR = (False, None)  # the action of a token the parser cannot take in its state
 
-# The first syntax problem of a string signature's text: (start, end, message, help), offsets into the text.
-Describe = Callable[[str], tuple[int, int, str, str | None]]
+# The first syntax problem of a string signature's text: (start, end, its wording), offsets into the text.
+Describe = Callable[[str], tuple[int, int, Filled]]
 
 
 class Invalid(Exception):
@@ -55,15 +56,16 @@ def tokens(tables: Tables, text: str) -> Iterator[Token]:
         else:
             raise Invalid
         value, kind = found.group(0), found.lastgroup
+        assert kind is not None, "every pattern is a terminal's named group"
         start_line, start_col, end = line, pos - line_start + 1, pos + len(value)
         if kind in newline and "\n" in value:
             line += value.count("\n")
             line_start = pos + value.rindex("\n") + 1
         if kind not in ignore:
-            retyped = keywords.get(kind)  # type: ignore[arg-type]
+            retyped = keywords.get(kind)
             if retyped is not None:
                 kind = retyped.get(value, kind)
-            yield Token(kind, value, pos, start_line, start_col, line, end - line_start + 1, end)  # type: ignore[arg-type]
+            yield Token(kind, value, pos, start_line, start_col, line, end - line_start + 1, end)
         pos = end
 
 
@@ -118,13 +120,14 @@ class Reader:
         for tok in itertools.chain(stream, (_END,)):
             kind = tok.type
             while True:
-                shift, arg = actions[states[-1]].get(kind, _ERROR)
+                action = actions[states[-1]].get(kind)
+                if action is None:  # a token the parser cannot take in its state
+                    raise Invalid
+                shift, arg = action
                 if shift:
                     states.append(arg)
                     values.append(tok)
                     break
-                if arg is None:
-                    raise Invalid
                 reduce, size, made = reductions[arg]
                 if size:
                     items = values[-size:]
@@ -151,19 +154,16 @@ class Reader:
         hash_at = literal.decoded.find("#")
         if hash_at >= 0:  # the lexer would take the rest for a comment
             at = locate(hash_at)
-            self._problem(
-                "a string signature cannot contain `#`",
-                Span(self.path, *at, at[0], at[1] + 1),
-                'fields are `name` or `name: type`: "question, k: int -> answer"',
-            )
+            self._problem(catalog.SIGNATURE_HASH.fill(), Span(self.path, *at, at[0], at[1] + 1))
             return ()
         try:
-            return self.read(literal.decoded, START_SIG_STRING, locate)
+            fields: tuple[ir.FieldDecl, ...] = self.read(literal.decoded, START_SIG_STRING, locate)
+            return fields
         except Invalid:
-            start, end, message, help = self.describe(literal.decoded)
-        self._problem(message, Span(self.path, *locate(start), *locate(max(end, start))), help)
+            start, end, text = self.describe(literal.decoded)
+        self._problem(text, Span(self.path, *locate(start), *locate(max(end, start))))
         return ()
 
-    def _problem(self, message: str, span: Span, help: str | None) -> None:
-        self.problems.append(Diagnostic("E007", message, span, help))
+    def _problem(self, text: Filled, span: Span) -> None:
+        self.problems.append(text.at(span))
         self.readable = False

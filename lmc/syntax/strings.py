@@ -12,10 +12,11 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..diagnostics import catalog
+from ..diagnostics.catalog import Filled
 from .tokens import Token
 
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
-ESCAPES_HELP = 'the escapes are \\" \\\\ \\n \\t and \\uXXXX'
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class EscapeProblem:
 
     start: int
     end: int
-    message: str
+    text: Filled
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ def decode_string(raw: str) -> StringLiteral:
         else:
             bad = raw[i : min(i + 2, end)]
             shown = bad[1:] if bad[1:].isprintable() else repr(bad[1:])
-            problems.append(EscapeProblem(i, i + len(bad), f"unknown escape `\\{shown}`"))
+            problems.append(EscapeProblem(i, i + len(bad), catalog.UNKNOWN_ESCAPE.fill(escape=shown)))
             emit(bad, i)
             i += len(bad)
     offsets.append(end)
@@ -99,7 +100,7 @@ def _decode_unicode(raw: str, i: int, end: int, emit: Callable[[str, int], None]
     """Decode the ``\\uXXXX`` escape (or surrogate pair) at ``i``; return its length."""
     code = _hex4(raw, i + 2)
     if code is None:
-        problems.append(EscapeProblem(i, min(i + 6, end), "`\\u` must be followed by four hex digits"))
+        problems.append(EscapeProblem(i, min(i + 6, end), catalog.SHORT_UNICODE_ESCAPE.fill()))
         emit(raw[i : i + 2], i)
         return 2
     if 0xD800 <= code <= 0xDBFF and raw.startswith("\\u", i + 6):
@@ -108,7 +109,7 @@ def _decode_unicode(raw: str, i: int, end: int, emit: Callable[[str, int], None]
             emit(chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)), i)
             return 12
     if 0xD800 <= code <= 0xDFFF:
-        problems.append(EscapeProblem(i, i + 6, f"`{raw[i : i + 6]}` is half of a surrogate pair"))
+        problems.append(EscapeProblem(i, i + 6, catalog.HALF_SURROGATE.fill(escape=raw[i : i + 6])))
         emit(raw[i : i + 6], i)
     else:
         emit(chr(code), i)
