@@ -81,7 +81,7 @@ def _users_module(exc: Exception, ext: Path) -> str | None:
     return None
 
 
-def _first_line(exc: Exception) -> str:
+def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
