@@ -189,9 +189,9 @@ def test_string_signature_fields_are_checked(tmp_path: Path) -> None:
 def test_parameter_defaults_must_fit(tmp_path: Path) -> None:
     text = """
 enum Mode { fast, slow }
-tool t(a: int = 1.5, b: float = 2, c: Mode = "fast", d: Mode = "quick", e: str? = none, f: "x" | "y" = "z") -> str = python "json:dumps"
+tool t(a: int = 1.5, b: float = 2, c: Mode = "fast", d: Mode = "quick", e: str? = none, f: "x" | "y" = "z") -> str = python "tools:t"
 """
-    diags = diagnose(tmp_path, text)
+    diags = diagnose(tmp_path, text, {"tools.py": "def t(**kwargs): ...\n"})
     assert [d.message for d in diags] == [
         "the default of `a` is not an integer",
         'the default of `d` is not one of "fast", "slow"',
@@ -411,11 +411,11 @@ def test_programs_tools_and_retrievers_calls(tmp_path: Path) -> None:
 program helper(text: str, mode: str = "x") -> (result: str) {
   return { result: text }
 }
-tool look(query: str, k: int = 3) -> list[str] = python "json:dumps"
+tool look(query: str, k: int = 3) -> list[str] = python "tools:look"
 retriever wiki = bm25 "c.jsonl"
 """
     )
-    diags = diagnose(tmp_path, text, {"c.jsonl": '{"text": "t"}\n'})
+    diags = diagnose(tmp_path, text, {"c.jsonl": '{"text": "t"}\n', "tools.py": "def look(query, k=3): ...\n"})
     assert [(d.code, d.span.line, d.span.col) for d in diags] == [("E302", 8, 29), ("E308", 9, 25), ("E301", 11, 7)]
 
 
@@ -600,25 +600,90 @@ def test_large_files_are_only_checked_for_existence(tmp_path: Path, monkeypatch:
 # ----------------------------------------------------------------- pyrefs
 
 
+PYREF_FILES = {
+    "helpers.py": "import json\nfrom os import path as p\n\ndef fn(): ...\ndef search(): ...\nclass Tool: ...\nLIMIT = 3\nalias = fn\n",
+    "pkg/__init__.py": "",
+    "pkg/sub.py": "def fn(): ...\n",
+    "broken.py": "def fn(:\n",
+    "needy.py": "import json\nimport no_such_dependency_here\nfrom also_missing.sub import x\n\ndef fn(): ...\n",
+    "guarded.py": "try:\n    import no_such_dependency_here\nexcept ImportError:\n    pass\n\ndef fn(): ...\n",
+}
+
+
 @pytest.mark.parametrize(
     ("ref", "expected"),
     [
-        ("json:dumps", []),
-        ("os.path:join", []),
-        ("sys:exit", []),
         ("helpers:fn", []),
+        ("helpers:Tool", []),
+        ("helpers:alias", []),
+        ("helpers:json", []),  # an imported module is a name of the module
         ("pkg.sub:fn", []),
-        ("pkg.nothing:fn", ["E507"]),
-        ("json.nothing:fn", ["E507"]),
+        ("guarded:fn", []),  # an import inside try: the module handles its absence
+        ("helpers:fm", ["E517"]),
+        ("helpers:LIMIT", ["E517"]),
+        ("broken:fn", ["E516"]),
+        ("needy:fn", ["E518", "E518"]),
+        ("json:dumps", ["E515"]),  # a tool ships in the package: its module must be beside the file
+        ("pkg.nothing:fn", ["E515"]),
         ("helpers.fn", ["E506"]),
         ("helpers:", ["E506"]),
         ("help ers:fn", ["E506"]),
         (":fn", ["E506"]),
     ],
 )
-def test_python_refs(tmp_path: Path, ref: str, expected: list[str]) -> None:
-    files = {"helpers.py": "def fn(): ...\n", "pkg/__init__.py": "", "pkg/sub.py": "def fn(): ...\n"}
-    assert codes(diagnose(tmp_path, f'tool t(a: str) -> str = python "{ref}"\n', files)) == expected
+def test_python_refs_of_tools(tmp_path: Path, ref: str, expected: list[str]) -> None:
+    assert codes(diagnose(tmp_path, f'tool t(a: str) -> str = python "{ref}"\n', PYREF_FILES)) == expected
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("json:dumps", []),  # a metric runs where lmc runs: the standard library and installed modules are fine
+        ("os.path:join", []),
+        ("sys:exit", []),
+        ("helpers:fn", []),
+        ("helpers:nope", ["E517"]),
+        ("pkg.nothing:fn", ["E507"]),
+        ("json.nothing:fn", ["E507"]),
+        ("helperz:fn", ["E507"]),
+    ],
+)
+def test_python_refs_of_metrics(tmp_path: Path, ref: str, expected: list[str]) -> None:
+    assert codes(diagnose(tmp_path, f'metric m = python "{ref}"\n', PYREF_FILES)) == expected
+
+
+def test_python_ref_diagnostics_say_where_and_suggest(tmp_path: Path) -> None:
+    text = 'tool t(a: str) -> str = python "helpers:serach"\nmetric m = python "helperz:fn"\ntool u(a: str) -> str = python "needy:fn"\n'
+    diags = diagnose(tmp_path, text, PYREF_FILES)
+    assert [(d.code, d.span.line, d.message, d.help) for d in diags] == [
+        ("E517", 1, "tool `t`: `helpers.py` defines no `serach`", "did you mean `search`?"),
+        ("E507", 2, "metric `m`: Python module `helperz` cannot be found", "did you mean `helpers`?"),
+        (
+            "E518",
+            3,
+            "tool `u`: `needy.py` imports `no_such_dependency_here` (line 2), which cannot be found",
+            "install `no_such_dependency_here` where lmc runs (and the package, where it runs), or remove the import",
+        ),
+        (
+            "E518",
+            3,
+            "tool `u`: `needy.py` imports `also_missing.sub` (line 3), which cannot be found",
+            "install `also_missing.sub` where lmc runs (and the package, where it runs), or remove the import",
+        ),
+    ]
+
+
+def test_a_reward_metric_ships_so_its_module_must_be_beside_the_file(tmp_path: Path) -> None:
+    text = """
+signature S { in q: str
+  out a: str }
+metric short = python "json:dumps"
+program p(q: str) -> (a: str) {
+  module m = BestOfN(S, n: 2, reward: short)
+  return m(q=q)
+}
+"""
+    assert "E515" in codes(diagnose(tmp_path, text, PYREF_FILES))
 
 
 def test_finding_a_module_does_not_import_it(tmp_path: Path) -> None:

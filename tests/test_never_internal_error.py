@@ -28,22 +28,13 @@ def commands(source: Path, out: Path) -> list[list[str]]:
     return [
         ["check", file],
         ["run", file, "answer", "--input", "question=What is 2 + 3?"],
-        ["build", file, "-o", str(out)],
+        ["build", file, "-o", str(out), "--lock", str(out / "lock")],  # nothing written beside the source
         ["eval", file, "answer", "--dataset", "dev"],
         ["prompt", file, "answer.respond", "--input", "question=What is 2 + 3?"],
     ]
 
 
-# A tool module that is not a file beside the source passes `lmc check` with a warning (E507), then the
-# package cannot be rendered: `check` must refuse it (the Python reference checks).
-PENDING = pytest.mark.xfail(strict=True, reason="a missing tool module is only a warning of lmc check")
-
-
-@pytest.mark.parametrize(
-    "sample",
-    [pytest.param(p, marks=PENDING) if p.stem == "pyref_not_found" else p for p in ERROR_SAMPLES],
-    ids=lambda p: p.stem,
-)
+@pytest.mark.parametrize("sample", ERROR_SAMPLES, ids=lambda p: p.stem)
 def test_every_error_sample_is_a_diagnostic_for_every_command(sample: Path, tmp_path: Path, capsys, monkeypatch):
     monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "cache"))
     for argv in commands(sample, tmp_path / "out"):
@@ -135,11 +126,7 @@ BROKEN: list[tuple[str, str, str, dict[str, str]]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "tool", "metric", "files"),
-    [pytest.param(*b, marks=PENDING) if b[1].startswith(("toolz:", "json:")) else b for b in BROKEN],
-    ids=[b[0] for b in BROKEN],
-)
+@pytest.mark.parametrize(("name", "tool", "metric", "files"), BROKEN, ids=[b[0] for b in BROKEN])
 def test_broken_python_modules_never_crash_a_command(name, tool, metric, files, tmp_path: Path, capsys, monkeypatch):
     monkeypatch.setenv(KEY_ENV, "sk-never")
     monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "cache"))

@@ -588,7 +588,36 @@ PYTHON_MODULE_NOT_FOUND = Entry(
     "Python module not found",
     "{owner}: Python module `{module}` cannot be found",
     "put `{file}` in {base_dir}, or install the package that provides it",
-    WARNING,
+)
+PYTHON_MODULE_NOT_LOCAL = Entry(
+    "E515",
+    "shipped Python module not beside the file",
+    "{owner}: `{module}` is not a file beside the .lmp file, and the package ships its module from there",
+    "put `{file}` beside the .lmp file (tools, python retrievers and rewards are copied into the package)",
+)
+PYTHON_SYNTAX_ERROR = Entry(
+    "E516",
+    "Python module does not parse",
+    "{owner}: `{file}` does not parse: {error} (line {line})",
+    "fix line {line} of `{file}`",
+)
+PYTHON_FUNCTION_NOT_FOUND = Entry(
+    "E517",
+    "Python function not found",
+    "{owner}: `{file}` defines no `{function}`",
+    "define `def {function}(...)` at the top level of `{file}`, or fix the name after the colon",
+)
+PYTHON_NOT_A_FUNCTION = Entry(
+    "E517",
+    "Python function not found",
+    "{owner}: `{function}` in `{file}` is a value, not a function",
+    "make `{function}` a function: `def {function}(...)`",
+)
+PYTHON_IMPORT_MISSING = Entry(
+    "E518",
+    "Python module imports a missing module",
+    "{owner}: `{file}` imports `{module}` (line {line}), which cannot be found",
+    "install `{module}` where lmc runs (and the package, where it runs), or remove the import",
 )
 JUDGE_OUTPUTS = Entry(
     "E508",
