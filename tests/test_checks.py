@@ -571,7 +571,13 @@ def test_fields_must_be_in_every_row_unless_limited(tmp_path: Path) -> None:
     limited = DATA_PROGRAM + 'dataset d = "d.jsonl" { inputs: [sentence], limit: 1 }\n' + use
     assert diagnose(tmp_path, limited, {"d.jsonl": rows}) == []
     whole = DATA_PROGRAM + 'dataset d = "d.jsonl" { inputs: [sentence] }\n' + use
-    d = only(diagnose(tmp_path, whole, {"d.jsonl": rows}), "E505")
+    d = only(
+        diagnose(tmp_path, whole, {"d.jsonl": rows}), "E519"
+    )  # some rows have it: a warning naming the first without
+    assert d.message == "dataset `d` (d.jsonl): line 2 has no `sentiment`, which metric `acc` compares"
+    assert d.severity.value == "warning"
+    none = '{"sentence": "a"}\n{"sentence": "b"}\n'
+    d = only(diagnose(tmp_path, whole, {"d.jsonl": none}), "E505")  # no row has it: an error
     assert d.message == "dataset `d` has no field `sentiment`, which metric `acc` compares"
 
 

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from lmc.data import datasets
 from lmc.data.datasets import DataError, DataShape, Example, load_dataset, peek
 
 ROWS = [
@@ -152,19 +153,44 @@ def test_unsupported_missing_undecodable_and_empty_files(tmp_path):
 
 def test_peek_gives_the_fields_of_every_row_and_the_row_count(tmp_path):
     path = jsonl(tmp_path, [ROWS[0], {"sentence": "x", "label": "y"}])
-    assert peek(path) == DataShape(frozenset({"sentence", "label"}), 2)
-    assert peek(path, limit=1) == DataShape(frozenset({"sentence", "label", "score"}), 1)
+    shape = peek(path)
+    assert isinstance(shape, DataShape)
+    assert (shape.fields, shape.rows, dict(shape.missing)) == (frozenset({"sentence", "label"}), 2, {"score": "line 2"})
+    first = peek(path, limit=1)
+    assert isinstance(first, DataShape)
+    assert (first.fields, first.rows, dict(first.missing)) == (frozenset({"sentence", "label", "score"}), 1, {})
+
+
+def test_peek_gives_each_text_value_of_a_field_and_where_it_first_appears(tmp_path):
+    rows = [{"q": "a", "l": "yes"}, {"q": "b"}, {"q": "c", "l": "no", "n": 3}, {"q": "d", "l": "yes"}]
+    shape = peek(jsonl(tmp_path, rows))
+    assert isinstance(shape, DataShape)
+    assert dict(shape.values["l"]) == {"yes": "line 1", "no": "line 3"}
+    assert "n" not in shape.values  # numbers are not text labels
+    assert dict(shape.missing) == {"l": "line 2", "n": "line 1"}
+    listed = write(tmp_path, "t.json", json.dumps([{"q": "a"}, {"q": "b", "l": "z"}]))
+    shape = peek(listed)
+    assert isinstance(shape, DataShape) and dict(shape.missing) == {"l": "row 1"}
+
+
+def test_peek_leaves_out_fields_with_too_many_distinct_values(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets, "MAX_DISTINCT", 2)
+    shape = peek(jsonl(tmp_path, [{"q": "a", "l": "x"}, {"q": "b", "l": "x"}, {"q": "c", "l": "y"}]))
+    assert isinstance(shape, DataShape) and set(shape.values) == {"l"}
 
 
 def test_peek_counts_csv_rows_after_its_header(tmp_path):
     path = write(tmp_path, "t.csv", "sentence,label\na,b\n\nc,d\n")
-    assert peek(path) == DataShape(frozenset({"sentence", "label"}), 2)
+    shape = peek(path)
+    assert isinstance(shape, DataShape) and (shape.fields, shape.rows) == (frozenset({"sentence", "label"}), 2)
+    assert dict(shape.values["label"]) == {"b": "line 2", "d": "line 4"}
     assert peek(path, limit=5).rows == 2
 
 
 @pytest.mark.parametrize(("name", "text"), [("t.csv", "sentence,label\n"), ("t.jsonl", "\n\n"), ("t.json", "[]")])
 def test_peek_gives_an_empty_dataset_no_rows_and_no_fields(tmp_path, name, text):
-    assert peek(write(tmp_path, name, text)) == DataShape(frozenset(), 0)
+    shape = peek(write(tmp_path, name, text))
+    assert isinstance(shape, DataShape) and (shape.fields, shape.rows) == (frozenset(), 0)
 
 
 def test_peek_returns_errors(tmp_path):

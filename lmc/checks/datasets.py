@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from ..data.datasets import DataError, DataShape, peek
 from ..diagnostics import catalog
 from ..diagnostics.catalog import Help
-from ..diagnostics.core import Span
+from ..diagnostics.core import Span, did_you_mean
 from ..ir import nodes as ir
 from ..schemas.blocks import DATA_FORMATS
 from .context import CheckContext
@@ -46,6 +46,8 @@ class DataInfo:
     fields: frozenset[str] | None  # present in every row; None when unknown (unread, or no rows)
     rows: int | None  # the rows the loader keeps (after `limit`); None when the file was not read
     inputs: tuple[str, ...] | None  # the declared `inputs`, None when missing or malformed
+    missing: Mapping[str, str] = field(default_factory=dict)  # field some rows lack -> the first such row
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # field -> text value -> its first row
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,9 @@ def _dataset(ctx: CheckContext, decl: ir.DatasetDecl) -> DataInfo:
             name = _item_name(item)
             if name is not None and name not in fields:
                 ctx.report(catalog.INPUT_NOT_IN_DATA, item.span, dataset=decl.name.name, field=name, fields=fields)
-    return DataInfo(decl.path, fields, shape.rows if shape is not None else None, inputs)
+    if shape is None:
+        return DataInfo(decl.path, fields, None, inputs)
+    return DataInfo(decl.path, fields, shape.rows, inputs, shape.missing, shape.values)
 
 
 def _declared_inputs(value: ir.Value | None) -> tuple[str, ...] | None:
@@ -203,7 +207,60 @@ def _uses(
         if metric_field is None:
             continue
         label = {"dataset": name, "field": metric_field.name, "metric": metric_name}
-        if info.fields is not None and metric_field.name not in info.fields:
+        where_missing = info.missing.get(metric_field.name)
+        if info.fields is not None and metric_field.name not in info.fields and where_missing is not None:
+            ctx.report(catalog.LABEL_MISSING_IN_ROWS, use.span, path=info.path, where=where_missing, **label)
+        elif info.fields is not None and metric_field.name not in info.fields:
             ctx.report(catalog.DATA_LACKS_LABEL, use.span, fields=info.fields, **label)
         elif info.inputs is not None and metric_field.name in info.inputs:
             ctx.report(catalog.LABEL_IS_INPUT, use.span, **label)
+        _labels_fit(ctx, use, program, metric_field.name, info)
+
+
+LABELS_SHOWN = 5  # distinct bad labels reported per dataset and field
+
+
+def _labels_fit(ctx: CheckContext, use: ir.NameValue, program: ir.ProgramDecl, label: str, info: DataInfo) -> None:
+    """E520 for each text label that is not a value of the output's enum or literal union (once per dataset)."""
+    output = next((p for p in program.outputs if p.name.name == label), None)
+    found = _choices(ctx, output.type) if output is not None else None
+    if found is None:
+        return
+    choices, type_name = found
+    reported = ctx.memo.setdefault(_LABELS_MEMO, set())
+    assert isinstance(reported, set)
+    bad = [(v, w) for v, w in info.values.get(label, {}).items() if v.strip() not in choices]
+    for value, where in bad[:LABELS_SHOWN]:
+        key = (use.name.name, label, value)
+        if key in reported:
+            continue
+        reported.add(key)
+        help = did_you_mean(value.strip(), choices)
+        ctx.report(
+            catalog.LABEL_NOT_A_CHOICE,
+            use.span,
+            help=help,
+            dataset=use.name.name,
+            path=info.path,
+            field=label,
+            value=value,
+            where=where,
+            choices=choices,
+            type=type_name,
+        )
+
+
+_LABELS_MEMO = "dataset labels reported"
+
+
+def _choices(ctx: CheckContext, t: ir.TypeExpr) -> tuple[tuple[str, ...], str] | None:
+    """The values a label of type ``t`` may take, and how to name the type; None when not a closed choice."""
+    if isinstance(t, ir.OptionalType):
+        return _choices(ctx, t.inner)
+    if isinstance(t, ir.LiteralType):
+        return t.values, "the literal union"
+    if isinstance(t, ir.NamedType):
+        decl = ctx.symbols.lookup(t.name.name, ir.EnumDecl)
+        if isinstance(decl, ir.EnumDecl):
+            return tuple(m.name for m in decl.members), f"enum `{decl.name.name}`"
+    return None

@@ -23,7 +23,7 @@ import json
 import logging
 import typing
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -143,31 +143,60 @@ class DataShape:
 
     ``fields`` are present in every row counted; ``rows`` is the number of
     rows the loader would keep (the first ``limit``). A file without rows
-    has no fields.
+    has no fields. ``missing`` gives, for a field that some rows have and
+    others lack, where the first row lacking it is (``"line 4"``, or
+    ``"row 3"`` in a ``.json`` file); ``values`` gives, per field, each
+    distinct text value and where it first appears (fields with more than
+    ``MAX_DISTINCT`` values are left out: they are not labels of a choice).
     """
 
     fields: frozenset[str]
     rows: int
+    missing: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+MAX_DISTINCT = 200  # distinct text values a field may have and still be reported in ``DataShape.values``
 
 
 def peek(path: Path, *, limit: int | None = None) -> DataShape | DataError:
-    """The fields and the row count of a data file (its first ``limit`` rows), or the error.
+    """The fields, the row count and the text values of a data file (its first ``limit`` rows), or the error.
 
-    For the checker: it validates field names and sizes before any LM call,
-    in one pass through the loader's own reader, so both agree on what a
-    row is. An empty dataset is a shape here (the checker says where it is
-    used); :func:`load_dataset` refuses it.
+    For the checker: it validates field names, sizes and labels before any
+    LM call, in one pass through the loader's own reader, so both agree on
+    what a row is. An empty dataset is a shape here (the checker says where
+    it is used); :func:`load_dataset` refuses it.
     """
     path = Path(path)
     common: set[str] | None = None
+    seen: set[str] = set()
+    first_missing: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    many: set[str] = set()
     rows = 0
+    first = ""
     try:
-        for _, fields in _rows(path, limit):
+        for place, fields in _rows(path, limit):
             rows += 1
+            where = place.where()
+            first = first or where
+            for key in seen - fields.keys():
+                first_missing.setdefault(key, where)
+            for key in fields.keys() - seen if rows > 1 else ():
+                first_missing.setdefault(key, first)  # absent from every row before, the first one included
+            seen.update(fields)
             common = set(fields) if common is None else common & fields.keys()
+            for key, value in fields.items():
+                if isinstance(value, str) and key not in many:
+                    found = values.setdefault(key, {})
+                    found.setdefault(value, where)
+                    if len(found) > MAX_DISTINCT:
+                        many.add(key)
+                        del values[key]
     except DataError as err:
         return err
-    return DataShape(frozenset(common or ()), rows)
+    missing = {k: w for k, w in first_missing.items() if k not in (common or set())}
+    return DataShape(frozenset(common or ()), rows, MappingProxyType(missing), MappingProxyType(values))
 
 
 def _typed_cells(path: Path, place: _Place, fields: dict[str, Any], types: Mapping[str, Any]) -> dict[str, Any]:
@@ -209,6 +238,10 @@ class _Place:
 
     row: int
     line: int | None = None
+
+    def where(self) -> str:
+        """``line 4`` where the format has lines, else ``row 3``."""
+        return f"line {self.line}" if self.line is not None else f"row {self.row}"
 
     def error(self, path: Path, message: str) -> DataError:
         return DataError(message, path, line=self.line, row=None if self.line is not None else self.row)

@@ -570,6 +570,20 @@ DATA_LACKS_LABEL = Entry(
     "dataset `{dataset}` has no field `{field}`, which metric `{metric}` compares",
     _FIELDS_ARE,
 )
+LABEL_MISSING_IN_ROWS = Entry(
+    "E519",
+    "some rows lack the metric's label",
+    "dataset `{dataset}` ({path}): {where} has no `{field}`, which metric `{metric}` compares",
+    "give every row its `{field}`: a row without one scores 0 and cannot be a demo",
+    WARNING,
+)
+LABEL_NOT_A_CHOICE = Entry(
+    "E520",
+    "a label is not one of the output's values",
+    "dataset `{dataset}` ({path}): `{field}` is {value!r} at {where}, not one of {choices:ordered} ({type})",
+    "write one of {choices:ordered}; no answer can match this label",
+    WARNING,
+)
 LABEL_IS_INPUT = Entry(
     "E505",
     "the metric's label is an input",
