@@ -11,6 +11,7 @@ import json
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,13 +59,15 @@ def _check_one(path: str, fmt: str) -> bool:
     return loaded.ok
 
 
-def _session(args: argparse.Namespace, loaded: Loaded, params: Mapping[str, Params] | None = None) -> Session:
+def _session(
+    args: argparse.Namespace, loaded: Loaded, params: Mapping[str, Params] | None = None, name: str | None = None
+) -> Session:
     from ..host.lms import LmSettings
     from ..host.session import Session
 
     threads = args.threads if getattr(args, "threads", None) else 4
     settings = LmSettings(override=args.lm, cache=not args.no_cache)
-    return Session(loaded, settings, threads=max(1, threads), params=params)
+    return Session(loaded, settings, threads=max(1, threads), params=params, name=name)
 
 
 def _learned_session(args: argparse.Namespace, loaded: Loaded) -> Session | None:
@@ -96,6 +99,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     loaded = load_checked(args.file, args.format)
     if loaded is None:
         return EXIT_DIAGNOSTICS
+    from ..host.naming import check_name
+
+    name, refused = check_name(args.file, args.name)
+    if refused is not None:
+        report(replace(loaded, diagnostics=(refused,)), args.format)
+        return EXIT_DIAGNOSTICS
     from ..build.events import Reporter
     from ..build.lock import lock_path_for
     from ..build.pipeline import BuildFailed, BuildRequest, build, emit, write_lock
@@ -112,7 +121,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         frozen=args.frozen,
         lock=str(lock_path),
     )
-    session = _session(args, loaded)
+    session = _session(args, loaded, name=name)
     if args.dry_run:
         return print_dry_run(session, request)
     started = time.perf_counter()

@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("build", help="check, optimize, evaluate and emit the package")
     sp.add_argument("file", metavar="FILE")
     sp.add_argument("-o", "--out", default="build", metavar="DIR", help="output folder (default: build/)")
+    sp.add_argument(
+        "--name", default=None, metavar="NAME", help="the package's name (default: the file's, app.lmp -> app)"
+    )
     sp.add_argument("--no-optimize", action="store_true", help="emit the package without running optimizers")
     sp.add_argument("--seed", type=int, default=None, metavar="N", help="override every optimize block's seed")
     sp.add_argument("--storage", default=None, metavar="URL", help="optuna storage shared by several builds")

@@ -181,6 +181,12 @@ SIGNATURE_HASH = Entry(
 )
 KEYWORD_ASSIGNED = Entry("E008", "keyword as a name", "`{word}` is a keyword and cannot be assigned to", _KEYWORD)
 KEYWORD_AS_NAME = Entry("E008", "keyword as a name", "`{word}` is a keyword and cannot be used as a name", _KEYWORD)
+PACKAGE_NAME = Entry(
+    "E010",
+    "unusable package name",
+    "the package would be named `{name}`{origin}, {reason}",
+    "name the package: `--name {suggestion}` (or `name=` in the API), or rename the file",
+)
 
 # ---------------------------------------------------------------------- E1xx names and kinds
 

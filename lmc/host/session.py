@@ -7,7 +7,6 @@ optimizers all execute the very code that ``lmc build`` ships.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,12 +24,7 @@ from .frontend import Loaded
 from .lms import LmSettings, make_lm
 from .loader import load_package
 from .metrics import JudgeParts, Metric, make_metric
-
-
-def package_name(path: str) -> str:
-    """``sentiment.lmp`` -> ``sentiment``; a valid, lowercase Python identifier."""
-    stem = re.sub(r"\W+", "_", Path(path).stem).strip("_").lower() or "program"
-    return stem if not stem[0].isdigit() else f"p_{stem}"
+from .naming import internal_name
 
 
 @dataclass
@@ -40,6 +34,7 @@ class Session:
     threads: int = 4
     # The parameters ``run``, ``eval`` and ``prompt`` use (a lock's learned ones); None: the defaults.
     params: Mapping[str, Params] | None = None
+    name: str | None = None  # the package's name (checked by ``naming.check_name``); None: from the file
     _lms: dict[str, LM] = field(default_factory=dict)
     _datasets: dict[str, Dataset] = field(default_factory=dict)
 
@@ -54,7 +49,7 @@ class Session:
 
     @property
     def package(self) -> str:
-        return package_name(self.loaded.path)
+        return self.name or internal_name(self.loaded.path)
 
     def render(self, params: Mapping[str, Params] | None = None, **extra: Any) -> dict:
         return render_package(
