@@ -227,3 +227,16 @@ def test_a_bug_in_lmc_exits_2_with_one_line(project: Path, capsys, monkeypatch) 
     assert main(["check", str(project)]) == 2
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
+
+
+def test_check_reads_standard_input_with_its_paths_from_the_current_folder(tmp_path: Path, capsys, monkeypatch) -> None:
+    import io
+
+    (tmp_path / "dev.jsonl").write_text('{"sentence": "a", "sentiment": "positive"}\n', encoding="utf-8")
+    source = SOURCE.format(api_base="http://127.0.0.1:9/v1", key_env=KEY_ENV).replace("train.jsonl", "dev.jsonl")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(source.encode("utf-8"))))
+    assert main(["check", "-"]) == 0
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"lm default = 42\n")))
+    assert main(["check", "-"]) == 1
+    assert "<stdin>:1:14: error[E002]" in capsys.readouterr().err

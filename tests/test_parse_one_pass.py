@@ -49,8 +49,26 @@ def test_parenthesised_operands_keep_their_own_span_and_widen_their_parents() ->
     assert (attr.obj.span.col, attr.obj.span.end_col) == (8, 13)  # `a + a`
 
 
-def test_larks_table_cache_lives_in_the_users_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def user_cache(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """As the ``lmc`` command runs: the tables in the user's cache folder, ``$XDG_CACHE_HOME`` = ``folder``."""
+    monkeypatch.delenv("LMC_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    monkeypatch.setattr(grammar, "_cache_root", None)
+    grammar.use_default_cache()
+
+
+def test_the_api_keeps_no_table_cache_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LMC_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(grammar, "_cache_root", None)
+    assert grammar_cache_file("g", "1.3.1") is None
+    monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "asked"))
+    cached = grammar_cache_file("g", "1.3.1")
+    assert cached is not None and cached.parent == tmp_path / "asked"
+
+
+def test_larks_table_cache_lives_in_the_users_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    user_cache(monkeypatch, tmp_path)
     first, other = grammar_cache_file("grammar a", "1.3.1"), grammar_cache_file("grammar b", "1.3.1")
     assert first is not None and other is not None
     assert first.parent == tmp_path / "lmc" and first.name.startswith("lmp-grammar-")
@@ -58,7 +76,7 @@ def test_larks_table_cache_lives_in_the_users_cache_folder(tmp_path: Path, monke
 
 
 def test_a_corrupt_lark_cache_is_rebuilt_and_rewritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    user_cache(monkeypatch, tmp_path)
     text = (ROOT / "tests" / "data" / "spec_example.lmp").read_text(encoding="utf-8")
     expected = parser().parse(text, start="file")
     parser.__wrapped__()  # writes the cache
@@ -73,7 +91,7 @@ def test_a_corrupt_lark_cache_is_rebuilt_and_rewritten(tmp_path: Path, monkeypat
 
 
 def test_an_unwritable_lark_cache_costs_only_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    user_cache(monkeypatch, tmp_path)
     parser.__wrapped__()
     (cached,) = (tmp_path / "lmc").glob("lmp-grammar-*")
     cached.unlink()
@@ -85,7 +103,7 @@ def test_an_unwritable_lark_cache_costs_only_the_build(tmp_path: Path, monkeypat
 def test_no_cache_folder_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("", encoding="utf-8")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where the folder would go
+    user_cache(monkeypatch, blocker)  # a file where the folder would go
     assert grammar_cache_file("g", "1.3.1") is None
     fresh = parser.__wrapped__()  # built from the grammar's text, not from Lark's cache
     assert fresh.parse("enum E { a }\n", start="file") is not None
@@ -99,7 +117,7 @@ def test_no_cache_folder_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_the_tables_are_larks_and_their_cache_heals(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    user_cache(monkeypatch, tmp_path)
     expected = tables.from_lark(parser())
     assert tables.load.__wrapped__() == expected  # built, and written
     (cached,) = (tmp_path / "lmc").glob("lmp-tables-*")

@@ -21,6 +21,8 @@ from ..ir import nodes as ir
 from .inputs import parse_inputs
 from .output import fail, report
 
+STDIN = "<stdin>"  # how diagnostics name a file read from standard input
+
 if TYPE_CHECKING:  # imported by the commands that run a file: `lmc check` needs neither
     from ..host.session import Session
     from ..runtime.signature import Params
@@ -53,8 +55,13 @@ def load_checked(path: str, fmt: str) -> Loaded | None:
 
 
 def _check_one(path: str, fmt: str) -> bool:
-    """``lmc check`` of one file: its diagnostics (JSON lines on stdout with ``--format json``); True if clean."""
-    loaded = load_file(path)
+    """``lmc check`` of one file (``-``: standard input, its relative paths from the current folder).
+
+    Prints its diagnostics (JSON lines on stdout with ``--format json``); True if clean.
+    """
+    from ..host.frontend import load_bytes
+
+    loaded = load_bytes(sys.stdin.buffer.read(), STDIN, Path.cwd()) if path == "-" else load_file(path)
     report(loaded, fmt, json_out=sys.stdout)
     return loaded.ok
 

@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
             sp.add_argument("--threads", type=int, default=None, metavar="N", help="parallel LM calls")
 
     sp = sub.add_parser("check", help="parse and check files; print diagnostics")
-    sp.add_argument("files", nargs="+", metavar="FILE")
+    sp.add_argument("files", nargs="+", metavar="FILE", help="a .lmp file; - reads standard input")
     common(sp, lm=False)
 
     sp = sub.add_parser("build", help="check, optimize, evaluate and emit the package")
@@ -86,7 +86,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from ..syntax.grammar import use_default_cache
     from . import driver  # imported lazily: `lmc --help` stays instant
+
+    use_default_cache()  # the command keeps Lark's tables between runs; the Python API only when asked
 
     try:
         return driver.dispatch(args)

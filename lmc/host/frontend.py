@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +17,11 @@ class Loaded:
     text: str | None
     source: ir.SourceFile | None
     diagnostics: tuple[Diagnostic, ...]
+    folder: Path | None = None  # where the file's relative paths point; None: the file's own folder
 
     @property
     def base_dir(self) -> Path:
-        return Path(self.path).resolve().parent
+        return self.folder if self.folder is not None else Path(self.path).resolve().parent
 
     @property
     def ok(self) -> bool:
@@ -28,24 +30,40 @@ class Loaded:
 
 def load_file(path: str) -> Loaded:
     """Parse and check ``path``; never raises for bad input."""
-    from ..checks import run_checks
-    from ..syntax.parse import parse
-
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return Loaded(path, None, None, (catalog.CANNOT_READ.at(Span(path, 1, 1, 1, 1), path=path, reason=reason),))
+    return load_bytes(raw, path, Path(path).resolve().parent)
+
+
+def load_bytes(raw: bytes, path: str, folder: Path, prepare: Callable[[ir.SourceFile], None] | None = None) -> Loaded:
+    """Decode, parse and check a file's bytes; its relative paths point into ``folder``.
+
+    ``prepare`` sees the parsed file before the checks run (the API writes the
+    rows a caller gives for its datasets there). Never raises for bad input.
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         diag = catalog.NOT_UTF8.at(Span(path, line, col, line, col + 1), byte=raw[exc.start])
-        return Loaded(path, None, None, (diag,))
+        return Loaded(path, None, None, (diag,), folder)
+    return load_text(text, path, folder, prepare)
+
+
+def load_text(text: str, path: str, folder: Path, prepare: Callable[[ir.SourceFile], None] | None = None) -> Loaded:
+    """Parse and check ``text`` (shown as ``path``); see ``load_bytes``."""
+    from ..checks import run_checks
+    from ..syntax.parse import parse
+
     source, syntax = parse(text, path)
     diagnostics = list(syntax)
     if source is not None:
-        diagnostics.extend(run_checks(source, Path(path).resolve().parent))
+        if prepare is not None:
+            prepare(source)
+        diagnostics.extend(run_checks(source, folder))
     diagnostics.sort(key=lambda d: (d.span.sort_key(), d.code))
-    return Loaded(path, text, source, tuple(diagnostics))
+    return Loaded(path, text, source, tuple(diagnostics), folder)

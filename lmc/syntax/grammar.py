@@ -23,13 +23,30 @@ def grammar_text() -> str:
     return (resource_dir("grammar") / GRAMMAR_FILE).read_text(encoding="utf-8")
 
 
-def cache_folder() -> Path | None:
-    """The user's own cache folder for lmc (never a shared one), made if missing; None if there is none."""
+# Where the tables go when ``$LMC_CACHE_DIR`` is not set: the ``lmc`` command sets the user's
+# cache folder (``use_default_cache``); a host of the Python API gets no file unless it asks.
+_cache_root: Path | None = None
+
+
+def use_default_cache() -> None:
+    """Keep the parser's tables in the user's own cache folder (``$XDG_CACHE_HOME/lmc``, ``~/.cache/lmc``)."""
+    global _cache_root
     try:
         xdg = os.environ.get("XDG_CACHE_HOME")
-        folder = (Path(xdg) if xdg else Path.home() / ".cache") / "lmc"
+        _cache_root = (Path(xdg) if xdg else Path.home() / ".cache") / "lmc"
+    except RuntimeError:  # no home folder
+        _cache_root = None
+
+
+def cache_folder() -> Path | None:
+    """``$LMC_CACHE_DIR``, else the folder ``use_default_cache`` chose, made if missing; None: no cache."""
+    explicit = os.environ.get("LMC_CACHE_DIR")
+    folder = Path(explicit).expanduser() if explicit else _cache_root
+    if folder is None:
+        return None
+    try:
         folder.mkdir(parents=True, exist_ok=True)
-    except (OSError, RuntimeError):  # RuntimeError: no home folder
+    except OSError:
         return None
     return folder
 
