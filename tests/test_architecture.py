@@ -13,7 +13,7 @@ from pathlib import Path
 LMC = Path(__file__).resolve().parents[1] / "lmc"
 
 # Each part of lmc (a subpackage or a top-level module) and the parts it may import.
-FOUNDATION = {"exitcodes", "resources", "__init__"}
+FOUNDATION = {"exitcodes", "resources", "version"}
 ALLOWED: dict[str, set[str]] = {
     "runtime": set(),
     "diagnostics": set(),
@@ -25,8 +25,22 @@ ALLOWED: dict[str, set[str]] = {
     "codegen": {"diagnostics", "ir", "data", "runtime"},
     "host": {"diagnostics", "ir", "syntax", "checks", "data", "codegen", "runtime", "schemas"},
     "optimize": {"diagnostics", "ir", "schemas", "data", "host", "runtime"},
-    "build": {"diagnostics", "ir", "schemas", "data", "checks", "codegen", "host", "optimize", "runtime"},
-    "cli": {"diagnostics", "ir", "data", "host", "build", "runtime"},
+    "building": {"diagnostics", "ir", "schemas", "data", "checks", "codegen", "host", "optimize", "runtime"},
+    "api": {
+        "diagnostics",
+        "ir",
+        "syntax",
+        "schemas",
+        "data",
+        "checks",
+        "codegen",
+        "host",
+        "optimize",
+        "building",
+        "runtime",
+    },
+    "cli": {"diagnostics", "ir", "syntax", "data", "host", "building", "runtime", "api"},
+    "__init__": {"api"},
     "__main__": {"cli"},
 }
 

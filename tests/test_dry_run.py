@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.build.callcount import RunCalls, run_calls
+from lmc.building.callcount import RunCalls, run_calls
 from lmc.cli.main import main
 from lmc.optimize import BootstrapFewShot, BootstrapFewShotWithRandomSearch, LabeledFewShot, Task
 from lmc.optimize.core.base import TaskSizes

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.build.callcount import RunCalls, run_calls
+from lmc.building.callcount import RunCalls, run_calls
 from lmc.cli.main import main
 from lmc.codegen import record_parity
 from lmc.host.loader import load_package

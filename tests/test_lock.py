@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.build.lock import Lock
+from lmc.building.lock import Lock
 from lmc.cli.main import main
 from tests.runtime.stub_server import StubServer
 from tests.stub_project import stub_project

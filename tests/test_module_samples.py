@@ -8,7 +8,7 @@ from types import ModuleType
 
 import pytest
 
-from lmc.build.callcount import RunCalls, run_calls
+from lmc.building.callcount import RunCalls, run_calls
 from lmc.cli.main import main
 from lmc.codegen import render_package
 from lmc.host.frontend import load_file

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.build import pipeline as build
+from lmc.building import pipeline as build
 from lmc.cli import driver
 from lmc.cli.main import main
 from tests.stub_project import stub_project

@@ -11,8 +11,8 @@ import sqlite3
 from html.parser import HTMLParser
 from pathlib import Path
 
-from lmc.build.lock import AnswerUsage, BlockResult, Lock, ScoreRow, StepResult
-from lmc.build.report import Segment, chart, render_report, word_diff
+from lmc.building.lock import AnswerUsage, BlockResult, Lock, ScoreRow, StepResult
+from lmc.building.report import Segment, chart, render_report, word_diff
 from lmc.cli.main import main
 from lmc.codegen import BuildInfo
 from lmc.optimize.core.base import Candidate, DemoOrigin

@@ -112,9 +112,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if refused is not None:
         report(replace(loaded, diagnostics=(refused,)), args.format)
         return EXIT_DIAGNOSTICS
-    from ..build.events import Reporter
-    from ..build.lock import lock_path_for
-    from ..build.pipeline import BuildFailed, BuildRequest, build, emit, write_lock
+    from ..building.events import Reporter
+    from ..building.lock import lock_path_for
+    from ..building.pipeline import BuildFailed, BuildRequest, build, emit, write_lock
     from .progress import ConsoleProgress
     from .results import print_build, print_dry_run, print_failure
 
@@ -177,8 +177,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     loaded = load_checked(args.file, args.format)
     if loaded is None:
         return EXIT_DIAGNOSTICS
-    from ..build.events import Reporter
-    from ..build.pipeline import BuildFailed, evaluate_program
+    from ..building.events import Reporter
+    from ..building.pipeline import BuildFailed, evaluate_program
     from .progress import ConsoleProgress
     from .results import print_evaluation, print_failure
 

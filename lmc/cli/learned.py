@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..build.lock import LockError, lock_path_for, read_lock
+from ..building.lock import LockError, lock_path_for, read_lock
 from ..runtime.signature import Params
 
 

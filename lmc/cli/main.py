@@ -11,8 +11,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from .. import __version__
 from ..exitcodes import EXIT_CRASH
+from ..version import __version__
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,6 +1,6 @@
 """Progress bars, notes and result tables on stderr (rich), quiet when not a terminal.
 
-``ConsoleProgress`` draws a build's events (``build/events.py``): a bar per
+``ConsoleProgress`` draws a build's events (``building/events.py``): a bar per
 stage on a terminal, one ``stage: done/total`` line when a stage completes
 otherwise.
 """
@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..build.events import ProgressEvent
+from ..building.events import ProgressEvent
 
 console = Console(stderr=True, highlight=False)
 

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..build.dry_run import estimate_build, render
-from ..build.pipeline import BuildFailed, BuildOutput, BuildRequest, Evaluation
-from ..build.report import REPORT_NAME
+from ..building.dry_run import estimate_build, render
+from ..building.pipeline import BuildFailed, BuildOutput, BuildRequest, Evaluation
+from ..building.report import REPORT_NAME
 from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
 from ..host.evaluate import ExampleResult
 from ..host.session import Session

@@ -15,9 +15,9 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
-from .. import __version__
 from ..ir import nodes as ir
 from ..runtime.signature import Params
+from ..version import __version__
 from .errors import CodegenError
 from .files import runtime_files, write_package
 from .format import format_python

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..ir import nodes as ir
@@ -19,6 +20,7 @@ _PROVIDER_BOUND = ("api_base", "api_key_env")
 class LmSettings:
     override: str | None = None  # `--lm MODEL` replaces the `default` lm's model
     cache: bool = True
+    cache_dir: Path | None = None  # where the LM cache lives; None: ``Cache.default_dir()``
 
 
 def lm_config(source: ir.SourceFile, name: str, override: str | None) -> tuple[str, dict[str, Any]]:
@@ -44,7 +46,7 @@ def make_lm(source: ir.SourceFile, name: str, settings: LmSettings) -> LM:
     model, options = lm_config(source, name, settings.override)
     decl = next((d for d in source.of(ir.LmDecl) if d.name.name == name), None)
     wants_cache = True if decl is None else options_dict(decl.options).get("cache", True)
-    cache = Cache(Cache.default_dir()) if settings.cache and wants_cache else None
+    cache = Cache(settings.cache_dir or Cache.default_dir()) if settings.cache and wants_cache else None
     return LM(model, cache=cache, **_lm_kwargs(options))
 
 

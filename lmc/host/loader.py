@@ -91,7 +91,8 @@ def load_package(files: Mapping[PurePosixPath, bytes], *, package: str) -> types
 
     Returns the package module; its submodules (``programs``, ``params``,
     ``types``) are attributes of it. Safe to call any number of times in one
-    process; the folder is removed when the process exits.
+    process; ``unload_package`` removes it again (else the folder goes when
+    the process exits).
     """
     root = Path(tempfile.mkdtemp(prefix=f"lmc-{package}-"))
     for rel, data in files.items():
@@ -116,14 +117,29 @@ def load_package(files: Mapping[PurePosixPath, bytes], *, package: str) -> types
     try:
         spec.loader.exec_module(module)
     except BaseException as exc:
-        for name in [n for n in sys.modules if n == alias or n.startswith(alias + ".")]:
-            del sys.modules[name]
-        with _lock:
-            _finder.aliases.discard(alias)
+        _forget(alias, root)
         blamed = _users_module(exc, package_dir / "_ext") if isinstance(exc, Exception) else None
-        shutil.rmtree(root, ignore_errors=True)
         if blamed is not None:
             raise PyRefError(f"cannot load {blamed}: {type(exc).__name__}: {_first_line(exc)}") from exc
         raise
+    module.__dict__["__lmc_root__"] = root
     weakref.finalize(module, shutil.rmtree, root, ignore_errors=True)
     return module
+
+
+def unload_package(module: types.ModuleType) -> None:
+    """Undo ``load_package``: its modules leave ``sys.modules``, its folder is removed, and the
+    import hook goes once no loaded package needs it, so a host process is left as it was."""
+    root = module.__dict__.get("__lmc_root__")
+    if isinstance(root, Path):
+        _forget(module.__name__, root)
+
+
+def _forget(alias: str, root: Path) -> None:
+    for name in [n for n in sys.modules if n == alias or n.startswith(alias + ".")]:
+        del sys.modules[name]
+    with _lock:
+        _finder.aliases.discard(alias)
+        if not _finder.aliases and _finder in sys.meta_path:
+            sys.meta_path.remove(_finder)
+    shutil.rmtree(root, ignore_errors=True)

@@ -21,7 +21,7 @@ from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
+from ..version import __version__
 from .grammar import cache_folder, grammar_text
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lmc.build.lock import read_lock
+from lmc.building.lock import read_lock
 from lmc.cli.main import main
 from tests.stub_project import stub_project
 

@@ -42,7 +42,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import __version__
 from ..codegen import BuildInfo, ParityCase
 from ..codegen import ScoreRow as ReadmeRow
 from ..host.lms import lm_config
@@ -51,6 +50,7 @@ from ..optimize.core.base import Candidate, DemoOrigin
 from ..optimize.core.budget import Spent
 from ..runtime.signature import Params
 from ..runtime.types import to_jsonable
+from ..version import __version__
 from .plan import BlockPlan
 
 LOCK_SUFFIX = ".lock"

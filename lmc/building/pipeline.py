@@ -8,7 +8,7 @@ then score the default and the optimized parameters on their dataset. The
 package is rendered with the chosen parameters, imported, and run on a few
 inputs to record its parity test. Next to the package go ``build.json`` and
 ``report.html``; the lock (everything decided, for ``--frozen``) goes beside
-the source (``build/lock.py``).
+the source (``building/lock.py``).
 
 ``lmc build --frozen`` renders the package again from the lock alone,
 without an LM, after checking that the file, its data and the options still
@@ -31,7 +31,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import __version__
 from ..codegen import BuildInfo, ParityCase, write_package
 from ..codegen.parity import record_parity
 from ..data.datasets import DataError, Dataset
@@ -53,6 +52,7 @@ from ..runtime.lm.protocol import LanguageModel
 from ..runtime.program import Program
 from ..runtime.signature import Params
 from ..runtime.types import to_jsonable
+from ..version import __version__
 from .events import Reporter
 from .lock import (
     AnswerUsage,

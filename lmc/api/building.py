@@ -1,0 +1,143 @@
+"""``lmc.building``: optimize, evaluate and render a program's package; written only where the caller says."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ..building.events import ProgressEvent, Reporter
+from ..building.lock import AnswerUsage
+from ..building.pipeline import BuildFailed, BuildOutput, BuildRequest, emit, write_lock
+from ..building.pipeline import build as run_build
+from ..codegen.errors import CodegenError
+from ..optimize.core.budget import Spent
+from .diagnostics import BuildError
+from .project import compile
+from .workspace import Files, Rows, Source
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    """One score of the build, in percent: a program on a split, before and after optimizing."""
+
+    label: str  # "classify on dev (valset, accuracy)"
+    baseline: float
+    optimized: float | None  # None: nothing was optimized for it
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """LM answers and what they cost."""
+
+    answers: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """A finished build: its package in memory, its scores, the parameters it chose, its lock and usage.
+
+    ``params`` maps each optimized module (``"classify.judge"``) to its
+    parameters as the lock writes them (``instructions``, ``demos``, ...).
+    ``usage`` counts the LM answers the build used, cached or not (as the
+    lock does); ``spent`` what this process asked the LMs for. ``out`` is the
+    folder the package was written to, if any.
+    """
+
+    name: str
+    files: Mapping[str, bytes]
+    lock: str
+    scores: tuple[ScoreRow, ...]
+    params: Mapping[str, Mapping[str, Any]]
+    usage: Usage
+    spent: Usage
+    out: Path | None
+    from_lock: bool
+
+
+def build(
+    source: Source,
+    *,
+    path: str | None = None,
+    files: Files | None = None,
+    datasets: Rows | None = None,
+    name: str | None = None,
+    out: str | os.PathLike[str] | None = None,
+    lock: str | os.PathLike[str] | None = None,
+    lm: str | None = None,
+    seed: int | None = None,
+    threads: int | None = None,
+    optimize: bool = True,
+    frozen: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+) -> BuildResult:
+    """Check, optimize, evaluate and render the program, as ``lmc build`` does, and return the result.
+
+    Raises ``CompileError`` for a program with errors and ``BuildError`` for a
+    build that cannot finish (an LM that cannot be reached, data or a Python
+    module failing, a ``frozen`` build that no longer matches its lock).
+    Writes the package (with ``build.json`` and ``report.html``) to
+    ``out/<name>/`` only when ``out`` is given, and the lock to ``lock`` only
+    when it is given (``frozen`` reads it instead). ``progress`` receives the
+    build's events (``lmc.building.events.ProgressEvent``); nothing is printed.
+    """
+    with compile(source, path=path, files=files, datasets=datasets, name=name, lm=lm, cache_dir=cache_dir) as project:
+        session = project.session
+        session.threads = max(1, threads or 4)
+        with tempfile.TemporaryDirectory(prefix="lmc-build-") as scratch:  # optimizers' state, unless `out`
+            request = BuildRequest(
+                out_dir=str(out) if out is not None else scratch,
+                optimize=optimize,
+                seed=seed,
+                frozen=frozen,
+                lock=os.fspath(lock) if lock is not None else None,
+            )
+            try:
+                output = run_build(session, request, Reporter(progress))
+            except BuildFailed as exc:
+                raise BuildError(str(exc), exc.details) from exc
+        written = _write(output, out, lock, frozen)
+    return _result(output, written)
+
+
+def _write(output: BuildOutput, out: str | os.PathLike[str] | None, lock: Any, frozen: bool) -> Path | None:
+    folder = Path(out) / output.package if out is not None else None
+    try:
+        if folder is not None:
+            emit(folder, output.files, output.lock)
+    except CodegenError as exc:  # a folder lmc did not write is in the way
+        raise BuildError(str(exc)) from exc
+    if lock is not None and not frozen:
+        write_lock(Path(lock), output.lock)
+    return folder
+
+
+def _result(output: BuildOutput, out: Path | None) -> BuildResult:
+    lock = output.lock
+    return BuildResult(
+        name=output.package,
+        files=MappingProxyType({str(rel): data for rel, data in output.files.items()}),
+        lock=lock.to_text(),
+        scores=tuple(ScoreRow(r.label, r.baseline, r.optimized) for r in lock.scores),
+        params=MappingProxyType({p: MappingProxyType(params.to_json()) for p, params in lock.params.items()}),
+        usage=_usage(lock.usage),
+        spent=_spent(output.spent),
+        out=out,
+        from_lock=output.from_lock,
+    )
+
+
+def _usage(used: AnswerUsage) -> Usage:
+    return Usage(used.answers, used.prompt_tokens, used.completion_tokens, used.cost_usd)
+
+
+def _spent(spent: Spent) -> Usage:
+    return Usage(spent.answers, spent.prompt_tokens, spent.completion_tokens, spent.cost_usd)

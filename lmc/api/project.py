@@ -1,0 +1,203 @@
+"""``lmc.check`` and ``lmc.compile``: a program's diagnostics, or a ``Project`` that runs it in this process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from ..host.naming import check_name
+from ..runtime.lm.protocol import LanguageModel
+from .diagnostics import CompileError, Diagnostic
+from .workspace import TEXT_PATH, Files, Rows, Source, Workspace, load
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from ..host.session import Session
+    from ..runtime.package import PackagedProgram
+    from ..runtime.signature import Params
+
+DEFAULT_NAME = "program"  # the package of a source given as text without a path
+
+
+def check(
+    source: Source, *, path: str | None = None, files: Files | None = None, datasets: Rows | None = None
+) -> list[Diagnostic]:
+    """Every diagnostic of the program, errors and warnings, in source order.
+
+    ``source`` is ``.lmp`` text or a path; ``path`` names it in diagnostics
+    (and, for text, is where its relative paths point); ``files`` and
+    ``datasets`` give its files in memory (``workspace.py``). Never raises
+    for a problem in the program; writes nothing beside it.
+    """
+    workspace = load(source, path=path, files=files, datasets=datasets)
+    try:
+        return diagnostics_of(workspace)
+    finally:
+        workspace.close()
+
+
+def diagnostics_of(workspace: Workspace) -> list[Diagnostic]:
+    loaded = workspace.loaded
+    return [Diagnostic.of(d, loaded.text) for d in loaded.diagnostics]
+
+
+def compile(  # noqa: A001 - the API's verb, as re.compile
+    source: Source,
+    *,
+    path: str | None = None,
+    files: Files | None = None,
+    datasets: Rows | None = None,
+    name: str | None = None,
+    lm: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> Project:
+    """The checked program, ready to run and to render; raises ``CompileError`` when it has errors.
+
+    ``name`` names the package (default: the file's name, ``program`` for
+    text without a path); ``lm`` replaces the model of its ``default`` lm
+    (a litellm model id). LM answers are cached only in ``cache_dir`` or
+    ``$LMC_CACHE_DIR`` when one is given.
+    """
+    workspace = load(source, path=path, files=files, datasets=datasets)
+    return Project(workspace, _package_name(workspace, name), lm=lm, cache_dir=cache_dir)
+
+
+def _package_name(workspace: Workspace, name: str | None) -> str:
+    """The package's name, or ``CompileError`` with the program's diagnostics and E010."""
+    loaded = workspace.loaded
+    shown = loaded.path
+    if name is None and shown == TEXT_PATH:
+        name = DEFAULT_NAME
+    chosen, refused = check_name(shown, name)
+    found = list(loaded.diagnostics) + ([refused] if refused is not None else [])
+    if not loaded.ok or refused is not None:
+        workspace.close()
+        raise CompileError([Diagnostic.of(d, loaded.text) for d in found])
+    return chosen
+
+
+class Program:
+    """One program of a project: ``program(**inputs, lm=...)`` runs it and returns its typed result.
+
+    ``lm`` is a litellm model id, an LM object (anything with ``complete``
+    and ``acomplete``), or None for the project's ``default`` lm.
+    """
+
+    def __init__(self, entry: PackagedProgram, project: Project) -> None:
+        self._entry = entry
+        self._project = project
+
+    @property
+    def name(self) -> str:
+        return self._entry.name
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The names of its inputs, in order (those with a default may be left out of a call)."""
+        return self._entry.input_names
+
+    @property
+    def result_type(self) -> type[BaseModel]:
+        """The pydantic model a call returns: one field per output."""
+        return self._entry.result_type
+
+    def __call__(self, *, lm: str | LanguageModel | None = None, **inputs: Any) -> Any:
+        return self._entry.invoke(inputs, lm=self._project.lm_for(lm))
+
+    async def acall(self, *, lm: str | LanguageModel | None = None, **inputs: Any) -> Any:
+        return await self._entry.ainvoke(inputs, lm=self._project.lm_for(lm))
+
+    def __repr__(self) -> str:
+        return f"<lmc.Program {self.name}({', '.join(self.inputs)})>"
+
+
+class Project:
+    """A checked program: its ``programs`` run in this process, ``render()`` gives its package in memory.
+
+    It holds the program's folder when its files were given in memory (see
+    ``workspace.py``): ``close()``, or leaving a ``with`` block, removes it.
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        name: str,
+        *,
+        lm: str | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        params: Mapping[str, Params] | None = None,
+    ) -> None:
+        self._workspace = workspace
+        self.name = name
+        self._lm = lm
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._params = params
+
+    @property
+    def path(self) -> str:
+        return self._workspace.loaded.path
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """The program's warnings (a project has no errors)."""
+        return tuple(diagnostics_of(self._workspace))
+
+    @cached_property
+    def session(self) -> Session:
+        """The host's view of the program: its LMs, datasets and metrics (for ``lmc.building``)."""
+        from ..host.lms import LmSettings
+        from ..host.session import Session
+
+        cached = self._cache_dir is not None or bool(os.environ.get("LMC_CACHE_DIR"))
+        settings = LmSettings(override=self._lm, cache=cached, cache_dir=self._cache_dir)
+        return Session(self._workspace.loaded, settings, params=self._params, name=self.name)
+
+    @cached_property
+    def programs(self) -> Mapping[str, Program]:
+        """Each program of the file by name, ready to call (the generated package, imported here)."""
+        generated = self.session.generated
+        entries = {name: getattr(generated, name) for name in generated.programs.PROGRAMS}
+        return MappingProxyType({name: Program(entry, self) for name, entry in entries.items()})
+
+    def lm_for(self, lm: str | LanguageModel | None) -> LanguageModel:
+        """The LM a call uses: the project's ``default``, a model id's, or the object given."""
+        if lm is None:
+            return self.session.lm()
+        if isinstance(lm, str):
+            from ..runtime.lm.client import LM
+
+            return LM(lm)
+        return lm
+
+    def render(self) -> dict[str, bytes]:
+        """The whole package, by path relative to its folder (``"name/programs.py"``), without writing it."""
+        return {str(rel): data for rel, data in self.session.render(params=self._params).items()}
+
+    def close(self) -> None:
+        """Unload the program's package and remove the private folder of files given in memory.
+
+        The project cannot run after; the process is left as before ``compile``
+        (no module of the package in ``sys.modules``, no import hook).
+        """
+        if "programs" in self.__dict__:
+            del self.__dict__["programs"]
+        session = self.__dict__.get("session")
+        if session is not None and "generated" in session.__dict__:
+            from ..host.loader import unload_package
+
+            unload_package(session.__dict__.pop("generated"))
+        self._workspace.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<lmc.Project {self.name} ({self.path})>"
