@@ -76,8 +76,8 @@ def render_package(
         for depth in range(1, len(parts)):
             files.setdefault(pkg / "_ext" / PurePosixPath(*parts[:depth]) / "__init__.py", b"")
         files[pkg / "_ext" / PurePosixPath(*parts).with_suffix(".py")] = _read(ext.source)
-    for data in view.data_files:
-        files[pkg / data.dest] = _read(data.source)
+    for data_file in view.data_files:
+        files[pkg / data_file.dest] = _read(data_file.source)
     retrievers = source.of(ir.RetrieverDecl)
     for rel, data in index_files(retrievers, corpus_files(retrievers, source_dir)).items():
         files[pkg / rel] = data

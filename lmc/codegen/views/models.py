@@ -80,7 +80,7 @@ class ModelBuilder:
         self,
         py_name: str,
         doc: str | None,
-        fields: list[tuple[str, ir.TypeExpr, str | None, ir.Const | None]],  # (name, type, desc, default)
+        fields: Sequence[tuple[str, ir.TypeExpr, str | None, ir.Const | None]],  # (name, type, desc, default)
         annotations: Annotations,
         *,
         forbid_extra: bool = False,

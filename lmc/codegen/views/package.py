@@ -31,7 +31,7 @@ BASE_DEPENDENCIES = ("litellm>=1.70",)
 
 def public_types(plan: Plan) -> list[str]:
     """Enums and records, imported with the package."""
-    return [plan.type_names[d.name.name] for d in (*plan.enum_decls, *plan.type_decls)]
+    return [plan.type_names[d.name.name] for d in plan.named_types()]
 
 
 def lazy_models(plan: Plan) -> list[str]:

@@ -33,11 +33,11 @@ class Plan:
         self.package = package
         self.source_dir = source_dir
         self.decls = source.named()
-        self.enum_decls = source.of(ir.EnumDecl)
-        self.type_decls = source.of(ir.TypeDecl)
-        self.program_decls = source.of(ir.ProgramDecl)
-        self.tool_decls = source.of(ir.ToolDecl)
-        self.retriever_decls = source.of(ir.RetrieverDecl)
+        self.enum_decls: tuple[ir.EnumDecl, ...] = source.of(ir.EnumDecl)
+        self.type_decls: tuple[ir.TypeDecl, ...] = source.of(ir.TypeDecl)
+        self.program_decls: tuple[ir.ProgramDecl, ...] = source.of(ir.ProgramDecl)
+        self.tool_decls: tuple[ir.ToolDecl, ...] = source.of(ir.ToolDecl)
+        self.retriever_decls: tuple[ir.RetrieverDecl, ...] = source.of(ir.RetrieverDecl)
         self.reward_decls = self._reward_metrics()
         self._plan_names()
 
@@ -45,7 +45,7 @@ class Plan:
         reserved = GENERATED_GLOBALS | PYTHON_BUILTINS | set(keyword.kwlist)
         types = Namer(reserved)
         self.type_names: dict[str, str] = {}
-        for d in (*self.enum_decls, *self.type_decls):
+        for d in self.named_types():
             self.type_names[d.name.name] = types.claim(d.name.name)
         self.result_names: dict[str, str] = {}
         self.input_names: dict[str, str] = {}
@@ -105,6 +105,10 @@ class Plan:
                 raise CodegenError(f"the python module `{module}` is not at {path.name} next to the .lmp file")
             modules[module] = ExtModule(module, path, self.globals.claim(module.rsplit(".", 1)[-1]))
         return modules
+
+    def named_types(self) -> tuple[ir.EnumDecl | ir.TypeDecl, ...]:
+        """Enums, then records, in file order."""
+        return (*self.enum_decls, *self.type_decls)
 
     def signature(self, name: str) -> ir.SignatureDecl:
         decl = self.decls.get(name)

@@ -102,7 +102,8 @@ def is_shippable_judge(expr: ir.MetricExpr) -> bool:
     """A ``judge`` on the program's own LM (no ``lm:``, or ``lm: default``): the package has that LM."""
     if not isinstance(expr, ir.BuiltinMetric) or expr.func.name != "judge":
         return False
-    return options_dict(expr.options).get("lm", "default") == "default"
+    lm: object = options_dict(expr.options).get("lm", "default")
+    return lm == "default"
 
 
 def retriever_sources(plan: Plan, data_files: Mapping[str, DataFile]) -> tuple[tuple[str, str], ...]:
