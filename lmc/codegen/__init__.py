@@ -1,9 +1,10 @@
 """Code generation: a checked ``.lmp`` file (IR) to a standalone Python package, in memory.
 
 ``render_package`` builds every file of ``DIR/<package>/`` as bytes: the
-templated files (formatted with ruff), the runtime copied byte for byte
-from ``lmc/runtime``, the user's tool modules, the retrievers' corpora and
-their bm25 indexes (built here, at build time).
+templated files (formatted with ruff), the runtime modules the package uses
+copied byte for byte from ``lmc/runtime`` (``vendor.py``), the user's tool
+modules, the retrievers' corpora and their bm25 indexes (built here, at
+build time).
 ``write_package`` puts them on disk last. The same renderer serves the
 optimizer (``loader.load_package`` imports the rendered package) and the
 final build, so the code that was optimized is the code that ships.
@@ -19,12 +20,13 @@ from .. import __version__
 from ..ir import nodes as ir
 from ..runtime.signature import Params
 from .errors import CodegenError
-from .files import runtime_files, write_package
+from .files import write_package
 from .format import format_python
 from .info import BuildInfo, ParityCase, ScoreRow
 from .parity import RecordingLM, record_parity
 from .render import render_text_files
 from .retrievers import corpus_files, index_files
+from .vendor import vendor_runtime
 from .views import build_view
 
 __all__ = [
@@ -68,8 +70,9 @@ def render_package(
         if name.endswith(".py") and text:
             text = format_python(text, name)
         files[PurePosixPath(name)] = text.encode("utf-8")
+    python = {str(name): data.decode("utf-8") for name, data in files.items() if name.suffix == ".py"}
     pkg = PurePosixPath(package)
-    for rel, data in runtime_files().items():
+    for rel, data in vendor_runtime(package, python, view.kind_modules).files.items():
         files[pkg / "_runtime" / rel] = data
     for ext in view.ext_modules:
         parts = ext.module.split(".")

@@ -25,6 +25,7 @@ from ..literals import py_literal
 from ..names import isort_key
 from ..retrievers import corpus_files
 from ..typemap import Annotations
+from ..vendor import kind_modules
 from . import package as front
 from .data import PackageView
 from .models import ModelBuilder, enum_views, results_imports, types_imports
@@ -101,5 +102,6 @@ def build_view(
         default_model_id=default_model,
         ext_modules=tuple(plan.ext_modules.values()),
         data_files=tuple(data_files.values()),
+        kind_modules=kind_modules(m.kind.name for p in plan.program_decls for m in p.modules),
         parity_json=front.parity_json(parity),
     )

@@ -142,4 +142,5 @@ class PackageView:
     # copied files
     ext_modules: tuple[ExtModule, ...]
     data_files: tuple[DataFile, ...]
+    kind_modules: tuple[str, ...]  # runtime modules of the module kinds used (``kinds.pot``): vendored
     parity_json: str
