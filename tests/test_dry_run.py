@@ -74,6 +74,17 @@ def test_calls_of_other_programs_and_module_kinds_add_up():
     assert (result.calls, result.upper_bound) == (4, True)
 
 
+def test_a_call_counts_in_any_expression():
+    body = (
+        "  module a = Predict(A)\n"
+        "  y = f(k=a(x=x).y)\n"  # a keyword argument's value
+        "  y = f([a(x=x).y, a(x=y).y])\n"  # a list's items
+        '  if not a(x=x).y == "no" {\n    y = x\n  }\n'  # a negated comparison
+        "  return { z: a(x=y).y }"  # a record's field
+    )
+    assert calls_of(body) == RunCalls(5)
+
+
 def test_the_samples_are_counted():
     root = Path(__file__).resolve().parents[1] / "samples"
     multihop = root / "multihop" / "multihop.lmp"

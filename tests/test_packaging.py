@@ -22,7 +22,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     if proc.returncode != 0:
         pytest.fail(f"building the wheel failed:\n{proc.stderr[-2000:]}")
-    (found,) = out.glob("lmc-*.whl")
+    (found,) = out.glob("lmc_compiler-*.whl")  # the distribution is lmc-compiler (`lmc` on PyPI is another project)
     return found
 
 
@@ -30,8 +30,9 @@ def test_wheel_ships_grammar_templates_and_runtime(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "lmc/grammar/lmp.lark" in names
     assert any(n.startswith("lmc/templates/") and n.endswith(".jinja") for n in names)
-    for src in (ROOT / "lmc" / "runtime").glob("*.py"):
-        assert f"lmc/runtime/{src.name}" in names
+    runtime = ROOT / "lmc" / "runtime"
+    for src in runtime.rglob("*.py"):
+        assert f"lmc/runtime/{src.relative_to(runtime).as_posix()}" in names
 
 
 def test_lmc_parses_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> None:

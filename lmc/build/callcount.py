@@ -112,7 +112,12 @@ class _Counter:
 
 
 class _Body:
-    """Counts the statements of one program body."""
+    """Counts the statements of one program body.
+
+    Loops and branches shape the count; every other statement or expression
+    costs what the expressions directly under it cost (``ir.iter_children``),
+    plus, for a call, the call itself.
+    """
 
     def __init__(self, counter: _Counter, modules: Mapping[str, ir.ModuleDecl], stack: tuple[str, ...]) -> None:
         self.counter = counter
@@ -128,8 +133,6 @@ class _Body:
         return total
 
     def stmt(self, stmt: ir.Stmt) -> RunCalls:
-        if isinstance(stmt, (ir.Assign, ir.ExprStmt, ir.Return)):
-            return self.expr(stmt.value)
         if isinstance(stmt, ir.Repeat):
             body = self.expr(stmt.count) + self.block(stmt.body)
             if isinstance(stmt.count, ir.Const) and isinstance(stmt.count.value, int):
@@ -147,44 +150,42 @@ class _Body:
             differ = then.calls != orelse.calls
             branch = RunCalls(dearer.calls, dearer.upper_bound or differ, then.unknown_loops + orelse.unknown_loops)
             return self.expr(stmt.cond) + branch
-        return RunCalls()  # a module declaration
+        return self.operands(stmt)  # an assignment, a return, an expression; a module declaration has none
+
+    def expr(self, expr: ir.Expr) -> RunCalls:
+        if isinstance(expr, ir.BinOp) and expr.op in ("and", "or"):
+            left, right = self.expr(expr.left), self.expr(expr.right)
+            if right.calls:  # the right side may not run
+                right = RunCalls(right.calls, True, right.unknown_loops)
+            return left + right
+        inner = self.operands(expr)
+        if isinstance(expr, ir.Call):
+            return inner + self.call(expr)
+        return inner
+
+    def operands(self, node: ir.Stmt | ir.Expr) -> RunCalls:
+        """What the expressions directly under ``node`` cost, in source order (a keyword argument's value too)."""
+        total = RunCalls()
+        for child in ir.iter_children(node):
+            if isinstance(child, ir.KwArg):
+                child = child.value
+            if isinstance(child, ir.Expr):
+                total = total + self.expr(child)
+        return total
+
+    def call(self, call: ir.Call) -> RunCalls:
+        """One call itself, its arguments apart: a module's requests, another program's run, or nothing."""
+        name = call.func.name
+        if name in self.modules:
+            module = self.modules[name]
+            options = options_dict(module.options)
+            return module_calls(module.kind.name, options) + self.judged(module.kind.name, options)
+        if name in self.counter.programs:
+            return self.counter.program(name, self.stack)
+        return RunCalls()
 
     def judged(self, kind: str, options: Mapping[str, object]) -> RunCalls:
         """The judge's requests of one call of a module whose reward is a judge: one per attempt."""
         if kind in ("BestOfN", "Refine") and options.get("reward") in self.counter.judges:
             return RunCalls(_int(options, "n", 1), upper_bound=True)
-        return RunCalls()
-
-    def expr(self, expr: ir.Expr) -> RunCalls:
-        if isinstance(expr, ir.Call):
-            inner = RunCalls()
-            for arg in (*expr.args, *(kw.value for kw in expr.kwargs)):
-                inner = inner + self.expr(arg)
-            name = expr.func.name
-            if name in self.modules:
-                module = self.modules[name]
-                options = options_dict(module.options)
-                return inner + module_calls(module.kind.name, options) + self.judged(module.kind.name, options)
-            if name in self.counter.programs:
-                return inner + self.counter.program(name, self.stack)
-            return inner
-        if isinstance(expr, ir.BinOp):
-            left, right = self.expr(expr.left), self.expr(expr.right)
-            if expr.op in ("and", "or") and right.calls:
-                right = RunCalls(right.calls, True, right.unknown_loops)
-            return left + right
-        if isinstance(expr, ir.UnaryOp):
-            return self.expr(expr.operand)
-        if isinstance(expr, ir.Attr):
-            return self.expr(expr.obj)
-        if isinstance(expr, ir.ListExpr):
-            total = RunCalls()
-            for item in expr.items:
-                total = total + self.expr(item)
-            return total
-        if isinstance(expr, ir.RecordExpr):
-            total = RunCalls()
-            for _, value in expr.fields:
-                total = total + self.expr(value)
-            return total
         return RunCalls()

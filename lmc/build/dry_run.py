@@ -12,19 +12,15 @@ warm cache answers repeated requests for free.
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from ..ir import nodes as ir
-from .pipeline import PARITY_CASES, RUN_FAILURES, BuildRequest
-from .callcount import RunCalls, metric_calls, run_calls
-from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
-from ..optimize.core.base import CallEstimate, TaskSizes
-from .plan import BlockPlan, StepPlan, plan_blocks
 from ..host.session import Session
-from ..ir.values import plain
+from ..ir import nodes as ir
+from ..optimize.core.base import CallEstimate, TaskSizes
+from .callcount import RunCalls, metric_calls, run_calls
+from .pipeline import PARITY_CASES, RUN_FAILURES, BuildFailed
+from .plan import BlockPlan, StepPlan, plan_blocks, required
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,30 +40,26 @@ class Line:
         return "at most" if self.upper_bound else ""
 
 
-def print_dry_run(session: Session, request: BuildRequest) -> int:
-    """``lmc build --dry-run``: print the estimate on stdout; exit 0 without calling an LM."""
-    try:
-        sections = estimate_build(session, request.seed, request.optimize)
-    except RUN_FAILURES as exc:
-        print(f"lmc: error: {exc}", file=sys.stderr)
-        return EXIT_RUN_FAILED
-    print(render(Path(session.loaded.path).name, sections), end="")
-    return EXIT_OK
-
-
 def estimate_build(session: Session, seed: int | None = None, optimize: bool = True) -> list[tuple[str, list[Line]]]:
     """The estimate, in sections (a heading, its lines), for a checked file.
 
-    Raises the build's run failures (a dataset that cannot be read, an
-    optimizer option the optimizer rejects).
+    Raises ``BuildFailed`` for the build's run failures (a dataset that
+    cannot be read, an optimizer option the optimizer rejects).
     """
+    try:
+        return _estimate(session, seed, optimize)
+    except RUN_FAILURES as exc:
+        raise BuildFailed(str(exc)) from exc
+
+
+def _estimate(session: Session, seed: int | None, optimize: bool) -> list[tuple[str, list[Line]]]:
     sections: list[tuple[str, list[Line]]] = []
     plans = plan_blocks(session.source, seed) if optimize else ()
     for plan in plans:
         sections.append(_block(session, plan))
     evaluations: list[Line] = []
     for decl in session.source.of(ir.EvaluateDecl) if optimize else ():  # --no-optimize skips them too
-        dataset, metric = (str(plain(decl.options.get(key))) for key in ("dataset", "metric"))
+        dataset, metric = (str(required(decl.options, key)) for key in ("dataset", "metric"))
         scored = run_calls(session.source, decl.program.name) + metric_calls(session.source, metric)
         runs = len(session.dataset(dataset).examples) * (2 if plans else 1)
         evaluations.append(_runs(f"evaluate {decl.program.name} on {dataset} ({metric})", runs, scored))
@@ -87,6 +79,7 @@ def _block(session: Session, plan: BlockPlan) -> tuple[str, list[Line]]:
     judge = metric_calls(session.source, plan.metric)
     scored_run = per_run + judge
     program = session.source.named()[plan.program]
+    assert isinstance(program, ir.ProgramDecl), plan.program  # a checked file: the block names a program
     sizes = TaskSizes(trainset=train, valset=scored, run_calls=scored_run.calls, modules=len(program.modules))
     heading = (
         f"optimize {plan.program}: trainset {plan.trainset} ({train} rows), scored on {plan.scored_on} "
@@ -108,11 +101,11 @@ def _runs(what: str, runs: int, per_run: RunCalls) -> Line:
 def _step(number: int, step: StepPlan, sizes: TaskSizes, per_run: RunCalls) -> Line:
     what = f"{number}. {step.name}"
     notes = [", ".join(f"{k}: {v!r}" for k, v in step.given.items())] if step.given else []
-    estimator: Any = getattr(step.optimizer, "estimate_calls", None)
+    estimator: Callable[[TaskSizes], CallEstimate] | None = getattr(step.optimizer, "estimate_calls", None)
     if estimator is None:
         notes.append(f"{step.name} does not estimate its LM calls")
         return Line(what, None, approximate=True, note="; ".join(notes))
-    estimate: CallEstimate = estimator(sizes)
+    estimate = estimator(sizes)
     calls, upper = estimate.calls, estimate.upper_bound or per_run.upper_bound
     cap = step.budget.max_lm_calls
     if cap is not None and calls > cap:

@@ -38,14 +38,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import __version__
-from ..ir import nodes as ir
 from ..codegen import BuildInfo, ParityCase
+from ..codegen import ScoreRow as ReadmeRow
 from ..host.lms import lm_config
+from ..ir import nodes as ir
 from ..optimize.core.base import Candidate, DemoOrigin
 from ..optimize.core.budget import Spent
-from .plan import BlockPlan
 from ..runtime.signature import Params
 from ..runtime.types import to_jsonable
+from .plan import BlockPlan
 
 LOCK_NAME = "lmc.lock"
 LOCK_FORMAT = 2  # 2: answers' usage per optimizer and in all, instead of a count of requests
@@ -62,6 +63,10 @@ class ScoreRow:
     label: str  # "classify on dev (valset, accuracy)"
     baseline: float
     optimized: float | None
+
+    def readme_row(self) -> ReadmeRow:
+        """The row of the package README's scores table."""
+        return ReadmeRow(self.label, self.baseline, self.optimized)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +208,7 @@ class Lock:
                     source_sha256=inputs["source"]["sha256"],
                     lm=build["lm"],
                     optimizer=build["optimizer"],
-                    scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
+                    scores=tuple(r.readme_row() for r in rows),
                     lm_calls=build["lm_calls"],
                     seed=build["seed"],
                 ),

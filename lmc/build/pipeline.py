@@ -25,43 +25,82 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sys
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import __version__
-from ..ir import nodes as ir
 from ..codegen import BuildInfo, ParityCase, write_package
 from ..codegen.parity import record_parity
-from ..data.datasets import DataError
-from ..host.evaluate import TooManyErrors, evaluate
-from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
+from ..data.datasets import DataError, Dataset
+from ..host.evaluate import EvalResult, Metric, TooManyErrors, evaluate
 from ..host.loader import load_package
-from .lock import LOCK_NAME, AnswerUsage, BlockResult, Lock, LockError, ScoreRow, StepResult, build_inputs, mismatches, package_hashes, package_mismatches, read_lock
 from ..host.metrics import MetricError
+from ..host.pyref import PyRefError
+from ..host.session import Session
+from ..ir import nodes as ir
+from ..ir.values import plain
 from ..optimize import OptionError
 from ..optimize.core.base import DemoOrigin, Task, run_optimizer
 from ..optimize.core.budget import Meter, Spent, metered_task, spent_of
 from ..optimize.finetune import FinetuneError
 from ..optimize.mipro.study import StudyError
-from .plan import BlockPlan, plan_blocks
-from .progress import bar, info, table
-from ..host.pyref import PyRefError
-from .report import REPORT_NAME, render_report
-from ..runtime.errors import LMError
-from ..runtime.errors import ProgramError
+from ..runtime.errors import LMError, ProgramError
+from ..runtime.lm.client import LM
+from ..runtime.lm.protocol import LanguageModel
+from ..runtime.program import Program
 from ..runtime.signature import Params
 from ..runtime.types import to_jsonable
-from ..host.session import Session
-from ..ir.values import plain
+from .events import Reporter
+from .lock import (
+    LOCK_NAME,
+    AnswerUsage,
+    BlockResult,
+    Lock,
+    LockError,
+    ScoreRow,
+    StepResult,
+    build_inputs,
+    mismatches,
+    package_hashes,
+    package_mismatches,
+    read_lock,
+)
+from .plan import BlockPlan, plan_blocks, required
+from .report import REPORT_NAME, render_report
 
 PARITY_CASES = 3
 # Failures of a run that are the user's to fix (exit 3), not lmc's bugs.
 RUN_FAILURES = (LMError, DataError, PyRefError, OptionError, TooManyErrors, MetricError, StudyError, FinetuneError)
 logger = logging.getLogger(__name__)
+
+
+class BuildFailed(Exception):
+    """A build that cannot finish for a reason the user can fix (``lmc`` exits 3): the message says what.
+
+    ``details`` are further lines (each difference between a ``--frozen`` build and its lock).
+    """
+
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.details = tuple(details)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOutput:
+    """A finished build, in memory: the package's files and the lock they were rendered from.
+
+    ``spent`` is what this process spent (its calls, cache hits, tokens and
+    cost); the lock holds what the build used, the same however it ran.
+    """
+
+    package: str
+    files: Mapping[PurePosixPath, bytes]
+    lock: Lock
+    spent: Spent = Spent()
+    truncated: int = 0  # answers the LM cut at max_tokens
+    from_lock: bool = False  # ``--frozen``: rendered from the lock, no LM called
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +124,7 @@ class UsedLms:
         self.session = session
         self._names: set[str] = {"default"}
 
-    def __call__(self, name: str = "default") -> Any:
+    def __call__(self, name: str = "default") -> LM:
         self._names.add(name)
         return self.session.lm(name)
 
@@ -114,12 +153,29 @@ class BlockOutcome:
     reused: Spent
 
 
-def _evaluate(session: Session, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
-    return _score(session, session.lm(), program, dataset, metric, params, what)
+def _evaluate(
+    session: Session,
+    reporter: Reporter,
+    program: Program,
+    dataset: Dataset,
+    metric: Metric,
+    params: Mapping[str, Params],
+    what: str,
+) -> EvalResult:
+    return _score(session, reporter, session.lm(), program, dataset, metric, params, what)
 
 
-def _score(session: Session, lm: Any, program: Any, dataset: Any, metric: Any, params: Mapping[str, Params], what: str):
-    with bar(what) as update:
+def _score(
+    session: Session,
+    reporter: Reporter,
+    lm: LanguageModel,
+    program: Program,
+    dataset: Dataset,
+    metric: Metric,
+    params: Mapping[str, Params],
+    what: str,
+) -> EvalResult:
+    with reporter.stage(what) as update:
         return evaluate(
             program,
             dataset.examples,
@@ -139,6 +195,7 @@ def optimize_block(
     origins: Mapping[str, tuple[DemoOrigin, ...]],
     request: BuildRequest,
     lms: UsedLms,
+    reporter: Reporter,
 ) -> BlockOutcome:
     """Run one optimize block's chain, each optimizer within its budget, from ``params``."""
     program = session.program(plan.program)
@@ -146,14 +203,14 @@ def optimize_block(
     valset = session.dataset(plan.scored_on)
     metric = session.metric(plan.metric)
 
-    baseline = _score(session, lms(), program, valset, metric, params, f"baseline {program.name}")
+    baseline = _score(session, reporter, lms(), program, valset, metric, params, f"baseline {program.name}")
     current, current_origins = dict(params), dict(origins)
     steps: list[StepResult] = []
     copies = reused = Spent()
     previous: tuple = ()  # the previous optimizer's candidates, for Ensemble
     for step in plan.steps:
         meter = Meter(step.budget)
-        with bar(f"{step.name} on {program.name}") as update:
+        with reporter.stage(f"{step.name} on {program.name}") as update:
             task = Task(
                 program=program,
                 trainset=trainset.examples,
@@ -166,7 +223,7 @@ def optimize_block(
                 seed=plan.seed,
                 threads=session.threads,
                 fatal=(LMError,),
-                on_progress=lambda stage, done, total, update=update: update(done, total),
+                on_progress=_one_bar(update),
                 lm_named=lms,
                 state_dir=Path(request.out_dir) / f".{session.package}-state",
                 storage=request.storage,
@@ -179,7 +236,7 @@ def optimize_block(
         copies = copies + (used - (lms.spent() - before))
         reused = reused + result.reused
         if result.stopped:
-            info(f"{step.name} on {program.name} stopped early: {result.stopped}")
+            reporter.note(f"{step.name} on {program.name} stopped early: {result.stopped}")
         current.update(result.params)
         current_origins.update(result.origins)
         previous = result.candidates
@@ -194,10 +251,15 @@ def optimize_block(
                 origins=dict(result.origins),
             )
         )
-    final = _score(session, lms(), program, valset, metric, current, f"optimized {program.name}")
+    final = _score(session, reporter, lms(), program, valset, metric, current, f"optimized {program.name}")
     row = ScoreRow(plan.label(), baseline.score, final.score)
     block = BlockResult(plan=plan.to_json(), row=row, steps=tuple(steps))
     return BlockOutcome(current, current_origins, block, copies, reused)
+
+
+def _one_bar(update: Callable[[int, int], None]) -> Callable[[str, int, int], None]:
+    """An optimizer's progress (``stage, done, total``) drawn on one bar, whatever the stage."""
+    return lambda stage, done, total: update(done, total)
 
 
 def _plain_params(params: Mapping[str, Params]) -> dict[str, Params]:
@@ -216,7 +278,7 @@ def parity_cases(session: Session, params: Mapping[str, Params], build_info: Bui
     cases: list[ParityCase] = []
     for decl in session.source.of(ir.OptimizeDecl):
         opts = decl.options
-        dataset = session.dataset(plain(opts.get("valset") or opts.get("trainset")))
+        dataset = session.dataset(required(opts, "valset" if opts.get("valset") is not None else "trainset"))
         entry = package.PROGRAMS[decl.program.name]
         for example in dataset.examples[:PARITY_CASES]:
             try:
@@ -234,8 +296,8 @@ def _build_info(session: Session, request: BuildRequest, rows: list[ScoreRow], d
         source_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         lm=session.lm().model,
         optimizer="; ".join(described) or "none (built with --no-optimize)",
-        scores=tuple((r.label, r.baseline, r.optimized) for r in rows),
-        # run_build fills in lm_calls, the answers the whole build used (parity runs included), once they
+        scores=tuple(r.readme_row() for r in rows),
+        # build() fills in lm_calls, the answers the whole build used (parity runs included), once they
         # are known; builds sharing a study (--storage) leave it out, as each worker splits the trials.
         seed=request.seed if request.seed is not None else _file_seed(session),
     )
@@ -280,10 +342,14 @@ def emit(out: Path, files: Mapping[PurePosixPath, bytes], lock: Lock) -> None:
     (out / REPORT_NAME).write_text(render_report(lock), encoding="utf-8")
 
 
-def run_build(session: Session, request: BuildRequest) -> int:
+def build(session: Session, request: BuildRequest, reporter: Reporter | None = None) -> BuildOutput:
+    """Optimize, evaluate and render the package, in memory; raises ``BuildFailed``.
+
+    Nothing is written: ``emit`` writes a result (the CLI does, after the build).
+    """
+    reporter = reporter or Reporter()
     if request.frozen:
-        return run_frozen(session, request)
-    started = time.perf_counter()
+        return build_frozen(session, request)
     lms = UsedLms(session)
     params: dict[str, Params] = {}
     origins: dict[str, tuple[DemoOrigin, ...]] = {}
@@ -295,7 +361,7 @@ def run_build(session: Session, request: BuildRequest) -> int:
         inputs = _inputs(session, request)
         plans = plan_blocks(session.source, request.seed) if request.optimize else ()
         for plan in plans:
-            outcome = optimize_block(session, plan, params, origins, request, lms)
+            outcome = optimize_block(session, plan, params, origins, request, lms, reporter)
             params, origins = _plain_params(outcome.params), outcome.origins
             trainsets.update({path: plan.trainset for step in outcome.result.steps for path in step.params})
             blocks.append(outcome.result)
@@ -304,7 +370,7 @@ def run_build(session: Session, request: BuildRequest) -> int:
             reused = reused + outcome.reused
         if request.optimize:
             for decl in session.source.of(ir.EvaluateDecl):
-                rows.append(evaluate_block(session, decl, params))
+                rows.append(evaluate_block(session, reporter, decl, params))
         described = [f"{plan.program}: {plan.describe()}" for plan in plans]
         build_info = _build_info(session, request, rows, described)
         cases = parity_cases(session, params, build_info) if params else []
@@ -314,8 +380,7 @@ def run_build(session: Session, request: BuildRequest) -> int:
             build_info = replace(build_info, lm_calls=usage.answers)
         files = session.render(params=params or None, parity=cases, info=build_info)  # indexes bm25 corpora
     except RUN_FAILURES as exc:
-        print(f"lmc: error: {exc}", file=sys.stderr)
-        return EXIT_RUN_FAILED
+        raise BuildFailed(str(exc)) from exc
     lock = Lock(
         inputs=inputs,
         blocks=tuple(blocks),
@@ -329,24 +394,7 @@ def run_build(session: Session, request: BuildRequest) -> int:
         package=package_hashes(files),
         usage=usage,
     )
-    out = Path(request.out_dir) / session.package
-    emit(out, files, lock)
-    if rows:
-        table(
-            f"{session.package}: scores (%)",
-            ("program / split", "baseline", "optimized"),
-            [(r.label, f"{r.baseline:.1f}", "-" if r.optimized is None else f"{r.optimized:.1f}") for r in rows],
-        )
-    if total.answers:  # what this process spent (bench/ reads this line); the files hold the build's
-        info(
-            f"LM calls: {total.answers} ({total.cache_hits} from cache), tokens: "
-            f"{total.prompt_tokens} in / {total.completion_tokens} out, cost: ${total.cost_usd:.4f}"
-        )
-    truncated = session.lm().usage.truncated
-    if truncated:
-        info(f"{truncated} answer(s) were cut at max_tokens (the model did not end its answer)")
-    info(f"wrote {out}/ in {time.perf_counter() - started:.1f}s (report: {out / REPORT_NAME})")
-    return EXIT_OK
+    return BuildOutput(session.package, files, lock, total, session.lm().usage.truncated)
 
 
 def _default_instructions(session: Session, params: Mapping[str, Params]) -> dict[str, str]:
@@ -357,11 +405,11 @@ def _default_instructions(session: Session, params: Mapping[str, Params]) -> dic
     return {path: defaults[path].instructions for path in params if path in defaults}
 
 
-def run_frozen(session: Session, request: BuildRequest) -> int:
-    """Emit the package from ``lmc.lock`` with no LM call, when the build still matches the lock."""
-    out = Path(request.out_dir) / session.package
+def build_frozen(session: Session, request: BuildRequest) -> BuildOutput:
+    """The package rendered from ``lmc.lock`` with no LM call, when the build still matches the lock."""
+    lock_path = Path(request.out_dir) / session.package / LOCK_NAME
     try:
-        lock = read_lock(out / LOCK_NAME)
+        lock = read_lock(lock_path)
         plans = plan_blocks(session.source, request.seed) if request.optimize else ()
         problems = mismatches(lock, _inputs(session, request), plans)
         files: Mapping[PurePosixPath, bytes] = {}
@@ -369,72 +417,64 @@ def run_frozen(session: Session, request: BuildRequest) -> int:
             files = session.render(params=dict(lock.params) or None, parity=lock.parity, info=lock.build)
             problems = package_mismatches(lock, files)
     except (LockError, OptionError, DataError) as exc:
-        print(f"lmc: error: --frozen: {exc}", file=sys.stderr)
-        return EXIT_RUN_FAILED
+        raise BuildFailed(f"--frozen: {exc}") from exc
     if problems:
-        print(f"lmc: error: --frozen: this build does not match {out / LOCK_NAME}:", file=sys.stderr)
-        for problem in problems:
-            print(f"  - {problem}", file=sys.stderr)
-        print("lmc: build without --frozen to optimize again and rewrite the lock", file=sys.stderr)
-        return EXIT_RUN_FAILED
-    emit(out, files, lock)
-    info(f"wrote {out}/ from {LOCK_NAME} (no LM called)")
-    return EXIT_OK
+        raise BuildFailed(f"--frozen: this build does not match {lock_path}:", problems)
+    return BuildOutput(session.package, files, lock, from_lock=True)
 
 
-def evaluate_block(session: Session, decl: ir.EvaluateDecl, params: Mapping[str, Params]) -> ScoreRow:
-    opts = decl.options
+def evaluate_block(
+    session: Session, reporter: Reporter, decl: ir.EvaluateDecl, params: Mapping[str, Params]
+) -> ScoreRow:
+    metric_name = required(decl.options, "metric")
     program = session.program(decl.program.name)
-    dataset = session.dataset(plain(opts.get("dataset")))
-    metric = session.metric(plain(opts.get("metric")))
-    base = _evaluate(session, program, dataset, metric, {}, f"evaluate {program.name} (baseline)")
+    dataset = session.dataset(required(decl.options, "dataset"))
+    metric = session.metric(metric_name)
+    base = _evaluate(session, reporter, program, dataset, metric, {}, f"evaluate {program.name} (baseline)")
     tuned = (
-        _evaluate(session, program, dataset, metric, params, f"evaluate {program.name} (optimized)") if params else None
+        _evaluate(session, reporter, program, dataset, metric, params, f"evaluate {program.name} (optimized)")
+        if params
+        else None
     )
-    label = f"{program.name} on {dataset.name} (evaluate, {plain(opts.get('metric'))})"
+    label = f"{program.name} on {dataset.name} (evaluate, {metric_name})"
     return ScoreRow(label, base.score, tuned.score if tuned else None)
 
 
-def evaluate_command(session: Session, program_name: str, dataset_name: str, metric_name: str | None) -> int:
-    """``lmc eval``: score the program with its baked-in (default) params."""
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """``lmc eval``'s result: the program scored on a dataset with a metric."""
+
+    program: str
+    dataset: str
+    metric: str
+    result: EvalResult
+
+
+def evaluate_program(
+    session: Session,
+    program_name: str,
+    dataset_name: str,
+    metric_name: str | None,
+    reporter: Reporter | None = None,
+) -> Evaluation:
+    """Score the program with its baked-in (default) params; raises ``BuildFailed``."""
     names = {d.name.name for d in session.source.of(ir.ProgramDecl)}
     if program_name not in names:
-        print(f"lmc: error: no program `{program_name}` (programs: {', '.join(sorted(names))})", file=sys.stderr)
-        return EXIT_RUN_FAILED
+        raise BuildFailed(f"no program `{program_name}` (programs: {', '.join(sorted(names))})")
     if dataset_name not in {d.name.name for d in session.source.of(ir.DatasetDecl)}:
-        print(f"lmc: error: no dataset `{dataset_name}`", file=sys.stderr)
-        return EXIT_RUN_FAILED
+        raise BuildFailed(f"no dataset `{dataset_name}`")
     if metric_name is None:
         for decl in session.source.of(ir.EvaluateDecl) + session.source.of(ir.OptimizeDecl):
             if decl.program.name == program_name and decl.options.get("metric") is not None:
-                metric_name = plain(decl.options.get("metric"))
+                metric_name = required(decl.options, "metric")
                 break
     if metric_name is None or metric_name not in {d.name.name for d in session.source.of(ir.MetricDecl)}:
-        print("lmc: error: no metric for this program: pass --metric NAME", file=sys.stderr)
-        return EXIT_RUN_FAILED
+        raise BuildFailed("no metric for this program: pass --metric NAME")
     try:
         program = session.program(program_name)
         dataset = session.dataset(dataset_name)
-        result = _evaluate(session, program, dataset, session.metric(metric_name), {}, f"eval {program_name}")
+        metric = session.metric(metric_name)
+        result = _evaluate(session, reporter or Reporter(), program, dataset, metric, {}, f"eval {program_name}")
     except RUN_FAILURES as exc:
-        print(f"lmc: error: {exc}", file=sys.stderr)
-        return EXIT_RUN_FAILED
-    rows = [
-        (
-            r.index + 1,
-            _short(r.example.inputs()),
-            _short(r.outputs) if r.error is None else "(no output)",
-            f"{r.score:.2f}",
-        )
-        for r in result.results
-    ]
-    table(f"{program_name} on {dataset_name} ({metric_name})", ("#", "inputs", "outputs", "score"), rows)
-    print(f"{result.score:.1f}")
-    return EXIT_OK
-
-
-def _short(value: Any, width: int = 60) -> str:
-    from ..runtime.types import to_jsonable
-
-    text = "-" if value is None else ", ".join(f"{k}={to_jsonable(v)}" for k, v in dict(value).items())
-    return text if len(text) <= width else text[: width - 1] + "…"
+        raise BuildFailed(str(exc)) from exc
+    return Evaluation(program_name, dataset_name, metric_name, result)

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..ir import nodes as ir
+from ..ir.values import options_dict, plain
 from ..optimize import Optimizer, create_optimizer
 from ..optimize.core.budget import Budget, split_budget
-from ..ir.values import options_dict, plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,8 @@ def _plan(decl: ir.OptimizeDecl, seed: int | None) -> BlockPlan:
         value = opts.get(key)
         return None if value is None else str(plain(value))
 
-    block_seed = seed if seed is not None else (plain(opts.get("seed")) if opts.get("seed") is not None else 0)
+    given_seed = opts.get("seed")
+    block_seed = seed if seed is not None else (plain(given_seed) if given_seed is not None else 0)
     return BlockPlan(
         program=decl.program.name,
         metric=name("metric") or "",
@@ -106,6 +107,14 @@ def _plan(decl: ir.OptimizeDecl, seed: int | None) -> BlockPlan:
         seed=block_seed,
         steps=tuple(_step(n, given) for n, given in optimizer_chain(opts.get("optimizer"))),
     )
+
+
+def required(options: ir.Options, key: str) -> Any:
+    """Option ``key`` as Python, of a block the checks made sure has it (an ``evaluate`` block's ``dataset``)."""
+    value = options.get(key)
+    if value is None:
+        raise KeyError(f"the block has no option `{key}`")
+    return plain(value)
 
 
 def _step(name: str, given: dict[str, Any]) -> StepPlan:

@@ -26,9 +26,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from .lock import AnswerUsage, BlockResult, Lock, StepResult
 from ..optimize.core.base import Candidate, DemoOrigin
 from ..resources import resource_dir
+from .lock import AnswerUsage, BlockResult, Lock, StepResult
 
 TEMPLATE = "report.html.jinja"
 REPORT_NAME = "report.html"
@@ -261,13 +261,16 @@ def chart(candidates: Sequence[Candidate], width: int = 640, height: int = 240) 
     def y(score: float) -> float:
         return round(top + plot_h * (1 - min(max(score, 0.0), 100.0) / 100), 2)
 
-    points, line, best = [], [], None
+    points: list[Point] = []
+    line: list[str] = []
+    best: float | None = None
     for i, c in enumerate(candidates):
-        improved = best is None or c.score > best
-        if improved:
+        if best is None or c.score > best:
             if best is not None:
                 line.append(f"{x(i)},{y(best)}")
-            best = c.score
+            best, improved = c.score, True
+        else:
+            improved = False
         line.append(f"{x(i)},{y(best)}")
         points.append(Point(x(i), y(c.score), f"{i + 1}. {c.label}: {c.score:.1f}", improved))
     step = max(1, round(n / 10))

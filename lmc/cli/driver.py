@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..exitcodes import EXIT_DIAGNOSTICS, EXIT_OK
 from ..host.frontend import Loaded, load_file
 from ..ir import nodes as ir
 from .inputs import parse_inputs
 from .output import fail, report
+
+if TYPE_CHECKING:  # imported by the commands that run a file: `lmc check` needs neither
+    from ..host.session import Session
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -41,7 +47,7 @@ def load_checked(path: str, fmt: str) -> Loaded | None:
     return loaded if loaded.ok else None
 
 
-def _session(args: argparse.Namespace, loaded: Loaded):
+def _session(args: argparse.Namespace, loaded: Loaded) -> Session:
     from ..host.lms import LmSettings
     from ..host.session import Session
 
@@ -64,7 +70,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     loaded = load_checked(args.file, args.format)
     if loaded is None:
         return EXIT_DIAGNOSTICS
-    from ..build.pipeline import BuildRequest, run_build
+    from ..build.events import Reporter
+    from ..build.pipeline import BuildFailed, BuildRequest, build, emit
+    from .progress import ConsoleProgress
+    from .results import print_build, print_dry_run, print_failure
 
     request = BuildRequest(
         out_dir=args.out,
@@ -74,11 +83,18 @@ def cmd_build(args: argparse.Namespace) -> int:
         study=args.study,
         frozen=args.frozen,
     )
+    session = _session(args, loaded)
     if args.dry_run:
-        from ..build.dry_run import print_dry_run
-
-        return print_dry_run(_session(args, loaded), request)
-    return run_build(_session(args, loaded), request)
+        return print_dry_run(session, request)
+    started = time.perf_counter()
+    try:
+        output = build(session, request, Reporter(ConsoleProgress()))
+    except BuildFailed as exc:
+        return print_failure(exc)
+    out = Path(args.out) / output.package
+    emit(out, output.files, output.lock)
+    print_build(output, out, time.perf_counter() - started)
+    return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -110,9 +126,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     loaded = load_checked(args.file, args.format)
     if loaded is None:
         return EXIT_DIAGNOSTICS
-    from ..build.pipeline import evaluate_command
+    from ..build.events import Reporter
+    from ..build.pipeline import BuildFailed, evaluate_program
+    from .progress import ConsoleProgress
+    from .results import print_evaluation, print_failure
 
-    return evaluate_command(_session(args, loaded), args.program, args.dataset, args.metric)
+    session = _session(args, loaded)
+    try:
+        evaluation = evaluate_program(session, args.program, args.dataset, args.metric, Reporter(ConsoleProgress()))
+    except BuildFailed as exc:
+        return print_failure(exc)
+    return print_evaluation(evaluation)
 
 
 def cmd_prompt(args: argparse.Namespace) -> int:

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from ..runtime.lm.protocol import LanguageModel, Messages
+
+if TYPE_CHECKING:
+    from ..host.session import Session
 
 
 class _Captured(Exception):
@@ -18,26 +23,30 @@ class _Captured(Exception):
 
 
 class CaptureLM:
-    """An LM that records the first request and raises ``_Captured``."""
+    """An LM that records the first request, plain or scored, and raises ``_Captured``."""
 
     model = "capture"
 
-    def complete(self, messages: list[dict[str, str]]) -> str:
+    def complete(self, messages: Messages) -> NoReturn:
         raise _Captured([dict(m) for m in messages])
 
-    async def acomplete(self, messages: list[dict[str, str]]) -> str:
+    async def acomplete(self, messages: Messages) -> NoReturn:
         raise _Captured([dict(m) for m in messages])
 
-    def complete_scored(self, messages: list[dict[str, str]]) -> str:
+    def complete_scored(self, messages: Messages) -> NoReturn:
+        raise _Captured([dict(m) for m in messages])
+
+    async def acomplete_scored(self, messages: Messages) -> NoReturn:
         raise _Captured([dict(m) for m in messages])
 
 
-def module_messages(session: Any, path: str, inputs: dict[str, Any]) -> list[dict[str, str]]:
+def module_messages(session: Session, path: str, inputs: dict[str, Any]) -> list[dict[str, str]]:
     """The messages module ``path`` sends for ``inputs`` under the baked-in params."""
     generated = session.generated
     # The module is made through its program's context, which holds the tools and metrics some kinds use.
     program = next(p for p in generated.programs.PROGRAMS.values() if path in p.modules)
-    module = program.context(CaptureLM(), generated.params.PARAMS).module(path)
+    lm: LanguageModel = CaptureLM()
+    module = program.context(lm, generated.params.PARAMS).module(path)
     try:
         module(**inputs)
     except _Captured as captured:
@@ -52,7 +61,7 @@ def format_messages(messages: list[dict[str, str]]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def print_prompt(session: Any, target: str, pairs: Sequence[str]) -> int:
+def print_prompt(session: Session, target: str, pairs: Sequence[str]) -> int:
     from ..exitcodes import EXIT_DIAGNOSTICS, EXIT_OK
     from .inputs import parse_inputs
     from .output import fail

@@ -22,9 +22,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..runtime.retrieve import json_kind
+
+if TYPE_CHECKING:
+    import _csv  # where the type of csv.reader() objects is named (csv does not export it)
 
 logger = logging.getLogger(__name__)
 
@@ -221,7 +224,7 @@ def _json_rows(path: Path, text: str) -> Iterator[tuple[_Place, dict[str, Any]]]
         yield _Place(number), item
 
 
-def _csv_header(path: Path, reader: Any) -> list[str]:
+def _csv_header(path: Path, reader: _csv.Reader) -> list[str]:
     try:
         header = next(reader, None)
     except csv.Error as err:

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..data.datasets import Example
 from ..runtime.errors import ProgramError
+from ..runtime.lm.protocol import LanguageModel
 from ..runtime.program import Program
 from ..runtime.signature import Params
 from ..runtime.trace import TraceEntry
@@ -108,7 +109,7 @@ def evaluate(
     examples: Sequence[Example],
     metric: Metric,
     *,
-    lm: Any,
+    lm: LanguageModel,
     params: Mapping[str, Params],
     threads: int = 1,
     on_progress: Callable[[int, int], None] | None = None,
@@ -184,7 +185,7 @@ def _run_one(
     index: int,
     example: Example,
     metric: Metric,
-    lm: Any,
+    lm: LanguageModel,
     params: Mapping[str, Params],
     fatal: Fatal,
 ) -> ExampleResult:

@@ -29,7 +29,7 @@ def load_ref(ref: str, base_dir: Path) -> Callable[..., Any]:
     finally:
         if added:
             sys.path.remove(base)
-    fn = getattr(module, attr, None)
+    fn: object = getattr(module, attr, None)
     if not callable(fn):
         raise PyRefError(f"`{module_name}` has no function `{attr}`")
     return fn

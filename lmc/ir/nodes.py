@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from ..diagnostics.core import Span
 
@@ -75,11 +75,12 @@ def walk(node: _Node) -> Iterator[_Node]:
 def _node(cls: _N) -> _N:
     """A frozen, slotted, keyword-only dataclass whose equality, hash and repr are ``_Node``'s."""
     assert issubclass(cls, _Node), cls
-    made = dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)(cls)
+    # ``slots=True`` makes a new class; typed Any here, the decorated class is ``cls``'s type.
+    made: Any = dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)(cls)
     made._names = tuple(f.name for f in fields(made))
     assert len(made._names) > 1, "attrgetter gives a tuple only for two fields or more"
     made._values = operator.attrgetter(*made._names)
-    return made
+    return cast("_N", made)
 
 
 @_node

@@ -28,20 +28,23 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import ClassVar, TypeVar
 
 from ..data.datasets import Example
 from ..host.evaluate import EvalResult, evaluate
 from ..runtime.choices import choice_values
 from ..runtime.lm.client import LOCAL_PREFIX
+from ..runtime.lm.protocol import LanguageModel, Messages, Scored
 from ..runtime.signature import Params
 from .core.base import CallEstimate, Candidate, DemoOrigin, OptimizeResult, Search, Task, TaskSizes
-from .core.budget import Forwarding
+from .core.forwarding import Forwarding
 from .core.options import OptionError
 
 logger = logging.getLogger(__name__)
+
+_A = TypeVar("_A")
 
 SCORED_KINDS = frozenset({"Predict", "ChainOfThought"})
 # Coordinate-ascent rounds over (module, field, value); two settle binary and three-way choices here.
@@ -89,7 +92,7 @@ class Calibrate:
         return CallEstimate(per * self.candidates + sizes.run_calls * sizes.valset, upper_bound=True)
 
 
-def _check_lm(lm: Any) -> None:
+def _check_lm(lm: LanguageModel) -> None:
     """A local model gives log-probabilities by greedy decoding: its plain answers must be greedy too."""
     model = str(getattr(lm, "model", ""))
     if model.startswith(LOCAL_PREFIX) and getattr(lm, "temperature", None) != 0:
@@ -175,7 +178,11 @@ def _describe(bias: Mapping[tuple[str, str], Mapping[str, float]]) -> str:
 
 
 def _evaluate(
-    task: Task, rows: Sequence[Example], params: Mapping[str, Params], lm: Any = None, stage: str | None = None
+    task: Task,
+    rows: Sequence[Example],
+    params: Mapping[str, Params],
+    lm: LanguageModel | None = None,
+    stage: str | None = None,
 ) -> EvalResult:
     """The program's score on ``rows``; ``stage`` names the progress shown (runs that ask the LM)."""
     return evaluate(
@@ -192,27 +199,28 @@ def _evaluate(
 
 
 class _Memo(Forwarding):
-    """Answers each distinct scored request once; the fit's re-runs read the answers from memory."""
+    """Answers each distinct request once; the fit's re-runs read the answers from memory.
 
-    def __init__(self, lm: Any) -> None:
-        self.lm = lm
-        self._answers: dict[str, Any] = {}
+    The fit runs the program synchronously: async requests are forwarded, not remembered.
+    """
+
+    def __init__(self, lm: LanguageModel) -> None:
+        super().__init__(lm)
+        self._scored: dict[str, Scored] = {}
+        self._plain: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def complete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
-        return self._once("scored", self.lm.complete_scored, messages, *args, **kwargs)
+    def complete_scored(self, messages: Messages) -> Scored:
+        return self._once(self._scored, self.lm.complete_scored, messages)
 
-    def complete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
-        return self._once("plain", self.lm.complete, messages, *args, **kwargs)
+    def complete(self, messages: Messages) -> str:
+        return self._once(self._plain, self.lm.complete, messages)
 
-    def _once(self, kind: str, call: Any, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
-        key = kind + json.dumps(messages, sort_keys=True, ensure_ascii=False)
+    def _once(self, answers: dict[str, _A], call: Callable[[Messages], _A], messages: Messages) -> _A:
+        key = json.dumps(messages, sort_keys=True, ensure_ascii=False)
         with self._lock:
-            if key in self._answers:
-                return self._answers[key]
-        answer = call(messages, *args, **kwargs)
+            if key in answers:
+                return answers[key]
+        answer = call(messages)
         with self._lock:
-            return self._answers.setdefault(key, answer)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.lm, name)
+            return answers.setdefault(key, answer)

@@ -44,10 +44,8 @@ class Ensemble:
     def compile(self, task: Task) -> OptimizeResult:
         chosen = self.members(task.candidates)
         start = task.start_params()
-        params = {
-            path: replace(chosen[0].params[path], members=tuple(_plain(c.params[path]) for c in chosen))
-            for path in start
-        }
+        sets = [c.params for c in chosen if c.params is not None]  # every one: members() keeps those with params
+        params = {path: replace(sets[0][path], members=tuple(_plain(p[path]) for p in sets)) for path in start}
         first_origins = chosen[0].origins or {}
         origins = {path: tuple(first_origins.get(path, ())) for path in start}
         logger.info(

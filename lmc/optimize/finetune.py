@@ -46,6 +46,7 @@ from typing import Any, ClassVar
 from ..host.evaluate import passes, score_value
 from ..runtime.adapters.base import MISSING_IN_COMPLETE_DEMO
 from ..runtime.errors import ProgramError
+from ..runtime.lm.protocol import LanguageModel
 from ..runtime.signature import Params
 from ..runtime.trace import TraceEntry
 from .core.base import CallCounter, CallEstimate, OptimizeResult, Task, TaskSizes
@@ -165,7 +166,7 @@ def write_data(folder: Path, data: Mapping[str, list[list[Message]]]) -> list[Pa
     return written
 
 
-def _api_key(lm: Any) -> str | None:
+def _api_key(lm: LanguageModel) -> str | None:
     name = getattr(lm, "api_key_env", None)
     return os.environ.get(name) if name else None
 

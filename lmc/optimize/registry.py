@@ -8,7 +8,7 @@ dataclass fields must be its table's keys. The driver calls
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
@@ -25,11 +25,11 @@ from .mipro import optimizer as mipro
 @dataclass(frozen=True, slots=True)
 class OptimizerInfo:
     name: str
-    factory: type
+    factory: Callable[..., Optimizer]
     options: Mapping[str, OptionSpec]
 
 
-def _info(cls: type) -> OptimizerInfo:
+def _info(cls: type[Optimizer]) -> OptimizerInfo:
     """``cls`` with its table's options, in the order of its fields (DSPy's constructor order)."""
     specs = {spec.name: spec for spec in OWN_OPTIONS[cls.name].options}
     declared = [f.name for f in fields(cls)]

@@ -43,8 +43,15 @@ class AdapterParseError(ValueError):
         super().__init__(self.summary())
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickle by fields: errors cross process pools
-        fields = {"adapter": self.adapter, "text": self.text, "expected": self.expected}
-        return (partial(type(self), **fields, parsed=self.parsed, reason=self.reason), ())
+        rebuild = partial(
+            type(self),
+            adapter=self.adapter,
+            text=self.text,
+            expected=self.expected,
+            parsed=self.parsed,
+            reason=self.reason,
+        )
+        return (rebuild, ())
 
     def summary(self) -> str:
         if self.reason:

@@ -19,11 +19,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ParseError, ProgramError
 from .signature import ModuleSpec, Params, Signature
 from .trace import capture_trace
+
+if TYPE_CHECKING:
+    from .lm.protocol import LanguageModel
 
 __all__ = ["Judge"]
 
@@ -41,9 +44,9 @@ class Judge:
 
     name: str
     signature: Signature
-    lm: Any = None
+    lm: LanguageModel | None = None
 
-    def with_lm(self, lm: Any) -> Judge:
+    def with_lm(self, lm: LanguageModel | None) -> Judge:
         """This judge asking ``lm``."""
         return Judge(self.name, self.signature, lm)
 

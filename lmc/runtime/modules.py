@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from .adapters import Adapter, adapter_chain
 from .choices import TokenLogprobs, choice_values, decide, score_field
@@ -26,7 +26,7 @@ from .types import parse_value, to_jsonable
 if TYPE_CHECKING:
     from .program import Context
 
-__all__ = ["KINDS", "ChainOfThought", "Predict", "make_module", "part_specs"]
+__all__ = ["KINDS", "ChainOfThought", "Module", "ModuleKind", "Predict", "make_module", "part_specs"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +35,44 @@ logger = logging.getLogger(__name__)
 REASONING = Field(name="reasoning", annotation=str, desc="")
 
 
+class Module(Protocol):
+    """What a module kind's instance is to a program: called with the signature's inputs, it answers."""
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def signature(self) -> Signature: ...
+
+    def __call__(self, **inputs: Any) -> Prediction: ...
+
+    async def acall(self, **inputs: Any) -> Prediction: ...
+
+
+@runtime_checkable
+class ModuleKind(Protocol):
+    """A module kind (its class): its ``.lmp`` name, and how ``make_module`` builds one.
+
+    ``lm`` is None in a context made without an LM (to format prompts): a call then raises ``ProgramError``.
+    """
+
+    @property
+    def kind(self) -> str: ...
+
+    def create(self, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None) -> Module: ...
+
+
 class Predict:
     """One LM call per module call: the signature's inputs in, its outputs out."""
 
     kind: ClassVar[str] = "Predict"
 
     @classmethod
-    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel, ctx: Context | None) -> Predict:
+    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None) -> Predict:
         """What ``make_module`` calls; kinds that use tools or metrics take them from ``ctx``."""
         return cls(spec, params, lm)
 
-    def __init__(self, spec: ModuleSpec, params: Params, lm: LanguageModel) -> None:
+    def __init__(self, spec: ModuleSpec, params: Params, lm: LanguageModel | None) -> None:
         if spec.options:
             raise ProgramError(
                 f"module `{spec.path}`: {self.kind} takes no options (got {', '.join(sorted(spec.options))})"
@@ -68,36 +95,37 @@ class Predict:
         return (adapter or self.adapters[0]).format(self.signature, self.demos, inputs)
 
     def __call__(self, **inputs: Any) -> Prediction:
-        self._check_inputs(inputs)
+        lm = self._ready(inputs)
         failures: list[AdapterParseError] = []
         for adapter in self.adapters:
             messages = self.messages(inputs, adapter)
             if self.choice_bias and adapter is self.adapters[0]:
-                scored = self.lm.complete_scored(messages)
+                scored = lm.complete_scored(messages)
                 text, tokens = scored.text, scored.tokens
             else:
-                text, tokens = self.lm.complete(messages), None
+                text, tokens = lm.complete(messages), None
             outputs = self._parse(adapter, text, failures)
             if outputs is not None:
                 return self._finish(inputs, outputs, text, tokens)
         raise ParseError(self.path, failures)
 
     async def acall(self, **inputs: Any) -> Prediction:
-        self._check_inputs(inputs)
+        lm = self._ready(inputs)
         failures: list[AdapterParseError] = []
         for adapter in self.adapters:
             messages = self.messages(inputs, adapter)
             if self.choice_bias and adapter is self.adapters[0]:
-                scored = await self.lm.acomplete_scored(messages)
+                scored = await lm.acomplete_scored(messages)
                 text, tokens = scored.text, scored.tokens
             else:
-                text, tokens = await self.lm.acomplete(messages), None
+                text, tokens = await lm.acomplete(messages), None
             outputs = self._parse(adapter, text, failures)
             if outputs is not None:
                 return self._finish(inputs, outputs, text, tokens)
         raise ParseError(self.path, failures)
 
-    def _check_inputs(self, inputs: Mapping[str, Any]) -> None:
+    def _ready(self, inputs: Mapping[str, Any]) -> LanguageModel:
+        """The LM to ask, once the inputs are checked against the signature."""
         if self.lm is None:
             raise ProgramError(f"module `{self.path}` has no LM to call")
         names = {f.name for f in self.signature.inputs}
@@ -111,6 +139,7 @@ class Predict:
         if missing:
             # DSPy sends the prompt without them; so do we, but say so.
             logger.warning("module `%s` called without input(s) %s", self.path, ", ".join(missing))
+        return self.lm
 
     def _parse(self, adapter: Adapter, text: str, failures: list[AdapterParseError]) -> dict[str, Any] | None:
         try:
@@ -140,7 +169,9 @@ class Predict:
         seen: dict[str, dict[str, float]] = {}
         for f in self.signature.outputs:
             bias = self.choice_bias.get(f.name)
-            values = choice_values(f.annotation) if bias is not None else None
+            if bias is None:
+                continue
+            values = choice_values(f.annotation)
             scores = score_field(text, tokens, f.name, values) if values else None
             if scores is not None:
                 outputs[f.name] = parse_value(decide(scores, bias), f.annotation)
@@ -167,16 +198,15 @@ class ChainOfThought(Predict):
 
 # Each kind has ``kind`` and ``create(spec, params, lm, ctx)``; a kind with further predictors
 # names them in ``parts`` and describes them in ``part_specs(spec)`` (see ``ReAct``).
-class _Kinds(Mapping[str, Any]):
+class _Kinds(Mapping[str, ModuleKind]):
     """Module kind name -> class, each kind's file imported at its first use.
 
     A package that only predicts never imports the agent, sandbox and
     sampling machinery (and what those import: asyncio alone costs ~30 ms).
     """
 
-    _WHERE = {
-        "Predict": None,
-        "ChainOfThought": None,
+    _HERE: ClassVar[dict[str, ModuleKind]] = {"Predict": Predict, "ChainOfThought": ChainOfThought}
+    _WHERE: ClassVar[dict[str, tuple[str, str]]] = {
         "ProgramOfThought": ("kinds.pot", "ProgramOfThought"),
         "ReAct": ("kinds.react", "ReAct"),
         "MultiChainComparison": ("kinds.compare", "MultiChainComparison"),
@@ -184,25 +214,36 @@ class _Kinds(Mapping[str, Any]):
         "Refine": ("kinds.refine", "Refine"),
     }
 
-    def __getitem__(self, kind: str) -> Any:
-        if kind == "Predict":
-            return Predict
-        if kind == "ChainOfThought":
-            return ChainOfThought
+    def __getitem__(self, kind: str) -> ModuleKind:
+        here = self._HERE.get(kind)
+        if here is not None:
+            return here
         module, name = self._WHERE[kind]
-        return getattr(importlib.import_module(f".{module}", __package__), name)
+        found = getattr(importlib.import_module(f".{module}", __package__), name)
+        if not isinstance(found, ModuleKind):
+            raise TypeError(f"{module}.{name} is not a module kind")
+        return found
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._WHERE)
+        return iter([*self._HERE, *self._WHERE])
 
     def __len__(self) -> int:
-        return len(self._WHERE)
+        return len(self._HERE) + len(self._WHERE)
 
 
-KINDS: Mapping[str, Any] = _Kinds()
+KINDS: Mapping[str, ModuleKind] = _Kinds()
+
+if TYPE_CHECKING:  # the kinds imported at first use, checked against ``ModuleKind`` here
+    from .kinds.best_of_n import BestOfN
+    from .kinds.compare import MultiChainComparison
+    from .kinds.pot import ProgramOfThought
+    from .kinds.react import ReAct
+    from .kinds.refine import Refine
+
+    _LAZY_KINDS: tuple[ModuleKind, ...] = (ProgramOfThought, ReAct, MultiChainComparison, BestOfN, Refine)
 
 
-def make_module(spec: ModuleSpec, params: Params, lm: LanguageModel, ctx: Context | None = None) -> Any:
+def make_module(spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None = None) -> Module:
     """The callable module for one ``module`` declaration, with its learned parameters.
 
     ``ctx`` is the running program's context: ``ReAct`` finds its tools

@@ -12,24 +12,29 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ProgramError
 from .signature import Field, ModuleSpec, Params
 from .trace import Prediction, TraceEntry, capture_trace
+
+if TYPE_CHECKING:
+    from .lm.protocol import LanguageModel
+    from .modules import Module
 
 
 class Context:
     """What a program body and its modules see: LM, parameters, tools, retrievers and metrics.
 
     ``metrics`` holds the metrics that modules use as a ``reward`` (``BestOfN``,
-    ``Refine``), by name: ``fn(example, prediction) -> float | bool``.
+    ``Refine``), by name: ``fn(example, prediction) -> float | bool``. ``lm`` is
+    None in a context that only formats prompts: a module call then raises ``ProgramError``.
     """
 
     def __init__(
         self,
         *,
-        lm: Any,
+        lm: LanguageModel | None,
         params: Mapping[str, Params],
         modules: Mapping[str, ModuleSpec],
         tools: Mapping[str, Callable[..., Any]] | None = None,
@@ -42,9 +47,11 @@ class Context:
         self._tools = tools or {}
         self._retrievers = retrievers or {}
         self._metrics = metrics or {}
-        self._instances: dict[str, Any] = {}
+        self._instances: dict[str, Module] = {}
 
     def module(self, path: str) -> Any:
+        """The module at ``path``, made at its first use. Any, not ``Module``: lmc's tools read a
+        kind's own attributes off it (a ``Predict``'s ``demos`` and ``adapters``)."""
         inst = self._instances.get(path)
         if inst is None:
             from .modules import make_module
@@ -54,14 +61,15 @@ class Context:
             inst = self._instances[path] = make_module(spec, params, self.lm_for(params), self)
         return inst
 
-    def lm_for(self, params: Params) -> Any:
+    def lm_for(self, params: Params) -> LanguageModel | None:
         """The LM of a module: the context's, or a copy for the model its parameters name
         (``Params.model``, a fine-tuned model). An LM object that cannot change its
         model (no ``replace``, as test doubles) answers for every module."""
-        replace = getattr(self.lm, "replace", None)
-        if params.model is None or not callable(replace):
+        from .lm.protocol import Replaceable  # here: a package's import does not load the LM interface
+
+        if params.model is None or not isinstance(self.lm, Replaceable):
             return self.lm
-        return replace(model=params.model)
+        return self.lm.replace(model=params.model)
 
     def tool(self, name: str) -> Callable[..., Any]:
         return self._tools[name]
@@ -152,7 +160,7 @@ class Program:
     def default_params(self) -> dict[str, Params]:
         return {p: Params(instructions=self.modules[p].signature.instructions) for p in self.module_paths}
 
-    def context(self, lm: Any, params: Mapping[str, Params]) -> Context:
+    def context(self, lm: LanguageModel | None, params: Mapping[str, Params]) -> Context:
         return Context(
             lm=lm,
             params=params,
@@ -174,7 +182,7 @@ class Program:
             raise ProgramError(f"program `{self.name}` did not produce {', '.join(missing)}")
         return {f.name: source[f.name] for f in self.outputs}
 
-    def run(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
+    def run(self, inputs: Mapping[str, Any], *, lm: LanguageModel | None, params: Mapping[str, Params]) -> Run:
         """Run with explicit LM and parameters; record the module trace.
 
         Parameters of an ensemble (``Params.members``) run the program once per
@@ -190,7 +198,7 @@ class Program:
         runs = [self._run_once(inputs, lm=lm, params=m) for m in members]
         return self._reduce(runs)
 
-    async def arun(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
+    async def arun(self, inputs: Mapping[str, Any], *, lm: LanguageModel | None, params: Mapping[str, Params]) -> Run:
         params = _with_knn_demos(params, inputs)
         members = _members(params)
         if members is None:
@@ -205,12 +213,14 @@ class Program:
         outputs = majority([r.outputs for r in runs], [f.name for f in self.outputs])
         return Run(outputs, tuple(entry for r in runs for entry in r.trace))
 
-    def _run_once(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
+    def _run_once(self, inputs: Mapping[str, Any], *, lm: LanguageModel | None, params: Mapping[str, Params]) -> Run:
         with capture_trace() as trace:
             value = self.body(self.context(lm, params), **inputs)
         return Run(self._outputs(value), tuple(trace))
 
-    async def _arun_once(self, inputs: Mapping[str, Any], *, lm: Any, params: Mapping[str, Params]) -> Run:
+    async def _arun_once(
+        self, inputs: Mapping[str, Any], *, lm: LanguageModel | None, params: Mapping[str, Params]
+    ) -> Run:
         with capture_trace() as trace:
             if self.abody is not None:
                 value = await self.abody(self.context(lm, params), **inputs)

@@ -20,7 +20,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = ["BM25Retriever", "CorpusError", "FunctionRetriever", "load_corpus", "tokenize"]
 
@@ -86,8 +86,11 @@ def load_corpus(path: str | Path, text_field: str = "text") -> list[str]:
     return passages
 
 
-# Where a row is: ("line", n) or ("row", n).
-_Where = tuple[str, int]
+class _Where(NamedTuple):
+    """Where a row is: a physical line (``.jsonl``, ``.csv``) or a position in a ``.json`` list."""
+
+    line: int | None = None
+    row: int | None = None
 
 
 def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[_Where, Any]]:
@@ -95,7 +98,7 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[_Where, Any]]:
     for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
             try:
-                yield ("line", number), json.loads(line)
+                yield _Where(line=number), json.loads(line)
             except json.JSONDecodeError as exc:
                 raise CorpusError(f"invalid JSON: {exc.msg} (column {exc.colno})", path, line=number) from None
 
@@ -108,7 +111,7 @@ def _json_rows(path: Path, text: str) -> Iterator[tuple[_Where, Any]]:
     if not isinstance(value, list):
         raise CorpusError(f"a .json corpus must hold a list, not {json_kind(value)}", path)
     for number, row in enumerate(value, start=1):
-        yield ("row", number), row
+        yield _Where(row=number), row
 
 
 def _csv_rows(path: Path, text: str) -> Iterator[tuple[_Where, Any]]:
@@ -124,26 +127,29 @@ def _csv_rows(path: Path, text: str) -> Iterator[tuple[_Where, Any]]:
                 raise CorpusError(
                     f"{len(values)} value(s), but the header names {len(header)} field(s)", path, line=reader.line_num
                 )
-            yield ("line", reader.line_num), dict(zip(header, values, strict=True))
+            yield _Where(line=reader.line_num), dict(zip(header, values, strict=True))
     except csv.Error as exc:
         raise CorpusError(f"invalid CSV: {exc}", path, line=reader.line_num) from None
 
 
-def _passage(path: Path, where: _Where, row: Any, text_field: str) -> str:
+def _passage(path: Path, where: _Where, row: object, text_field: str) -> str:
     if isinstance(row, str):
         return row
-    place = {where[0]: where[1]}
+
+    def error(message: str, fields: tuple[str, ...] | None = None) -> CorpusError:
+        return CorpusError(message, path, line=where.line, row=where.row, fields=fields)
+
     if not isinstance(row, dict):
-        raise CorpusError(f"expected a JSON object or a string, got {json_kind(row)}", path, **place)
+        raise error(f"expected a JSON object or a string, got {json_kind(row)}")
     if text_field not in row:
-        raise CorpusError(f"no field `{text_field}` (the text field)", path, **place, fields=tuple(row))
+        raise error(f"no field `{text_field}` (the text field)", fields=tuple(row))
     value = row[text_field]
     if not isinstance(value, str):
-        raise CorpusError(f"the text field `{text_field}` is {json_kind(value)}, not a string", path, **place)
+        raise error(f"the text field `{text_field}` is {json_kind(value)}, not a string")
     return value
 
 
-def json_kind(value: Any) -> str:
+def json_kind(value: object) -> str:
     """A JSON value's kind, for messages: `a number`, `a list`, `null` ..."""
     if value is None:
         return "null"

@@ -167,16 +167,19 @@ def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
     if not defs:
         return schema
 
-    def resolve(value: Any) -> Any:
+    def resolve(value: object) -> object:
         if isinstance(value, dict):
-            if "$ref" in value:
-                return resolve(defs[value["$ref"].rsplit("/", 1)[-1]])
-            return {k: resolve(v) for k, v in value.items()}
+            return resolve_object(value)
         if isinstance(value, list):
             return [resolve(v) for v in value]
         return value
 
-    resolved = resolve(schema)
+    def resolve_object(value: dict[str, Any]) -> dict[str, Any]:
+        if "$ref" in value:
+            return resolve_object(defs[value["$ref"].rsplit("/", 1)[-1]])
+        return {k: resolve(v) for k, v in value.items()}
+
+    resolved = resolve_object(schema)
     resolved.pop("$defs", None)
     return resolved
 

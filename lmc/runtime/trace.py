@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-class Prediction(dict):
+class Prediction(dict[str, Any]):
     """Outputs of one module call: a dict whose keys also read as attributes."""
 
     def __getattr__(self, name: str) -> Any:

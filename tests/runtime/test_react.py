@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -15,6 +14,7 @@ from lmc.runtime.signature import Field, ModuleSpec, Params
 from lmc.runtime.tools import Tool, ToolParam
 from tests.scripted import ScriptedLM, chat_answer
 
+from .blocking import BlockingTool
 from .samples import QA
 
 CAPITALS = {"varno": "Tesk", "ollin": "Marrow"}
@@ -29,15 +29,9 @@ def explode(text: str) -> str:
     raise RuntimeError(f"cannot handle {text!r}")
 
 
-def hang(seconds: float) -> str:
-    time.sleep(seconds)
-    return "late"
-
-
 TOOLS = {
     "search": Tool("search", search, (ToolParam("query", str), ToolParam("k", int, 3)), "Search the corpus."),
     "explode": Tool("explode", explode, (ToolParam("text", str),)),
-    "hang": Tool("hang", hang, (ToolParam("seconds", float),), "Wait."),
 }
 
 EXPECTED_INSTRUCTIONS = (
@@ -209,13 +203,18 @@ def test_a_tool_returning_the_wrong_type_becomes_the_observation():
 
 
 def test_a_hanging_tool_is_abandoned_after_its_timeout():
+    hang = BlockingTool()
     lm = ScriptedLM([turn("Wait.", "hang", '{"seconds": 30}'), turn("Stop.", "finish", "{}"), answer()])
-    started = time.monotonic()
-    prediction = agent(lm, tools=("hang",), tool_timeout=0.2)(question="q")
-    assert time.monotonic() - started < 5
+    spec = ModuleSpec("qa.agent", "ReAct", QA, {"tools": ["hang"], "tool_timeout": 0.2})
+    program = qa_program(spec)
+    program.tools = {"hang": Tool("hang", hang, (ToolParam("seconds", float),), "Wait.")}
+    prediction = program.context(lm, program.default_params()).module("qa.agent")(question="q")
     assert prediction.trajectory["observation_0"] == (
         "Execution error in hang: the tool did not answer within 0.2 seconds; the call was abandoned"
     )
+    assert prediction.answer == "Tesk"
+    assert not hang.returned.is_set()  # the agent answered while the tool call was still blocked
+    assert hang.finish()
 
 
 def test_an_agent_that_never_finishes_stops_at_max_iters_and_still_answers():

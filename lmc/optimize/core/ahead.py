@@ -26,12 +26,13 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from .budget import Forwarding
+from ...runtime.lm.protocol import LanguageModel, Messages
+from .forwarding import Forwarding, replaced
 
 T = TypeVar("T")
 
 
-def may_build_ahead(lm: Any) -> bool:
+def may_build_ahead(lm: LanguageModel) -> bool:
     """False when the task's LM is metered by a limited budget (``optimize/budget.py``)."""
     budget = getattr(getattr(lm, "meter", None), "budget", None)
     return not getattr(budget, "limited", False)
@@ -136,8 +137,8 @@ class Gate:
 
         return reserved
 
-    def wrap(self, lm: Any) -> Any:
-        """``lm`` taking a slot for each request."""
+    def wrap(self, lm: LanguageModel) -> LanguageModel:
+        """``lm`` taking a slot for each plain request."""
         return _GatedLM(lm, self)
 
     def _acquire_request(self) -> None:
@@ -152,29 +153,29 @@ class Gate:
 
 
 class _GatedLM(Forwarding):
-    """An LM whose requests each take one of the gate's slots; everything else is forwarded."""
+    """An LM whose plain requests each take one of the gate's slots; everything else is forwarded.
 
-    def __init__(self, lm: Any, gate: Gate) -> None:
-        self.lm = lm
+    Scored requests (``complete_scored``) go straight through, ungated.
+    """
+
+    def __init__(self, lm: LanguageModel, gate: Gate) -> None:
+        super().__init__(lm)
         self._gate = gate
 
-    def complete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
+    def complete(self, messages: Messages) -> str:
         self._gate._acquire_request()
         try:
-            return self.lm.complete(messages, *args, **kwargs)
+            return self.lm.complete(messages)
         finally:
             self._gate._release()
 
-    async def acomplete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
+    async def acomplete(self, messages: Messages) -> str:
         await asyncio.to_thread(self._gate._acquire_request)
         try:
-            return await self.lm.acomplete(messages, *args, **kwargs)
+            return await self.lm.acomplete(messages)
         finally:
             self._gate._release()
 
-    def replace(self, **changes: Any) -> Any:
+    def replace(self, **changes: Any) -> LanguageModel:
         """A changed copy of the LM (another temperature), behind the same gate."""
-        return _GatedLM(self.lm.replace(**changes), self._gate)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.lm, name)
+        return _GatedLM(replaced(self.lm, **changes), self._gate)

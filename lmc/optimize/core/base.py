@@ -21,16 +21,18 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import Field, dataclass, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
 from ...data.datasets import Example
 from ...host.evaluate import Fatal, Metric
 from ...runtime.errors import LMError
+from ...runtime.lm.protocol import LanguageModel, Messages, Scored
 from ...runtime.program import Program
 from ...runtime.signature import Params
-from .budget import BudgetExhausted, Forwarding, Spent
+from .budget import BudgetExhausted, Spent
+from .forwarding import Forwarding, replaced
 
 logger = logging.getLogger(__name__)
 
@@ -73,18 +75,18 @@ class Task:
     trainset: tuple[Example, ...]
     valset: tuple[Example, ...] = ()
     metric: Metric
-    lm: Any
-    teacher_lm: Any | None = None
+    lm: LanguageModel
+    teacher_lm: LanguageModel | None = None
     initial: Mapping[str, Params] = field(default_factory=dict)
     initial_origins: Mapping[str, tuple[DemoOrigin, ...]] = field(default_factory=dict)
     seed: int = 0
     threads: int = 1
     metric_threshold: float | None = None
     fatal: Fatal = (LMError,)
-    rollout_lm: Callable[[Any, int], Any] | None = None
+    rollout_lm: Callable[[LanguageModel, int], LanguageModel] | None = None
     on_progress: Callable[[str, int, int], None] | None = None
     on_candidate: Callable[[str, float], None] | None = None
-    lm_named: Callable[[str], Any] | None = None
+    lm_named: Callable[[str], LanguageModel] | None = None
     state_dir: Path | None = None
     storage: str | None = None
     study: str | None = None
@@ -99,7 +101,7 @@ class Task:
         """Where the demos of :meth:`start_params` came from (none for modules starting from defaults)."""
         return {path: tuple(self.initial_origins.get(path, ())) for path in self.program.module_paths}
 
-    def named_lm(self, name: str | None) -> Any:
+    def named_lm(self, name: str | None) -> LanguageModel:
         """The LM declared as ``lm NAME``; the task's own LM for None."""
         if name is None:
             return self.lm
@@ -207,6 +209,7 @@ class Optimizer(Protocol):
     """
 
     name: ClassVar[str]
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]  # a dataclass, whose fields are its options
 
     def compile(self, task: Task) -> OptimizeResult: ...
 
@@ -356,36 +359,33 @@ class CallCounter:
         with self._lock:
             self._count += 1
 
-    def wrap(self, lm: Any) -> Any:
+    def wrap(self, lm: LanguageModel) -> LanguageModel:
         return _CountedLM(lm, self)
 
 
 class _CountedLM(Forwarding):
     """An LM that counts its requests and forwards everything else unchanged."""
 
-    def __init__(self, lm: Any, counter: CallCounter) -> None:
-        self.lm = lm
+    def __init__(self, lm: LanguageModel, counter: CallCounter) -> None:
+        super().__init__(lm)
         self._counter = counter
 
-    def complete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
+    def complete(self, messages: Messages) -> str:
         self._counter.add()
-        return self.lm.complete(messages, *args, **kwargs)
+        return self.lm.complete(messages)
 
-    async def acomplete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
+    async def acomplete(self, messages: Messages) -> str:
         self._counter.add()
-        return await self.lm.acomplete(messages, *args, **kwargs)
+        return await self.lm.acomplete(messages)
 
-    def complete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
+    def complete_scored(self, messages: Messages) -> Scored:
         self._counter.add()
-        return self.lm.complete_scored(messages, *args, **kwargs)
+        return self.lm.complete_scored(messages)
 
-    async def acomplete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
+    async def acomplete_scored(self, messages: Messages) -> Scored:
         self._counter.add()
-        return await self.lm.acomplete_scored(messages, *args, **kwargs)
+        return await self.lm.acomplete_scored(messages)
 
-    def replace(self, **changes: Any) -> Any:
+    def replace(self, **changes: Any) -> LanguageModel:
         """A changed copy of the LM (a rollout at another temperature), counted by the same counter."""
-        return _CountedLM(self.lm.replace(**changes), self._counter)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.lm, name)
+        return _CountedLM(replaced(self.lm, **changes), self._counter)

@@ -29,14 +29,22 @@ reserved before they are sent), the cost budget by at most those requests.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ...runtime.judge import Judge
 from ...runtime.lm.cache import Cache
+from ...runtime.lm.protocol import LanguageModel, Messages, Scored
 from ...schemas import optimizers as schemas
+from .forwarding import Forwarding, innermost, replaced
 from .options import OptionError, OptionSpec, resolve
+
+if TYPE_CHECKING:
+    from ...host.evaluate import Metric
+    from .base import Task
+
+T = TypeVar("T")
 
 # The runtime form of the budget options of ``schemas.py``. ``max_cost_usd`` must be more than 0, an
 # exclusive bound OptionSpec cannot hold: split_budget checks it.
@@ -112,7 +120,7 @@ class Spent:
         return Spent(**{f.name: getattr(self, f.name) - getattr(other, f.name) for f in fields(Spent)})
 
 
-def spent_of(lm: Any) -> Spent:
+def spent_of(lm: LanguageModel) -> Spent:
     """An LM's usage counters (``runtime.lm.Usage``) as :class:`Spent` (zero for an LM that keeps none)."""
     usage = getattr(lm, "usage", None)
     if usage is None:
@@ -156,12 +164,18 @@ class Meter:
     def __init__(self, budget: Budget | None = None) -> None:
         self.budget = budget or Budget()
         self._lock = threading.Lock()
-        self._start: dict[int, tuple[Any, Spent]] = {}
+        self._start: dict[int, tuple[LanguageModel, Spent]] = {}
         self._uncounted_calls = 0  # answers of LMs without usage counters
         self._in_flight = 0  # requests reserved and not yet answered
         self._exhausted: BudgetExhausted | None = None
 
-    def wrap(self, lm: Any) -> Any:
+    @overload
+    def wrap(self, lm: LanguageModel) -> LanguageModel: ...
+
+    @overload
+    def wrap(self, lm: None) -> None: ...
+
+    def wrap(self, lm: LanguageModel | None) -> LanguageModel | None:
         """``lm`` with every request metered; None stays None.
 
         Wrappers of one LM (a call counter, another meter) share its usage
@@ -212,7 +226,7 @@ class Meter:
             self._in_flight += 1
             return True
 
-    def _release(self, reserved: bool, lm: Any, answered: bool) -> None:
+    def _release(self, reserved: bool, lm: LanguageModel, answered: bool) -> None:
         with self._lock:
             if reserved:
                 self._in_flight -= 1
@@ -220,78 +234,58 @@ class Meter:
                 self._uncounted_calls += 1
 
 
-class Forwarding:
-    """An LM wrapper that sends every request on to ``self.lm`` (a meter, a call counter)."""
-
-    lm: Any
-
-
-def innermost(lm: Any) -> Any:
-    """The LM under any :class:`Forwarding` wrappers: the one that answers and keeps the usage counters."""
-    while isinstance(lm, Forwarding):
-        lm = lm.lm
-    return lm
-
-
 class MeteredLM(Forwarding):
     """An LM whose requests go through a :class:`Meter`; everything else is forwarded."""
 
-    def __init__(self, lm: Any, meter: Meter) -> None:
-        self.lm = lm
+    def __init__(self, lm: LanguageModel, meter: Meter) -> None:
+        super().__init__(lm)
         self.meter = meter
 
-    def _cached(self, messages: list[dict], scored: bool) -> bool:
+    def _cached(self, messages: Messages, scored: bool) -> bool:
         # Only a call budget needs to know (a cache lookup per request otherwise saved).
         return self.meter.budget.max_lm_calls is not None and _is_cached(self.lm, messages, scored)
 
-    def complete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
-        return self._metered(self.lm.complete, messages, *args, **kwargs)
+    def complete(self, messages: Messages) -> str:
+        return self._metered(self.lm.complete, messages)
 
-    async def acomplete(self, messages: list[dict], *args: Any, **kwargs: Any) -> str:
-        return await self._ametered(self.lm.acomplete, messages, *args, **kwargs)
+    async def acomplete(self, messages: Messages) -> str:
+        return await self._ametered(self.lm.acomplete, messages)
 
-    def complete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
-        return self._metered(self.lm.complete_scored, messages, *args, scored=True, **kwargs)
+    def complete_scored(self, messages: Messages) -> Scored:
+        return self._metered(self.lm.complete_scored, messages, scored=True)
 
-    async def acomplete_scored(self, messages: list[dict], *args: Any, **kwargs: Any) -> Any:
-        return await self._ametered(self.lm.acomplete_scored, messages, *args, scored=True, **kwargs)
+    async def acomplete_scored(self, messages: Messages) -> Scored:
+        return await self._ametered(self.lm.acomplete_scored, messages, scored=True)
 
-    def _metered(
-        self, call: Callable[..., Any], messages: list[dict], *args: Any, scored: bool = False, **kwargs: Any
-    ) -> Any:
+    def _metered(self, call: Callable[[Messages], T], messages: Messages, scored: bool = False) -> T:
         reserved = self.meter._admit(self._cached(messages, scored))
         answered = False
         try:
-            answer = call(messages, *args, **kwargs)
+            answer = call(messages)
             answered = True
             return answer
         finally:
             self.meter._release(reserved, self.lm, answered)
 
-    async def _ametered(
-        self, call: Callable[..., Any], messages: list[dict], *args: Any, scored: bool = False, **kwargs: Any
-    ) -> Any:
+    async def _ametered(self, call: Callable[[Messages], Awaitable[T]], messages: Messages, scored: bool = False) -> T:
         reserved = self.meter._admit(self._cached(messages, scored))
         answered = False
         try:
-            answer = await call(messages, *args, **kwargs)
+            answer = await call(messages)
             answered = True
             return answer
         finally:
             self.meter._release(reserved, self.lm, answered)
 
-    def replace(self, **changes: Any) -> Any:
+    def replace(self, **changes: Any) -> LanguageModel:
         """A changed copy of the LM (a rollout at another temperature), metered by the same meter."""
-        return self.meter.wrap(self.lm.replace(**changes))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.lm, name)
+        return self.meter.wrap(replaced(self.lm, **changes))
 
     def __repr__(self) -> str:
         return f"MeteredLM({self.lm!r})"
 
 
-def _is_cached(lm: Any, messages: list[dict], scored: bool = False) -> bool:
+def _is_cached(lm: LanguageModel, messages: Messages, scored: bool = False) -> bool:
     """Whether the LM's cache holds the answer to this request (so it costs nothing)."""
     cache = getattr(lm, "cache", None)
     request = getattr(lm, "scored_request" if scored else "request", None)
@@ -300,17 +294,16 @@ def _is_cached(lm: Any, messages: list[dict], scored: bool = False) -> bool:
     return cache.get(Cache.key(request(messages))) is not None
 
 
-def metered_metric(metric: Any, meter: Meter) -> Any:
+def metered_metric(metric: Metric, meter: Meter) -> Metric:
     """``metric`` with the LM requests it makes going through ``meter`` (a judge's); other metrics as they are."""
     if isinstance(metric, Judge):
         return metric.with_lm(meter.wrap(metric.lm))
     return metric
 
 
-def metered_task(task: Any, meter: Meter) -> Any:
-    """``task`` (an ``optimize.base.Task``) with every LM it can hand out, and its metric's, going through ``meter``."""
-    lm_named: Callable[[str], Any] | None = task.lm_named
-    rollout_lm: Callable[[Any, int], Any] | None = task.rollout_lm
+def metered_task(task: Task, meter: Meter) -> Task:
+    """``task`` with every LM it can hand out, and its metric's, going through ``meter``."""
+    lm_named, rollout_lm = task.lm_named, task.rollout_lm
     return replace(
         task,
         metric=metered_metric(task.metric, meter),

@@ -18,9 +18,11 @@ from __future__ import annotations
 import logging
 import random
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ...runtime.errors import ParseError
+from ...runtime.lm.protocol import LanguageModel
 from ...runtime.modules import Predict
 from ...runtime.signature import Field, ModuleSpec, Params, Signature
 
@@ -40,18 +42,18 @@ def signature(name: str, instructions: str, inputs: dict[str, str], outputs: dic
     )
 
 
-def at_temperature(lm: Any, temperature: float) -> Any:
+def at_temperature(lm: LanguageModel, temperature: float) -> LanguageModel:
     """``lm`` sampling at ``temperature`` (same cache); an LM without ``replace`` (a test double) as it is."""
-    replace = getattr(lm, "replace", None)
+    replace: Callable[..., LanguageModel] | None = getattr(lm, "replace", None)  # not in the protocol: LM's
     return lm if replace is None else replace(temperature=temperature)
 
 
-def sampling(lm: Any, temperature: float, rng: random.Random) -> Any:
+def sampling(lm: LanguageModel, temperature: float, rng: random.Random) -> LanguageModel:
     """``lm`` at ``temperature`` plus a small offset from ``rng``: one distinct, cacheable sample."""
     return at_temperature(lm, temperature + rng.uniform(0.01, 0.05))
 
 
-def ask(lm: Any, sig: Signature, **inputs: Any) -> dict[str, Any] | None:
+def ask(lm: LanguageModel, sig: Signature, **inputs: Any) -> dict[str, Any] | None:
     """The prompt model's outputs for ``sig``, or None when its answer does not parse.
 
     An unparseable proposal is skipped, not fatal: small prompt models often

@@ -43,6 +43,7 @@ from typing import Any, ClassVar
 
 from ...host.evaluate import TooManyErrors, passes, score_value
 from ...runtime.errors import ProgramError
+from ...runtime.lm.protocol import LanguageModel
 from ...runtime.signature import Params
 from ...runtime.trace import TraceEntry
 from ..core.base import (
@@ -193,7 +194,7 @@ class _Session:
                 "max_rounds is %d but the task cannot vary its LM: later rounds repeat the first", settings.max_rounds
             )
 
-    def _lm_for(self, round_idx: int) -> Any:
+    def _lm_for(self, round_idx: int) -> LanguageModel:
         if round_idx == 0 or self.task.rollout_lm is None:
             return self.lm
         return self.calls.wrap(self.task.rollout_lm(self.base_lm, round_idx))

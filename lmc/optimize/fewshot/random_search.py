@@ -82,7 +82,6 @@ class BootstrapFewShotWithRandomSearch:
         search = Search(task, self.name)
         with search.until_budget():
             for label, chosen in self._candidates(task, calls, threads):
-                stage = f"evaluate {label}"
                 result = evaluate(
                     task.program,
                     valset,
@@ -90,7 +89,7 @@ class BootstrapFewShotWithRandomSearch:
                     lm=student,
                     params=chosen[0],
                     threads=threads,
-                    on_progress=lambda done, total, stage=stage: task.progress(stage, done, total),
+                    on_progress=functools.partial(task.progress, f"evaluate {label}"),
                     fatal=task.fatal,
                     metric_threshold=threshold,
                     max_errors=max_errors,

@@ -17,8 +17,9 @@ for none instead of failing on ``randint(1, 0)``.
 
 from __future__ import annotations
 
+import functools
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ...runtime.signature import Params
@@ -56,35 +57,34 @@ def demo_sets(
     for seed in range(-3, n - 3):
         stage = f"demo set {seed + 4}/{n}"
         if seed == -3:
-            jobs.append(lambda: DemoSet("zero-shot", {path: () for path in task.program.module_paths}))
+            jobs.append(functools.partial(DemoSet, "zero-shot", _complete(task, {})))
         elif seed == -2 and settings.max_labeled_demos > 0:
             labeled = sample_labeled(task, everything, settings.max_labeled_demos, random.Random(task.seed))
             jobs.append(
-                lambda labeled=labeled: DemoSet("labeled", _complete(task, {p: tuple(d) for p, d in labeled.items()}))
+                functools.partial(DemoSet, "labeled", _complete(task, {p: tuple(d) for p, d in labeled.items()}))
             )
         elif seed == -1:
-            jobs.append(
-                lambda stage=stage: DemoSet(
-                    "bootstrap", _as_demos(*bootstrap(quiet, settings, everything, calls, stage=stage))
-                )
-            )
+            jobs.append(functools.partial(_bootstrapped, "bootstrap", quiet, settings, everything, calls, stage))
         else:
             order = list(everything)
             rng.shuffle(order)
             size = rng.randint(1, settings.max_bootstrapped_demos) if settings.max_bootstrapped_demos else 0
             label = f"bootstrap, shuffled, up to {size} bootstrapped"
             sized = replace(settings, max_bootstrapped_demos=size)
-            jobs.append(
-                lambda order=order, sized=sized, label=label, stage=stage: DemoSet(
-                    label, _as_demos(*bootstrap(quiet, sized, order, calls, stage=stage))
-                )
-            )
+            jobs.append(functools.partial(_bootstrapped, label, quiet, sized, order, calls, stage))
     threads = task.threads if may_build_ahead(task.lm) else 1
     sets: list[DemoSet] = []
     for demo_set in in_order(jobs, threads, gate):
         sets.append(demo_set)
         task.progress("demo sets", len(sets), n)
     return sets
+
+
+def _bootstrapped(
+    label: str, task: Task, settings: BootstrapSettings, order: Sequence[int], calls: CallCounter, stage: str
+) -> DemoSet:
+    """A demo set bootstrapped over the trainset rows in ``order``."""
+    return DemoSet(label, _as_demos(*bootstrap(task, settings, order, calls, stage=stage)))
 
 
 def _as_demos(

@@ -52,6 +52,7 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 
 from ...data.datasets import Example
+from ...runtime.lm.protocol import LanguageModel
 from ...runtime.program import Program
 from ...runtime.signature import Field, Params, Signature
 from ...runtime.types import annotation_name
@@ -217,7 +218,7 @@ class GroundedProposer:
         self,
         program: Program,
         start: Mapping[str, Params],
-        lm: Any,
+        lm: LanguageModel,
         calls: CallCounter,
         settings: ProposerSettings,
         rng: random.Random,
@@ -343,7 +344,7 @@ class _Once(Generic[K, V]):
             return self._values[key]
 
 
-def dataset_summary(trainset: Sequence[Example], batch_size: int, lm: Any) -> str | None:
+def dataset_summary(trainset: Sequence[Example], batch_size: int, lm: LanguageModel) -> str | None:
     """The prompt model's 2-3 sentence summary of the trainset (DSPy asks at temperature 1.0), or None."""
     first = ask(lm, DATASET_DESCRIPTOR, examples=repr(list(trainset[:batch_size])))
     if first is None:

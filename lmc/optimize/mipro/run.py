@@ -17,8 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from ...data.datasets import Example
 from ...host.evaluate import TooManyErrors, evaluate
-from ...runtime.signature import Params
+from ...runtime.lm.protocol import LanguageModel
+from ...runtime.signature import ModuleSpec, Params
 from ...runtime.types import annotation_name
 from ...schemas.sizes import ZERO_SHOT_PROPOSAL_DEMOS
 from ..core.ahead import Gate, beside, may_build_ahead
@@ -31,6 +33,8 @@ from .demo_sets import DemoSet, demo_sets
 from .propose import SUMMARY_TEMPERATURE, GroundedProposer, ProposerSettings, dataset_summary
 
 if TYPE_CHECKING:
+    from optuna.trial import FrozenTrial
+
     from .optimizer import MIPROv2
     from .study import SharedSearch, Slot, StudyPlace, StudyPlan
 
@@ -92,7 +96,7 @@ class _Scored:
     usage: dict[str, Any]
 
 
-def _row_key(example: Any) -> str:
+def _row_key(example: Example) -> str:
     return json.dumps(dict(example), sort_keys=True, ensure_ascii=False, default=repr)
 
 
@@ -167,14 +171,14 @@ class MiproRun:
             done = len(self.search_.completed())
             task.progress("trials", done, len(roles))
 
-            def finished(trial: Any) -> None:
+            def finished(trial: FrozenTrial) -> None:
                 nonlocal done
                 done += 1
                 self.ran.add(trial.number)
                 label = self._label(trial)
-                logger.info("%s: %.2f%%", label, trial.value)
+                logger.info("%s: %.2f%%", label, _score(trial))
                 if task.on_candidate is not None:
-                    task.on_candidate(label, trial.value)
+                    task.on_candidate(label, _score(trial))
                 task.progress("trials", done, len(roles))
 
             self.search_.run(self._trial, finished)
@@ -190,7 +194,7 @@ class MiproRun:
             trials = self.search_.completed()
         reused = sum((_reused(t.user_attrs[USAGE]) for t in trials if t.number not in self.ran), Spent())
         full = [t for t in trials if t.user_attrs["role"] == "default" or self._is_full(t)]
-        history = tuple(Candidate(self._label(t), t.value) for t in trials)
+        history = tuple(Candidate(self._label(t), _score(t)) for t in trials)
         if not full:
             return OptimizeResult(
                 params=self.start,
@@ -200,11 +204,11 @@ class MiproRun:
                 stopped=stopped,
                 reused=reused,
             )
-        best = max(full, key=lambda t: t.value)  # the earliest slot on a tie
+        best = max(full, key=_score)  # the earliest slot on a tie
         return OptimizeResult(
             params=self.candidates.params(self.start, best.params),
             origins=self.candidates.origins(self.task.start_origins(), best.params),
-            score=best.value,
+            score=_score(best),
             candidates=history,
             lm_calls=self.calls.count,
             stopped=stopped,
@@ -299,7 +303,7 @@ class MiproRun:
     def _trial(self, slot: Slot) -> float:
         """Score one slot and keep with it the LM answers the scoring used."""
         assert self.candidates is not None
-        rows: Sequence[Any] = self.valset
+        rows: Sequence[Example] = self.valset
         if slot.role == "default":
             chosen = {name: 0 for name in self._distributions()}
             slot.fix(chosen)
@@ -325,8 +329,8 @@ class MiproRun:
     def _evaluate(
         self,
         params: Mapping[str, Params],
-        rows: Sequence[Any],
-        lm: Any,
+        rows: Sequence[Example],
+        lm: LanguageModel,
         stage: str,
         *,
         quiet: bool = False,
@@ -404,10 +408,10 @@ class MiproRun:
         }
         return _digest(described)
 
-    def _is_full(self, trial: Any) -> bool:
+    def _is_full(self, trial: FrozenTrial) -> bool:
         return trial.user_attrs["role"] == "full" or not self.sizes.minibatch
 
-    def _label(self, trial: Any) -> str:
+    def _label(self, trial: FrozenTrial) -> str:
         if trial.user_attrs["role"] == "default":
             what = "starting program"
         elif trial.user_attrs["role"] == "full":
@@ -420,6 +424,13 @@ class MiproRun:
             for i, path in enumerate(self.paths)
         )
         return f"trial {trial.user_attrs['slot']} ({what}): {chosen}"
+
+
+def _score(trial: FrozenTrial) -> float:
+    """A completed trial's score (optuna's ``value``, None only while a trial has not completed)."""
+    if trial.value is None:
+        raise ValueError(f"trial {trial.number} has no score: it did not complete")
+    return trial.value
 
 
 def _import_study() -> None:
@@ -449,7 +460,7 @@ def _reused(recorded: Mapping[str, Any]) -> Spent:
     )
 
 
-def _next_full_evaluation(history: Sequence[Any]) -> tuple[dict[str, int], float | None]:
+def _next_full_evaluation(history: Sequence[FrozenTrial]) -> tuple[dict[str, int], float | None]:
     """The combination with the best mean minibatch score not yet fully evaluated (DSPy's rule).
 
     When every one was, the best-mean one again, with its known full score (nothing is run).
@@ -459,9 +470,9 @@ def _next_full_evaluation(history: Sequence[Any]) -> tuple[dict[str, int], float
     for t in history:
         key = tuple(sorted(t.params.items()))
         if t.user_attrs["role"] == "sampled":
-            scores.setdefault(key, []).append(t.value)
+            scores.setdefault(key, []).append(_score(t))
         elif t.user_attrs["role"] == "full":
-            full[key] = t.value
+            full[key] = _score(t)
     ranked = sorted(scores, key=lambda k: sum(scores[k]) / len(scores[k]), reverse=True)  # stable: first seen
     for key in ranked:
         if key not in full:
@@ -469,7 +480,7 @@ def _next_full_evaluation(history: Sequence[Any]) -> tuple[dict[str, int], float
     return dict(ranked[0]), full[ranked[0]]
 
 
-def _spec(spec: Any) -> list[Any]:
+def _spec(spec: ModuleSpec) -> list[Any]:
     sig = spec.signature
     fields = [[f.name, annotation_name(f.annotation), _type_detail(f.annotation), f.desc] for f in sig.fields]
     return [spec.path, spec.kind, sig.name, fields, sorted(spec.options.items(), key=str)]
@@ -484,7 +495,7 @@ def _type_detail(annotation: Any) -> Any:
     return schema() if callable(schema) else None
 
 
-def _lm(lm: Any) -> Any:
+def _lm(lm: LanguageModel | None) -> Any:
     if lm is None:
         return None
     options = getattr(lm, "options", None)

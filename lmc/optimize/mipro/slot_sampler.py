@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 
 import optuna
-from optuna.distributions import CategoricalDistribution
+from optuna.distributions import BaseDistribution, CategoricalChoiceType, CategoricalDistribution
 from optuna.trial import FrozenTrial, TrialState
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 def set_params(
     storage: optuna.storages.BaseStorage,
     trial_id: int,
-    distributions: Mapping[str, CategoricalDistribution],
+    distributions: Mapping[str, BaseDistribution],
     params: Mapping[str, int],
 ) -> None:
     """Give trial ``trial_id`` these parameters (choice indices), in optuna's internal form."""
@@ -98,6 +98,13 @@ class DspySampler:
         trial = self._mirror.ask()
         assert trial.number == index, (trial.number, index)
         self._ids.append(self._storage.get_trial_id_from_study_id_trial_number(self._study_id, index))
-        chosen = {name: trial.suggest_categorical(name, d.choices) for name, d in self.distributions.items()}
+        chosen = {name: _index(trial.suggest_categorical(name, d.choices)) for name, d in self.distributions.items()}
         self._sampled.append(index)
         return chosen
+
+
+def _index(choice: CategoricalChoiceType) -> int:
+    """A sampled choice: every parameter of a search chooses an index (into its candidates)."""
+    if not isinstance(choice, int):
+        raise TypeError(f"a search parameter chose {choice!r}, not an index")
+    return choice

@@ -56,7 +56,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import optuna
 from optuna.distributions import CategoricalDistribution
@@ -187,7 +187,7 @@ class SharedSearch:
 
     def completed(self) -> list[FrozenTrial]:
         """The completed trial of every finished slot, in slot order."""
-        by_slot = {}
+        by_slot: dict[int, FrozenTrial] = {}
         for t in self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
             by_slot.setdefault(t.user_attrs["slot"], t)
         return [by_slot[s] for s in sorted(by_slot)]
@@ -390,7 +390,7 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _heartbeats(storage: optuna.storages.BaseStorage) -> bool:
+def _heartbeats(storage: optuna.storages.BaseStorage) -> TypeGuard[optuna.storages.RDBStorage]:
     return isinstance(storage, optuna.storages.RDBStorage)
 
 

@@ -35,6 +35,7 @@ from ..trace import Prediction, TraceEntry, capture_trace, record
 from .composite import check_inputs, check_options, predictor, require_context
 
 if TYPE_CHECKING:
+    from ..lm.protocol import LanguageModel
     from ..program import Context
 
 __all__ = ["Attempt", "BestOfN", "Reward"]
@@ -70,7 +71,7 @@ class BestOfN:
     options: ClassVar[tuple[str, ...]] = ("n", "reward", "threshold")
 
     @classmethod
-    def create(cls, spec: ModuleSpec, params: Params, lm: Any, ctx: Context | None) -> BestOfN:
+    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None) -> BestOfN:
         check_options(spec, cls.options, required=("n", "reward"))
         ctx = require_context(spec, ctx)
         name = spec.options["reward"]
@@ -88,7 +89,14 @@ class BestOfN:
         )
 
     def __init__(
-        self, spec: ModuleSpec, params: Params, lm: Any, *, n: int, reward: Reward, threshold: float | None = None
+        self,
+        spec: ModuleSpec,
+        params: Params,
+        lm: LanguageModel | None,
+        *,
+        n: int,
+        reward: Reward,
+        threshold: float | None = None,
     ) -> None:
         self.path = spec.path
         self.signature = spec.signature

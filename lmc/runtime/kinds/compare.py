@@ -32,6 +32,8 @@ from ..types import format_value
 from .composite import check_inputs, check_options, part_params, predictor
 
 if TYPE_CHECKING:
+    from ..lm.protocol import LanguageModel
+    from ..modules import Predict
     from ..program import Context
 
 __all__ = ["MultiChainComparison", "attempt_text", "comparison_signature"]
@@ -70,11 +72,15 @@ class MultiChainComparison:
         return {path: ModuleSpec(path, "ChainOfThought", spec.signature)}
 
     @classmethod
-    def create(cls, spec: ModuleSpec, params: Params, lm: Any, ctx: Context | None) -> MultiChainComparison:
+    def create(
+        cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None
+    ) -> MultiChainComparison:
         check_options(spec, ("m",))
         return cls(spec, params, part_params(spec, ctx, "attempt"), lm, m=int(spec.options.get("m", DEFAULT_M)))
 
-    def __init__(self, spec: ModuleSpec, params: Params, attempt_params: Params, lm: Any, *, m: int = DEFAULT_M):
+    def __init__(
+        self, spec: ModuleSpec, params: Params, attempt_params: Params, lm: LanguageModel | None, *, m: int = DEFAULT_M
+    ) -> None:
         self.path = spec.path
         self.signature = spec.signature
         self.m = m
@@ -82,9 +88,9 @@ class MultiChainComparison:
         self.lm = lm
         (attempt,) = self.part_specs(spec).values()
         self.attempt = predictor(attempt, attempt_params, lm)
-        self._comparers: dict[int, Any] = {}
+        self._comparers: dict[int, Predict] = {}
 
-    def comparer(self, attempts: int) -> Any:
+    def comparer(self, attempts: int) -> Predict:
         """The comparison predictor for this many attempts (``m``, unless some failed)."""
         found = self._comparers.get(attempts)
         if found is None:

@@ -17,6 +17,8 @@ from ..errors import ProgramError
 from ..signature import ModuleSpec, Params, Signature
 
 if TYPE_CHECKING:
+    from ..lm.protocol import LanguageModel
+    from ..modules import Predict
     from ..program import Context
 
 
@@ -56,8 +58,9 @@ def check_inputs(path: str, signature: Signature, inputs: Mapping[str, Any]) -> 
         )
 
 
-def predictor(spec: ModuleSpec, params: Params, lm: Any) -> Any:
+def predictor(spec: ModuleSpec, params: Params, lm: LanguageModel | None) -> Predict:
     """The ``Predict`` or ``ChainOfThought`` of ``spec``; it records its calls under ``spec.path``."""
-    from ..modules import KINDS  # here: modules.py imports the kinds built on this file
+    from ..modules import ChainOfThought, Predict  # here: modules.py imports the kinds built on this file
 
-    return KINDS[spec.kind](spec, params, lm)
+    kinds: dict[str, type[Predict]] = {Predict.kind: Predict, ChainOfThought.kind: ChainOfThought}
+    return kinds[spec.kind](spec, params, lm)

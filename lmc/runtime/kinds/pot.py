@@ -45,12 +45,10 @@ from ..types import to_jsonable
 from .sandbox import LIMIT_OPTIONS, Limits, SandboxResult, limits_from, run_python
 
 if TYPE_CHECKING:
-    from ..program import Context
-
-if TYPE_CHECKING:
     from ..adapters import Adapter
     from ..lm.protocol import LanguageModel
     from ..modules import Predict
+    from ..program import Context
 
 __all__ = ["ProgramOfThought", "extract_code"]
 
@@ -95,11 +93,13 @@ class ProgramOfThought:
     options: ClassVar[tuple[str, ...]] = ("max_iters", *LIMIT_OPTIONS)
 
     @classmethod
-    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel, ctx: Context | None) -> ProgramOfThought:
+    def create(
+        cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None
+    ) -> ProgramOfThought:
         """What ``make_module`` calls; this kind needs nothing from the program's context."""
         return cls(spec, params, lm)
 
-    def __init__(self, spec: ModuleSpec, params: Params, lm: LanguageModel) -> None:
+    def __init__(self, spec: ModuleSpec, params: Params, lm: LanguageModel | None) -> None:
         from ..modules import REASONING, ChainOfThought  # here, not at the top: modules imports this file
 
         unknown = sorted(set(spec.options) - set(self.options))

@@ -46,6 +46,7 @@ from ..trace import Prediction
 from .composite import check_inputs, check_options, part_params, predictor, require_context
 
 if TYPE_CHECKING:
+    from ..lm.protocol import LanguageModel
     from ..program import Context
 
 __all__ = ["FINISH", "ReAct", "agent_instructions", "format_trajectory"]
@@ -97,7 +98,7 @@ def step_signature(signature: Signature, tool_names: tuple[str, ...]) -> Signatu
     """The ``react`` predictor's fields: the inputs and ``trajectory`` in, one turn out."""
     outputs = (
         Field("next_thought", str),
-        Field("next_tool_name", Literal[tool_names]),  # type: ignore[valid-type]
+        Field("next_tool_name", Literal[tool_names]),
         Field("next_tool_args", dict[str, Any]),
     )
     return Signature(signature.name, signature.instructions, signature.inputs + (TRAJECTORY,), outputs)
@@ -126,7 +127,7 @@ class ReAct:
         return {path: ModuleSpec(path, "ChainOfThought", extract_signature(spec.signature))}
 
     @classmethod
-    def create(cls, spec: ModuleSpec, params: Params, lm: Any, ctx: Context | None) -> ReAct:
+    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None) -> ReAct:
         check_options(spec, cls.options, required=("tools",))
         ctx = require_context(spec, ctx)
         tools = []
@@ -150,7 +151,7 @@ class ReAct:
         spec: ModuleSpec,
         params: Params,
         extract_params: Params,
-        lm: Any,
+        lm: LanguageModel | None,
         *,
         tools: list[Tool],
         max_iters: int = DEFAULT_MAX_ITERS,
@@ -215,7 +216,7 @@ class ReAct:
         trajectory[f"thought_{idx}"] = turn.next_thought
         trajectory[f"tool_name_{idx}"] = turn.next_tool_name
         trajectory[f"tool_args_{idx}"] = turn.next_tool_args
-        return turn.next_tool_name
+        return str(turn.next_tool_name)  # validated as one of the tool names
 
     def _observe(self, name: str, args: Mapping[str, Any]) -> Any:
         """The tool's result, or the error that becomes the observation instead."""

@@ -25,16 +25,19 @@ import logging
 import textwrap
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..adapters.base import describe_fields
 from ..errors import ParseError
 from ..judge import Judge
 from ..signature import Field, ModuleSpec, Params, Signature
-from ..trace import Prediction, capture_trace, record
+from ..trace import Prediction, TraceEntry, capture_trace, record
 from ..types import to_jsonable
 from .best_of_n import Attempt, BestOfN, Reward
 from .composite import predictor
+
+if TYPE_CHECKING:
+    from ..lm.protocol import LanguageModel
 
 __all__ = ["HINT", "OFFER_FEEDBACK", "Refine", "describe_module"]
 
@@ -124,7 +127,14 @@ class Refine(BestOfN):
     kind: ClassVar[str] = "Refine"
 
     def __init__(
-        self, spec: ModuleSpec, params: Params, lm: Any, *, n: int, reward: Reward, threshold: float | None = None
+        self,
+        spec: ModuleSpec,
+        params: Params,
+        lm: LanguageModel | None,
+        *,
+        n: int,
+        reward: Reward,
+        threshold: float | None = None,
     ) -> None:
         super().__init__(spec, params, lm, n=n, reward=reward, threshold=threshold)
         hinted = replace(spec.signature, inputs=spec.signature.inputs + (HINT,))
@@ -153,18 +163,22 @@ class Refine(BestOfN):
     def _advise(self, inputs: Mapping[str, Any], attempt: Attempt, hint: str | None) -> str | None:
         try:
             with capture_trace():  # the feedback is not part of the program's trace
-                advice = self.feedback(**self.feedback_inputs(inputs, attempt)).advice
+                feedback = self.feedback(**self.feedback_inputs(inputs, attempt))
         except ParseError as err:
             return self._no_advice(err, hint)
-        return advice.get(self.path, "N/A")
+        return self._own_advice(feedback)
 
     async def _aadvise(self, inputs: Mapping[str, Any], attempt: Attempt, hint: str | None) -> str | None:
         try:
             with capture_trace():
-                advice = (await self.feedback.acall(**self.feedback_inputs(inputs, attempt))).advice
+                feedback = await self.feedback.acall(**self.feedback_inputs(inputs, attempt))
         except ParseError as err:
             return self._no_advice(err, hint)
-        return advice.get(self.path, "N/A")
+        return self._own_advice(feedback)
+
+    def _own_advice(self, feedback: Prediction) -> str:
+        """This module's advice (``advice`` was validated as ``dict[str, str]``), N/A when it has none."""
+        return str(feedback.advice.get(self.path, "N/A"))
 
     def _no_advice(self, err: ParseError, hint: str | None) -> str | None:
         logger.info("module `%s`: the feedback could not be parsed; the previous hint stays (%s)", self.path, err)
@@ -188,6 +202,6 @@ class Refine(BestOfN):
         return {k: v if isinstance(v, str) else json.dumps(v, indent=2, ensure_ascii=False) for k, v in values.items()}
 
 
-def _record_without_hint(calls: list[Any]) -> None:
+def _record_without_hint(calls: list[TraceEntry]) -> None:
     for entry in calls:
         record(replace(entry, inputs={k: v for k, v in entry.inputs.items() if k != HINT.name}))

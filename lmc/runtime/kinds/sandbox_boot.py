@@ -37,6 +37,10 @@ import stat  # noqa: E402
 import traceback  # noqa: E402
 from types import MappingProxyType  # noqa: E402
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing into the child
+if TYPE_CHECKING:
+    from typing import Any
+
 PROGRAM = "program.py"
 SETUP_FAILED = 120  # exit status: the limits could not be applied; nothing ran
 
@@ -138,7 +142,7 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 _DEVICES = ("/dev/null", "/dev/urandom", "/dev/random", "/dev/zero")
 
 
-def _absolute(path, cwd):
+def _absolute(path: str, cwd: str) -> str:
     """``path`` made absolute against ``cwd`` and normalized, by string operations only.
 
     No symbolic link is followed: the code cannot create any (``os.symlink``
@@ -146,7 +150,7 @@ def _absolute(path, cwd):
     """
     if not path.startswith("/"):
         path = cwd + "/" + path
-    parts = []
+    parts: list[str] = []
     for part in path.split("/"):
         if part == "..":
             if parts:
@@ -156,7 +160,7 @@ def _absolute(path, cwd):
     return "/" + "/".join(parts)
 
 
-def limit_resources(cpu_seconds, memory_bytes, file_bytes):
+def limit_resources(cpu_seconds: int, memory_bytes: int, file_bytes: int) -> None:
     """Lower the limits for good (soft = hard); raises OSError/ValueError where the system refuses."""
     required = (
         (resource.RLIMIT_AS, memory_bytes),
@@ -179,7 +183,7 @@ def limit_resources(cpu_seconds, memory_bytes, file_bytes):
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
-def remove_unaudited_functions():
+def remove_unaudited_functions() -> None:
     """``mkfifo`` and ``mknod`` create files without an audit event: take them away."""
     posix = sys.modules.get("posix")
     for module in (os, posix):
@@ -188,7 +192,7 @@ def remove_unaudited_functions():
                 delattr(module, name)
 
 
-def _inside(path, roots):
+def _inside(path: str, roots: tuple[str, ...]) -> bool:
     """Whether ``path`` is one of ``roots`` or below one (no globals: the code cannot patch it)."""
     for root in roots:
         if path == root or path.startswith(root + "/"):
@@ -196,7 +200,7 @@ def _inside(path, roots):
     return False
 
 
-def install_guard(workdir, read_roots):
+def install_guard(workdir: str, read_roots: tuple[str, ...]) -> None:
     """Add the audit hook.
 
     The hook is one function whose closure holds only immutable values and
@@ -212,8 +216,10 @@ def install_guard(workdir, read_roots):
     write_flags, devices, absolute, inside = _WRITE_FLAGS, _DEVICES, _absolute, _inside
     only_workdir = (workdir,)
 
-    def guard(event, args):
-        writes, reads = (), ()
+    # An event's arguments are whatever CPython passes for it (``sys.addaudithook`` types them ``tuple[Any, ...]``).
+    def guard(event: str, args: "tuple[Any, ...]") -> None:
+        writes: tuple[Any, ...] = ()
+        reads: tuple[Any, ...] = ()
         if event == "open":
             path, mode, flags = args
             if _isinstance(mode, _str) and ("w" in mode or "a" in mode or "x" in mode or "+" in mode):
@@ -276,10 +282,14 @@ def install_guard(workdir, read_roots):
     sys.addaudithook(guard)
 
 
-def run(tree):
+def run(tree: ast.Module) -> None:
     """Run the code like ``python program.py``, printing a trailing expression's value like a REPL."""
-    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    last = tree.body[-1] if tree.body else None
+    if isinstance(last, ast.Expr):
+        tree.body.pop()
+    else:
+        last = None
+    namespace: dict[str, object] = {"__name__": "__main__", "__builtins__": builtins}
     exec(compile(tree, PROGRAM, "exec"), namespace)
     if last is not None:
         value = eval(compile(ast.Expression(last.value), PROGRAM, "eval"), namespace)
@@ -287,11 +297,11 @@ def run(tree):
             print(repr(value))
 
 
-def report(exc):
+def report(exc: BaseException) -> None:
     """The traceback on stderr, without this file's frames (the runner's and the audit hook's)."""
     summary = traceback.TracebackException.from_exception(exc)
     seen = set()
-    pending = [summary]
+    pending: list[traceback.TracebackException | None] = [summary]
     while pending:
         current = pending.pop()
         if current is None or id(current) in seen:
@@ -302,7 +312,7 @@ def report(exc):
     sys.stderr.write("".join(summary.format()))
 
 
-def main():
+def main() -> None:
     workdir, cpu_seconds, memory_bytes, file_bytes = sys.argv[1], *map(int, sys.argv[2:5])
     try:
         limit_resources(cpu_seconds, memory_bytes, file_bytes)

@@ -128,7 +128,8 @@ class Cache:
         )
 
     def __len__(self) -> int:
-        return self._connection().execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+        (count,) = self._connection().execute("SELECT COUNT(*) FROM answers").fetchone()
+        return int(count)
 
     def close(self) -> None:
         """Close every thread's connection; the cache reopens lazily if used again."""

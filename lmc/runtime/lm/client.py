@@ -339,7 +339,7 @@ class LM:
             raise LMError(
                 self.model, f"gave up after {attempt + 1} attempt(s): {_describe(exc)}", attempts=attempt + 1
             ) from exc
-        delay = min(self.max_backoff, self.backoff * 2**attempt) * random.uniform(0.5, 1.0)
+        delay = min(self.max_backoff, self.backoff * (1 << attempt)) * random.uniform(0.5, 1.0)
         retry_after = _retry_after(exc)
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.max_backoff))

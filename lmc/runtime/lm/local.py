@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from .litellm_setup import import_litellm
-from .local_logprobs import greedy_with_logprobs
+from .local_logprobs import ChatCompletion, ChatUsage, greedy_with_logprobs
 
 _litellm = import_litellm()  # offline and quiet, before anything below touches litellm
-from litellm import CustomLLM  # noqa: E402
+from litellm.llms.custom_llm import CustomLLM  # noqa: E402
 from litellm.types.utils import Choices, Message, ModelResponse, Usage  # noqa: E402
 
 __all__ = ["MODELS", "PROVIDER", "LocalModel", "register"]
@@ -97,9 +97,11 @@ class _Loaded:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock = threading.Lock()
+        # llama_cpp's ``Llama``, typed Any here: its message and answer types (TypedDicts)
+        # are not the plain dicts litellm hands over. ``local_logprobs.Llama`` is what decoding uses of it.
         self._llama: Any = None
 
-    def chat(self, messages: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, Any]:
+    def chat(self, messages: list[dict[str, Any]], options: dict[str, Any]) -> ChatCompletion:
         with self.lock:
             if self._llama is None:
                 from llama_cpp import Llama
@@ -115,13 +117,17 @@ class _Loaded:
                 atexit.register(self.close)
             if options.get("logprobs"):
                 return greedy_with_logprobs(self._llama, messages, options)
-            return self._llama.create_chat_completion(messages=messages, **options)
+            completion: ChatCompletion = self._llama.create_chat_completion(messages=messages, **options)
+            return completion
 
     def close(self) -> None:
         with self.lock:
             if self._llama is not None:
                 self._llama.close()
                 self._llama = None
+
+
+_NO_USAGE: ChatUsage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
 
 
 class LocalProvider(CustomLLM):
@@ -139,14 +145,14 @@ class LocalProvider(CustomLLM):
                 loaded = self._models[name] = _Loaded(check_available(name))
             return loaded
 
-    def completion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
         name = model.removeprefix(f"{PROVIDER}/")
         params = kwargs.get("optional_params") or {}
         keys = ("temperature", "max_tokens", "top_p", "stop", "logprobs", "top_logprobs")
         options = {k: params[k] for k in keys if params.get(k) is not None}
         result = self._model(name).chat(messages, options)
         choice = result["choices"][0]
-        usage = result.get("usage") or {}
+        usage = result.get("usage") or _NO_USAGE
         logprobs = choice.get("logprobs")
         return ModelResponse(
             id=f"chatcmpl-{uuid.uuid4().hex}",
@@ -167,7 +173,7 @@ class LocalProvider(CustomLLM):
             ),
         )
 
-    async def acompletion(self, model: str, messages: list, *args: Any, **kwargs: Any) -> ModelResponse:
+    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
         return await asyncio.to_thread(self.completion, model, messages, *args, **kwargs)
 
 

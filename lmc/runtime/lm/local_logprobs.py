@@ -17,10 +17,99 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
+
+if TYPE_CHECKING:  # numpy is imported by the functions that use it
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = ["ChatCompletion", "Llama", "greedy_with_logprobs"]
 
 
-def greedy_with_logprobs(llama: Any, messages: list[dict[str, Any]], options: dict[str, Any]) -> dict[str, Any]:
+class _Model(Protocol):
+    def token_get_text(self, token: int) -> str: ...
+
+
+class _Context(Protocol):
+    def get_logits_ith(self, i: int) -> Any: ...  # a ctypes pointer to the row of floats (llama_cpp leaves it untyped)
+
+
+class Llama(Protocol):
+    """What this decoding uses of a ``llama_cpp.Llama``."""
+
+    metadata: dict[str, str]
+    _model: _Model
+    _ctx: _Context
+
+    def token_eos(self) -> int: ...
+
+    def token_bos(self) -> int: ...
+
+    def n_vocab(self) -> int: ...
+
+    def tokenize(self, text: bytes, add_bos: bool = ..., special: bool = ...) -> list[int]: ...
+
+    def detokenize(self, tokens: list[int], prev_tokens: list[int] | None = ...) -> bytes: ...
+
+    def generate(
+        self, tokens: Sequence[int], *, temp: float, top_k: int, top_p: float, min_p: float, repeat_penalty: float
+    ) -> Iterator[int]: ...
+
+
+class TopLogprob(TypedDict):
+    token: str
+    logprob: float
+
+
+class TokenLogprob(TopLogprob):
+    top_logprobs: list[TopLogprob]
+
+
+class ChoiceLogprobs(TypedDict):
+    content: list[TokenLogprob]
+
+
+class ChatMessage(TypedDict):
+    role: str
+    content: str
+
+
+class _Choice(TypedDict):
+    message: ChatMessage
+    finish_reason: str
+
+
+class ChatChoice(_Choice, total=False):
+    logprobs: ChoiceLogprobs | None
+
+
+class ChatUsage(TypedDict):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class _Completion(TypedDict):
+    choices: list[ChatChoice]
+
+
+class ChatCompletion(_Completion, total=False):
+    """A chat completion in OpenAI's shape, as llama-cpp-python's ``create_chat_completion`` gives it."""
+
+    usage: ChatUsage
+
+
+class _Generated(TypedDict):
+    """One generated token: its id, its bytes, its log-probability and the top alternatives."""
+
+    id: int
+    bytes: bytes
+    logprob: float
+    top: list[TopLogprob]
+
+
+def greedy_with_logprobs(llama: Llama, messages: list[dict[str, Any]], options: dict[str, Any]) -> ChatCompletion:
     """One chat completion at temperature 0, with ``options["top_logprobs"]`` alternatives per token."""
     import numpy as np
 
@@ -40,7 +129,7 @@ def greedy_with_logprobs(llama: Any, messages: list[dict[str, Any]], options: di
     max_tokens = int(options.get("max_tokens") or 16)
     n_vocab = llama.n_vocab()
 
-    content: list[dict[str, Any]] = []
+    content: list[_Generated] = []
     raw = b""
     finish = "length"
     for count, token in enumerate(llama.generate(prompt, temp=0.0, top_k=1, top_p=1.0, min_p=0.0, repeat_penalty=1.0)):
@@ -89,20 +178,20 @@ def _formatter(template: str, eos_token: str, bos_token: str, eos: int) -> Any:
     )
 
 
-def _as_list(value: Any) -> list[str]:
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
 
 
-def _log_softmax(logits: Any) -> Any:
+def _log_softmax(logits: NDArray[np.float32]) -> NDArray[np.float64]:
     import numpy as np
 
     shifted = logits.astype(np.float64) - float(logits.max())
     return shifted - math.log(float(np.exp(shifted).sum()))
 
 
-def _top(llama: Any, logprobs: Any, k: int) -> list[dict[str, Any]]:
+def _top(llama: Llama, logprobs: NDArray[np.float64], k: int) -> list[TopLogprob]:
     import numpy as np
 
     if k <= 0:
@@ -116,9 +205,10 @@ def _text(piece: bytes) -> str:
     return piece.decode("utf-8", errors="replace")
 
 
-def _kept(content: list[dict[str, Any]], cut: int) -> list[dict[str, Any]]:
+def _kept(content: list[_Generated], cut: int) -> list[TokenLogprob]:
     """The OpenAI-shaped entries of the tokens that start before the text was cut at a stop."""
-    kept, offset = [], 0
+    kept: list[TokenLogprob] = []
+    offset = 0
     for entry in content:
         token = _text(entry["bytes"])
         if offset >= cut:

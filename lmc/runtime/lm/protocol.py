@@ -7,7 +7,7 @@ gating, recording, replay) and the tests' scripted LMs have the same shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from ..choices import TokenLogprobs
 
@@ -33,3 +33,10 @@ class LanguageModel(Protocol):
     def complete_scored(self, messages: Messages) -> Scored: ...
 
     async def acomplete_scored(self, messages: Messages) -> Scored: ...
+
+
+@runtime_checkable
+class Replaceable(Protocol):
+    """An LM that makes copies of itself with some options changed (``LM.replace``; the optimizer's wrappers)."""
+
+    def replace(self, **changes: Any) -> LanguageModel: ...
