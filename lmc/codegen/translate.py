@@ -133,7 +133,7 @@ class _Translator:
         for decl in self.program.modules:
             if decl.name.name in called:
                 self.names.modules[decl.name.name] = namer.claim(decl.name.name)
-        for name in self._assigned(self.program.body):
+        for name in self._assigned():
             if name not in self.names.variables and name not in self.names.params:
                 self.names.variables[name] = namer.claim(name)
 
@@ -174,24 +174,21 @@ class _Translator:
         return "ctx, /, **inputs", lines
 
     def _called_modules(self) -> set[str]:
-        found: set[str] = set()
-        for expr in _exprs(self.program.body):
-            if isinstance(expr, ir.Call) and expr.func.name in self.scope.modules:
-                found.add(expr.func.name)
-        return found
+        return {
+            node.func.name
+            for stmt in self.program.body
+            for node in ir.walk(stmt)
+            if isinstance(node, ir.Call) and node.func.name in self.scope.modules
+        }
 
-    def _assigned(self, stmts: tuple[ir.Stmt, ...]) -> Iterator[str]:
-        for s in stmts:
-            if isinstance(s, ir.Assign):
-                yield s.target.name
-            elif isinstance(s, ir.For):
-                yield s.var.name
-                yield from self._assigned(s.body)
-            elif isinstance(s, ir.Repeat):
-                yield from self._assigned(s.body)
-            elif isinstance(s, ir.If):
-                yield from self._assigned(s.then)
-                yield from self._assigned(s.orelse)
+    def _assigned(self) -> Iterator[str]:
+        """The names the body assigns (loop variables included), in source order."""
+        for stmt in self.program.body:
+            for node in ir.walk(stmt):
+                if isinstance(node, ir.Assign):
+                    yield node.target.name
+                elif isinstance(node, ir.For):
+                    yield node.var.name
 
     # -------------------------------------------------------- statements
 
@@ -340,45 +337,6 @@ class _Translator:
                 raise CodegenError(f"{what} gets `{key}` twice at {_where(c.span)}")
             seen.add(key)
         return kwargs_code(items)
-
-
-def _exprs(stmts: tuple[ir.Stmt, ...]) -> Iterator[ir.Expr]:
-    """Every expression in a block, nested ones included, in source order."""
-    for s in stmts:
-        if isinstance(s, (ir.Assign, ir.Return, ir.ExprStmt)):
-            yield from _walk(s.value)
-        elif isinstance(s, ir.Repeat):
-            yield from _walk(s.count)
-            yield from _exprs(s.body)
-        elif isinstance(s, ir.For):
-            yield from _walk(s.iterable)
-            yield from _exprs(s.body)
-        elif isinstance(s, ir.If):
-            yield from _walk(s.cond)
-            yield from _exprs(s.then)
-            yield from _exprs(s.orelse)
-
-
-def _walk(e: ir.Expr) -> Iterator[ir.Expr]:
-    yield e
-    if isinstance(e, ir.ListExpr):
-        for item in e.items:
-            yield from _walk(item)
-    elif isinstance(e, ir.RecordExpr):
-        for _, value in e.fields:
-            yield from _walk(value)
-    elif isinstance(e, ir.Attr):
-        yield from _walk(e.obj)
-    elif isinstance(e, ir.Call):
-        for a in e.args:
-            yield from _walk(a)
-        for k in e.kwargs:
-            yield from _walk(k.value)
-    elif isinstance(e, ir.BinOp):
-        yield from _walk(e.left)
-        yield from _walk(e.right)
-    elif isinstance(e, ir.UnaryOp):
-        yield from _walk(e.operand)
 
 
 def _where(span: object) -> str:
