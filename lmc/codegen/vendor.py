@@ -4,18 +4,20 @@ The generated ``.py`` files name their runtime modules (``from ._runtime.program
 import Program``); each runtime module names others. Following every import
 statement (at module level, inside functions, under ``if TYPE_CHECKING:``)
 from the generated files gives the modules a package can load, and that a type
-checker reads. Two kinds of use are not import statements: a module kind's
-class is imported by name when a module of that kind first runs
-(``modules.KINDS``), so the kinds a program declares are entries too
-(``kind_modules``); and a runtime module may name a sibling file to run
-(``sandbox.py`` runs ``sandbox_boot.py``), which a string constant equal to that
-file's name shows. Each vendored file is copied byte for byte.
+checker reads. Module kinds are the exception: a kind's class is imported by
+name when a module of that kind first runs (``modules.KINDS``), so the kinds a
+program declares are entries (``kind_modules``), and a kind's file that the
+runtime names only for the type checker is not shipped for that alone: the
+package's type-checker configuration names it as absent (``Vendored.absent``).
+A runtime module may also name a sibling file to run (``sandbox.py`` runs
+``sandbox_boot.py``), which a string constant equal to that file's name shows.
+Each vendored file is copied byte for byte.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -26,17 +28,19 @@ from ..runtime.modules import KINDS
 __all__ = ["UNTYPED_IMPORTS", "Vendored", "kind_modules", "vendor_runtime"]
 
 RUNTIME = "_runtime"
-# The third-party modules the runtime imports that lmc's own mypy configuration takes as
-# untyped (`ignore_missing_imports` in its pyproject.toml): a package's configuration says the same.
-UNTYPED_IMPORTS = ("bm25s", "litellm", "llama_cpp")
+# Third-party modules the runtime imports that a type checker may find without types: bm25s has
+# none (lmc's own mypy configuration takes it, litellm and llama_cpp with `ignore_missing_imports`),
+# and llama_cpp and numpy come only with a package's `local` extra. A package's configuration says the same.
+UNTYPED_IMPORTS = ("bm25s", "litellm", "llama_cpp", "numpy")
 
 
 @dataclass(frozen=True, slots=True)
 class Vendored:
-    """The runtime files a package ships, and the untyped modules they import."""
+    """The runtime files a package ships, and what its type checker must be told about them."""
 
     files: dict[PurePosixPath, bytes]  # by path relative to ``_runtime/``, sorted
     untyped_imports: tuple[str, ...]  # those of UNTYPED_IMPORTS that the files import
+    absent: tuple[str, ...]  # runtime modules the files name for the type checker only, not shipped (dotted, sorted)
 
 
 def kind_modules(kinds: Iterable[str]) -> tuple[str, ...]:
@@ -58,18 +62,25 @@ def vendor_runtime(package: str, generated: Mapping[str, str], kinds: Iterable[s
     """
     shipped = f"{package}.{RUNTIME}"
     sources = _runtime_sources()
-    graph = _Graph({**_generated_modules(generated), **{shipped + m: s for m, s in sources.items()}})
-    starts = [m for m in graph.sources if m != shipped and not m.startswith(shipped + ".")]
+    by_name = {f"{shipped}.{m}" for m in kind_modules(KINDS)}
+    graph = _Graph({**_generated_modules(generated), **{shipped + m: s for m, s in sources.items()}}, by_name)
+    starts = [m for m in graph.sources if not _is_within(m, shipped)]
     reached = graph.closure([*starts, *(f"{shipped}.{m}" for m in kinds)])
     files = {}
     imported: set[str] = set()
+    named: set[str] = set()
     for module in reached:
-        if module == shipped or module.startswith(shipped + "."):
+        if _is_within(module, shipped):
             source = sources[module.removeprefix(shipped)]
             files[source.path] = source.data
             imported |= graph.absolute_imports(module)
+            named |= {target for target, _ in graph.imports(module)}
     untyped = tuple(name for name in UNTYPED_IMPORTS if name in imported)
-    return Vendored(dict(sorted(files.items())), untyped)
+    return Vendored(dict(sorted(files.items())), untyped, tuple(sorted(named - reached)))
+
+
+def _is_within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +88,6 @@ class _Source:
     path: PurePosixPath  # relative to the folder of its top package
     data: bytes
     is_package: bool  # an __init__.py
-
-    @property
-    def text(self) -> str:
-        return self.data.decode("utf-8")
 
 
 def _runtime_sources() -> dict[str, _Source]:
@@ -91,10 +98,8 @@ def _runtime_sources() -> dict[str, _Source]:
         rel = PurePosixPath(*path.relative_to(root).parts)
         if "__pycache__" in rel.parts:
             continue
-        parts = rel.with_suffix("").parts
-        is_package = parts[-1] == "__init__"
-        name = "".join(f".{p}" for p in (parts[:-1] if is_package else parts))
-        found[name] = _Source(rel, path.read_bytes(), is_package)
+        name, is_package = _module_name(rel)
+        found["".join(f".{p}" for p in name)] = _Source(rel, path.read_bytes(), is_package)
     return found
 
 
@@ -104,18 +109,28 @@ def _generated_modules(generated: Mapping[str, str]) -> dict[str, _Source]:
         path = PurePosixPath(name)
         if path.suffix != ".py":
             continue
-        parts = path.with_suffix("").parts
-        is_package = parts[-1] == "__init__"
-        module = ".".join(parts[:-1] if is_package else parts)
-        found[module] = _Source(path, text.encode("utf-8"), is_package)
+        parts, is_package = _module_name(path)
+        found[".".join(parts)] = _Source(path, text.encode("utf-8"), is_package)
     return found
 
 
-class _Graph:
-    """Modules by dotted name, and the imports between them (the modules the AST names)."""
+def _module_name(path: PurePosixPath) -> tuple[tuple[str, ...], bool]:
+    """``a/b.py`` -> (``("a", "b")``, False); ``a/__init__.py`` -> (``("a",)``, True)."""
+    parts = path.with_suffix("").parts
+    is_package = parts[-1] == "__init__"
+    return (parts[:-1] if is_package else parts), is_package
 
-    def __init__(self, sources: dict[str, _Source]) -> None:
+
+class _Graph:
+    """Modules by dotted name, and the imports between them (the modules the AST names).
+
+    ``by_name`` holds the modules imported by name at run time (module kinds): an
+    import of one that only the type checker reads is not followed.
+    """
+
+    def __init__(self, sources: dict[str, _Source], by_name: set[str]) -> None:
         self.sources = sources
+        self.by_name = by_name
         self._trees = {name: ast.parse(source.data, str(source.path)) for name, source in sources.items()}
 
     def closure(self, starts: Iterable[str]) -> set[str]:
@@ -127,8 +142,25 @@ class _Graph:
             if module in reached:
                 continue
             reached.add(module)
-            stack.extend(self._parents(module) | self._uses(module))
+            stack.extend(self._parents(module))
+            stack.extend(t for t, typing_only in self.imports(module) if not (typing_only and t in self.by_name))
         return reached
+
+    def imports(self, module: str) -> set[tuple[str, bool]]:
+        """The known modules ``module`` names, each with whether only the type checker reads the import."""
+        source = self.sources[module]
+        package = module if source.is_package else module.rpartition(".")[0]
+        tree = self._trees[module]
+        typing_only = {id(n) for block in _type_checking_blocks(tree) for stmt in block for n in ast.walk(stmt)}
+        found: set[tuple[str, bool]] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = _resolve(package, node.level, node.module)
+                for name in (base, *(f"{base}.{a.name}" for a in node.names)):
+                    found.add((name, id(node) in typing_only))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.add((_sibling(package, node.value), False))
+        return {(name, typing_only) for name, typing_only in found if name in self.sources}
 
     def absolute_imports(self, module: str) -> set[str]:
         """The top-level packages ``module`` imports by absolute name (``litellm`` for ``import litellm.types``)."""
@@ -144,18 +176,12 @@ class _Graph:
         parts = module.split(".")
         return {".".join(parts[:i]) for i in range(1, len(parts))} & self.sources.keys()
 
-    def _uses(self, module: str) -> set[str]:
-        source = self.sources[module]
-        package = module if source.is_package else module.rpartition(".")[0]
-        found: set[str] = set()
-        for node in ast.walk(self._trees[module]):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                base = _resolve(package, node.level, node.module)
-                found.add(base)
-                found.update(f"{base}.{a.name}" for a in node.names)
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                found.add(_sibling(package, node.value))
-        return found & self.sources.keys()
+
+def _type_checking_blocks(tree: ast.AST) -> Iterator[list[ast.stmt]]:
+    """The bodies of ``if TYPE_CHECKING:`` (never their ``else``), which only a type checker reads."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            yield node.body
 
 
 def _resolve(package: str, level: int, module: str | None) -> str:

@@ -13,10 +13,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from lmc.codegen import write_package
 from lmc.codegen.vendor import kind_modules, vendor_runtime
+from lmc.runtime.modules import KINDS
 from tests.codegen.helpers import Files, render_text
-from tests.codegen.test_render import SAMPLES, SENTIMENT, _render_sample
+from tests.codegen.test_render import SAMPLES, SENTIMENT
 from tests.package_tests import run_package_tests
 from tests.runtime.test_pot import SOURCE as POT
 
@@ -55,27 +55,31 @@ def test_imports_are_followed_lazy_typing_only_and_relative_to_their_package() -
     assert {"signature.py", "knn.py"} <= shipped
 
 
-@pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every sample's package on disk, alone."""
-    out = {}
-    for sample in SAMPLES:
-        root = tmp_path_factory.mktemp("vendored") / sample.stem
-        write_package(_render_sample(sample), root)
-        out[sample.stem] = root
-    return out
+def test_kinds_named_for_the_type_checker_alone_are_declared_absent_not_shipped() -> None:
+    """A kind's file ships when a program declares the kind (or code imports it to run), never for a typing import."""
+    generated = {"app/x.py": "from ._runtime.modules import KINDS\n"}
+    every_kind = {f"app._runtime.{m}" for m in kind_modules(KINDS)} - {"app._runtime.modules"}
+    alone = vendor_runtime("app", generated)
+    assert not any(str(p).startswith("kinds/") for p in alone.files)
+    # What the runtime names under TYPE_CHECKING (modules.py checks each kind against its protocol), or nothing.
+    assert set(alone.absent) <= every_kind
+    with_pot = vendor_runtime("app", generated, ["kinds.pot"])
+    assert "kinds/pot.py" in set(map(str, with_pot.files))
+    assert set(with_pot.absent) == set(alone.absent) - {"app._runtime.kinds.pot"}
 
 
 @pytest.mark.parametrize("sample", [p.stem for p in SAMPLES])
-def test_each_sample_package_passes_its_own_tests_with_its_runtime(sample: str, written: dict[str, Path]) -> None:
-    done = run_package_tests(written[sample], sample, timeout=120)
+def test_each_sample_package_passes_its_own_tests_with_its_runtime(
+    sample: str, sample_packages: dict[str, Path]
+) -> None:
+    done = run_package_tests(sample_packages[sample], sample, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("sample", [p.stem for p in SAMPLES])
-def test_each_shipped_runtime_module_imports(sample: str, written: dict[str, Path]) -> None:
+def test_each_shipped_runtime_module_imports(sample: str, sample_packages: dict[str, Path]) -> None:
     """Every vendored module (the sandbox's boot script aside: it runs, it is never imported)."""
-    runtime = written[sample] / sample / "_runtime"
+    runtime = sample_packages[sample] / sample / "_runtime"
     modules = [
         ".".join((sample, "_runtime", *p.relative_to(runtime).with_suffix("").parts)).removesuffix(".__init__")
         for p in sorted(runtime.rglob("*.py"))
@@ -84,17 +88,17 @@ def test_each_shipped_runtime_module_imports(sample: str, written: dict[str, Pat
     code = "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n"
     done = subprocess.run(
         [sys.executable, "-c", code, *modules],
-        cwd=written[sample],
+        cwd=sample_packages[sample],
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "", "PYTHONPATH": str(written[sample]), "PYTHONDONTWRITEBYTECODE": "1"},
+        env={"PATH": "", "PYTHONPATH": str(sample_packages[sample]), "PYTHONDONTWRITEBYTECODE": "1"},
     )
     assert done.returncode == 0, done.stderr
 
 
-def test_a_runtime_name_whose_module_is_not_shipped_is_an_attribute_error(written: dict[str, Path]) -> None:
-    root = written["sentiment"]
+def test_a_runtime_name_whose_module_is_not_shipped_is_an_attribute_error(sample_packages: dict[str, Path]) -> None:
+    root = sample_packages["sentiment"]
     code = (
         "import sentiment._runtime as rt\n"
         "assert rt.Predict.__name__ == 'Predict'\n"
