@@ -24,7 +24,7 @@ from .files import write_package
 from .format import format_python
 from .info import BuildInfo, ParityCase, ScoreRow
 from .parity import RecordingLM, record_parity
-from .render import render_text_files
+from .render import render_code_files, render_project_files
 from .retrievers import corpus_files, index_files
 from .vendor import vendor_runtime
 from .views import build_view
@@ -65,14 +65,17 @@ def render_package(
             source_sha256=hashlib.sha256(source_text.encode("utf-8")).hexdigest(),
         )
     view = build_view(source, package=package, source_dir=source_dir, params=params, parity=parity, info=info)
-    files: dict[PurePosixPath, bytes] = {}
-    for name, text in render_text_files(view).items():
-        if name.endswith(".py") and text:
-            text = format_python(text, name)
-        files[PurePosixPath(name)] = text.encode("utf-8")
-    python = {str(name): data.decode("utf-8") for name, data in files.items() if name.suffix == ".py"}
+    code = {
+        name: format_python(text, name) if name.endswith(".py") and text else text
+        for name, text in render_code_files(view).items()
+    }
+    vendored = vendor_runtime(
+        package, {name: text for name, text in code.items() if name.endswith(".py")}, view.kind_modules
+    )
+    texts = {**code, **render_project_files(view, vendored)}
+    files = {PurePosixPath(name): text.encode("utf-8") for name, text in texts.items()}
     pkg = PurePosixPath(package)
-    for rel, data in vendor_runtime(package, python, view.kind_modules).files.items():
+    for rel, data in vendored.files.items():
         files[pkg / "_runtime" / rel] = data
     for ext in view.ext_modules:
         parts = ext.module.split(".")

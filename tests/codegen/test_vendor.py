@@ -68,6 +68,16 @@ def test_kinds_named_for_the_type_checker_alone_are_declared_absent_not_shipped(
     assert set(with_pot.absent) == set(alone.absent) - {"app._runtime.kinds.pot"}
 
 
+def test_the_package_tells_mypy_what_it_does_not_ship(tmp_path: Path) -> None:
+    files = render_text(SENTIMENT, tmp_path)
+    python = {str(p): d.decode() for p, d in files.items() if p.suffix == ".py" and "_runtime" not in p.parts}
+    vendored = vendor_runtime("pkg", python, ["modules"])
+    pyproject = files[PurePosixPath("pyproject.toml")].decode()
+    for name in (*vendored.absent, *(f"{m}.*" for m in vendored.untyped_imports)):
+        assert f'  "{name}",\n' in pyproject
+    assert "litellm" in vendored.untyped_imports and "bm25s" not in vendored.untyped_imports
+
+
 @pytest.mark.parametrize("sample", [p.stem for p in SAMPLES])
 def test_each_sample_package_passes_its_own_tests_with_its_runtime(
     sample: str, sample_packages: dict[str, Path]
