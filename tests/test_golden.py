@@ -2,8 +2,8 @@
 
 ``tests/golden/<stem>/ir.txt`` holds ``ir_dump.dump`` of ``samples/**/<stem>.lmp``
 and ``tests/golden/<stem>/package/`` the package rendered with default
-parameters, minus ``_runtime/`` (a verbatim copy of ``lmc/runtime``, checked
-byte for byte by ``tests/codegen/test_render.py``). Run
+parameters, minus ``_runtime/`` (the modules of ``lmc/runtime`` the package
+uses, copied verbatim: ``tests/codegen/test_render.py`` and ``test_vendor.py``). Run
 ``pytest tests/test_golden.py --update-golden`` after an intended change and
 review the diff.
 """

@@ -52,3 +52,36 @@ def test_lmc_parses_from_the_installed_wheel(wheel: Path, tmp_path: Path) -> Non
     proc = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_an_emitted_package_wheel_ships_py_typed_and_its_runtime(tmp_path: Path) -> None:
+    from lmc.codegen import render_package, write_package
+    from lmc.syntax.parse import parse
+
+    sample = ROOT / "samples" / "sentiment" / "sentiment.lmp"
+    text = sample.read_text(encoding="utf-8")
+    source, _ = parse(text, sample.name)
+    assert source is not None
+    files = render_package(source, package="sentiment", source_dir=sample.parent, source_text=text)
+    write_package(files, tmp_path / "sentiment")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path / "dist"),
+            str(tmp_path / "sentiment"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (wheel,) = (tmp_path / "dist").glob("sentiment-*.whl")
+    names = {n for n in zipfile.ZipFile(wheel).namelist() if not n.startswith("sentiment-")}
+    assert "sentiment/py.typed" in names
+    assert names == {str(p) for p in files if p.parts[0] == "sentiment"}  # the package, exactly

@@ -1,9 +1,10 @@
 """Code generation: a checked ``.lmp`` file (IR) to a standalone Python package, in memory.
 
 ``render_package`` builds every file of ``DIR/<package>/`` as bytes: the
-templated files (formatted with ruff), the runtime copied byte for byte
-from ``lmc/runtime``, the user's tool modules, the retrievers' corpora and
-their bm25 indexes (built here, at build time).
+templated files (formatted with ruff), the runtime modules the package uses
+copied byte for byte from ``lmc/runtime`` (``vendor.py``), the user's tool
+modules, the retrievers' corpora and their bm25 indexes (built here, at
+build time).
 ``write_package`` puts them on disk last. The same renderer serves the
 optimizer (``loader.load_package`` imports the rendered package) and the
 final build, so the code that was optimized is the code that ships.
@@ -19,12 +20,13 @@ from ..ir import nodes as ir
 from ..runtime.signature import Params
 from ..version import __version__
 from .errors import CodegenError
-from .files import runtime_files, write_package
+from .files import write_package
 from .format import format_python
 from .info import BuildInfo, ParityCase, ScoreRow
 from .parity import RecordingLM, record_parity
-from .render import render_text_files
+from .render import render_code_files, render_project_files
 from .retrievers import corpus_files, index_files
+from .vendor import vendor_runtime
 from .views import build_view
 
 __all__ = [
@@ -63,21 +65,25 @@ def render_package(
             source_sha256=hashlib.sha256(source_text.encode("utf-8")).hexdigest(),
         )
     view = build_view(source, package=package, source_dir=source_dir, params=params, parity=parity, info=info)
-    files: dict[PurePosixPath, bytes] = {}
-    for name, text in render_text_files(view).items():
-        if name.endswith(".py") and text:
-            text = format_python(text, name)
-        files[PurePosixPath(name)] = text.encode("utf-8")
+    code = {
+        name: format_python(text, name) if name.endswith(".py") and text else text
+        for name, text in render_code_files(view).items()
+    }
+    vendored = vendor_runtime(
+        package, {name: text for name, text in code.items() if name.endswith(".py")}, view.kind_modules
+    )
+    texts = {**code, **render_project_files(view, vendored)}
+    files = {PurePosixPath(name): text.encode("utf-8") for name, text in texts.items()}
     pkg = PurePosixPath(package)
-    for rel, data in runtime_files().items():
+    for rel, data in vendored.files.items():
         files[pkg / "_runtime" / rel] = data
     for ext in view.ext_modules:
         parts = ext.module.split(".")
         for depth in range(1, len(parts)):
             files.setdefault(pkg / "_ext" / PurePosixPath(*parts[:depth]) / "__init__.py", b"")
         files[pkg / "_ext" / PurePosixPath(*parts).with_suffix(".py")] = _read(ext.source)
-    for data in view.data_files:
-        files[pkg / data.dest] = _read(data.source)
+    for data_file in view.data_files:
+        files[pkg / data_file.dest] = _read(data_file.source)
     retrievers = source.of(ir.RetrieverDecl)
     for rel, data in index_files(retrievers, corpus_files(retrievers, source_dir)).items():
         files[pkg / rel] = data

@@ -1,4 +1,4 @@
-"""Files a package gets verbatim (the runtime), and writing a rendered package to disk."""
+"""Writing a rendered package to disk."""
 
 from __future__ import annotations
 
@@ -9,28 +9,12 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from ..resources import runtime_dir
 from .errors import CodegenError
 
 logger = logging.getLogger(__name__)
 
 # A package folder lmc may replace says so in its pyproject.toml.
 MARKER = b"\n[tool.lmc]\ngenerated = true\n"
-
-
-def runtime_files() -> dict[PurePosixPath, bytes]:
-    """Every ``.py`` under ``lmc/runtime`` (subpackages included), byte for byte, by relative path.
-
-    Read at each render, never templated: the vendored copy is the code lmc ran.
-    """
-    root = runtime_dir()
-    files = {}
-    for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root)
-        if "__pycache__" in rel.parts:
-            continue
-        files[PurePosixPath(*rel.parts)] = path.read_bytes()
-    return files
 
 
 def write_package(files: Mapping[PurePosixPath, bytes], out_dir: Path) -> None:

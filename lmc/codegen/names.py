@@ -41,6 +41,7 @@ GENERATED_GLOBALS = frozenset(
         "SIGNATURES",
         "Params",
         "Program",
+        "Context",
         "BM25Retriever",
         "FunctionRetriever",
         "field_of",
@@ -58,6 +59,12 @@ GENERATED_GLOBALS = frozenset(
         "TYPE_CHECKING",
         "Any",
         "LM",
+        "LanguageModel",
+        "AdapterParseError",
+        "LMError",
+        "ParseError",
+        "ProgramError",
+        "SandboxError",
         "PackageConfig",
         "PackagedProgram",
         "CONFIG",
@@ -71,7 +78,7 @@ GENERATED_GLOBALS = frozenset(
 # The builtins generated code itself calls or names in annotations: a user name
 # never shadows these. Other builtins (``input``, ``format``, ``type``) are fine
 # as parameter or program names; generated code does not use them.
-USED_BUILTINS = frozenset({"range", "getattr", "str", "int", "float", "bool", "list", "dict"})
+USED_BUILTINS = frozenset({"range", "getattr", "str", "int", "float", "bool", "list", "dict", "object"})
 
 # Names a program body uses besides its globals.
 BODY_LOCALS = frozenset({"ctx", "inputs", "_"})

@@ -13,7 +13,8 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..runtime.package import scored_response
+from ..runtime.lm.protocol import LanguageModel, Messages, Scored
+from ..runtime.package import PackagedProgram, scored_response
 from ..runtime.types import to_jsonable
 from .info import ParityCase
 
@@ -21,9 +22,9 @@ from .info import ParityCase
 class RecordingLM:
     """Forwards to ``lm`` and keeps every (messages, response) pair, in call order."""
 
-    def __init__(self, lm: Any) -> None:
+    def __init__(self, lm: LanguageModel) -> None:
         self.lm = lm
-        self.model = getattr(lm, "model", "recorded")
+        self.model: str = getattr(lm, "model", "recorded")
         self._calls: list[tuple[list[dict[str, Any]], str | dict[str, Any]]] = []
         self._lock = threading.Lock()
 
@@ -32,22 +33,22 @@ class RecordingLM:
         with self._lock:
             return tuple(self._calls)
 
-    def complete(self, messages: Sequence[Mapping[str, Any]]) -> str:
+    def complete(self, messages: Messages) -> str:
         response = self.lm.complete(messages)
         self._keep(messages, response)
         return response
 
-    async def acomplete(self, messages: Sequence[Mapping[str, Any]]) -> str:
+    async def acomplete(self, messages: Messages) -> str:
         response = await self.lm.acomplete(messages)
         self._keep(messages, response)
         return response
 
-    def complete_scored(self, messages: Sequence[Mapping[str, Any]]) -> Any:
+    def complete_scored(self, messages: Messages) -> Scored:
         scored = self.lm.complete_scored(messages)
         self._keep(messages, scored_response(scored))
         return scored
 
-    async def acomplete_scored(self, messages: Sequence[Mapping[str, Any]]) -> Any:
+    async def acomplete_scored(self, messages: Messages) -> Scored:
         scored = await self.lm.acomplete_scored(messages)
         self._keep(messages, scored_response(scored))
         return scored
@@ -57,7 +58,7 @@ class RecordingLM:
             self._calls.append(([copy.deepcopy(dict(m)) for m in messages], response))
 
 
-def record_parity(program: Any, inputs: Mapping[str, Any], *, lm: Any) -> ParityCase:
+def record_parity(program: PackagedProgram, inputs: Mapping[str, Any], *, lm: LanguageModel) -> ParityCase:
     """Run a ``PackagedProgram`` of a loaded package once and record its LM calls.
 
     The inputs are stored as JSON values, as the replay will pass them.

@@ -1,7 +1,10 @@
 """Templates to file contents: one Jinja environment, one template per generated file.
 
 Templates receive view-models whose Python-bound values are already source
-text (``views/``); the helpers here only quote for TOML and Markdown.
+text (``views/``); the helpers here only quote for TOML and Markdown. The
+package's code comes first (``render_code_files``); ``pyproject.toml`` and
+the README follow (``render_project_files``), since the type-checker settings
+depend on the runtime files that code makes the package ship.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from ..runtime.package import env_var_for
 from .format import format_python
 from .info import ScoreRow
 from .literals import py_docstring, py_literal
+from .vendor import Vendored
 from .views.data import PackageView
 
 
@@ -66,15 +70,13 @@ class _Markdown:
         return "n/a" if value is None else f"{round(value, 3):g}"
 
 
-def render_text_files(view: PackageView) -> dict[str, str]:
-    """Every templated file, unformatted, by its path inside ``DIR/<package>/``."""
+def render_project_files(view: PackageView, vendored: Vendored) -> dict[str, str]:
+    """``pyproject.toml`` and ``README.md``, by their paths inside ``DIR/<package>/``."""
     pkg = view.package
-
-    def doc(text: str) -> str:
-        return py_docstring(text)
-
-    files = {
-        "pyproject.toml": render("pyproject.toml.jinja", view=view, toml=_Toml(pkg)),
+    return {
+        "pyproject.toml": render(
+            "pyproject.toml.jinja", view=view, toml=_Toml(pkg), unchecked=_unchecked_modules(vendored)
+        ),
         "README.md": render(
             "README.md.jinja",
             view=view,
@@ -84,6 +86,22 @@ def render_text_files(view: PackageView) -> dict[str, str]:
             # ruff formats Python blocks in Markdown too: keep the examples as it would.
             examples={p.name: format_python(p.python_example, "example.py").rstrip("\n") for p in view.docs},
         ),
+    }
+
+
+def _unchecked_modules(vendored: Vendored) -> list[str]:
+    """What ``pyproject.toml`` tells mypy not to look for: untyped third-party packages, runtime modules not shipped."""
+    return [f"{name}.*" for name in vendored.untyped_imports] + list(vendored.absent)
+
+
+def render_code_files(view: PackageView) -> dict[str, str]:
+    """Every templated file of the package's code, unformatted, by its path inside ``DIR/<package>/``."""
+    pkg = view.package
+
+    def doc(text: str) -> str:
+        return py_docstring(text)
+
+    files = {
         f"{pkg}/__init__.py": render(
             "__init__.py.jinja",
             view=view,
@@ -116,6 +134,7 @@ def render_text_files(view: PackageView) -> dict[str, str]:
             view=view,
             doc=doc("Every module's learned instructions and demos, as the optimizer chose them."),
         ),
+        f"{pkg}/py.typed": "",
         f"{pkg}/tests/__init__.py": "",
         f"{pkg}/tests/test_parity.py": render("test_parity.py.jinja", view=view),
         f"{pkg}/tests/parity.json": view.parity_json,

@@ -2,8 +2,13 @@
 
 Each program gets two functions with the same statements: ``_prog(ctx, ...)``
 and ``async def _aprog(ctx, ...)``, where module and program calls are
-awaited. Modules are bound once at the top (``judge = ctx.module("p.judge")``);
+awaited. Their parameters carry the program's types; they return ``object``
+(a prediction, a record or a mapping of the outputs: ``Program`` reads them
+off it). Modules are bound once at the top (``judge = ctx.module("p.judge")``);
 tools, retrievers and built-ins are called through ``ctx`` and ``builtins``.
+A variable whose first value is an empty list or record is declared with its
+element types unknown (``notes: list[Any] = []``), so a type checker does not
+guess them from nothing.
 Expressions are written with the fewest parentheses that keep the ``.lmp``
 meaning: comparisons never chain (``(a == b) == c``), and ``+`` stays
 left-associative.
@@ -66,10 +71,19 @@ class EnumRef:
 
 
 @dataclass(frozen=True, slots=True)
+class ParamCode:
+    """A program parameter as Python source: its annotation and, if it has one, its default."""
+
+    annotation: str
+    default: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Scope:
     """What a body can refer to besides its own parameters and variables."""
 
     modules: Mapping[str, ModuleRef]  # this program's modules by .lmp name
+    params: Mapping[str, ParamCode]  # this program's parameters by .lmp name
     programs: Mapping[str, ProgramRef]
     tools: frozenset[str]
     retrievers: frozenset[str]
@@ -88,6 +102,7 @@ class Body:
     called_programs: frozenset[str]
     uses_builtins: bool
     uses_field_of: bool
+    uses_any: bool  # some annotation says ``Any``
     used_enums: frozenset[str]  # Python names of enums referenced
 
 
@@ -120,8 +135,10 @@ class _Translator:
         self.called_programs: set[str] = set()
         self.uses_builtins = False
         self.uses_field_of = False
+        self.uses_any = False
         self.used_enums: set[str] = set()
         self.is_async = False
+        self.declared: set[str] = set()  # variables assigned so far in the body being written
 
     # ------------------------------------------------------------ naming
 
@@ -133,7 +150,7 @@ class _Translator:
         for decl in self.program.modules:
             if decl.name.name in called:
                 self.names.modules[decl.name.name] = namer.claim(decl.name.name)
-        for name in self._assigned(self.program.body):
+        for name in self._assigned():
             if name not in self.names.variables and name not in self.names.params:
                 self.names.variables[name] = namer.claim(name)
 
@@ -141,6 +158,7 @@ class _Translator:
         bodies = []
         for is_async in (False, True):
             self.is_async = is_async
+            self.declared = set()
             lines = list(prologue)
             for name, py in self.names.modules.items():
                 lines.append(f"{py} = ctx.module({py_literal(self.scope.modules[name].path)})")
@@ -153,45 +171,50 @@ class _Translator:
             called_programs=frozenset(self.called_programs),
             uses_builtins=self.uses_builtins,
             uses_field_of=self.uses_field_of,
+            uses_any=self.uses_any,
             used_enums=frozenset(self.used_enums),
         )
 
     def _header(self) -> tuple[str, list[str]]:
-        """``ctx, *, a, b=3`` when every parameter keeps its name, else ``ctx, **inputs`` and unpacking."""
+        """``ctx: Context, *, a: str, b: int = 3`` when every parameter keeps its name,
+        else ``ctx: Context, /, **inputs: Any`` and unpacking."""
         params = self.program.params
         if not params:
-            return "ctx", []
+            return "ctx: Context", []
+        codes = self.scope.params
         if all(self.names.params[p.name.name] == p.name.name for p in params):
-            parts = [
-                p.name.name if p.default is None else f"{p.name.name}={py_literal(p.default.value)}" for p in params
-            ]
-            return "ctx, *, " + ", ".join(parts), []
+            parts = []
+            for p in params:
+                code = codes[p.name.name]
+                parts.append(
+                    f"{p.name.name}: {code.annotation}" + ("" if code.default is None else f" = {code.default}")
+                )
+            return "ctx: Context, *, " + ", ".join(parts), []
         lines = []
         for p in params:
             key = py_literal(p.name.name)
-            value = f"inputs[{key}]" if p.default is None else f"inputs.get({key}, {py_literal(p.default.value)})"
+            default = codes[p.name.name].default
+            value = f"inputs[{key}]" if default is None else f"inputs.get({key}, {default})"
             lines.append(f"{self.names.params[p.name.name]} = {value}")
-        return "ctx, /, **inputs", lines
+        self.uses_any = True
+        return "ctx: Context, /, **inputs: Any", lines
 
     def _called_modules(self) -> set[str]:
-        found: set[str] = set()
-        for expr in _exprs(self.program.body):
-            if isinstance(expr, ir.Call) and expr.func.name in self.scope.modules:
-                found.add(expr.func.name)
-        return found
+        return {
+            node.func.name
+            for stmt in self.program.body
+            for node in ir.walk(stmt)
+            if isinstance(node, ir.Call) and node.func.name in self.scope.modules
+        }
 
-    def _assigned(self, stmts: tuple[ir.Stmt, ...]) -> Iterator[str]:
-        for s in stmts:
-            if isinstance(s, ir.Assign):
-                yield s.target.name
-            elif isinstance(s, ir.For):
-                yield s.var.name
-                yield from self._assigned(s.body)
-            elif isinstance(s, ir.Repeat):
-                yield from self._assigned(s.body)
-            elif isinstance(s, ir.If):
-                yield from self._assigned(s.then)
-                yield from self._assigned(s.orelse)
+    def _assigned(self) -> Iterator[str]:
+        """The names the body assigns (loop variables included), in source order."""
+        for stmt in self.program.body:
+            for node in ir.walk(stmt):
+                if isinstance(node, ir.Assign):
+                    yield node.target.name
+                elif isinstance(node, ir.For):
+                    yield node.var.name
 
     # -------------------------------------------------------- statements
 
@@ -203,7 +226,7 @@ class _Translator:
                 continue  # bound once at the top of the function
             if isinstance(s, ir.Assign):
                 target = self.names.local(s.target.name)
-                lines.append(f"{pad}{target} = {self._expr(s.value)}")
+                lines.append(f"{pad}{target}{self._declaration(s)} = {self._expr(s.value)}")
             elif isinstance(s, ir.Return):
                 lines.append(f"{pad}return {self._expr(s.value)}")
             elif isinstance(s, ir.ExprStmt):
@@ -213,6 +236,7 @@ class _Translator:
                 lines.extend(self._suite(s.body, depth + 1))
             elif isinstance(s, ir.For):
                 var = self.names.variables[s.var.name]
+                self.declared.add(s.var.name)
                 lines.append(f"{pad}for {var} in {self._expr(s.iterable)}:")
                 lines.extend(self._suite(s.body, depth + 1))
             elif isinstance(s, ir.If):
@@ -220,6 +244,21 @@ class _Translator:
             else:
                 raise CodegenError(f"cannot translate the statement {type(s).__name__} at {_where(s.span)}")
         return lines
+
+    def _declaration(self, s: ir.Assign) -> str:
+        """``: list[Any]`` (or ``: dict[str, Any]``) for a variable's first value when it is empty, else ``""``."""
+        name = s.target.name
+        first = name in self.names.variables and name not in self.declared
+        self.declared.add(name)
+        if not first:
+            return ""
+        if isinstance(s.value, ir.ListExpr) and not s.value.items:
+            self.uses_any = True
+            return ": list[Any]"
+        if isinstance(s.value, ir.RecordExpr) and not s.value.fields:
+            self.uses_any = True
+            return ": dict[str, Any]"
+        return ""
 
     def _suite(self, stmts: tuple[ir.Stmt, ...], depth: int) -> list[str]:
         return self._block(stmts, depth) or [_INDENT * depth + "pass"]
@@ -340,45 +379,6 @@ class _Translator:
                 raise CodegenError(f"{what} gets `{key}` twice at {_where(c.span)}")
             seen.add(key)
         return kwargs_code(items)
-
-
-def _exprs(stmts: tuple[ir.Stmt, ...]) -> Iterator[ir.Expr]:
-    """Every expression in a block, nested ones included, in source order."""
-    for s in stmts:
-        if isinstance(s, (ir.Assign, ir.Return, ir.ExprStmt)):
-            yield from _walk(s.value)
-        elif isinstance(s, ir.Repeat):
-            yield from _walk(s.count)
-            yield from _exprs(s.body)
-        elif isinstance(s, ir.For):
-            yield from _walk(s.iterable)
-            yield from _exprs(s.body)
-        elif isinstance(s, ir.If):
-            yield from _walk(s.cond)
-            yield from _exprs(s.then)
-            yield from _exprs(s.orelse)
-
-
-def _walk(e: ir.Expr) -> Iterator[ir.Expr]:
-    yield e
-    if isinstance(e, ir.ListExpr):
-        for item in e.items:
-            yield from _walk(item)
-    elif isinstance(e, ir.RecordExpr):
-        for _, value in e.fields:
-            yield from _walk(value)
-    elif isinstance(e, ir.Attr):
-        yield from _walk(e.obj)
-    elif isinstance(e, ir.Call):
-        for a in e.args:
-            yield from _walk(a)
-        for k in e.kwargs:
-            yield from _walk(k.value)
-    elif isinstance(e, ir.BinOp):
-        yield from _walk(e.left)
-        yield from _walk(e.right)
-    elif isinstance(e, ir.UnaryOp):
-        yield from _walk(e.operand)
 
 
 def _where(span: object) -> str:

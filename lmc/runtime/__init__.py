@@ -1,11 +1,11 @@
 """lmc's runtime: what a compiled program needs to run, and nothing else.
 
-This package is vendored byte for byte into every emitted package as
-``<pkg>/_runtime``, so the prompts the optimizer scored are the prompts the
-package sends. It depends only on the standard library at import time;
-pydantic is imported when a value is first validated, litellm at the first
-real LM call. Imports inside it are relative, and it knows nothing of the
-rest of lmc.
+The modules of it that a package uses are vendored byte for byte into the
+emitted package as ``<pkg>/_runtime`` (``lmc/codegen/vendor.py``), so the
+prompts the optimizer scored are the prompts the package sends. It depends
+only on the standard library at import time; pydantic is imported when a
+value is first validated, litellm at the first real LM call. Imports inside
+it are relative, and it knows nothing of the rest of lmc.
 """
 
 from __future__ import annotations
@@ -60,6 +60,13 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    try:
+        found = importlib.import_module(f".{module}", __name__)
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith(f"{__name__}."):
+            raise  # a library the module needs, not the module itself
+        # A vendored runtime holds only the modules its package uses.
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r} (not shipped here)") from None
+    value = getattr(found, name)
     globals()[name] = value
     return value

@@ -1,15 +1,19 @@
 """What ``from <package> import <program>`` gives: a typed, configurable program.
 
-``PackagedProgram`` wraps one ``Program`` with its baked-in parameters, a
+``PackagedProgram[R]`` wraps one ``Program`` with its baked-in parameters, a
 pydantic model of its inputs (validated before any LM call) and one of its
-result. The models are named, not given: they are imported (with pydantic)
-at the program's first use, so that importing a package stays fast. ``PackageConfig`` holds the package's LM choice; it is the one piece
+result, ``R``. The models are named, not given: they are imported (with
+pydantic) at the program's first use, so that importing a package stays fast.
+It runs a program on a mapping of inputs (``invoke``, ``ainvoke``); the
+package's ``__init__.py`` subclasses it once per program with a ``__call__``
+and an ``acall`` whose keyword parameters are the program's inputs, typed.
+``PackageConfig`` holds the package's LM choice; it is the one piece
 of mutable state an emitted package has, on purpose: users call
 ``configure(...)`` once at start-up. An LM is chosen at each call, from the
 most specific source to the least:
 
-1. ``lm=`` given to the call (a litellm model id, or any object with
-   ``complete``/``acomplete``);
+1. ``lm=`` given to the call (a litellm model id, or a ``LanguageModel``:
+   any object with ``complete``/``acomplete``);
 2. ``configure(lm=...)``;
 3. the environment variable ``<PACKAGE>_LM`` (a model id), read at the call;
 4. the ``.lmp`` file's ``lm default`` (or the ``--lm`` of the build).
@@ -34,21 +38,26 @@ import os
 import sys
 import threading
 import types
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeGuard, TypeVar, Union, get_args, get_origin
 
 from .choices import TokenLogprobs
 from .errors import LMError, ProgramError
 from .lm.client import LM
-from .lm.protocol import Scored
+from .lm.protocol import LanguageModel, Scored
 from .program import Program, Run
 from .signature import Params
 from .types import is_model
 
 if TYPE_CHECKING:
+    import argparse
+
     from pydantic import BaseModel
+
+# A program's result model. Covariant: a program gives results, it never takes one.
+R = TypeVar("R", bound="BaseModel", covariant=True)
 
 __all__ = ["PackageConfig", "PackagedProgram", "ReplayLM", "cli_main", "cli_option", "env_var_for", "field_of"]
 
@@ -80,13 +89,14 @@ def field_of(value: Any, name: str) -> Any:
     return getattr(value, name)
 
 
-def _is_lm(value: Any) -> bool:
+def _is_lm(value: object) -> TypeGuard[LanguageModel]:
+    """An LM object, as a call or ``configure`` accepts one: it has ``complete`` and ``acomplete``."""
     return callable(getattr(value, "complete", None)) and callable(getattr(value, "acomplete", None))
 
 
 @dataclass(frozen=True)
 class _Settings:
-    lm: Any = None  # a model id, an LM object, or None
+    lm: str | LanguageModel | None = None  # a model id, an LM object, or None
     options: Mapping[str, Any] = field(default_factory=dict)
     cache_dir: Path | None = None
 
@@ -104,7 +114,11 @@ class PackageConfig:
         self._lms: dict[str, LM] = {}
 
     def configure(
-        self, lm: str | Any | None = None, *, cache_dir: str | os.PathLike[str] | None = None, **lm_options: Any
+        self,
+        lm: str | LanguageModel | None = None,
+        *,
+        cache_dir: str | os.PathLike[str] | None = None,
+        **lm_options: Any,
     ) -> None:
         """Set the package's LM: a model id with litellm options, or an LM object.
 
@@ -120,7 +134,7 @@ class PackageConfig:
             self._build(lm if isinstance(lm, str) else self.default_model, dict(lm_options), None)
         self._settings = settings
 
-    def lm(self, override: str | Any | None = None, **options: Any) -> Any:
+    def lm(self, override: str | LanguageModel | None = None, **options: Any) -> LanguageModel:
         """The LM a call uses; ``override`` and ``options`` come from the call itself."""
         if override is not None and _is_lm(override):
             if options:
@@ -135,7 +149,8 @@ class PackageConfig:
             if options:
                 raise TypeError("LM options apply to a model id; the configured lm is an LM object")
             return settings.lm
-        model = override or settings.lm or os.environ.get(self.env_var) or self.default_model
+        configured = settings.lm if isinstance(settings.lm, str) else None
+        model = override or configured or os.environ.get(self.env_var) or self.default_model
         merged = {**settings.options, **options}
         env_cache = os.environ.get(CACHE_ENV)
         cache_dir = settings.cache_dir or (Path(env_cache) if env_cache else None)
@@ -165,29 +180,32 @@ class PackageConfig:
 
 
 @dataclass(frozen=True)
-class _Models:
+class _Models(Generic[R]):
     """A program's input and result models, once imported, with what calls read from them."""
 
-    result_type: type[BaseModel]
+    result_type: type[R]
     input_type: type[BaseModel]
     input_names: Mapping[str, str]  # Python attribute name -> the .lmp input name (they differ if renamed)
     required: tuple[str, ...]  # .lmp names of the inputs without a default
 
-    @classmethod
-    def load(cls, module: str, result: str, inputs: str) -> _Models:
+    @staticmethod
+    def load(module: str, result: str, inputs: str) -> _Models[Any]:
+        """The classes named ``result`` and ``inputs`` in the module ``module``, imported now."""
         found = importlib.import_module(module)
-        input_type = getattr(found, inputs)
+        input_type: type[BaseModel] = getattr(found, inputs)
         names = {py: (info.alias or py) for py, info in input_type.model_fields.items()}
         required = tuple(names[py] for py, info in input_type.model_fields.items() if info.is_required())
-        return cls(getattr(found, result), input_type, names, required)
+        return _Models(getattr(found, result), input_type, names, required)
 
 
-class PackagedProgram:
-    """One program of the package: ``program(**inputs)`` returns its typed result.
+class PackagedProgram(Generic[R]):
+    """One program of the package: ``invoke(inputs)`` returns its result, an ``R``.
 
     ``models`` is the dotted name of the module that defines the classes named
     ``result`` and ``inputs``; it is imported at the first call (or the first
-    look at ``result_type``, ``input_type`` or ``input_names``).
+    look at ``result_type``, ``input_type`` or ``input_names``). The package
+    calls a subclass with the program's inputs as typed keyword parameters
+    (``classify(sentence="...")``); the mapping form takes any input name.
     """
 
     def __init__(
@@ -206,11 +224,11 @@ class PackagedProgram:
         self._where = (models, result, inputs)
 
     @functools.cached_property
-    def _models(self) -> _Models:
+    def _models(self) -> _Models[R]:
         return _Models.load(*self._where)
 
     @property
-    def result_type(self) -> type[BaseModel]:
+    def result_type(self) -> type[R]:
         return self._models.result_type
 
     @property
@@ -233,20 +251,16 @@ class PackagedProgram:
     def input_names(self) -> tuple[str, ...]:
         return tuple(self._models.input_names.values())
 
-    def __call__(self, /, *, lm: str | Any | None = None, **inputs: Any) -> Any:
-        """Run once; ``lm`` picks the LM for this call (``lm`` is a keyword in ``.lmp``, never an input)."""
-        return self.invoke(inputs, lm=lm)
+    def invoke(self, inputs: Mapping[str, Any], *, lm: str | LanguageModel | None = None) -> R:
+        """Run once with the inputs as a mapping (works for any input name).
 
-    async def acall(self, /, *, lm: str | Any | None = None, **inputs: Any) -> Any:
-        return await self.ainvoke(inputs, lm=lm)
-
-    def invoke(self, inputs: Mapping[str, Any], *, lm: str | Any | None = None) -> Any:
-        """Run once with the inputs as a mapping (works for any input name)."""
+        ``lm`` picks the LM for this call (``lm`` is a keyword in ``.lmp``, never an input).
+        """
         values = self.validate_inputs(inputs)
         run = self._program.run(values, lm=self.config.lm(lm), params=self._params)
         return self._result(run)
 
-    async def ainvoke(self, inputs: Mapping[str, Any], *, lm: str | Any | None = None) -> Any:
+    async def ainvoke(self, inputs: Mapping[str, Any], *, lm: str | LanguageModel | None = None) -> R:
         values = self.validate_inputs(inputs)
         run = await self._program.arun(values, lm=self.config.lm(lm), params=self._params)
         return self._result(run)
@@ -271,7 +285,7 @@ class PackagedProgram:
         model = models.input_type.model_validate(dict(inputs))
         return {name: getattr(model, py) for py, name in models.input_names.items()}
 
-    def _result(self, run: Run) -> Any:
+    def _result(self, run: Run) -> R:
         from pydantic import ValidationError
 
         try:
@@ -286,7 +300,7 @@ class PackagedProgram:
         return f"<program {self.name}({ins}) -> {self.result_type.__name__}>"
 
 
-def _names(names: Any) -> str:
+def _names(names: Iterable[str]) -> str:
     return ", ".join(f"`{n}`" for n in sorted(names))
 
 
@@ -378,7 +392,7 @@ def cli_option(name: str) -> str:
 
 
 def cli_main(
-    argv: Sequence[str] | None, *, prog: str, programs: Mapping[str, PackagedProgram], config: PackageConfig
+    argv: Sequence[str] | None, *, prog: str, programs: Mapping[str, PackagedProgram[BaseModel]], config: PackageConfig
 ) -> int:
     """``python -m <package> PROGRAM --input value ... [--lm MODEL]``: print the outputs as JSON.
 
@@ -411,7 +425,9 @@ def cli_main(
     return 0
 
 
-def _parser(prog: str, programs: Mapping[str, PackagedProgram], config: PackageConfig) -> Any:
+def _parser(
+    prog: str, programs: Mapping[str, PackagedProgram[BaseModel]], config: PackageConfig
+) -> argparse.ArgumentParser:
     import argparse  # the command line only; importing the package stays light
 
     parser = argparse.ArgumentParser(
@@ -442,7 +458,7 @@ def _parser(prog: str, programs: Mapping[str, PackagedProgram], config: PackageC
     return parser
 
 
-def _cli_value(program: PackagedProgram, name: str, text: str) -> Any:
+def _cli_value(program: PackagedProgram[BaseModel], name: str, text: str) -> Any:
     annotation = next(
         info.annotation for py, info in program.input_type.model_fields.items() if (info.alias or py) == name
     )

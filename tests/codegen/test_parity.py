@@ -104,3 +104,14 @@ def test_parity_case_json_shape() -> None:
         "inputs": {"a": 1},
         "calls": [{"messages": [{"role": "user", "content": "x"}], "response": "y"}],
     }
+
+
+def test_a_package_without_recorded_runs_says_its_parity_test_is_skipped(tmp_path: Path) -> None:
+    source = parse_ok(SOURCE, tmp_path)
+    out = tmp_path / "build" / "sentimental"
+    write_package(render_package(source, package="sentimental", source_dir=tmp_path, source_text=SOURCE), out)
+    assert json.loads((out / "sentimental" / "tests" / "parity.json").read_text(encoding="utf-8")) == []
+    done = run_package_tests(out, "sentimental", timeout=120, args=("-rs",))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 skipped" in done.stdout and "passed" not in done.stdout
+    assert "parity.json is empty" in done.stdout

@@ -195,7 +195,7 @@ program shout(input: str, format: str, range: str) -> (said: str) {
 """
     pkg = load_text(source, tmp_path, check=False)
     body = Path(pkg.programs.__file__).read_text(encoding="utf-8")
-    assert "def _shout(ctx, /, **inputs):" in body
+    assert "def _shout(ctx: Context, /, **inputs: Any) -> object:" in body
     assert 'range_ = inputs["range"]' in body and 'input = inputs["input"]' in body
     lm = ScriptedLM(lambda messages: chat_answer(said="ok"))
     assert pkg.shout(input="a", format="b", range="c", lm=lm).said == "ok"

@@ -7,8 +7,9 @@ sequence follows the ``.lmp`` file, so a rebuild gives the same bytes.
 
 ``build_view`` claims every name first (``plan.py``), then builds each
 generated file's part: ``models.py`` for ``types.py`` and ``results.py``,
-``programs.py``, ``params.py``, and ``package.py`` for ``__init__.py``,
-``pyproject.toml`` and the README; ``data.py`` holds the view dataclasses.
+``programs.py``, ``params.py``, ``entry.py`` for ``__init__.py``, and
+``package.py`` for ``pyproject.toml`` and the README; ``data.py`` holds the
+view dataclasses.
 Records are built before the program bodies, whose translation needs the
 field names the records renamed.
 """
@@ -25,6 +26,8 @@ from ..literals import py_literal
 from ..names import isort_key
 from ..retrievers import corpus_files
 from ..typemap import Annotations
+from ..vendor import kind_modules
+from . import entry
 from . import package as front
 from .data import PackageView
 from .models import ModelBuilder, enum_views, results_imports, types_imports
@@ -66,6 +69,8 @@ def build_view(
     model_annotations = Annotations(plan.type_names)
     program_models = models.program_models(model_annotations)
     lazy_models = tuple(sorted(front.lazy_models(plan), key=isort_key))
+    init_annotations = Annotations(plan.type_names)
+    program_classes = entry.program_classes(plan, init_annotations)
     data_files = corpus_files(plan.retriever_decls, plan.source_dir)
     default_model, default_options = front.default_lm(plan, info)
     return PackageView(
@@ -87,12 +92,15 @@ def build_view(
         uses_data_dir=bool(data_files),
         programs=programs.views,
         params=params_views(plan, params or {}, module_order),
-        init_type_imports=tuple(sorted(front.public_types(plan), key=isort_key)),
+        init_imports=entry.init_imports(plan, init_annotations.uses_literal),
+        init_type_checking=entry.init_type_checking(plan),
+        program_classes=program_classes,
         lazy_models=lazy_models,
         lazy_model_set="{" + ", ".join(py_literal(n) for n in lazy_models) + "}",
         default_model=py_literal(default_model),
         default_options=py_literal(default_options),
-        exports=tuple(py_literal(n) for n in sorted(front.exports(plan), key=isort_key)),
+        exports=tuple(py_literal(n) for n in sorted(entry.exports(plan), key=isort_key)),
+        error_docs=entry.error_docs(plan),
         dependencies=front.dependencies(plan, models.any_alias),
         local_extra=front.LOCAL_EXTRA,
         local_weights=front.LOCAL_WEIGHTS,
@@ -101,5 +109,7 @@ def build_view(
         default_model_id=default_model,
         ext_modules=tuple(plan.ext_modules.values()),
         data_files=tuple(data_files.values()),
+        kind_modules=kind_modules(m.kind.name for p in plan.program_decls for m in p.modules),
         parity_json=front.parity_json(parity),
+        parity_cases=len(parity),
     )

@@ -66,6 +66,21 @@ class ProgramView:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgramClassView:
+    """A program as ``__init__.py`` exposes it: a ``PackagedProgram`` subclass with a typed call."""
+
+    py_name: str  # the program object's public name
+    class_name: str
+    doc: str  # docstring literal
+    receiver: str  # the name of the methods' first parameter: ``self`` unless an input has it
+    params: str  # the keyword parameters of ``__call__`` and ``acall``, source
+    inputs: str  # the mapping they pass to ``invoke``: a dict display, or ``inputs``
+    result_class: str  # the result model's class name (for annotations)
+    result_name: str  # the same, as a literal (the models load by name at the first call)
+    inputs_name: str  # literal: the input model's class name
+
+
+@dataclass(frozen=True, slots=True)
 class ParamsView:
     path: str  # literal
     instructions: str  # literal
@@ -126,13 +141,16 @@ class PackageView:
     # params.py
     params: tuple[ParamsView, ...]
     # __init__.py
-    init_type_imports: tuple[str, ...]  # enums and records, imported with the package
+    init_imports: tuple[str, ...]  # lines: light imports only
+    init_type_checking: tuple[str, ...]  # lines under ``if TYPE_CHECKING:``
+    program_classes: tuple[ProgramClassView, ...]
     lazy_models: tuple[str, ...]  # program models, imported at first use (class names)
     lazy_model_set: str  # the same names as a set literal
     default_model: str  # literal
     default_options: str  # dict literal
     exports: tuple[str, ...]  # literal strings for __all__
     # pyproject / README
+    error_docs: tuple[str, ...]  # Markdown: one line per error class the package exports
     dependencies: tuple[str, ...]
     local_extra: str
     local_weights: str
@@ -142,4 +160,6 @@ class PackageView:
     # copied files
     ext_modules: tuple[ExtModule, ...]
     data_files: tuple[DataFile, ...]
+    kind_modules: tuple[str, ...]  # runtime modules of the module kinds used (``kinds.pot``): vendored
     parity_json: str
+    parity_cases: int  # how many runs parity.json holds (none: the parity test skips)

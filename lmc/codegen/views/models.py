@@ -80,7 +80,7 @@ class ModelBuilder:
         self,
         py_name: str,
         doc: str | None,
-        fields: list[tuple[str, ir.TypeExpr, str | None, ir.Const | None]],  # (name, type, desc, default)
+        fields: Sequence[tuple[str, ir.TypeExpr, str | None, ir.Const | None]],  # (name, type, desc, default)
         annotations: Annotations,
         *,
         forbid_extra: bool = False,
@@ -161,24 +161,14 @@ def _records_in_dependency_order(type_decls: Sequence[ir.TypeDecl]) -> list[ir.T
     done: list[ir.TypeDecl] = []
     visiting: set[str] = set()
 
-    def refs(t: ir.TypeExpr) -> list[str]:
-        if isinstance(t, ir.NamedType):
-            return [t.name.name] if t.name.name in by_name else []
-        if isinstance(t, ir.ListType):
-            return refs(t.item)
-        if isinstance(t, ir.DictType):
-            return refs(t.key) + refs(t.value)
-        if isinstance(t, ir.OptionalType):
-            return refs(t.inner)
-        return []
-
     def visit(d: ir.TypeDecl) -> None:
         if d in done or d.name.name in visiting:
             return
         visiting.add(d.name.name)
         for f in d.fields:
-            for name in refs(f.type):
-                visit(by_name[name])
+            for node in ir.walk(f.type):
+                if isinstance(node, ir.NamedType) and node.name.name in by_name:
+                    visit(by_name[node.name.name])
         done.append(d)
 
     for d in type_decls:

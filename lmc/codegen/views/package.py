@@ -1,8 +1,9 @@
-"""Views of the package's front: ``__init__.py``'s names and default LM, ``pyproject.toml``, the README.
+"""Views of the package's front: ``pyproject.toml``, the README, and what ``__init__.py`` names.
 
-What a user sees first: the public names (programs, types, lazily loaded
-program models), the model the package calls unless configured otherwise,
-its dependencies, and a Python and a shell example per program.
+What a user sees first: the public types and lazily loaded program models,
+the model the package calls unless configured otherwise, its dependencies,
+and a Python and a shell example per program. ``__init__.py``'s own view
+(imports, program classes, errors) is ``entry.py``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ BASE_DEPENDENCIES = ("litellm>=1.70",)
 
 def public_types(plan: Plan) -> list[str]:
     """Enums and records, imported with the package."""
-    return [plan.type_names[d.name.name] for d in (*plan.enum_decls, *plan.type_decls)]
+    return [plan.type_names[d.name.name] for d in plan.named_types()]
 
 
 def lazy_models(plan: Plan) -> list[str]:
@@ -40,11 +41,6 @@ def lazy_models(plan: Plan) -> list[str]:
     for p in plan.program_decls:
         names += [plan.input_names[p.name.name], plan.result_names[p.name.name]]
     return names
-
-
-def exports(plan: Plan) -> list[str]:
-    programs = [plan.program_names[p.name.name] for p in plan.program_decls]
-    return [*programs, "PROGRAMS", "configure", "LM", *public_types(plan), *lazy_models(plan)]
 
 
 def default_lm(plan: Plan, info: BuildInfo) -> tuple[str, dict[str, Any]]:

@@ -1,8 +1,9 @@
 """The naming plan every generated file shares: which declarations exist and what Python calls them.
 
 All names are claimed here, once and in a fixed order, before any view is
-built: types and program models first, then ``programs.py``'s globals
-(program objects, signatures, user modules, body functions). Claiming them
+built: types, program models and ``__init__.py``'s program classes first,
+then ``programs.py``'s globals (program objects, signatures, user modules,
+body functions). Claiming them
 up front keeps every file's references in agreement and a rebuild stable.
 The small helpers that more than one generated file needs live here too.
 """
@@ -16,6 +17,7 @@ from ...ir import nodes as ir
 from ...runtime.modules import KINDS
 from ...runtime.signature import Field, default_instructions
 from ..errors import CodegenError
+from ..literals import py_literal
 from ..names import GENERATED_GLOBALS, PYTHON_BUILTINS, USED_BUILTINS, Namer, pascal_case, upper_snake, usable
 from .data import ExtModule
 
@@ -33,11 +35,11 @@ class Plan:
         self.package = package
         self.source_dir = source_dir
         self.decls = source.named()
-        self.enum_decls = source.of(ir.EnumDecl)
-        self.type_decls = source.of(ir.TypeDecl)
-        self.program_decls = source.of(ir.ProgramDecl)
-        self.tool_decls = source.of(ir.ToolDecl)
-        self.retriever_decls = source.of(ir.RetrieverDecl)
+        self.enum_decls: tuple[ir.EnumDecl, ...] = source.of(ir.EnumDecl)
+        self.type_decls: tuple[ir.TypeDecl, ...] = source.of(ir.TypeDecl)
+        self.program_decls: tuple[ir.ProgramDecl, ...] = source.of(ir.ProgramDecl)
+        self.tool_decls: tuple[ir.ToolDecl, ...] = source.of(ir.ToolDecl)
+        self.retriever_decls: tuple[ir.RetrieverDecl, ...] = source.of(ir.RetrieverDecl)
         self.reward_decls = self._reward_metrics()
         self._plan_names()
 
@@ -45,7 +47,7 @@ class Plan:
         reserved = GENERATED_GLOBALS | PYTHON_BUILTINS | set(keyword.kwlist)
         types = Namer(reserved)
         self.type_names: dict[str, str] = {}
-        for d in (*self.enum_decls, *self.type_decls):
+        for d in self.named_types():
             self.type_names[d.name.name] = types.claim(d.name.name)
         self.result_names: dict[str, str] = {}
         self.input_names: dict[str, str] = {}
@@ -53,6 +55,8 @@ class Plan:
             stem = pascal_case(p.name.name)
             self.result_names[p.name.name] = types.claim(stem + "Result")
             self.input_names[p.name.name] = types.claim(stem + "Inputs")
+        # __init__.py's typed program classes (``classify`` is a ``ClassifyProgram``).
+        self.class_names = {p.name.name: types.claim(pascal_case(p.name.name) + "Program") for p in self.program_decls}
         # programs.py globals: program objects first (they are also the public names).
         self.globals = Namer(
             GENERATED_GLOBALS
@@ -61,6 +65,7 @@ class Plan:
             | set(self.type_names.values())
             | set(self.result_names.values())
             | set(self.input_names.values())
+            | set(self.class_names.values())
         )
         self.program_names = {p.name.name: self.globals.claim(p.name.name) for p in self.program_decls}
         self.enum_members: dict[str, dict[str, str]] = {}
@@ -105,6 +110,22 @@ class Plan:
                 raise CodegenError(f"the python module `{module}` is not at {path.name} next to the .lmp file")
             modules[module] = ExtModule(module, path, self.globals.claim(module.rsplit(".", 1)[-1]))
         return modules
+
+    def named_types(self) -> tuple[ir.EnumDecl | ir.TypeDecl, ...]:
+        """Enums, then records, in file order."""
+        return (*self.enum_decls, *self.type_decls)
+
+    def default_code(self, param: ir.Param) -> str | None:
+        """A parameter's default as Python source: an enum parameter's member (``Mood.happy``), else the literal."""
+        if param.default is None:
+            return None
+        value = param.default.value
+        t = param.type.inner if isinstance(param.type, ir.OptionalType) else param.type
+        if isinstance(t, ir.NamedType) and isinstance(value, str):
+            member = self.enum_members.get(t.name.name, {}).get(value)
+            if member is not None:
+                return f"{self.type_names[t.name.name]}.{member}"
+        return py_literal(value)
 
     def signature(self, name: str) -> ir.SignatureDecl:
         decl = self.decls.get(name)

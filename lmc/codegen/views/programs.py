@@ -17,7 +17,7 @@ from ..errors import CodegenError
 from ..literals import py_literal
 from ..names import isort_key
 from ..retrievers import DataFile, bm25_code
-from ..translate import EnumRef, ModuleRef, ProgramRef, Scope, kwargs_code, translate
+from ..translate import EnumRef, ModuleRef, ParamCode, ProgramRef, Scope, kwargs_code, translate
 from ..typemap import Annotations
 from .data import ModuleView, ProgramView, SignatureView
 from .plan import Plan, instructions, module_parts
@@ -31,6 +31,7 @@ class TranslatedPrograms:
     used_enums: frozenset[str]  # enum class names the bodies refer to
     uses_builtins: bool
     uses_field_of: bool
+    uses_any: bool
 
 
 def signature_view(plan: Plan, name: str, annotations: Annotations) -> SignatureView:
@@ -102,7 +103,8 @@ def is_shippable_judge(expr: ir.MetricExpr) -> bool:
     """A ``judge`` on the program's own LM (no ``lm:``, or ``lm: default``): the package has that LM."""
     if not isinstance(expr, ir.BuiltinMetric) or expr.func.name != "judge":
         return False
-    return options_dict(expr.options).get("lm", "default") == "default"
+    lm: object = options_dict(expr.options).get("lm", "default")
+    return lm == "default"
 
 
 def retriever_sources(plan: Plan, data_files: Mapping[str, DataFile]) -> tuple[tuple[str, str], ...]:
@@ -124,7 +126,7 @@ def translate_programs(plan: Plan, annotations: Annotations, renamed_fields: Set
     scope_base = _scope_base(plan, renamed_fields)
     translated = {}
     used_enums: set[str] = set()
-    uses_builtins = uses_field_of = False
+    uses_builtins = uses_field_of = uses_any = False
     for p in plan.program_decls:
         modules = {
             m.name.name: ModuleRef(
@@ -132,11 +134,13 @@ def translate_programs(plan: Plan, annotations: Annotations, renamed_fields: Set
             )
             for m in p.modules
         }
-        body = translate(p, Scope(modules=modules, **scope_base))
+        params = {q.name.name: ParamCode(annotations.code(q.type), plan.default_code(q)) for q in p.params}
+        body = translate(p, Scope(modules=modules, params=params, **scope_base))
         translated[p.name.name] = body
         used_enums |= body.used_enums
         uses_builtins = uses_builtins or body.uses_builtins
         uses_field_of = uses_field_of or body.uses_field_of
+        uses_any = uses_any or body.uses_any
     views = []
     for p in plan.program_decls:
         name = p.name.name
@@ -159,7 +163,7 @@ def translate_programs(plan: Plan, annotations: Annotations, renamed_fields: Set
                 inputs_name=py_literal(plan.input_names[name]),
             )
         )
-    return TranslatedPrograms(tuple(views), frozenset(used_enums), uses_builtins, uses_field_of)
+    return TranslatedPrograms(tuple(views), frozenset(used_enums), uses_builtins, uses_field_of, uses_any)
 
 
 def programs_imports(
@@ -168,8 +172,9 @@ def programs_imports(
     stdlib = []
     if uses_data:
         stdlib.append("from pathlib import Path")
-    if uses_literal:
-        stdlib.append("from typing import Literal")
+    typing = [name for name, used in (("Any", programs.uses_any), ("Literal", uses_literal)) if used]
+    if typing:
+        stdlib.append(f"from typing import {', '.join(typing)}")
     local = []
     if plan.ext_modules:
         for ext in sorted(plan.ext_modules.values(), key=lambda e: e.module):
@@ -182,7 +187,7 @@ def programs_imports(
         local.append("from ._runtime.judge import Judge")
     if programs.uses_field_of:
         local.append("from ._runtime.package import field_of")
-    local.append("from ._runtime.program import Program")
+    local.append(f"from ._runtime.program import {'Context, ' if plan.program_decls else ''}Program")
     retrievers = sorted(
         {"BM25Retriever" if r.kind.name == "bm25" else "FunctionRetriever" for r in plan.retriever_decls}
     )

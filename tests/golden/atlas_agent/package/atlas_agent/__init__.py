@@ -1,13 +1,17 @@
 """The `atlas_agent` package: language-model programs compiled by lmc."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any
 
 from . import programs
+from ._runtime.errors import AdapterParseError, LMError, ParseError, ProgramError
 from ._runtime.lm.client import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
 
 if TYPE_CHECKING:
+    from ._runtime.lm.protocol import LanguageModel
     from .results import AtlasInputs, AtlasResult
 
 CONFIG = PackageConfig(
@@ -21,7 +25,22 @@ CONFIG = PackageConfig(
 )
 configure = CONFIG.configure
 
-atlas = PackagedProgram(
+
+class AtlasProgram(PackagedProgram["AtlasResult"]):
+    """The program `atlas`: its inputs as keyword arguments, a `AtlasResult` back."""
+
+    def __call__(
+        self, /, *, question: str, lm: LanguageModel | str | None = None
+    ) -> AtlasResult:
+        return self.invoke({"question": question}, lm=lm)
+
+    async def acall(
+        self, /, *, question: str, lm: LanguageModel | str | None = None
+    ) -> AtlasResult:
+        return await self.ainvoke({"question": question}, lm=lm)
+
+
+atlas = AtlasProgram(
     programs.atlas,
     PARAMS,
     CONFIG,
@@ -34,7 +53,18 @@ PROGRAMS = {
     "atlas": atlas,
 }
 
-__all__ = ["LM", "PROGRAMS", "AtlasInputs", "AtlasResult", "atlas", "configure"]
+__all__ = [
+    "LM",
+    "PROGRAMS",
+    "AdapterParseError",
+    "AtlasInputs",
+    "AtlasResult",
+    "LMError",
+    "ParseError",
+    "ProgramError",
+    "atlas",
+    "configure",
+]
 
 
 def __getattr__(name: str) -> Any:

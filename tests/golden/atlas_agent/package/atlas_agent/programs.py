@@ -1,7 +1,7 @@
 """Signatures, modules and one body function per program (sync and async)."""
 
 from ._ext import tools
-from ._runtime.program import Program
+from ._runtime.program import Context, Program
 from ._runtime.signature import Field, ModuleSpec, Signature
 from ._runtime.tools import Tool, ToolParam
 
@@ -48,12 +48,12 @@ TOOLS = {
 }
 
 
-def _atlas(ctx, *, question):
+def _atlas(ctx: Context, *, question: str) -> object:
     agent = ctx.module("atlas.agent")
     return agent(question=question)
 
 
-async def _aatlas(ctx, *, question):
+async def _aatlas(ctx: Context, *, question: str) -> object:
     agent = ctx.module("atlas.agent")
     return await agent.acall(question=question)
 

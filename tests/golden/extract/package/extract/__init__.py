@@ -1,14 +1,18 @@
 """The `extract` package: language-model programs compiled by lmc."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any
 
 from . import programs
+from ._runtime.errors import AdapterParseError, LMError, ParseError, ProgramError
 from ._runtime.lm.client import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
 from .types import Company, Job, Seniority
 
 if TYPE_CHECKING:
+    from ._runtime.lm.protocol import LanguageModel
     from .results import ExtractInputs, ExtractResult
 
 CONFIG = PackageConfig(
@@ -18,7 +22,22 @@ CONFIG = PackageConfig(
 )
 configure = CONFIG.configure
 
-extract = PackagedProgram(
+
+class ExtractProgram(PackagedProgram["ExtractResult"]):
+    """The program `extract`: its inputs as keyword arguments, a `ExtractResult` back."""
+
+    def __call__(
+        self, /, *, text: str, lm: LanguageModel | str | None = None
+    ) -> ExtractResult:
+        return self.invoke({"text": text}, lm=lm)
+
+    async def acall(
+        self, /, *, text: str, lm: LanguageModel | str | None = None
+    ) -> ExtractResult:
+        return await self.ainvoke({"text": text}, lm=lm)
+
+
+extract = ExtractProgram(
     programs.extract,
     PARAMS,
     CONFIG,
@@ -34,10 +53,14 @@ PROGRAMS = {
 __all__ = [
     "LM",
     "PROGRAMS",
+    "AdapterParseError",
     "Company",
     "ExtractInputs",
     "ExtractResult",
     "Job",
+    "LMError",
+    "ParseError",
+    "ProgramError",
     "Seniority",
     "configure",
     "extract",

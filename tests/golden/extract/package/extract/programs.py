@@ -1,6 +1,6 @@
 """Signatures, modules and one body function per program (sync and async)."""
 
-from ._runtime.program import Program
+from ._runtime.program import Context, Program
 from ._runtime.signature import Field, ModuleSpec, Signature
 from .types import Job
 
@@ -20,12 +20,12 @@ MODULES = {
 }
 
 
-def _extract(ctx, *, text):
+def _extract(ctx: Context, *, text: str) -> object:
     read = ctx.module("extract.read")
     return read(text=text)
 
 
-async def _aextract(ctx, *, text):
+async def _aextract(ctx: Context, *, text: str) -> object:
     read = ctx.module("extract.read")
     return await read.acall(text=text)
 

@@ -1,13 +1,17 @@
 """The `multihop` package: language-model programs compiled by lmc."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any
 
 from . import programs
+from ._runtime.errors import AdapterParseError, LMError, ParseError, ProgramError
 from ._runtime.lm.client import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
 
 if TYPE_CHECKING:
+    from ._runtime.lm.protocol import LanguageModel
     from .results import (
         LookupAnswerInputs,
         LookupAnswerResult,
@@ -22,7 +26,22 @@ CONFIG = PackageConfig(
 )
 configure = CONFIG.configure
 
-multihop = PackagedProgram(
+
+class MultihopProgram(PackagedProgram["MultihopResult"]):
+    """The program `multihop`: its inputs as keyword arguments, a `MultihopResult` back."""
+
+    def __call__(
+        self, /, *, question: str, lm: LanguageModel | str | None = None
+    ) -> MultihopResult:
+        return self.invoke({"question": question}, lm=lm)
+
+    async def acall(
+        self, /, *, question: str, lm: LanguageModel | str | None = None
+    ) -> MultihopResult:
+        return await self.ainvoke({"question": question}, lm=lm)
+
+
+multihop = MultihopProgram(
     programs.multihop,
     PARAMS,
     CONFIG,
@@ -30,7 +49,23 @@ multihop = PackagedProgram(
     result="MultihopResult",
     inputs="MultihopInputs",
 )
-lookup_answer = PackagedProgram(
+
+
+class LookupAnswerProgram(PackagedProgram["LookupAnswerResult"]):
+    """The program `lookup_answer`: its inputs as keyword arguments, a `LookupAnswerResult` back."""
+
+    def __call__(
+        self, /, *, question: str, title: str, lm: LanguageModel | str | None = None
+    ) -> LookupAnswerResult:
+        return self.invoke({"question": question, "title": title}, lm=lm)
+
+    async def acall(
+        self, /, *, question: str, title: str, lm: LanguageModel | str | None = None
+    ) -> LookupAnswerResult:
+        return await self.ainvoke({"question": question, "title": title}, lm=lm)
+
+
+lookup_answer = LookupAnswerProgram(
     programs.lookup_answer,
     PARAMS,
     CONFIG,
@@ -47,10 +82,14 @@ PROGRAMS = {
 __all__ = [
     "LM",
     "PROGRAMS",
+    "AdapterParseError",
+    "LMError",
     "LookupAnswerInputs",
     "LookupAnswerResult",
     "MultihopInputs",
     "MultihopResult",
+    "ParseError",
+    "ProgramError",
     "configure",
     "lookup_answer",
     "multihop",

@@ -1,10 +1,11 @@
 """Signatures, modules and one body function per program (sync and async)."""
 
 from pathlib import Path
+from typing import Any
 
 from ._ext import tools
 from ._runtime import builtins
-from ._runtime.program import Program
+from ._runtime.program import Context, Program
 from ._runtime.retrieve import BM25Retriever
 from ._runtime.signature import Field, ModuleSpec, Signature
 from ._runtime.tools import Tool, ToolParam
@@ -63,20 +64,20 @@ RETRIEVERS = {
 }
 
 
-def _multihop(ctx, *, question):
+def _multihop(ctx: Context, *, question: str) -> object:
     hop = ctx.module("multihop.hop")
     respond = ctx.module("multihop.respond")
-    context = []
+    context: list[Any] = []
     for _ in range(2):
         q = hop(context=context, question=question).query
         context = builtins.unique(context + ctx.retriever("wiki")(q))
     return respond(context=context, question=question)
 
 
-async def _amultihop(ctx, *, question):
+async def _amultihop(ctx: Context, *, question: str) -> object:
     hop = ctx.module("multihop.hop")
     respond = ctx.module("multihop.respond")
-    context = []
+    context: list[Any] = []
     for _ in range(2):
         q = (await hop.acall(context=context, question=question)).query
         context = builtins.unique(context + ctx.retriever("wiki")(q))
@@ -96,12 +97,12 @@ multihop = Program(
 )
 
 
-def _lookup_answer(ctx, *, question, title):
+def _lookup_answer(ctx: Context, *, question: str, title: str) -> object:
     respond = ctx.module("lookup_answer.respond")
     return respond(context=[ctx.tool("lookup")(title=title)], question=question)
 
 
-async def _alookup_answer(ctx, *, question, title):
+async def _alookup_answer(ctx: Context, *, question: str, title: str) -> object:
     respond = ctx.module("lookup_answer.respond")
     return await respond.acall(
         context=[ctx.tool("lookup")(title=title)], question=question

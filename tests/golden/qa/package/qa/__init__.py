@@ -1,14 +1,18 @@
 """The `qa` package: language-model programs compiled by lmc."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any
 
 from . import programs
+from ._runtime.errors import AdapterParseError, LMError, ParseError, ProgramError
 from ._runtime.lm.client import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
 from .types import Fact
 
 if TYPE_CHECKING:
+    from ._runtime.lm.protocol import LanguageModel
     from .results import AskInputs, AskResult, CheckInputs, CheckResult
 
 CONFIG = PackageConfig(
@@ -18,7 +22,22 @@ CONFIG = PackageConfig(
 )
 configure = CONFIG.configure
 
-ask = PackagedProgram(
+
+class AskProgram(PackagedProgram["AskResult"]):
+    """The program `ask`: its inputs as keyword arguments, a `AskResult` back."""
+
+    def __call__(
+        self, /, *, question: str, lm: LanguageModel | str | None = None
+    ) -> AskResult:
+        return self.invoke({"question": question}, lm=lm)
+
+    async def acall(
+        self, /, *, question: str, lm: LanguageModel | str | None = None
+    ) -> AskResult:
+        return await self.ainvoke({"question": question}, lm=lm)
+
+
+ask = AskProgram(
     programs.ask,
     PARAMS,
     CONFIG,
@@ -26,7 +45,23 @@ ask = PackagedProgram(
     result="AskResult",
     inputs="AskInputs",
 )
-check = PackagedProgram(
+
+
+class CheckProgram(PackagedProgram["CheckResult"]):
+    """The program `check`: its inputs as keyword arguments, a `CheckResult` back."""
+
+    def __call__(
+        self, /, *, statement: str, lm: LanguageModel | str | None = None
+    ) -> CheckResult:
+        return self.invoke({"statement": statement}, lm=lm)
+
+    async def acall(
+        self, /, *, statement: str, lm: LanguageModel | str | None = None
+    ) -> CheckResult:
+        return await self.ainvoke({"statement": statement}, lm=lm)
+
+
+check = CheckProgram(
     programs.check,
     PARAMS,
     CONFIG,
@@ -43,11 +78,15 @@ PROGRAMS = {
 __all__ = [
     "LM",
     "PROGRAMS",
+    "AdapterParseError",
     "AskInputs",
     "AskResult",
     "CheckInputs",
     "CheckResult",
     "Fact",
+    "LMError",
+    "ParseError",
+    "ProgramError",
     "ask",
     "check",
     "configure",

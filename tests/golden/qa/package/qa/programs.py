@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from ._runtime.program import Program
+from ._runtime.program import Context, Program
 from ._runtime.signature import Field, ModuleSpec, Signature
 from .types import Fact
 
@@ -37,12 +37,12 @@ MODULES = {
 }
 
 
-def _ask(ctx, *, question):
+def _ask(ctx: Context, *, question: str) -> object:
     think = ctx.module("ask.think")
     return think(question=question)
 
 
-async def _aask(ctx, *, question):
+async def _aask(ctx: Context, *, question: str) -> object:
     think = ctx.module("ask.think")
     return await think.acall(question=question)
 
@@ -58,12 +58,12 @@ ask = Program(
 )
 
 
-def _check(ctx, *, statement):
+def _check(ctx: Context, *, statement: str) -> object:
     judge = ctx.module("check.judge")
     return judge(statement=statement)
 
 
-async def _acheck(ctx, *, statement):
+async def _acheck(ctx: Context, *, statement: str) -> object:
     judge = ctx.module("check.judge")
     return await judge.acall(statement=statement)
 

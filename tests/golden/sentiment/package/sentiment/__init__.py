@@ -1,14 +1,18 @@
 """The `sentiment` package: language-model programs compiled by lmc."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any
 
 from . import programs
+from ._runtime.errors import AdapterParseError, LMError, ParseError, ProgramError
 from ._runtime.lm.client import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
 from .types import Sentiment
 
 if TYPE_CHECKING:
+    from ._runtime.lm.protocol import LanguageModel
     from .results import ClassifyInputs, ClassifyResult
 
 CONFIG = PackageConfig(
@@ -22,7 +26,22 @@ CONFIG = PackageConfig(
 )
 configure = CONFIG.configure
 
-classify = PackagedProgram(
+
+class ClassifyProgram(PackagedProgram["ClassifyResult"]):
+    """The program `classify`: its inputs as keyword arguments, a `ClassifyResult` back."""
+
+    def __call__(
+        self, /, *, sentence: str, lm: LanguageModel | str | None = None
+    ) -> ClassifyResult:
+        return self.invoke({"sentence": sentence}, lm=lm)
+
+    async def acall(
+        self, /, *, sentence: str, lm: LanguageModel | str | None = None
+    ) -> ClassifyResult:
+        return await self.ainvoke({"sentence": sentence}, lm=lm)
+
+
+classify = ClassifyProgram(
     programs.classify,
     PARAMS,
     CONFIG,
@@ -38,8 +57,12 @@ PROGRAMS = {
 __all__ = [
     "LM",
     "PROGRAMS",
+    "AdapterParseError",
     "ClassifyInputs",
     "ClassifyResult",
+    "LMError",
+    "ParseError",
+    "ProgramError",
     "Sentiment",
     "classify",
     "configure",

@@ -1,6 +1,6 @@
 """Signatures, modules and one body function per program (sync and async)."""
 
-from ._runtime.program import Program
+from ._runtime.program import Context, Program
 from ._runtime.signature import Field, ModuleSpec, Signature
 from .types import Sentiment
 
@@ -29,12 +29,12 @@ MODULES = {
 }
 
 
-def _classify(ctx, *, sentence):
+def _classify(ctx: Context, *, sentence: str) -> object:
     judge = ctx.module("classify.judge")
     return judge(sentence=sentence)
 
 
-async def _aclassify(ctx, *, sentence):
+async def _aclassify(ctx: Context, *, sentence: str) -> object:
     judge = ctx.module("classify.judge")
     return await judge.acall(sentence=sentence)
 

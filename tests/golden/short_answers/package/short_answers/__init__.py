@@ -1,13 +1,17 @@
 """The `short_answers` package: language-model programs compiled by lmc."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any
 
 from . import programs
+from ._runtime.errors import AdapterParseError, LMError, ParseError, ProgramError
 from ._runtime.lm.client import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
 
 if TYPE_CHECKING:
+    from ._runtime.lm.protocol import LanguageModel
     from .results import (
         BestOfInputs,
         BestOfResult,
@@ -28,7 +32,22 @@ CONFIG = PackageConfig(
 )
 configure = CONFIG.configure
 
-best_of = PackagedProgram(
+
+class BestOfProgram(PackagedProgram["BestOfResult"]):
+    """The program `best_of`: its inputs as keyword arguments, a `BestOfResult` back."""
+
+    def __call__(
+        self, /, *, country: str, lm: LanguageModel | str | None = None
+    ) -> BestOfResult:
+        return self.invoke({"country": country}, lm=lm)
+
+    async def acall(
+        self, /, *, country: str, lm: LanguageModel | str | None = None
+    ) -> BestOfResult:
+        return await self.ainvoke({"country": country}, lm=lm)
+
+
+best_of = BestOfProgram(
     programs.best_of,
     PARAMS,
     CONFIG,
@@ -36,7 +55,23 @@ best_of = PackagedProgram(
     result="BestOfResult",
     inputs="BestOfInputs",
 )
-refined = PackagedProgram(
+
+
+class RefinedProgram(PackagedProgram["RefinedResult"]):
+    """The program `refined`: its inputs as keyword arguments, a `RefinedResult` back."""
+
+    def __call__(
+        self, /, *, country: str, lm: LanguageModel | str | None = None
+    ) -> RefinedResult:
+        return self.invoke({"country": country}, lm=lm)
+
+    async def acall(
+        self, /, *, country: str, lm: LanguageModel | str | None = None
+    ) -> RefinedResult:
+        return await self.ainvoke({"country": country}, lm=lm)
+
+
+refined = RefinedProgram(
     programs.refined,
     PARAMS,
     CONFIG,
@@ -44,7 +79,23 @@ refined = PackagedProgram(
     result="RefinedResult",
     inputs="RefinedInputs",
 )
-compared = PackagedProgram(
+
+
+class ComparedProgram(PackagedProgram["ComparedResult"]):
+    """The program `compared`: its inputs as keyword arguments, a `ComparedResult` back."""
+
+    def __call__(
+        self, /, *, country: str, lm: LanguageModel | str | None = None
+    ) -> ComparedResult:
+        return self.invoke({"country": country}, lm=lm)
+
+    async def acall(
+        self, /, *, country: str, lm: LanguageModel | str | None = None
+    ) -> ComparedResult:
+        return await self.ainvoke({"country": country}, lm=lm)
+
+
+compared = ComparedProgram(
     programs.compared,
     PARAMS,
     CONFIG,
@@ -62,10 +113,14 @@ PROGRAMS = {
 __all__ = [
     "LM",
     "PROGRAMS",
+    "AdapterParseError",
     "BestOfInputs",
     "BestOfResult",
     "ComparedInputs",
     "ComparedResult",
+    "LMError",
+    "ParseError",
+    "ProgramError",
     "RefinedInputs",
     "RefinedResult",
     "best_of",

@@ -1,7 +1,7 @@
 """Signatures, modules and one body function per program (sync and async)."""
 
 from ._ext import rewards
-from ._runtime.program import Program
+from ._runtime.program import Context, Program
 from ._runtime.signature import Field, ModuleSpec, Signature
 
 CAPITAL = Signature(
@@ -38,12 +38,12 @@ METRICS = {
 }
 
 
-def _best_of(ctx, *, country):
+def _best_of(ctx: Context, *, country: str) -> object:
     pick = ctx.module("best_of.pick")
     return pick(country=country)
 
 
-async def _abest_of(ctx, *, country):
+async def _abest_of(ctx: Context, *, country: str) -> object:
     pick = ctx.module("best_of.pick")
     return await pick.acall(country=country)
 
@@ -60,12 +60,12 @@ best_of = Program(
 )
 
 
-def _refined(ctx, *, country):
+def _refined(ctx: Context, *, country: str) -> object:
     polish = ctx.module("refined.polish")
     return polish(country=country)
 
 
-async def _arefined(ctx, *, country):
+async def _arefined(ctx: Context, *, country: str) -> object:
     polish = ctx.module("refined.polish")
     return await polish.acall(country=country)
 
@@ -82,12 +82,12 @@ refined = Program(
 )
 
 
-def _compared(ctx, *, country):
+def _compared(ctx: Context, *, country: str) -> object:
     cmp = ctx.module("compared.cmp")
     return cmp(country=country)
 
 
-async def _acompared(ctx, *, country):
+async def _acompared(ctx: Context, *, country: str) -> object:
     cmp = ctx.module("compared.cmp")
     return await cmp.acall(country=country)
 

@@ -1,13 +1,18 @@
 """The `word_problems` package: language-model programs compiled by lmc."""
 
+from __future__ import annotations
+
 from typing import TYPE_CHECKING, Any
 
 from . import programs
+from ._runtime.errors import AdapterParseError, LMError, ParseError, ProgramError
+from ._runtime.kinds.sandbox import SandboxError
 from ._runtime.lm.client import LM
 from ._runtime.package import PackageConfig, PackagedProgram
 from .params import PARAMS
 
 if TYPE_CHECKING:
+    from ._runtime.lm.protocol import LanguageModel
     from .results import SolveInputs, SolveResult
 
 CONFIG = PackageConfig(
@@ -21,7 +26,22 @@ CONFIG = PackageConfig(
 )
 configure = CONFIG.configure
 
-solve = PackagedProgram(
+
+class SolveProgram(PackagedProgram["SolveResult"]):
+    """The program `solve`: its inputs as keyword arguments, a `SolveResult` back."""
+
+    def __call__(
+        self, /, *, question: str, lm: LanguageModel | str | None = None
+    ) -> SolveResult:
+        return self.invoke({"question": question}, lm=lm)
+
+    async def acall(
+        self, /, *, question: str, lm: LanguageModel | str | None = None
+    ) -> SolveResult:
+        return await self.ainvoke({"question": question}, lm=lm)
+
+
+solve = SolveProgram(
     programs.solve,
     PARAMS,
     CONFIG,
@@ -34,7 +54,19 @@ PROGRAMS = {
     "solve": solve,
 }
 
-__all__ = ["LM", "PROGRAMS", "SolveInputs", "SolveResult", "configure", "solve"]
+__all__ = [
+    "LM",
+    "PROGRAMS",
+    "AdapterParseError",
+    "LMError",
+    "ParseError",
+    "ProgramError",
+    "SandboxError",
+    "SolveInputs",
+    "SolveResult",
+    "configure",
+    "solve",
+]
 
 
 def __getattr__(name: str) -> Any:

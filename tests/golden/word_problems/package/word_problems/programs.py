@@ -1,6 +1,6 @@
 """Signatures, modules and one body function per program (sync and async)."""
 
-from ._runtime.program import Program
+from ._runtime.program import Context, Program
 from ._runtime.signature import Field, ModuleSpec, Signature
 
 SOLVE = Signature(
@@ -19,12 +19,12 @@ MODULES = {
 }
 
 
-def _solve(ctx, *, question):
+def _solve(ctx: Context, *, question: str) -> object:
     pot = ctx.module("solve.pot")
     return pot(question=question)
 
 
-async def _asolve(ctx, *, question):
+async def _asolve(ctx: Context, *, question: str) -> object:
     pot = ctx.module("solve.pot")
     return await pot.acall(question=question)
 
