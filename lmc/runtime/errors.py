@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
-__all__ = ["AdapterParseError", "LMError", "ParseError", "ProgramError"]
+__all__ = ["AdapterParseError", "LMError", "ParseError", "ProgramError", "ToolError"]
 
 # How much of one raw LM answer a message quotes; the full text stays on the exception.
 _QUOTE_LIMIT = 2000
@@ -20,6 +20,10 @@ _QUOTE_LIMIT = 2000
 
 class ProgramError(Exception):
     """A program could not produce its outputs (parse failure, bad value, ...)."""
+
+
+class ToolError(ProgramError):
+    """A tool called by a program body raised: the run cannot go on (``__cause__`` is the tool's exception)."""
 
 
 class AdapterParseError(ValueError):

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import ProgramError
+from .errors import ProgramError, ToolError
 from .signature import Field, ModuleSpec, Params
 from .trace import Prediction, TraceEntry, capture_trace
 
@@ -72,10 +72,21 @@ class Context:
         return self.lm.replace(model=params.model)
 
     def tool(self, name: str) -> Callable[..., Any]:
-        """The tool as a program body calls it: an exception it raises fails the run (``ToolError``)."""
-        from .tools import guarded  # here: a package without tools never imports tools.py
+        """The tool as a program body calls it: an exception it raises fails the run (``ToolError``).
 
-        return guarded(name, self._tools[name])
+        (A ReAct agent calls the tool itself, through ``tool_object``: there an exception is what it observes.)
+        """
+        tool = self._tools[name]
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return tool(*args, **kwargs)
+            except ProgramError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the user's function may raise anything
+                raise ToolError(f"tool `{name}` raised {type(exc).__name__}: {exc}") from exc
+
+        return call
 
     def tool_object(self, name: str) -> Callable[..., Any]:
         """The declared tool itself (a ``Tool``), as an agent lists and calls it."""

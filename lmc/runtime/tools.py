@@ -32,12 +32,10 @@ __all__ = [
     "REQUIRED",
     "Tool",
     "ToolArgumentError",
-    "ToolError",
     "ToolParam",
     "ToolResultError",
     "ToolTimeout",
     "call_with_timeout",
-    "guarded",
 ]
 
 
@@ -57,27 +55,6 @@ class ToolArgumentError(ProgramError):
 
 class ToolResultError(ProgramError):
     """A tool returned a value that does not fit its declared return type."""
-
-
-class ToolError(ProgramError):
-    """A tool called by a program body raised: the run cannot go on (``__cause__`` is the tool's exception)."""
-
-
-def guarded(name: str, tool: Callable[..., Any]) -> Callable[..., Any]:
-    """``tool`` as a program body calls it: any exception of the user's function becomes a ``ToolError``.
-
-    (A ReAct agent calls the ``Tool`` itself: there an exception is what the agent observes.)
-    """
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return tool(*args, **kwargs)
-        except ProgramError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the user's function may raise anything
-            raise ToolError(f"tool `{name}` raised {type(exc).__name__}: {exc}") from exc
-
-    return call
 
 
 class ToolTimeout(Exception):
