@@ -37,7 +37,11 @@ def commands(source: Path, out: Path) -> list[list[str]]:
 @pytest.mark.parametrize("sample", ERROR_SAMPLES, ids=lambda p: p.stem)
 def test_every_error_sample_is_a_diagnostic_for_every_command(sample: Path, tmp_path: Path, capsys, monkeypatch):
     monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    # A sample with warnings only goes on to call its LM: one without a key fails at once (exit 3).
+    no_lm = ["--lm", "openai/lmc-test-no-key"]
     for argv in commands(sample, tmp_path / "out"):
+        argv = argv if argv[0] == "check" else [*argv, *no_lm]
         code = main(argv)
         err = capsys.readouterr().err
         assert code in (0, 1, 3), f"lmc {argv[0]} {sample.name} exited {code}:\n{err[-2000:]}"  # 0: warnings only
