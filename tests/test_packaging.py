@@ -29,6 +29,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_ships_grammar_templates_and_runtime(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "lmc/grammar/lmp.lark" in names
+    assert "lmc/py.typed" in names  # the API is typed for its users' checkers (PEP 561)
     assert any(n.startswith("lmc/templates/") and n.endswith(".jinja") for n in names)
     runtime = ROOT / "lmc" / "runtime"
     for src in runtime.rglob("*.py"):
