@@ -15,7 +15,8 @@ from ..ir import nodes as ir
 from .errors import CodegenError
 from .literals import py_literal
 
-SCALARS = {"str": "str", "int": "int", "float": "float", "bool": "bool"}
+# `json` is any JSON value: `object` to the checker (narrow it before use), anything JSON to pydantic.
+SCALARS = {"str": "str", "int": "int", "float": "float", "bool": "bool", "json": "object"}
 
 
 @dataclass
@@ -57,7 +58,7 @@ def example_value(t: ir.TypeExpr, decls: Mapping[str, ir.Decl]) -> Any:
     """A JSON value of type ``t`` for usage examples in the README."""
     if isinstance(t, ir.NamedType):
         name = t.name.name
-        scalar = {"str": "...", "int": 1, "float": 0.5, "bool": True}
+        scalar: dict[str, Any] = {"str": "...", "int": 1, "float": 0.5, "bool": True, "json": {"any": "JSON"}}
         if name in scalar:
             return scalar[name]
         decl = decls.get(name)
@@ -84,5 +85,5 @@ def is_text(t: ir.TypeExpr, decls: Mapping[str, ir.Decl]) -> bool:
     if isinstance(t, ir.LiteralType):
         return True
     if isinstance(t, ir.NamedType):
-        return t.name.name in SCALARS or isinstance(decls.get(t.name.name), ir.EnumDecl)
+        return (t.name.name in SCALARS and t.name.name != "json") or isinstance(decls.get(t.name.name), ir.EnumDecl)
     return False

@@ -131,7 +131,8 @@ class LiteralType(_Node):
 
 TypeExpr = NamedType | ListType | DictType | OptionalType | LiteralType
 
-BUILTIN_SCALARS = ("str", "int", "float", "bool")
+# The built-in type names: the four scalars, and `json` (any JSON value: a ReAct trajectory, a tool's free-form result).
+BUILTIN_SCALARS = ("str", "int", "float", "bool", "json")
 
 # ------------------------------------------------------------ option values
 

@@ -215,7 +215,7 @@ BUILTIN_FUNCTIONS: Mapping[str, Builtin] = MappingProxyType(
     }
 )
 
-BUILTIN_TYPES = ("str", "int", "float", "bool", "list", "dict")
+BUILTIN_TYPES = ("str", "int", "float", "bool", "json", "list", "dict")
 
 RETRIEVER_KINDS = tuple(RETRIEVERS)
 
