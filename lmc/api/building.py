@@ -16,7 +16,7 @@ from ..building.pipeline import BuildFailed, BuildOutput, BuildRequest, emit, wr
 from ..building.pipeline import build as run_build
 from ..codegen.errors import CodegenError
 from ..optimize.core.budget import Spent
-from .diagnostics import BuildError
+from .diagnostics import BuildError, Diagnostic
 from .project import compile
 from .workspace import Files, Rows, Source
 
@@ -32,12 +32,13 @@ class ScoreRow:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """LM answers and what they cost."""
+    """LM answers and what they cost (``cache_hits``: how many of them came from the LM cache)."""
 
     answers: int
     prompt_tokens: int
     completion_tokens: int
     cost_usd: float
+    cache_hits: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class BuildResult:
     spent: Usage
     out: Path | None
     from_lock: bool
+    diagnostics: tuple[Diagnostic, ...] = ()  # the program's warnings
+    truncated: int = 0  # answers the LM cut at max_tokens
 
 
 def build(
@@ -77,7 +80,10 @@ def build(
     optimize: bool = True,
     frozen: bool = False,
     cache_dir: str | os.PathLike[str] | None = None,
+    cache: bool = True,
     progress: Callable[[ProgressEvent], None] | None = None,
+    storage: str | None = None,
+    study: str | None = None,
 ) -> BuildResult:
     """Check, optimize, evaluate and render the program, as ``lmc build`` does, and return the result.
 
@@ -88,8 +94,13 @@ def build(
     ``out/<name>/`` only when ``out`` is given, and the lock to ``lock`` only
     when it is given (``frozen`` reads it instead). ``progress`` receives the
     build's events (``lmc.building.events.ProgressEvent``); nothing is printed.
+    ``cache=False`` turns the LM cache off even where ``cache_dir`` or
+    ``$LMC_CACHE_DIR`` names one. ``storage`` (an optuna RDB URL) and ``study``
+    let several builds share MIPROv2's trials (``docs/optimizers.md``).
     """
-    with compile(source, path=path, files=files, datasets=datasets, name=name, lm=lm, cache_dir=cache_dir) as project:
+    with compile(
+        source, path=path, files=files, datasets=datasets, name=name, lm=lm, cache_dir=cache_dir, cache=cache
+    ) as project:
         session = project.session
         session.threads = max(1, threads or 4)
         with tempfile.TemporaryDirectory(prefix="lmc-build-") as scratch:  # optimizers' state, unless `out`
@@ -99,13 +110,16 @@ def build(
                 seed=seed,
                 frozen=frozen,
                 lock=os.fspath(lock) if lock is not None else None,
+                storage=storage,
+                study=study,
             )
             try:
                 output = run_build(session, request, Reporter(progress))
             except BuildFailed as exc:
                 raise BuildError(str(exc), exc.details) from exc
         written = _write(output, out, lock, frozen)
-    return _result(output, written)
+        warnings = project.diagnostics
+    return _result(output, written, warnings)
 
 
 def _write(output: BuildOutput, out: str | os.PathLike[str] | None, lock: Any, frozen: bool) -> Path | None:
@@ -120,7 +134,7 @@ def _write(output: BuildOutput, out: str | os.PathLike[str] | None, lock: Any, f
     return folder
 
 
-def _result(output: BuildOutput, out: Path | None) -> BuildResult:
+def _result(output: BuildOutput, out: Path | None, warnings: tuple[Diagnostic, ...]) -> BuildResult:
     lock = output.lock
     return BuildResult(
         name=output.package,
@@ -132,6 +146,8 @@ def _result(output: BuildOutput, out: Path | None) -> BuildResult:
         spent=_spent(output.spent),
         out=out,
         from_lock=output.from_lock,
+        diagnostics=warnings,
+        truncated=output.truncated,
     )
 
 
@@ -140,4 +156,4 @@ def _usage(used: AnswerUsage) -> Usage:
 
 
 def _spent(spent: Spent) -> Usage:
-    return Usage(spent.answers, spent.prompt_tokens, spent.completion_tokens, spent.cost_usd)
+    return Usage(spent.answers, spent.prompt_tokens, spent.completion_tokens, spent.cost_usd, spent.cache_hits)

@@ -55,16 +55,17 @@ def compile(  # noqa: A001 - the API's verb, as re.compile
     name: str | None = None,
     lm: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    cache: bool = True,
 ) -> Project:
     """The checked program, ready to run and to render; raises ``CompileError`` when it has errors.
 
     ``name`` names the package (default: the file's name, ``program`` for
     text without a path); ``lm`` replaces the model of its ``default`` lm
     (a litellm model id). LM answers are cached only in ``cache_dir`` or
-    ``$LMC_CACHE_DIR`` when one is given.
+    ``$LMC_CACHE_DIR`` when one is given, and not at all with ``cache=False``.
     """
     workspace = load(source, path=path, files=files, datasets=datasets)
-    return Project(workspace, _package_name(workspace, name), lm=lm, cache_dir=cache_dir)
+    return Project(workspace, _package_name(workspace, name), lm=lm, cache_dir=cache_dir, cache=cache)
 
 
 def _package_name(workspace: Workspace, name: str | None) -> str:
@@ -130,12 +131,14 @@ class Project:
         *,
         lm: str | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        cache: bool = True,
         params: Mapping[str, Params] | None = None,
     ) -> None:
         self._workspace = workspace
         self.name = name
         self._lm = lm
         self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._cache = cache
         self._params = params
 
     @property
@@ -153,7 +156,7 @@ class Project:
         from ..host.lms import LmSettings
         from ..host.session import Session
 
-        cached = self._cache_dir is not None or bool(os.environ.get("LMC_CACHE_DIR"))
+        cached = self._cache and (self._cache_dir is not None or bool(os.environ.get("LMC_CACHE_DIR")))
         settings = LmSettings(override=self._lm, cache=cached, cache_dir=self._cache_dir)
         return Session(self._workspace.loaded, settings, params=self._params, name=self.name)
 

@@ -112,35 +112,39 @@ def cmd_build(args: argparse.Namespace) -> int:
     if refused is not None:
         report(replace(loaded, diagnostics=(refused,)), args.format)
         return EXIT_DIAGNOSTICS
-    from ..building.events import Reporter
+    from ..api import BuildError, CompileError, build
     from ..building.lock import lock_path_for
-    from ..building.pipeline import BuildFailed, BuildRequest, build, emit, write_lock
+    from ..runtime.lm.cache import Cache
     from .progress import ConsoleProgress
-    from .results import print_build, print_dry_run, print_failure
+    from .results import print_build, print_diagnostics, print_dry_run, print_failure
 
-    lock_path = Path(args.lock) if args.lock else lock_path_for(args.file)
-    request = BuildRequest(
-        out_dir=args.out,
-        optimize=not args.no_optimize,
-        seed=args.seed,
-        storage=args.storage,
-        study=args.study,
-        frozen=args.frozen,
-        lock=str(lock_path),
-    )
-    session = _session(args, loaded, name=name)
     if args.dry_run:
-        return print_dry_run(session, request)
+        return print_dry_run(_session(args, loaded, name=name), args.seed, not args.no_optimize)
+    lock = Path(args.lock) if args.lock else lock_path_for(args.file)
     started = time.perf_counter()
     try:
-        output = build(session, request, Reporter(ConsoleProgress()))
-    except BuildFailed as exc:
+        result = build(  # the Python API's build: the command prints its result and chooses the exit code
+            Path(args.file),
+            name=name,
+            out=args.out,
+            lock=lock,
+            lm=args.lm,
+            seed=args.seed,
+            threads=args.threads,
+            optimize=not args.no_optimize,
+            frozen=args.frozen,
+            cache=not args.no_cache,
+            cache_dir=Cache.default_dir(),
+            progress=ConsoleProgress(),
+            storage=args.storage,
+            study=args.study,
+        )
+    except BuildError as exc:
         return print_failure(exc)
-    out = Path(args.out) / output.package
-    emit(out, output.files, output.lock)
-    if not output.from_lock:
-        write_lock(lock_path, output.lock)
-    print_build(output, out, lock_path, time.perf_counter() - started)
+    except CompileError as exc:  # the file or its data changed since the check above
+        print_diagnostics(exc.diagnostics)
+        return EXIT_DIAGNOSTICS
+    print_build(result, lock, time.perf_counter() - started)
     return EXIT_OK
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..api import BuildError, BuildResult, Diagnostic
 from ..building.dry_run import estimate_build, render
-from ..building.pipeline import BuildFailed, BuildOutput, BuildRequest, Evaluation
+from ..building.pipeline import BuildFailed, Evaluation
 from ..building.report import REPORT_NAME
 from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
 from ..host.evaluate import ExampleResult
@@ -17,7 +19,13 @@ from ..runtime.types import to_jsonable
 from .progress import info, table
 
 
-def print_failure(exc: BuildFailed) -> int:
+def print_diagnostics(diagnostics: Sequence[Diagnostic]) -> None:
+    """The API's diagnostics, rendered as ``lmc check`` prints them (stderr)."""
+    for diag in diagnostics:
+        print(diag.render(), file=sys.stderr)
+
+
+def print_failure(exc: BuildFailed | BuildError) -> int:
     print(f"lmc: error: {exc}", file=sys.stderr)
     for detail in exc.details:
         print(f"  - {detail}", file=sys.stderr)
@@ -26,15 +34,16 @@ def print_failure(exc: BuildFailed) -> int:
     return EXIT_RUN_FAILED
 
 
-def print_build(output: BuildOutput, out: Path, lock: Path, seconds: float) -> None:
+def print_build(output: BuildResult, lock: Path, seconds: float) -> None:
     """The scores, what this process spent, and where the package and the lock went (stderr)."""
+    out = output.out
     if output.from_lock:
         info(f"wrote {out}/ from {lock} (no LM called)")
         return
-    rows = output.lock.scores
+    rows = output.scores
     if rows:
         table(
-            f"{output.package}: scores (%)",
+            f"{output.name}: scores (%)",
             ("program / split", "baseline", "optimized"),
             [(r.label, f"{r.baseline:.1f}", "-" if r.optimized is None else f"{r.optimized:.1f}") for r in rows],
         )
@@ -46,13 +55,14 @@ def print_build(output: BuildOutput, out: Path, lock: Path, seconds: float) -> N
         )
     if output.truncated:
         info(f"{output.truncated} answer(s) were cut at max_tokens (the model did not end its answer)")
-    info(f"wrote {out}/ in {seconds:.1f}s (report: {out / REPORT_NAME}, lock: {lock})")
+    report = out / REPORT_NAME if out is not None else None
+    info(f"wrote {out}/ in {seconds:.1f}s (report: {report}, lock: {lock})")
 
 
-def print_dry_run(session: Session, request: BuildRequest) -> int:
+def print_dry_run(session: Session, seed: int | None, optimize: bool) -> int:
     """``lmc build --dry-run``: the estimate on stdout; exit 0 without calling an LM."""
     try:
-        sections = estimate_build(session, request.seed, request.optimize)
+        sections = estimate_build(session, seed, optimize)
     except BuildFailed as exc:
         return print_failure(exc)
     print(render(Path(session.loaded.path).name, sections), end="")
