@@ -9,7 +9,8 @@ from typing import Any
 
 from ..ir import nodes as ir
 from ..ir.values import options_dict
-from ..runtime.lm.cache import Cache
+from ..runtime.errors import LMError
+from ..runtime.lm.cache import Cache, CacheError
 from ..runtime.lm.client import LM
 
 # Options that belong to one provider: dropped when `--lm` swaps the model.
@@ -46,7 +47,10 @@ def make_lm(source: ir.SourceFile, name: str, settings: LmSettings) -> LM:
     model, options = lm_config(source, name, settings.override)
     decl = next((d for d in source.of(ir.LmDecl) if d.name.name == name), None)
     wants_cache = True if decl is None else options_dict(decl.options).get("cache", True)
-    cache = Cache(settings.cache_dir or Cache.default_dir()) if settings.cache and wants_cache else None
+    try:
+        cache = Cache(settings.cache_dir or Cache.default_dir()) if settings.cache and wants_cache else None
+    except CacheError as exc:  # a folder that is a file, a damaged file: the build stops, cleanly (exit 3)
+        raise LMError(model, str(exc)) from exc
     return LM(model, cache=cache, **_lm_kwargs(options))
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..choices import TokenLogprobs
 
-__all__ = ["Answer", "Cache"]
+__all__ = ["Answer", "Cache", "CacheError"]
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, model TEXT NOT NULL, text TEXT NOT NULL, "
@@ -43,6 +43,25 @@ _ADDED_COLUMNS = (
 )
 # How long a writer waits for another process's lock before giving up (seconds).
 _BUSY_TIMEOUT = 30.0
+
+
+class CacheError(Exception):
+    """The cache cannot be read or written (a damaged file, a full disk, a folder that is a file).
+
+    Never an answer: callers report it (the LM client raises ``LMError``), so a
+    fault of the cache cannot turn into a wrong score.
+    """
+
+    def __init__(self, path: Path, action: str, exc: BaseException) -> None:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        super().__init__(
+            f"the LM cache {path} cannot be {action} ({type(exc).__name__}: {reason}); "
+            "run with --no-cache, or move the file aside to start a new cache"
+        )
+
+
+# What a damaged or unwritable cache raises: SQLite's errors, the file system's, and bad stored JSON.
+_FAULTS = (sqlite3.Error, OSError, ValueError, TypeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +91,11 @@ class Cache:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._connection()  # create (or migrate) the file and table now, so errors surface at construction
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._connection()  # create (or migrate) the file and table now, so errors surface at construction
+        except _FAULTS as exc:
+            raise CacheError(self.path, "opened", exc) from exc
 
     @staticmethod
     def default_dir() -> Path:
@@ -97,16 +119,21 @@ class Cache:
         return None if answer is None else answer.text
 
     def answer(self, key: str) -> Answer | None:
-        """The cached answer with its recorded tokens and cost, None when there is none."""
+        """The cached answer with its recorded tokens and cost, None when there is none (``CacheError``: damaged)."""
         query = "SELECT text, prompt_tokens, completion_tokens, cost_usd, logprobs FROM answers WHERE key = ?"
-        row = self._connection().execute(query, (key,)).fetchone()
-        if row is None:
-            return None
-        text, prompt_tokens, completion_tokens, cost_usd, logprobs = row
-        tokens = None if logprobs is None else tuple(TokenLogprobs.from_json(t) for t in json.loads(logprobs))
-        if prompt_tokens is None or completion_tokens is None or cost_usd is None:
-            return Answer(text, recorded=False, logprobs=tokens)
-        return Answer(text, int(prompt_tokens), int(completion_tokens), float(cost_usd), logprobs=tokens)
+        try:
+            row = self._connection().execute(query, (key,)).fetchone()
+            if row is None:
+                return None
+            text, prompt_tokens, completion_tokens, cost_usd, logprobs = row
+            if not isinstance(text, str):
+                raise TypeError(f"a cached answer is {type(text).__name__}, not text")
+            tokens = None if logprobs is None else tuple(TokenLogprobs.from_json(t) for t in json.loads(logprobs))
+            if prompt_tokens is None or completion_tokens is None or cost_usd is None:
+                return Answer(text, recorded=False, logprobs=tokens)
+            return Answer(text, int(prompt_tokens), int(completion_tokens), float(cost_usd), logprobs=tokens)
+        except _FAULTS as exc:
+            raise CacheError(self.path, "read", exc) from exc
 
     def put(
         self,
@@ -121,11 +148,14 @@ class Cache:
     ) -> None:
         """Store an answer with what it cost (replacing any answer under ``key``)."""
         tokens = None if logprobs is None else json.dumps([t.to_json() for t in logprobs], ensure_ascii=False)
-        self._connection().execute(
-            "INSERT OR REPLACE INTO answers (key, model, text, prompt_tokens, completion_tokens, cost_usd, logprobs) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (key, model, text, prompt_tokens, completion_tokens, cost_usd, tokens),
-        )
+        try:
+            self._connection().execute(
+                "INSERT OR REPLACE INTO answers (key, model, text, prompt_tokens, completion_tokens, cost_usd, "
+                "logprobs) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, model, text, prompt_tokens, completion_tokens, cost_usd, tokens),
+            )
+        except _FAULTS as exc:
+            raise CacheError(self.path, "written", exc) from exc
 
     def __len__(self) -> int:
         (count,) = self._connection().execute("SELECT COUNT(*) FROM answers").fetchone()

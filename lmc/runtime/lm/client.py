@@ -298,12 +298,20 @@ class LM:
     # ------------------------------------------------------------ helpers
 
     def _lookup(self, request: dict[str, Any]) -> tuple[str | None, Answer | None]:
-        """The request's cache key (None without a cache) and its cached answer, if any."""
+        """The request's cache key (None without a cache) and its cached answer, if any.
+
+        A cache that cannot be read is an ``LMError``: never an answer, never a score.
+        """
         if self.cache is None:
             return None, None
+        from .cache import CacheError
+
         rollout_id = current_rollout()
         key = self.cache.key(request if rollout_id is None else {**request, "rollout_id": rollout_id})
-        answer = self.cache.answer(key)
+        try:
+            answer = self.cache.answer(key)
+        except CacheError as exc:
+            raise LMError(self.model, str(exc)) from exc
         if answer is None:
             return key, None
         self._usage.add_hit(answer)
@@ -380,15 +388,20 @@ class LM:
         cost = _quantized_cost(answer.cost)
         self._usage.add_call(answer, cost)
         if key is not None and self.cache is not None:
-            self.cache.put(
-                key,
-                self.model,
-                answer.text,
-                prompt_tokens=answer.prompt_tokens,
-                completion_tokens=answer.completion_tokens,
-                cost_usd=cost,
-                logprobs=answer.logprobs,
-            )
+            from .cache import CacheError
+
+            try:
+                self.cache.put(
+                    key,
+                    self.model,
+                    answer.text,
+                    prompt_tokens=answer.prompt_tokens,
+                    completion_tokens=answer.completion_tokens,
+                    cost_usd=cost,
+                    logprobs=answer.logprobs,
+                )
+            except CacheError as exc:
+                raise LMError(self.model, str(exc)) from exc
         return answer.text
 
     def __repr__(self) -> str:

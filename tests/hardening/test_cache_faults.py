@@ -1,0 +1,65 @@
+"""A fault of the LM cache is never a score: a damaged file, or a cache folder that is a file, stops the run.
+
+Before, a damaged cache page made every row "(no output)", `lmc eval` exited 0
+with 0.0 and `lmc build` wrote the wrong score into build.json and the lock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lmc.cli.main import main
+from lmc.runtime.errors import LMError
+from lmc.runtime.lm.cache import Cache, CacheError
+from lmc.runtime.lm.client import LM
+from tests.runtime.stub_server import StubServer
+from tests.stub_project import stub_project
+
+
+def damage(cache: Path) -> None:
+    """Overwrite the cache's pages with garbage, as a bad disk or a stray write would."""
+    (db,) = cache.glob("*.sqlite3")
+    db.write_bytes(b"this is not a database" * 512)
+    for side in cache.glob("*.sqlite3-*"):  # the WAL and its index
+        side.unlink()
+
+
+def test_a_damaged_cache_stops_eval_and_build_with_exit_3_and_says_what_to_do(tmp_path, monkeypatch, capsys):
+    with stub_project(tmp_path, monkeypatch) as (server, project):
+        assert main(["build", str(project), "-o", str(tmp_path / "first")]) == 0  # fills the cache, writes the lock
+        assert main(["eval", str(project), "classify", "--dataset", "dev"]) == 0
+        damage(tmp_path / "cache")
+        capsys.readouterr()
+        assert main(["eval", str(project), "classify", "--dataset", "dev"]) == 3
+        err = capsys.readouterr().err
+        assert "the LM cache" in err and "cannot be" in err and "--no-cache" in err
+        assert "internal error" not in err and "failed: see below" not in err
+        assert main(["build", str(project), "-o", str(tmp_path / "second")]) == 3
+        assert not (tmp_path / "second" / "app" / "build.json").exists(), "a score was written"
+        assert main(["eval", str(project), "classify", "--dataset", "dev", "--no-cache"]) == 0  # the way out
+
+
+def test_a_cache_folder_that_is_a_file_is_a_clean_error(tmp_path, monkeypatch, capsys):
+    with stub_project(tmp_path, monkeypatch) as (server, project):
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("")
+        monkeypatch.setenv("LMC_CACHE_DIR", str(blocker))
+        assert main(["run", str(project), "classify", "--input", "sentence=Fine."]) == 3
+        err = capsys.readouterr().err
+        assert f"the LM cache {blocker}" in err and "internal error" not in err
+        assert server.count == 0
+
+
+def test_the_client_never_answers_from_a_cache_it_cannot_read(tmp_path):
+    cache = Cache(tmp_path)
+    with StubServer(answer=lambda body: "an answer") as server:
+        lm = LM("openai/stub", api_base=server.api_base, cache=cache)
+        assert lm.complete([{"role": "user", "content": "hi"}]) == "an answer"
+        cache.close()
+        damage(tmp_path)
+        with pytest.raises(LMError, match="cannot be read"):
+            lm.complete([{"role": "user", "content": "hi"}])
+    with pytest.raises(CacheError, match="cannot be opened"):
+        Cache(tmp_path / Cache.FILENAME)  # a folder where the damaged file is
