@@ -20,6 +20,7 @@ stands. At bias 0 the chosen value is the greedy one.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args, get_origin
@@ -46,15 +47,35 @@ class TokenLogprobs:
 
 
 def parse_openai_logprobs(logprobs: Any) -> tuple[TokenLogprobs, ...] | None:
-    """``choices[0].logprobs`` of an OpenAI-shaped answer (dicts or litellm objects); None when absent."""
+    """``choices[0].logprobs`` of an OpenAI-shaped answer (dicts or litellm objects); None when absent.
+
+    Raises ``ValueError`` when they are there but not of that shape: a server's fault, never scores.
+    """
     content = _get(logprobs, "content")
     if not content:
         return None
+    if not isinstance(content, Sequence) or isinstance(content, (str, bytes)):
+        raise ValueError(f"logprobs content is {type(content).__name__}, not a list")
     tokens = []
     for entry in content:
-        top = tuple((str(_get(t, "token")), float(_get(t, "logprob"))) for t in _get(entry, "top_logprobs") or ())
-        tokens.append(TokenLogprobs(str(_get(entry, "token")), top))
+        top = tuple((_token(t), _logprob(t)) for t in _get(entry, "top_logprobs") or ())
+        tokens.append(TokenLogprobs(_token(entry), top))
     return tuple(tokens)
+
+
+def _token(obj: Any) -> str:
+    token = _get(obj, "token")
+    if not isinstance(token, str):
+        raise ValueError(f"a logprobs token is {token!r}")
+    return token
+
+
+def _logprob(obj: Any) -> float:
+    value = _get(obj, "logprob")
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or math.isnan(value) or value == math.inf:  # -inf: a token the model rules out
+        raise ValueError(f"a log-probability is {value!r}")
+    return float(value)
 
 
 def _get(obj: Any, name: str) -> Any:

@@ -21,9 +21,9 @@ from tests.stub_project import stub_project
 def damage(cache: Path) -> None:
     """Overwrite the cache's pages with garbage, as a bad disk or a stray write would."""
     (db,) = cache.glob("*.sqlite3")
+    for file in (db, *cache.glob("*.sqlite3-*")):  # the file, its WAL and its index: a new file, so no open
+        file.unlink()  # connection of this process keeps reading the old pages
     db.write_bytes(b"this is not a database" * 512)
-    for side in cache.glob("*.sqlite3-*"):  # the WAL and its index
-        side.unlink()
 
 
 def test_a_damaged_cache_stops_eval_and_build_with_exit_3_and_says_what_to_do(tmp_path, monkeypatch, capsys):

@@ -30,7 +30,15 @@ from typing import TYPE_CHECKING, Any
 from ..choices import TOP_LOGPROBS, TokenLogprobs, parse_openai_logprobs
 from ..errors import LMError
 from .litellm_setup import import_litellm
-from .openai_compat import Completion, HTTPFailure, OpenAICompatClient, is_direct, request_body
+from .openai_compat import (
+    DEFAULT_TIMEOUT,
+    Completion,
+    HTTPFailure,
+    OpenAICompatClient,
+    is_direct,
+    request_body,
+    token_count,
+)
 from .protocol import Scored
 from .rollout import ROLLOUT_TEMPERATURE, current_rollout
 
@@ -279,7 +287,7 @@ class LM:
             return (lambda: client.complete(body, api_key)), (HTTPFailure,)
         litellm = self._prepare()
         kwargs = self._call_kwargs(request)
-        return (lambda: _from_litellm(litellm, litellm.completion(**kwargs))), _api_errors()
+        return (lambda: _from_litellm(litellm, litellm.completion(**kwargs), self.model)), _api_errors()
 
     def _async_sender(self, request: dict[str, Any]) -> tuple[Callable[[], Any], tuple[type[Exception], ...]]:
         if self._direct is not None:
@@ -291,7 +299,7 @@ class LM:
         kwargs = self._call_kwargs(request)
 
         async def asend() -> Completion:
-            return _from_litellm(litellm, await litellm.acompletion(**kwargs))
+            return _from_litellm(litellm, await litellm.acompletion(**kwargs), self.model)
 
         return asend, _api_errors()
 
@@ -331,8 +339,7 @@ class LM:
     def _call_kwargs(self, request: dict[str, Any]) -> dict[str, Any]:
         # Our loop does the retrying: litellm's (num_retries) and the SDK's (max_retries) are off.
         kwargs = {**request, "num_retries": 0, "max_retries": 0}
-        if self.timeout is not None:
-            kwargs["timeout"] = self.timeout
+        kwargs["timeout"] = self.timeout if self.timeout is not None else DEFAULT_TIMEOUT  # never litellm's 600 s
         key = self._api_key()
         if key is not None:
             kwargs["api_key"] = key
@@ -350,19 +357,26 @@ class LM:
     def _retry_delay(self, exc: Exception, attempt: int) -> float:
         """Seconds to wait before the next attempt; raises ``LMError`` when there is none."""
         if _lacks_credentials(exc):
-            raise LMError(self.model, self._credentials_hint(exc)) from exc
+            raise LMError(self.model, self._redacted(self._credentials_hint(exc))) from exc
         if not _is_transient(exc):
-            raise LMError(self.model, f"request failed: {_describe(exc)}") from exc
+            raise LMError(self.model, self._redacted(f"request failed: {_describe(exc)}")) from exc
         if attempt >= self.num_retries:
+            described = self._redacted(_describe(exc))
             raise LMError(
-                self.model, f"gave up after {attempt + 1} attempt(s): {_describe(exc)}", attempts=attempt + 1
+                self.model, f"gave up after {attempt + 1} attempt(s): {described}", attempts=attempt + 1
             ) from exc
         delay = min(self.max_backoff, self.backoff * (1 << attempt)) * random.uniform(0.5, 1.0)
         retry_after = _retry_after(exc)
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.max_backoff))
-        logger.info("LM %s: %s; retry %d in %.2fs", self.model, _describe(exc), attempt + 1, delay)
+        logger.info("LM %s: %s; retry %d in %.2fs", self.model, self._redacted(_describe(exc)), attempt + 1, delay)
         return delay
+
+    def _redacted(self, text: str) -> str:
+        """``text`` without the API key (a server's error may echo the request's headers)."""
+        text = _BEARER.sub("Bearer [redacted]", text)
+        key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        return text.replace(key, "[redacted]") if key and len(key) >= 4 else text
 
     def _credentials_hint(self, exc: Exception) -> str:
         """What to set when the provider found no API key: the variables litellm reads for this model."""
@@ -430,6 +444,7 @@ def _lacks_credentials(exc: Exception) -> bool:
     return any(marker in text for marker in _PERMANENT_MARKERS) or bool(_MISSING_KEY.search(text))
 
 
+_BEARER = re.compile(r"Bearer\s+[^\s\"',;]+", re.IGNORECASE)
 _MISSING_KEY = re.compile(r"missing [\w ]*api[ _]?key|api[ _]?key[\w ]* (?:is )?not (?:set|found|provided)")
 
 
@@ -474,17 +489,24 @@ def _describe(exc: Exception) -> str:
     return f"{kind}{f' (HTTP {status})' if status else ''}: {text}"
 
 
-def _from_litellm(litellm: Any, response: Any) -> Completion:
-    choice = response.choices[0]
-    usage = getattr(response, "usage", None)
-    return Completion(
-        text=choice.message.content or "",
-        finish_reason=getattr(choice, "finish_reason", None),
-        prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
-        completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
-        cost=_cost(litellm, response),
-        logprobs=parse_openai_logprobs(getattr(choice, "logprobs", None)),
-    )
+def _from_litellm(litellm: Any, response: Any, model: str) -> Completion:
+    """The answer of a litellm response; a malformed one is an ``LMError`` (never cached or scored)."""
+    try:
+        choice = response.choices[0]
+        text = choice.message.content
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f"its content is {type(text).__name__}, not text")
+        usage = getattr(response, "usage", None)
+        return Completion(
+            text=text or "",
+            finish_reason=getattr(choice, "finish_reason", None),
+            prompt_tokens=token_count(getattr(usage, "prompt_tokens", 0)),
+            completion_tokens=token_count(getattr(usage, "completion_tokens", 0)),
+            cost=_cost(litellm, response),
+            logprobs=parse_openai_logprobs(getattr(choice, "logprobs", None)),
+        )
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise LMError(model, f"the provider's answer is malformed ({type(exc).__name__}: {exc})") from exc
 
 
 def _cost(litellm: Any, response: Any) -> float:

@@ -25,10 +25,14 @@ from urllib.parse import urlsplit
 
 from ..choices import TokenLogprobs, parse_openai_logprobs
 
-__all__ = ["Completion", "HTTPFailure", "OpenAICompatClient", "is_direct"]
+__all__ = ["Completion", "HTTPFailure", "OpenAICompatClient", "is_direct", "token_count"]
 
 PREFIX = "openai/"
-DEFAULT_TIMEOUT = 600.0
+# The whole request's deadline, seconds (the lm option `timeout` sets it): a server that answers a byte
+# at a time cannot hold a call past it. Long enough for a long answer from a slow hosted model.
+DEFAULT_TIMEOUT = 180.0
+# The most an answer may weigh: a larger one is the server's fault, never read whole, cached or quoted.
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
 _USER_AGENT = "lmc-runtime"
 
 
@@ -93,24 +97,35 @@ class OpenAICompatClient:
         return _completion(raw)
 
     def _post(self, payload: bytes, headers: Mapping[str, str]) -> tuple[int, bytes, float | None]:
+        """Send and read the answer within the deadline: a watchdog shuts the socket when it passes."""
         import http.client  # here: it (with email and ssl) costs ~25 ms of a package's import time
 
         # A kept-alive connection may have been closed by the server since the
         # last call: one fresh reconnect is part of sending, not a retry.
         for fresh in (False, True):
             conn = self._connection(fresh)
+            watchdog = _Watchdog(self._timeout)
             try:
                 conn.request("POST", self._path, body=payload, headers=dict(headers))
+                watchdog.watch(conn.sock)  # the response may take the socket over: keep it now
                 response = conn.getresponse()
-                raw = response.read()
+                raw = _read_capped(response)
+                if watchdog.fired:  # the read ended because the socket was shut: what came is not the whole
+                    raise TimeoutError
             except (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine) as exc:
                 conn.close()
+                if watchdog.fired:
+                    raise HTTPFailure(f"no whole answer within {self._timeout:g} s (the lm's `timeout`)") from exc
                 if fresh:
                     raise HTTPFailure(f"connection failed: {exc}") from exc
                 continue
             except (TimeoutError, OSError, http.client.HTTPException) as exc:
                 conn.close()
+                if watchdog.fired:
+                    raise HTTPFailure(f"no whole answer within {self._timeout:g} s (the lm's `timeout`)") from exc
                 raise HTTPFailure(f"connection failed: {type(exc).__name__}: {exc}") from exc
+            finally:
+                watchdog.cancel()
             if response.will_close:
                 conn.close()
             return response.status, raw, _seconds(response.getheader("retry-after"))
@@ -135,21 +150,85 @@ def request_body(model: str, messages: Sequence[Mapping[str, Any]], options: Map
     return body
 
 
+class _Watchdog:
+    """Shuts the watched socket once ``seconds`` pass, so a read blocked on a trickling server ends."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = False
+        self._sock: Any = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: Any) -> None:
+        with self._lock:
+            self._sock = sock
+            if self.fired:
+                self._shut()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        import socket
+
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _read_capped(response: Any) -> bytes:
+    """The response body, refused past ``MAX_ANSWER_BYTES`` (read no further than that)."""
+    raw = response.read(MAX_ANSWER_BYTES + 1)
+    if len(raw) > MAX_ANSWER_BYTES:
+        size = MAX_ANSWER_BYTES // (1024 * 1024)
+        raise HTTPFailure(f"the server's answer is over {size} MiB; it was not read", status=response.status)
+    return bytes(raw)
+
+
 def _completion(raw: bytes) -> Completion:
+    """The answer read from a 200 response; anything else than a well-formed chat completion is the server's
+    fault (``HTTPFailure``, status 200): never an answer, so never cached or scored."""
     try:
         data = json.loads(raw)
         choice = data["choices"][0]
-        text = choice["message"].get("content") or ""
-    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-        raise HTTPFailure(f"the server's answer is not a chat completion: {raw[:200]!r}", status=200) from exc
-    usage = data.get("usage") or {}
-    return Completion(
-        text=text,
-        finish_reason=choice.get("finish_reason"),
-        prompt_tokens=int(usage.get("prompt_tokens") or 0),
-        completion_tokens=int(usage.get("completion_tokens") or 0),
-        logprobs=parse_openai_logprobs(choice.get("logprobs")),
-    )
+        text = choice["message"].get("content")
+        if text is None:
+            text = ""
+        if not isinstance(text, str):
+            raise TypeError(f"its content is {type(text).__name__}, not text")
+        usage = data.get("usage") or {}
+        if not isinstance(usage, Mapping):
+            raise TypeError(f"its usage is {type(usage).__name__}, not an object")
+        finish = choice.get("finish_reason")
+        return Completion(
+            text=text,
+            finish_reason=finish if isinstance(finish, str) else None,
+            prompt_tokens=token_count(usage.get("prompt_tokens")),
+            completion_tokens=token_count(usage.get("completion_tokens")),
+            logprobs=parse_openai_logprobs(choice.get("logprobs")),
+        )
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, OverflowError) as exc:
+        shown = raw[:200].decode("utf-8", "replace")
+        raise HTTPFailure(f"the server's answer is not a chat completion ({exc}): {shown!r}", status=200) from exc
+
+
+def token_count(value: Any) -> int:
+    """A token count: a whole number, 0 when absent; anything else makes the answer malformed."""
+    if value is None:
+        return 0
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole or not 0 <= value < 2**53:
+        raise ValueError(f"a token count is {value!r}")
+    return int(value)
 
 
 def _error_message(raw: bytes) -> str:
