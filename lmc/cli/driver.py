@@ -59,11 +59,18 @@ def _check_one(path: str, fmt: str) -> bool:
 
     Prints its diagnostics (JSON lines on stdout with ``--format json``); True if clean.
     """
+    from ..api.diagnostics import Diagnostic
+    from ..api.project import check
     from ..host.frontend import load_bytes
+    from .output import report_api
 
-    loaded = load_bytes(sys.stdin.buffer.read(), STDIN, Path.cwd()) if path == "-" else load_file(path)
-    report(loaded, fmt, json_out=sys.stdout)
-    return loaded.ok
+    if path == "-":  # bytes, as a file is read: a byte that is not UTF-8 is a diagnostic, not a crash
+        loaded = load_bytes(sys.stdin.buffer.read(), STDIN, Path.cwd())
+        found = [Diagnostic.of(d, loaded.text) for d in loaded.diagnostics]
+    else:
+        found = check(Path(path))
+    report_api(STDIN if path == "-" else path, found, fmt, json_out=sys.stdout)
+    return not any(d.is_error for d in found)
 
 
 def _session(
