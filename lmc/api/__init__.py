@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .building import BuildResult, ScoreRow, Usage, build
     from .diagnostics import BuildError, CompileError, Diagnostic
+    from .evaluation import Evaluation, Row
     from .project import Program, Project, check, compile
 
 _WHERE = {
@@ -24,6 +25,8 @@ _WHERE = {
     "BuildError": "diagnostics",
     "CompileError": "diagnostics",
     "Diagnostic": "diagnostics",
+    "Evaluation": "evaluation",
+    "Row": "evaluation",
     "Program": "project",
     "Project": "project",
     "check": "project",
@@ -35,8 +38,10 @@ __all__ = [
     "BuildResult",
     "CompileError",
     "Diagnostic",
+    "Evaluation",
     "Program",
     "Project",
+    "Row",
     "ScoreRow",
     "Usage",
     "build",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -17,9 +17,11 @@ from .workspace import TEXT_PATH, Files, Rows, Source, Workspace, load
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from ..building.events import ProgressEvent
     from ..host.session import Session
     from ..runtime.package import PackagedProgram
     from ..runtime.signature import Params
+    from .evaluation import Evaluation
 
 DEFAULT_NAME = "program"  # the package of a source given as text without a path
 
@@ -56,6 +58,7 @@ def compile(  # noqa: A001 - the API's verb, as re.compile
     lm: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     cache: bool = True,
+    lock: str | os.PathLike[str] | None = None,
 ) -> Project:
     """The checked program, ready to run and to render; raises ``CompileError`` when it has errors.
 
@@ -63,9 +66,34 @@ def compile(  # noqa: A001 - the API's verb, as re.compile
     text without a path); ``lm`` replaces the model of its ``default`` lm
     (a litellm model id). LM answers are cached only in ``cache_dir`` or
     ``$LMC_CACHE_DIR`` when one is given, and not at all with ``cache=False``.
+    With ``lock`` (a lock ``lmc.build`` wrote), the project runs what that
+    build learned; ``BuildError`` says why a lock cannot be used (unreadable,
+    or written for another version of the source).
     """
     workspace = load(source, path=path, files=files, datasets=datasets)
-    return Project(workspace, _package_name(workspace, name), lm=lm, cache_dir=cache_dir, cache=cache)
+    name = _package_name(workspace, name)
+    try:
+        params = _learned(lock, workspace.loaded.text or "") if lock is not None else None
+    except BaseException:
+        workspace.close()
+        raise
+    return Project(workspace, name, lm=lm, cache_dir=cache_dir, cache=cache, params=params)
+
+
+def _learned(lock: str | os.PathLike[str], text: str) -> Mapping[str, Params]:
+    """The learned parameters of ``lock``, which must have been written for this very source."""
+    import hashlib
+
+    from ..building.lock import LockError, read_lock
+    from .diagnostics import BuildError
+
+    try:
+        locked = read_lock(Path(lock))
+    except LockError as exc:
+        raise BuildError(str(exc)) from exc
+    if locked.inputs["source"]["sha256"] != hashlib.sha256(text.encode("utf-8")).hexdigest():
+        raise BuildError(f"{os.fspath(lock)} was written for another version of the source (build again)")
+    return MappingProxyType(dict(locked.params))
 
 
 def _package_name(workspace: Workspace, name: str | None) -> str:
@@ -101,6 +129,11 @@ class Program:
     def inputs(self) -> tuple[str, ...]:
         """The names of its inputs, in order (those with a default may be left out of a call)."""
         return self._entry.input_names
+
+    @property
+    def input_types(self) -> Mapping[str, Any]:
+        """Each input's Python type (``str``, an enum, a pydantic model, ``list[str]``, ...), by name."""
+        return MappingProxyType({f.name: f.annotation for f in self._entry.program.inputs})
 
     @property
     def result_type(self) -> type[BaseModel]:
@@ -166,6 +199,62 @@ class Project:
         generated = self.session.generated
         entries = {name: getattr(generated, name) for name in generated.programs.PROGRAMS}
         return MappingProxyType({name: Program(entry, self) for name, entry in entries.items()})
+
+    @property
+    def learned(self) -> bool:
+        """Whether the project runs a build's learned parameters (``compile(..., lock=...)``)."""
+        return bool(self._params)
+
+    @property
+    def params(self) -> Mapping[str, Mapping[str, Any]]:
+        """The learned parameters by module path (``instructions``, ``demos``, ...), empty without a lock."""
+        return MappingProxyType({path: MappingProxyType(p.to_json()) for path, p in (self._params or {}).items()})
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """Every predictor's path (``classify.judge``; a ReAct's ``atlas.agent.extract`` too), sorted."""
+        from ..host.prompting import module_paths
+
+        return tuple(sorted(module_paths(self.session.generated)))
+
+    def prompt(self, module: str, **inputs: Any) -> list[dict[str, str]]:
+        """The exact messages ``module`` sends for ``inputs`` (no LM is called): what the package sends."""
+        from ..host.prompting import module_messages, module_paths
+
+        known = module_paths(self.session.generated)
+        if module not in known:
+            raise KeyError(f"no module `{module}` (modules: {', '.join(sorted(known)) or 'none'})")
+        return module_messages(self.session.generated, module, inputs)
+
+    def evaluate(
+        self,
+        program: str,
+        dataset: str,
+        metric: str | None = None,
+        *,
+        threads: int | None = None,
+        progress: Callable[[ProgressEvent], None] | None = None,
+    ) -> Evaluation:
+        """Score ``program`` on ``dataset`` with ``metric`` (default: its evaluate or optimize block's).
+
+        Every row runs; a failed one scores 0 and keeps its cause. Raises
+        ``BuildError`` when the run cannot go on (an LM that cannot be reached).
+        """
+        from ..building.events import Reporter
+        from ..building.pipeline import BuildFailed, evaluate_program
+        from .diagnostics import BuildError
+        from .evaluation import Evaluation, Row
+
+        session = self.session
+        session.threads = max(1, threads or 4)
+        try:
+            done = evaluate_program(session, program, dataset, metric, Reporter(progress))
+        except BuildFailed as exc:
+            raise BuildError(str(exc), exc.details) from exc
+        rows = tuple(
+            Row(r.index, r.example.inputs(), r.outputs, r.score, r.error, r.stage, r.raw) for r in done.result.results
+        )
+        return Evaluation(done.program, done.dataset, done.metric, done.result.score, rows)
 
     def lm_for(self, lm: str | LanguageModel | None) -> LanguageModel:
         """The LM a call uses: the project's ``default``, a model id's, or the object given."""

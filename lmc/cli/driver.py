@@ -10,12 +10,11 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..exitcodes import EXIT_DIAGNOSTICS, EXIT_OK, EXIT_RUN_FAILED
+from ..exitcodes import EXIT_DIAGNOSTICS, EXIT_OK
 from ..host.frontend import Loaded, load_file
 from ..ir import nodes as ir
 from .inputs import parse_inputs
@@ -24,8 +23,8 @@ from .output import fail, report
 STDIN = "<stdin>"  # how diagnostics name a file read from standard input
 
 if TYPE_CHECKING:  # imported by the commands that run a file: `lmc check` needs neither
+    from ..api.project import Project
     from ..host.session import Session
-    from ..runtime.signature import Params
 
 
 def dispatch(args: argparse.Namespace) -> int:
@@ -73,29 +72,39 @@ def _check_one(path: str, fmt: str) -> bool:
     return not any(d.is_error for d in found)
 
 
-def _session(
-    args: argparse.Namespace, loaded: Loaded, params: Mapping[str, Params] | None = None, name: str | None = None
-) -> Session:
+def _session(args: argparse.Namespace, loaded: Loaded, name: str | None = None) -> Session:
     from ..host.lms import LmSettings
     from ..host.session import Session
 
     threads = args.threads if getattr(args, "threads", None) else 4
     settings = LmSettings(override=args.lm, cache=not args.no_cache)
-    return Session(loaded, settings, threads=max(1, threads), params=params, name=name)
+    return Session(loaded, settings, threads=max(1, threads), name=name)
 
 
-def _learned_session(args: argparse.Namespace, loaded: Loaded) -> Session | None:
-    """A session running the learned parameters (``cli/learned.py``), saying which; None after an error."""
+def _learned_project(args: argparse.Namespace, loaded: Loaded) -> Project | int:
+    """The file as a Python API project, with the learned parameters ``cli/learned.py`` chooses (saying
+    which); else the exit code, after printing why it cannot run."""
+    from ..api.diagnostics import BuildError, CompileError
+    from ..api.project import compile
+    from ..runtime.lm.cache import Cache
     from .learned import ParamsError, choose_params
     from .progress import info
+    from .results import print_diagnostics
 
     try:
         chosen = choose_params(loaded.path, loaded.text or "", args.lock, args.unoptimized)
     except ParamsError as exc:
-        fail(f"--lock: {exc}")
-        return None
+        return fail(f"--lock: {exc}")
     info(chosen.note)
-    return _session(args, loaded, chosen.params)
+    try:
+        return compile(
+            Path(loaded.path), lm=args.lm, cache=not args.no_cache, cache_dir=Cache.default_dir(), lock=chosen.lock
+        )
+    except BuildError as exc:
+        return fail(f"--lock: {exc}")
+    except CompileError as exc:  # the file or its data changed since the check above
+        print_diagnostics(exc.diagnostics)
+        return EXIT_DIAGNOSTICS
 
 
 # ------------------------------------------------------------------ commands
@@ -165,21 +174,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     names = [p.name.name for p in loaded.source.of(ir.ProgramDecl)] if loaded.source else []
     if args.program not in names:
         return fail(f"no program `{args.program}` in {args.file} (programs: {', '.join(names) or 'none'})")
-    session = _learned_session(args, loaded)
-    if session is None:
-        return EXIT_RUN_FAILED
-    entry = getattr(session.generated, args.program)
-    inputs = parse_inputs(args.input, entry.program.inputs)
+    project = _learned_project(args, loaded)
+    if isinstance(project, int):
+        return project
+    program = project.programs[args.program]
+    inputs = parse_inputs(args.input, program.input_types)
     if isinstance(inputs, str):
         return fail(inputs)
     try:
-        values = entry.validate_inputs(inputs)
-    except (TypeError, ValueError) as exc:  # missing or unknown names; values that do not fit their types
-        return fail(input_error(exc))
-    try:
-        result = entry.invoke(values, lm=session.lm())
+        result = program(**inputs)
     except (LMError, ParseError, ProgramError) as exc:
         return fail(str(exc))
+    except (TypeError, ValueError) as exc:  # missing or unknown names; values that do not fit their types
+        return fail(input_error(exc))
     print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
     return EXIT_OK
 
@@ -188,17 +195,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     loaded = load_checked(args.file, args.format)
     if loaded is None:
         return EXIT_DIAGNOSTICS
-    from ..building.events import Reporter
-    from ..building.pipeline import BuildFailed, evaluate_program
+    from ..api.diagnostics import BuildError
     from .progress import ConsoleProgress
     from .results import print_evaluation, print_failure
 
-    session = _learned_session(args, loaded)
-    if session is None:
-        return EXIT_RUN_FAILED
+    project = _learned_project(args, loaded)
+    if isinstance(project, int):
+        return project
     try:
-        evaluation = evaluate_program(session, args.program, args.dataset, args.metric, Reporter(ConsoleProgress()))
-    except BuildFailed as exc:
+        evaluation = project.evaluate(
+            args.program, args.dataset, args.metric, threads=args.threads, progress=ConsoleProgress()
+        )
+    except BuildError as exc:
         return print_failure(exc)
     return print_evaluation(evaluation)
 
@@ -209,5 +217,5 @@ def cmd_prompt(args: argparse.Namespace) -> int:
         return EXIT_DIAGNOSTICS
     from .prompt import print_prompt
 
-    session = _learned_session(args, loaded)
-    return EXIT_RUN_FAILED if session is None else print_prompt(session, args.target, args.input)
+    project = _learned_project(args, loaded)
+    return project if isinstance(project, int) else print_prompt(project, args.target, args.input)

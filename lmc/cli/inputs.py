@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
-def parse_inputs(pairs: Sequence[str], fields: Sequence[Any]) -> dict[str, Any] | str:
-    """``k=v`` pairs into values typed by the fields (JSON for non-str types)."""
-    types = {f.name: f.annotation for f in fields}
+def parse_inputs(pairs: Sequence[str], types: Mapping[str, Any]) -> dict[str, Any] | str:
+    """``k=v`` pairs into values typed by the fields' types, by name (JSON for non-str types)."""
     values: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")

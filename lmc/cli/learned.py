@@ -9,12 +9,10 @@ Each command says on stderr which parameters it runs with, and why.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..building.lock import LockError, lock_path_for, read_lock
-from ..runtime.signature import Params
 
 
 class ParamsError(Exception):
@@ -23,7 +21,7 @@ class ParamsError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Chosen:
-    params: Mapping[str, Params] | None  # None: the program's defaults
+    lock: Path | None  # the lock whose learned parameters to run; None: the program's defaults
     note: str  # what the command prints about them
 
 
@@ -49,4 +47,4 @@ def choose_params(source: str, text: str, lock: str | None, unoptimized: bool) -
     if not locked.params:
         return Chosen(None, f"running the unoptimized program: {path} holds no learned parameters")
     modules = ", ".join(sorted(locked.params))
-    return Chosen(dict(locked.params), f"using the learned parameters of {path} ({modules})")
+    return Chosen(path, f"using the learned parameters of {path} ({modules})")

@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..api import BuildError, BuildResult, Diagnostic
+from ..api import BuildError, BuildResult, Diagnostic, Evaluation, Row
 from ..building.dry_run import estimate_build, render
-from ..building.pipeline import BuildFailed, Evaluation
+from ..building.pipeline import BuildFailed
 from ..building.report import REPORT_NAME
 from ..exitcodes import EXIT_OK, EXIT_RUN_FAILED
-from ..host.evaluate import ExampleResult
 from ..host.session import Session
 from ..runtime.types import to_jsonable
 from .progress import info, table
@@ -71,29 +70,29 @@ def print_dry_run(session: Session, seed: int | None, optimize: bool) -> int:
 
 def print_evaluation(evaluation: Evaluation) -> int:
     """The rows and the score (stdout); each failed row's cause after the table; exit 3 when every row failed."""
-    result = evaluation.result
     rows = [
         (
             r.index + 1,
-            _short(r.example.inputs()),
+            _short(r.inputs),
             _short(r.outputs) if r.outputs is not None else "(failed: see below)",
             f"{r.score:.2f}",
         )
-        for r in result.results
+        for r in evaluation.rows
     ]
     title = f"{evaluation.program} on {evaluation.dataset} ({evaluation.metric})"
     table(title, ("#", "inputs", "outputs", "score"), rows)
-    failed = [r for r in result.results if r.error is not None]
+    failed = [r for r in evaluation.rows if r.error is not None]
     for r in failed[:FAILURES_SHOWN]:
         for line in _failure(r):
             info(line)
     if len(failed) > FAILURES_SHOWN:
         info(f"... and {len(failed) - FAILURES_SHOWN} more failed row(s)")
+    total = len(evaluation.rows)
     if failed:
-        info(f"{len(failed)} of {result.total} row(s) failed; they score 0")
-    print(f"{result.score:.1f}")
-    if result.total and len(failed) == result.total:
-        print(f"lmc: error: every row failed ({result.total}): the score measures nothing", file=sys.stderr)
+        info(f"{len(failed)} of {total} row(s) failed; they score 0")
+    print(f"{evaluation.score:.1f}")
+    if total and len(failed) == total:
+        print(f"lmc: error: every row failed ({total}): the score measures nothing", file=sys.stderr)
         return EXIT_RUN_FAILED
     return EXIT_OK
 
@@ -101,7 +100,7 @@ def print_evaluation(evaluation: Evaluation) -> int:
 FAILURES_SHOWN = 20  # failed rows whose cause ``lmc eval`` prints
 
 
-def _failure(r: ExampleResult) -> list[str]:
+def _failure(r: Row) -> list[str]:
     """A failed row's cause: what failed, its message's first line, and the raw answer that did not parse."""
     first = ((r.error or "").splitlines() or [""])[0].rstrip(":")
     what = "the metric raised" if r.stage == "metric" else "the program failed:"
