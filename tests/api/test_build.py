@@ -124,3 +124,24 @@ def test_a_program_with_errors_is_a_compile_error(server):
             source_for(server).replace("trainset: train", "trainset: trian"), datasets={"train": TRAIN, "dev": DEV}
         )
     assert [d.code for d in info.value.diagnostics] == ["E102"]
+
+
+def test_a_project_from_a_lock_runs_what_the_build_learned(server, tmp_path):
+    lock = tmp_path / "route.lock"
+    source = source_for(server)
+    rows = {"train": TRAIN, "dev": DEV}
+    lmc.build(source, datasets=rows, lock=lock)
+    with lmc.compile(source, datasets=rows, lock=lock) as learned, lmc.compile(source, datasets=rows) as plain:
+        assert learned.learned and not plain.learned
+        assert len(learned.params["route.pick"]["demos"]) == 2 and dict(plain.params) == {}
+        assert learned.modules == ("route.pick",)
+        shown = learned.prompt("route.pick", message="Where is it?")
+        assert len(shown) == 6 and shown[-1]["content"].startswith("[[ ## message ## ]]\nWhere is it?")
+        assert len(plain.prompt("route.pick", message="Where is it?")) == 2  # system + user: no demos
+        with pytest.raises(KeyError, match="no module `route.nope`"):
+            learned.prompt("route.nope")
+        scored, unscored = learned.evaluate("route", "dev"), plain.evaluate("route", "dev")
+    assert (scored.score, unscored.score) == (100.0, 50.0) and scored.metric == "right"
+    assert [r.outputs["intent"].value for r in scored.rows] == ["shipping", "refund"] and scored.failed == 0
+    with pytest.raises(lmc.BuildError, match="written for another version of the source"):
+        lmc.compile(source.replace("Name the customer's intent.", "Name the intent."), datasets=rows, lock=lock)
