@@ -140,10 +140,10 @@ class Program:
         """The pydantic model a call returns: one field per output."""
         return self._entry.result_type
 
-    def __call__(self, *, lm: str | LanguageModel | None = None, **inputs: Any) -> Any:
+    def __call__(self, /, *, lm: str | LanguageModel | None = None, **inputs: Any) -> Any:
         return self._entry.invoke(inputs, lm=self._project.lm_for(lm))
 
-    async def acall(self, *, lm: str | LanguageModel | None = None, **inputs: Any) -> Any:
+    async def acall(self, /, *, lm: str | LanguageModel | None = None, **inputs: Any) -> Any:
         return await self._entry.ainvoke(inputs, lm=self._project.lm_for(lm))
 
     def __repr__(self) -> str:

@@ -44,9 +44,9 @@ class Module(Protocol):
     @property
     def signature(self) -> Signature: ...
 
-    def __call__(self, **inputs: Any) -> Prediction: ...
+    def __call__(self, /, **inputs: Any) -> Prediction: ...
 
-    async def acall(self, **inputs: Any) -> Prediction: ...
+    async def acall(self, /, **inputs: Any) -> Prediction: ...
 
 
 @runtime_checkable
@@ -94,7 +94,7 @@ class Predict:
         """The exact messages one call sends (the first adapter's, unless one is given)."""
         return (adapter or self.adapters[0]).format(self.signature, self.demos, inputs)
 
-    def __call__(self, **inputs: Any) -> Prediction:
+    def __call__(self, /, **inputs: Any) -> Prediction:
         lm = self._ready(inputs)
         failures: list[AdapterParseError] = []
         for adapter in self.adapters:
@@ -109,7 +109,7 @@ class Predict:
                 return self._finish(inputs, outputs, text, tokens)
         raise ParseError(self.path, failures)
 
-    async def acall(self, **inputs: Any) -> Prediction:
+    async def acall(self, /, **inputs: Any) -> Prediction:
         lm = self._ready(inputs)
         failures: list[AdapterParseError] = []
         for adapter in self.adapters:

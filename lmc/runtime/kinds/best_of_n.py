@@ -107,7 +107,7 @@ class BestOfN:
 
     # -------------------------------------------------------------- calls
 
-    def __call__(self, **inputs: Any) -> Prediction:
+    def __call__(self, /, **inputs: Any) -> Prediction:
         check_inputs(self.path, self.signature, inputs)
         start = current_rollout() or 0
         best: Attempt | None = None
@@ -128,7 +128,7 @@ class BestOfN:
                 hint = self._advise(inputs, attempt, hint)
         return self._keep(best, failure)
 
-    async def acall(self, **inputs: Any) -> Prediction:
+    async def acall(self, /, **inputs: Any) -> Prediction:
         check_inputs(self.path, self.signature, inputs)
         start = current_rollout() or 0
         best: Attempt | None = None

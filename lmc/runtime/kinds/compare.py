@@ -99,7 +99,7 @@ class MultiChainComparison:
             self._comparers[attempts] = found
         return found
 
-    def __call__(self, **inputs: Any) -> Prediction:
+    def __call__(self, /, **inputs: Any) -> Prediction:
         check_inputs(self.path, self.signature, inputs)
         start = current_rollout() or 0
         attempts: list[Prediction] = []
@@ -112,7 +112,7 @@ class MultiChainComparison:
                     failure = self._failed(i, err)
         return self.comparer(len(attempts))(**self._compare_inputs(inputs, attempts, failure))
 
-    async def acall(self, **inputs: Any) -> Prediction:
+    async def acall(self, /, **inputs: Any) -> Prediction:
         check_inputs(self.path, self.signature, inputs)
         start = current_rollout() or 0
         attempts: list[Prediction] = []

@@ -136,7 +136,7 @@ class ProgramOfThought:
         """The messages of the first call (the code generation step)."""
         return self._generate.messages(inputs, adapter)
 
-    def __call__(self, **inputs: Any) -> Prediction:
+    def __call__(self, /, **inputs: Any) -> Prediction:
         attempt = self._run(_untraced_call(self._generate, inputs))
         for _ in range(1, self.max_iters):
             if attempt.error is None:
@@ -145,7 +145,7 @@ class ProgramOfThought:
         final_inputs = self._final_inputs(inputs, attempt)
         return self._finish(final_inputs, _untraced_call(self._answer, final_inputs))
 
-    async def acall(self, **inputs: Any) -> Prediction:
+    async def acall(self, /, **inputs: Any) -> Prediction:
         attempt = await self._arun(await _untraced_acall(self._generate, inputs))
         for _ in range(1, self.max_iters):
             if attempt.error is None:

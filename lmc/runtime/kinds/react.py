@@ -173,7 +173,7 @@ class ReAct:
         (extract,) = self.part_specs(spec).values()
         self.extract = predictor(extract, extract_params, lm)
 
-    def __call__(self, **inputs: Any) -> Prediction:
+    def __call__(self, /, **inputs: Any) -> Prediction:
         check_inputs(self.path, self.signature, inputs)
         trajectory: dict[str, Any] = {}
         for idx in range(self.max_iters):
@@ -189,7 +189,7 @@ class ReAct:
         answer = self.extract(**inputs, trajectory=format_trajectory(trajectory))
         return Prediction({"trajectory": trajectory, **answer})
 
-    async def acall(self, **inputs: Any) -> Prediction:
+    async def acall(self, /, **inputs: Any) -> Prediction:
         check_inputs(self.path, self.signature, inputs)
         trajectory: dict[str, Any] = {}
         for idx in range(self.max_iters):
