@@ -240,3 +240,11 @@ def test_check_reads_standard_input_with_its_paths_from_the_current_folder(tmp_p
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"lm default = 42\n")))
     assert main(["check", "-"]) == 1
     assert "<stdin>:1:14: error[E002]" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [[], ["buidl", "x.lmp"], ["build"], ["check", "x.lmp", "--format", "yaml"]])
+def test_a_wrong_command_line_exits_64_not_2_which_means_a_crash(argv: list[str], capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 64
+    assert "usage: lmc" in capsys.readouterr().err

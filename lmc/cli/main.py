@@ -1,6 +1,6 @@
 """The ``lmc`` command: parse arguments, call the driver, return its exit code.
 
-Exit codes: 0 success, 1 diagnostics, 2 crash (a bug in lmc), 3 a failed run
+Exit codes: 0 success, 1 diagnostics, 2 crash (a bug in lmc), 3 a failed run, 64 a wrong command line
 (an LM that cannot be reached, a program that cannot produce its outputs).
 """
 
@@ -10,13 +10,22 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from ..exitcodes import EXIT_CRASH
+from ..exitcodes import EXIT_CRASH, EXIT_USAGE
 from ..version import __version__
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, except that a wrong command line exits 64: 2 is kept for a crash of lmc."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lmc", description="Compile .lmp language-model programs.")
+    p = _Parser(prog="lmc", description="Compile .lmp language-model programs.")
     p.add_argument("--version", action="version", version=f"lmc {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
