@@ -15,6 +15,7 @@ from ..building.lock import AnswerUsage
 from ..building.pipeline import BuildFailed, BuildOutput, BuildRequest, emit, write_lock
 from ..building.pipeline import build as run_build
 from ..codegen.errors import CodegenError
+from ..codegen.files import out_dir_problem
 from ..optimize.core.budget import Spent
 from .diagnostics import BuildError, Diagnostic
 from .project import compile
@@ -103,6 +104,9 @@ def build(
     ) as project:
         session = project.session
         session.threads = max(1, threads or 4)
+        problem = out_dir_problem(Path(out) / project.name) if out is not None else None
+        if problem is not None:  # before the first LM call, not after the whole optimization
+            raise BuildError(problem)
         with tempfile.TemporaryDirectory(prefix="lmc-build-") as scratch:  # optimizers' state, unless `out`
             request = BuildRequest(
                 out_dir=str(out) if out is not None else scratch,
