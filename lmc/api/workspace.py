@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..host.frontend import Loaded, load_bytes
+from ..host.frontend import Loaded, load_bytes, read_regular
 from ..ir import nodes as ir
 
 Source = str | os.PathLike[str]
@@ -59,7 +59,7 @@ def load(source: Source, *, path: str | None, files: Files | None, datasets: Row
         file = Path(source)
         shown, folder = path or str(file), file.resolve().parent
         try:
-            raw = file.read_bytes()
+            raw = read_regular(file)
         except OSError as exc:
             return _unreadable(shown, exc)
     else:

@@ -125,6 +125,10 @@ def file_found(ctx: CheckContext, raw_path: str, path: Path, span: Span, owner: 
     if Path(raw_path).suffix.lower() not in formats:
         ctx.report(catalog.DATA_FORMAT, span, owner=owner, suffix=Path(raw_path).suffix or raw_path)
         return False
+    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO or a device: never read it
+        reason = "it is not a regular file (a FIFO or a device)"
+        ctx.report(catalog.DATA_UNREADABLE, span, owner=owner, reason=reason, path=raw_path)
+        return False
     if not path.is_file():
         entry = catalog.DATA_IS_A_FOLDER if path.is_dir() else catalog.DATA_MISSING
         ctx.report(entry, span, owner=owner, path=raw_path, resolved=path.resolve())

@@ -262,6 +262,8 @@ def _rows(path: Path, limit: int | None) -> Iterator[tuple[_Place, dict[str, Any
 
 def _read_text(path: Path) -> str:
     """The file as text: UTF-8, a leading byte-order mark dropped."""
+    if path.exists() and not path.is_file():  # a FIFO or a device would be read forever
+        raise DataError("it is not a regular file (a folder, a FIFO or a device)", path)
     try:
         data = path.read_bytes()
     except OSError as err:

@@ -31,11 +31,21 @@ class Loaded:
 def load_file(path: str) -> Loaded:
     """Parse and check ``path``; never raises for bad input."""
     try:
-        raw = Path(path).read_bytes()
+        raw = read_regular(Path(path))
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return Loaded(path, None, None, (catalog.CANNOT_READ.at(Span(path, 1, 1, 1, 1), path=path, reason=reason),))
     return load_bytes(raw, path, Path(path).resolve().parent)
+
+
+NOT_REGULAR = "not a regular file (a folder, a FIFO or a device)"
+
+
+def read_regular(path: Path) -> bytes:
+    """The file's bytes; ``OSError`` for anything but a regular file (reading a FIFO or /dev/zero never ends)."""
+    if path.exists() and not path.is_file():
+        raise OSError(0, NOT_REGULAR)
+    return path.read_bytes()
 
 
 def load_bytes(raw: bytes, path: str, folder: Path, prepare: Callable[[ir.SourceFile], None] | None = None) -> Loaded:
