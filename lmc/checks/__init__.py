@@ -28,7 +28,20 @@ from pathlib import Path
 from ..diagnostics.catalog import INTERNAL_ERROR
 from ..diagnostics.core import Diagnostic, DiagnosticSink
 from ..ir import nodes as ir
-from . import calibration, corpora, datasets, judges, metrics, names, options, programs, pyrefs, settings, typedefs
+from . import (
+    calibration,
+    corpora,
+    datasets,
+    judges,
+    metrics,
+    names,
+    numbers,
+    options,
+    programs,
+    pyrefs,
+    settings,
+    typedefs,
+)
 from .context import CheckContext, SymbolTable
 
 __all__ = ["CHECKS", "CheckContext", "SymbolTable", "run_checks"]
@@ -39,6 +52,7 @@ Check = Callable[[CheckContext], None]
 
 CHECKS: tuple[Check, ...] = (
     names.check,
+    numbers.check,
     typedefs.check,
     options.check,
     programs.check,

@@ -181,6 +181,12 @@ SIGNATURE_HASH = Entry(
 )
 KEYWORD_ASSIGNED = Entry("E008", "keyword as a name", "`{word}` is a keyword and cannot be assigned to", _KEYWORD)
 KEYWORD_AS_NAME = Entry("E008", "keyword as a name", "`{word}` is a keyword and cannot be used as a name", _KEYWORD)
+NUMBER_TOO_LARGE = Entry(
+    "E011",
+    "number too large",
+    "this number is too large to be a value (it reads as infinity)",
+    "write a number below 1e308 (an integer has at most 4,300 digits)",
+)
 PACKAGE_NAME = Entry(
     "E010",
     "unusable package name",

@@ -51,3 +51,9 @@ def test_the_loader_never_reads_a_fifo(tmp_path: Path):
     os.mkfifo(tmp_path / "rows.jsonl")
     with pytest.raises(DataError, match="not a regular file"):
         load_dataset(tmp_path / "rows.jsonl", name="rows", input_keys=[])
+
+
+def test_a_number_past_what_python_converts_is_a_diagnostic_not_a_crash():
+    digits = "9" * 5000
+    found = lmc.check(f'lm default = "local/smollm2" {{ max_tokens: {digits}, temperature: 1e999 }}\n')
+    assert [d.code for d in found if d.code == "E011"] == ["E011", "E011"]
