@@ -13,6 +13,7 @@ their problems when it reads them.
 from __future__ import annotations
 
 import logging
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,13 +126,21 @@ def file_found(ctx: CheckContext, raw_path: str, path: Path, span: Span, owner: 
     if Path(raw_path).suffix.lower() not in formats:
         ctx.report(catalog.DATA_FORMAT, span, owner=owner, suffix=Path(raw_path).suffix or raw_path)
         return False
-    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO or a device: never read it
-        reason = "it is not a regular file (a FIFO or a device)"
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        ctx.report(catalog.DATA_MISSING, span, owner=owner, path=raw_path, resolved=path.resolve())
+        return False
+    except OSError as exc:  # a name too long, a loop of links, no permission
+        reason = exc.strerror or type(exc).__name__
         ctx.report(catalog.DATA_UNREADABLE, span, owner=owner, reason=reason, path=raw_path)
         return False
-    if not path.is_file():
-        entry = catalog.DATA_IS_A_FOLDER if path.is_dir() else catalog.DATA_MISSING
-        ctx.report(entry, span, owner=owner, path=raw_path, resolved=path.resolve())
+    if stat.S_ISDIR(mode):
+        ctx.report(catalog.DATA_IS_A_FOLDER, span, owner=owner, path=raw_path, resolved=path.resolve())
+        return False
+    if not stat.S_ISREG(mode):  # a FIFO or a device: reading it would never end
+        reason = "it is not a regular file (a FIFO or a device)"
+        ctx.report(catalog.DATA_UNREADABLE, span, owner=owner, reason=reason, path=raw_path)
         return False
     return True
 

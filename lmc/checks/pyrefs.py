@@ -182,8 +182,11 @@ def local_file(module: str, base_dir: Path) -> Path | None:
     """The file ``module`` names beside the ``.lmp`` file (``a.b``: ``a/b.py`` or ``a/b/__init__.py``)."""
     rel = Path(*module.split("."))
     for candidate in (base_dir / rel.with_suffix(".py"), base_dir / rel / "__init__.py"):
-        if candidate.is_file():
-            return candidate
+        try:
+            if candidate.is_file():
+                return candidate
+        except OSError:  # a name too long for the file system: no such file
+            continue
     return None
 
 

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..runtime.retrieve import json_kind
+from ..runtime.retrieve import too_much as _too_much
 
 if TYPE_CHECKING:
     import _csv  # where the type of csv.reader() objects is named (csv does not export it)
@@ -262,9 +263,9 @@ def _rows(path: Path, limit: int | None) -> Iterator[tuple[_Place, dict[str, Any
 
 def _read_text(path: Path) -> str:
     """The file as text: UTF-8, a leading byte-order mark dropped."""
-    if path.exists() and not path.is_file():  # a FIFO or a device would be read forever
-        raise DataError("it is not a regular file (a folder, a FIFO or a device)", path)
     try:
+        if path.exists() and not path.is_file():  # a FIFO or a device would be read forever
+            raise DataError("it is not a regular file (a folder, a FIFO or a device)", path)
         data = path.read_bytes()
     except OSError as err:
         raise DataError(f"cannot read the file: {err.strerror or err}", path) from None
@@ -285,6 +286,8 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[_Place, dict[str, Any]]
             value = json.loads(line)
         except json.JSONDecodeError as err:
             raise DataError(f"invalid JSON: {err.msg} (column {err.colno})", path, line=number) from None
+        except (ValueError, RecursionError) as err:  # a number past 4,300 digits; nesting past the stack
+            raise DataError(f"unreadable JSON: {_too_much(err)}", path, line=number) from None
         if not isinstance(value, dict):
             raise DataError(f"expected a JSON object, got {json_kind(value)}", path, line=number)
         row += 1
@@ -296,6 +299,8 @@ def _json_rows(path: Path, text: str) -> Iterator[tuple[_Place, dict[str, Any]]]
         value = json.loads(text)
     except json.JSONDecodeError as err:
         raise DataError(f"invalid JSON: {err.msg} (column {err.colno})", path, line=err.lineno) from None
+    except (ValueError, RecursionError) as err:  # a number past 4,300 digits; nesting past the stack
+        raise DataError(f"unreadable JSON: {_too_much(err)}", path) from None
     if not isinstance(value, list):
         raise DataError(f"expected a list of objects, got {json_kind(value)}", path)
     for number, item in enumerate(value, start=1):

@@ -181,6 +181,12 @@ SIGNATURE_HASH = Entry(
 )
 KEYWORD_ASSIGNED = Entry("E008", "keyword as a name", "`{word}` is a keyword and cannot be assigned to", _KEYWORD)
 KEYWORD_AS_NAME = Entry("E008", "keyword as a name", "`{word}` is a keyword and cannot be used as a name", _KEYWORD)
+NESTED_TOO_DEEPLY = Entry(
+    "E012",
+    "nested too deeply",
+    "this is nested {levels} levels deep; lmc reads at most {limit}",
+    "split it: give inner parts names (`x = ...`), or move them into a program or a type of their own",
+)
 NUMBER_TOO_LARGE = Entry(
     "E011",
     "number too large",

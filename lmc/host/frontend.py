@@ -39,6 +39,15 @@ def load_file(path: str) -> Loaded:
 
 
 NOT_REGULAR = "not a regular file (a folder, a FIFO or a device)"
+MAX_NESTING = 200  # levels of IR nodes a file may nest (E012)
+
+
+def _too_deep(source: ir.SourceFile) -> Diagnostic | None:
+    levels, node = ir.deepest(source)
+    if levels <= MAX_NESTING:
+        return None
+    span = getattr(node, "span", source.span)
+    return catalog.NESTED_TOO_DEEPLY.at(span, levels=levels, limit=MAX_NESTING)
 
 
 def read_regular(path: Path) -> bytes:
@@ -71,7 +80,10 @@ def load_text(text: str, path: str, folder: Path, prepare: Callable[[ir.SourceFi
 
     source, syntax = parse(text, path)
     diagnostics = list(syntax)
-    if source is not None:
+    too_deep = _too_deep(source) if source is not None else None
+    if too_deep is not None:
+        diagnostics.append(too_deep)  # the checks and codegen walk it recursively: stop here
+    elif source is not None:
         if prepare is not None:
             prepare(source)
         diagnostics.extend(run_checks(source, folder))

@@ -71,6 +71,18 @@ def walk(node: _Node) -> Iterator[_Node]:
         pending.extend(reversed(list(iter_children(current))))
 
 
+def deepest(node: _Node) -> tuple[int, _Node]:
+    """How many levels of nodes ``node`` holds (itself included), and a node at the deepest level."""
+    found = (1, node)
+    pending = [(node, 1)]
+    while pending:
+        current, level = pending.pop()
+        if level > found[0]:
+            found = (level, current)
+        pending.extend((child, level + 1) for child in iter_children(current))
+    return found
+
+
 @dataclass_transform(frozen_default=True, kw_only_default=True)
 def _node(cls: _N) -> _N:
     """A frozen, slotted, keyword-only dataclass whose equality, hash and repr are ``_Node``'s."""

@@ -101,6 +101,15 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[_Where, Any]]:
                 yield _Where(line=number), json.loads(line)
             except json.JSONDecodeError as exc:
                 raise CorpusError(f"invalid JSON: {exc.msg} (column {exc.colno})", path, line=number) from None
+            except (ValueError, RecursionError) as exc:  # a number past 4,300 digits; nesting past the stack
+                raise CorpusError(f"unreadable JSON: {too_much(exc)}", path, line=number) from None
+
+
+def too_much(exc: BaseException) -> str:
+    """What a JSON reader could not hold: nesting past the stack, or an integer past Python's digits."""
+    if isinstance(exc, RecursionError):
+        return "a value is nested too deeply"
+    return "a number has too many digits" if "digits" in str(exc) else str(exc)
 
 
 def _json_rows(path: Path, text: str) -> Iterator[tuple[_Where, Any]]:
@@ -108,6 +117,8 @@ def _json_rows(path: Path, text: str) -> Iterator[tuple[_Where, Any]]:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CorpusError(f"invalid JSON: {exc.msg} (column {exc.colno})", path, line=exc.lineno) from None
+    except (ValueError, RecursionError) as exc:  # a number past 4,300 digits; nesting past the stack
+        raise CorpusError(f"unreadable JSON: {too_much(exc)}", path) from None
     if not isinstance(value, list):
         raise CorpusError(f"a .json corpus must hold a list, not {json_kind(value)}", path)
     for number, row in enumerate(value, start=1):
