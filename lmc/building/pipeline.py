@@ -331,8 +331,8 @@ def _inputs(session: Session, request: BuildRequest) -> dict[str, Any]:
     )
 
 
-def write_report(path: Path, build_info: BuildInfo, rows: Sequence[ScoreRow]) -> None:
-    """A machine-readable summary next to the package (no timings: builds stay byte-identical)."""
+def build_json(build_info: BuildInfo, rows: Sequence[ScoreRow]) -> bytes:
+    """``build.json``: a machine-readable summary next to the package (no timings: builds stay byte-identical)."""
     report = {
         "source": build_info.source_name,
         "source_sha256": build_info.source_sha256,
@@ -342,14 +342,17 @@ def write_report(path: Path, build_info: BuildInfo, rows: Sequence[ScoreRow]) ->
         "lm_calls": build_info.lm_calls,
         "scores": [{"label": r.label, "baseline": r.baseline, "optimized": r.optimized} for r in rows],
     }
-    path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def emit(out: Path, files: Mapping[PurePosixPath, bytes], lock: Lock) -> None:
-    """Write the package, then ``build.json`` and ``report.html`` beside it (both from the lock)."""
-    write_package(files, out)
-    write_report(out / "build.json", lock.build, lock.scores)
-    (out / REPORT_NAME).write_text(render_report(lock), encoding="utf-8")
+    """Write the package with ``build.json`` and ``report.html`` beside it (both from the lock), in one swap:
+    an interruption leaves the old complete folder or the new one, never a package without its records."""
+    records = {
+        PurePosixPath("build.json"): build_json(lock.build, lock.scores),
+        PurePosixPath(REPORT_NAME): render_report(lock).encode("utf-8"),
+    }
+    write_package({**files, **records}, out)
 
 
 def write_lock(path: Path, lock: Lock) -> None:

@@ -55,3 +55,22 @@ def test_an_unwritable_parent_is_found_first(tmp_path, monkeypatch, capsys):
             assert "is not writable" in capsys.readouterr().err and server.count == 0
     finally:
         locked.chmod(0o700)
+
+
+def test_the_package_and_its_records_are_replaced_together(tmp_path, monkeypatch):
+    """An interruption while writing leaves the old complete folder: package, build.json and report.html."""
+    from lmc.building import pipeline
+
+    with stub_project(tmp_path, monkeypatch) as (server, project):
+        out = tmp_path / "out"
+        assert main(["build", str(project), "-o", str(out), "--no-optimize"]) == 0
+        before = {p.name: p.read_bytes() for p in (out / "app").iterdir() if p.is_file()}
+        assert {"build.json", "report.html", "pyproject.toml"} <= set(before)
+
+        def interrupted(lock):
+            raise KeyboardInterrupt  # as a kill between the package and its records would
+
+        monkeypatch.setattr(pipeline, "render_report", interrupted)
+        assert main(["build", str(project), "-o", str(out)]) == 130
+        after = {p.name: p.read_bytes() for p in (out / "app").iterdir() if p.is_file()}
+    assert after == before
