@@ -34,15 +34,16 @@ def write_package(files: Mapping[PurePosixPath, bytes], out_dir: Path) -> None:
 
 @contextmanager
 def _exclusive(out_dir: Path) -> Iterator[None]:
-    """One writer of ``out_dir`` at a time, across threads and processes (an advisory lock beside it)."""
+    """One writer in ``out_dir``'s folder at a time, across threads and processes: an advisory lock on
+    the folder itself (no lock file is left beside the package)."""
     import fcntl
 
-    with open(out_dir.with_name(f".{out_dir.name}.writing"), "a+b") as handle:
+    handle = os.open(out_dir.parent, os.O_RDONLY)
+    try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 def _write(files: Mapping[PurePosixPath, bytes], out_dir: Path) -> None:
