@@ -477,7 +477,10 @@ def _reducer(rule: RuleShape, builder: ToIR) -> Reducer:
             if how == 0:
                 children.append(item)
             elif how == 1:
-                children += item[0]
+                if children:
+                    children += item[0]
+                else:  # take the inlined rule's list over: a left-recursive list grows in place, in linear time
+                    children = item[0]
             else:
                 children.append(item if type(item) is Token else item[0])
         if trailing:
