@@ -105,6 +105,10 @@ def build(
         session = project.session
         session.threads = max(1, threads or 4)
         problem = out_dir_problem(Path(out) / project.name) if out is not None else None
+        if problem is None and storage is not None:
+            from ..optimize.mipro.study import storage_problem
+
+            problem = storage_problem(storage)
         if problem is not None:  # before the first LM call, not after the whole optimization
             raise BuildError(problem)
         with tempfile.TemporaryDirectory(prefix="lmc-build-") as scratch:  # optimizers' state, unless `out`

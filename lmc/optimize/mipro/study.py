@@ -341,7 +341,11 @@ def _storage(url: str | None) -> optuna.storages.BaseStorage:
     """
     if url is None:
         return optuna.storages.InMemoryStorage()
-    from sqlalchemy.exc import IntegrityError, ProgrammingError
+    from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
+
+    problem = storage_problem(url)
+    if problem is not None:
+        raise StudyError(problem)
 
     engine_kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT}} if url.startswith("sqlite") else {}
     lock = _lock_path(url)
@@ -355,14 +359,43 @@ def _storage(url: str | None) -> optuna.storages.BaseStorage:
         except ImportError as err:
             raise StudyError(
                 f"the --storage database needs a driver that is not installed ({err.__cause__ or err}); "
-                "for PostgreSQL install lmc's `postgres` extra: pip install 'lmc[postgres]'"
+                "for PostgreSQL install lmc's `postgres` extra: pip install 'lmc-compiler[postgres]'"
             ) from err
         except (IntegrityError, ProgrammingError) as err:
             if lock is not None or attempt == CREATE_ATTEMPTS:
-                raise
+                raise StudyError(f"the --storage database cannot hold the study: {_first(err)}") from err
             logger.debug("another worker was creating the study tables (%s); trying again", type(err).__name__)
             time.sleep(POLL_SECONDS * attempt)
+        except SQLAlchemyError as err:  # a damaged SQLite file, a server that refuses the connection
+            raise StudyError(
+                f"the optuna storage {_shown(url)} cannot be opened ({_first(err)}); if its file is damaged, "
+                "move it aside and build again (the study starts over; nothing else is lost)"
+            ) from err
     raise AssertionError("unreachable")
+
+
+def storage_problem(url: str) -> str | None:
+    """Why ``url`` cannot name an optuna storage (None: it can), found before any LM call."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError) as err:
+        return f"--storage {url!r} is not a database URL ({_first(err)}); e.g. sqlite:///study.db or postgresql://..."
+    return None
+
+
+def _shown(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _first(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 def _lock_path(url: str | None) -> Path | None:
