@@ -6,12 +6,9 @@ from pathlib import Path
 
 from lmc.cli.main import main
 from lmc.optimize.mipro.study import storage_problem
+from tests.optimize.test_new_optimizers_build import SEARCH_TEXT as SEARCH
 from tests.optimize.test_prompt_optimizers_build import MIPRO
 from tests.stub_project import stub_project
-
-SEARCH = (
-    "BootstrapFewShotWithRandomSearch { max_bootstrapped_demos: 2, max_labeled_demos: 2, num_candidate_programs: 2 }"
-)
 
 
 def test_a_url_that_names_no_database_is_refused_before_any_lm_call(tmp_path: Path, monkeypatch, capsys):
