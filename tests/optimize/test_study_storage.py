@@ -18,7 +18,7 @@ from tests.optimize.mipro_fakes import MANUAL, mipro_task
 
 def test_a_storage_whose_driver_is_missing_is_a_study_error_naming_the_extra():
     # No MySQL driver is installed in lmc's environment.
-    with pytest.raises(StudyError, match=r"needs a driver that is not installed .*lmc\[postgres\]"):
+    with pytest.raises(StudyError, match=r"needs a driver that is not installed .*lmc-compiler\[postgres\]"):
         MIPROv2(**MANUAL).compile(mipro_task(storage="mysql://lmc@127.0.0.1:1/lmc", study="s"))
 
 
@@ -43,5 +43,5 @@ def test_a_storage_that_keeps_failing_raises_after_the_last_try(monkeypatch):
 
     monkeypatch.setattr(optuna.storages, "RDBStorage", broken)
     monkeypatch.setattr(study_module, "POLL_SECONDS", 0.0)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(study_module.StudyError, match="cannot hold the study: .*something else"):
         study_module._storage("postgresql://lmc@127.0.0.1/lmc")
