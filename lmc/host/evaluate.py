@@ -18,8 +18,9 @@ import contextvars
 import logging
 import math
 import numbers
+import queue
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,16 +182,19 @@ def evaluate(
 def _run_threaded(
     task: Callable[[int], ExampleResult], total: int, threads: int, finish: Callable[[ExampleResult], None]
 ) -> None:
-    """Run ``task(i)`` for every index on a pool; on any exception, cancel what has not started."""
+    """Run ``task(i)`` for every index on a pool; on any exception, cancel what has not started.
+
+    Each future reports its own completion on a queue, so taking the next
+    result costs the same at row 20 as at row 20,000 (``wait`` over every
+    pending future at each wake-up made the whole quadratic in rows).
+    """
+    finished: queue.SimpleQueue[Future[ExampleResult]] = queue.SimpleQueue()
     pool = ThreadPoolExecutor(max_workers=min(threads, total), thread_name_prefix="lmc-eval")
     try:
-        index_of = {pool.submit(task, i): i for i in range(total)}
-        pending: set[Future[ExampleResult]] = set(index_of)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            # In index order, so progress calls do not depend on set iteration order.
-            for future in sorted(done, key=index_of.__getitem__):
-                finish(future.result())
+        for i in range(total):
+            pool.submit(task, i).add_done_callback(finished.put)
+        for _ in range(total):
+            finish(finished.get().result())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
