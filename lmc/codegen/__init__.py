@@ -21,7 +21,7 @@ from ..runtime.signature import Params
 from ..version import __version__
 from .errors import CodegenError
 from .files import write_package
-from .format import format_python
+from .format import format_many
 from .info import BuildInfo, ParityCase, ScoreRow
 from .parity import RecordingLM, record_parity
 from .render import render_code_files, render_project_files
@@ -65,10 +65,9 @@ def render_package(
             source_sha256=hashlib.sha256(source_text.encode("utf-8")).hexdigest(),
         )
     view = build_view(source, package=package, source_dir=source_dir, params=params, parity=parity, info=info)
-    code = {
-        name: format_python(text, name) if name.endswith(".py") and text else text
-        for name, text in render_code_files(view).items()
-    }
+    rendered = render_code_files(view)
+    formatted = format_many({name: text for name, text in rendered.items() if name.endswith(".py") and text})
+    code = {name: formatted.get(name, text) for name, text in rendered.items()}
     vendored = vendor_runtime(
         package, {name: text for name, text in code.items() if name.endswith(".py")}, view.kind_modules
     )

@@ -17,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..resources import resource_dir
 from ..runtime.package import env_var_for
-from .format import format_python
+from .format import format_many
 from .info import ScoreRow
 from .literals import py_docstring, py_literal
 from .vendor import Vendored
@@ -84,7 +84,7 @@ def render_project_files(view: PackageView, vendored: Vendored) -> dict[str, str
             env_var=env_var_for(pkg),
             scores=[row if isinstance(row, ScoreRow) else ScoreRow(*row) for row in view.info.scores],
             # ruff formats Python blocks in Markdown too: keep the examples as it would.
-            examples={p.name: format_python(p.python_example, "example.py").rstrip("\n") for p in view.docs},
+            examples={name: text.rstrip("\n") for name, text in _formatted_examples(view).items()},
         ),
     }
 
@@ -142,3 +142,9 @@ def render_code_files(view: PackageView) -> dict[str, str]:
     if view.ext_modules:
         files[f"{pkg}/_ext/__init__.py"] = ""
     return files
+
+
+def _formatted_examples(view: PackageView) -> dict[str, str]:
+    """Each program's README example, formatted as ruff formats Python blocks in Markdown (one ruff run)."""
+    formatted = format_many({f"example_{i}.py": p.python_example for i, p in enumerate(view.docs)})
+    return {p.name: formatted[f"example_{i}.py"] for i, p in enumerate(view.docs)}
