@@ -45,7 +45,7 @@ from ..optimize import OptionError
 from ..optimize.core.base import DEFAULT_MAX_ERRORS, DemoOrigin, Task, run_optimizer
 from ..optimize.core.budget import Meter, Spent, metered_task, spent_of
 from ..optimize.finetune import FinetuneError
-from ..optimize.mipro.study import StudyError
+from ..optimize.mipro.errors import StudyError
 from ..runtime.errors import LMError, ProgramError
 from ..runtime.lm.client import LM
 from ..runtime.lm.protocol import LanguageModel

@@ -62,6 +62,7 @@ import optuna
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+from .errors import StudyError
 from .slot_sampler import DspySampler, set_params
 
 logger = logging.getLogger(__name__)
@@ -86,10 +87,6 @@ def quiet_optuna() -> Iterator[None]:
         yield
     finally:
         optuna.logging.set_verbosity(level)
-
-
-class StudyError(Exception):
-    """A shared study this search cannot use (other candidates, a half-written plan)."""
 
 
 @dataclass(frozen=True, slots=True)
