@@ -21,8 +21,8 @@ from lmc.optimize import (
     Task,
     create_optimizer,
 )
-from lmc.optimize.core.base import Search, run_optimizer
-from lmc.optimize.core.budget import Budget, BudgetExhausted, Meter, metered_task, split_budget
+from lmc.optimize.core.base import Search, metered_task, run_optimizer
+from lmc.optimize.core.budget import Budget, BudgetExhausted, Meter, split_budget
 from lmc.runtime.lm.cache import Cache
 from lmc.runtime.lm.client import LM, Usage
 from lmc.schemas import blocks as schemas

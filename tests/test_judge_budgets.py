@@ -9,8 +9,8 @@ import pytest
 
 from lmc.cli.main import main
 from lmc.optimize import BootstrapFewShotWithRandomSearch, Task
-from lmc.optimize.core.base import CallCounter, run_optimizer
-from lmc.optimize.core.budget import Budget, Meter, metered_metric, metered_task
+from lmc.optimize.core.base import CallCounter, metered_task, run_optimizer
+from lmc.optimize.core.budget import Budget, Meter, metered_metric
 from lmc.runtime.judge import Judge
 from lmc.runtime.lm.cache import Cache
 from lmc.runtime.lm.client import LM

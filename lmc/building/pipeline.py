@@ -42,8 +42,8 @@ from ..host.session import Session
 from ..ir import nodes as ir
 from ..ir.values import plain
 from ..optimize import OptionError
-from ..optimize.core.base import DEFAULT_MAX_ERRORS, DemoOrigin, Task, run_optimizer
-from ..optimize.core.budget import Meter, Spent, metered_task, spent_of
+from ..optimize.core.base import DEFAULT_MAX_ERRORS, DemoOrigin, Task, metered_task, run_optimizer
+from ..optimize.core.budget import Meter, Spent, spent_of
 from ..optimize.finetune import FinetuneError
 from ..optimize.mipro.errors import StudyError
 from ..runtime.errors import LMError, ProgramError

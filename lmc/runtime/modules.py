@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from .adapters import Adapter, adapter_chain
 from .choices import TokenLogprobs, choice_values, decide, score_field
@@ -22,9 +22,6 @@ from .lm.protocol import LanguageModel
 from .signature import Field, ModuleSpec, Params, Signature
 from .trace import Prediction, TraceEntry, record
 from .types import parse_value, to_jsonable
-
-if TYPE_CHECKING:
-    from .program import Context
 
 __all__ = ["KINDS", "ChainOfThought", "Module", "ModuleKind", "Predict", "make_module", "part_specs"]
 
@@ -49,6 +46,20 @@ class Module(Protocol):
     async def acall(self, /, **inputs: Any) -> Prediction: ...
 
 
+class ModuleContext(Protocol):
+    """What a module kind may ask of the program it runs in (``program.Context`` is one)."""
+
+    @property
+    def lm(self) -> LanguageModel | None: ...
+
+    @property
+    def params(self) -> Mapping[str, Params]: ...
+
+    def tool_object(self, name: str) -> Callable[..., Any]: ...
+
+    def metric(self, name: str) -> Callable[..., Any]: ...
+
+
 @runtime_checkable
 class ModuleKind(Protocol):
     """A module kind (its class): its ``.lmp`` name, and how ``make_module`` builds one.
@@ -59,7 +70,9 @@ class ModuleKind(Protocol):
     @property
     def kind(self) -> str: ...
 
-    def create(self, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None) -> Module: ...
+    def create(
+        self, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: ModuleContext | None
+    ) -> Module: ...
 
 
 class Predict:
@@ -68,7 +81,7 @@ class Predict:
     kind: ClassVar[str] = "Predict"
 
     @classmethod
-    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None) -> Predict:
+    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: ModuleContext | None) -> Predict:
         """What ``make_module`` calls; kinds that use tools or metrics take them from ``ctx``."""
         return cls(spec, params, lm)
 
@@ -233,17 +246,8 @@ class _Kinds(Mapping[str, ModuleKind]):
 
 KINDS: Mapping[str, ModuleKind] = _Kinds()
 
-if TYPE_CHECKING:  # the kinds imported at first use, checked against ``ModuleKind`` here
-    from .kinds.best_of_n import BestOfN
-    from .kinds.compare import MultiChainComparison
-    from .kinds.pot import ProgramOfThought
-    from .kinds.react import ReAct
-    from .kinds.refine import Refine
 
-    _LAZY_KINDS: tuple[ModuleKind, ...] = (ProgramOfThought, ReAct, MultiChainComparison, BestOfN, Refine)
-
-
-def make_module(spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None = None) -> Module:
+def make_module(spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: ModuleContext | None = None) -> Module:
     """The callable module for one ``module`` declaration, with its learned parameters.
 
     ``ctx`` is the running program's context: ``ReAct`` finds its tools

@@ -5,8 +5,8 @@ from dataclasses import replace
 import pytest
 
 from lmc.optimize import COPRO, OptionError, Task, create_optimizer
-from lmc.optimize.core.base import DemoOrigin
-from lmc.optimize.core.budget import Budget, Meter, metered_task
+from lmc.optimize.core.base import DemoOrigin, metered_task
+from lmc.optimize.core.budget import Budget, Meter
 from lmc.runtime.errors import LMError
 from lmc.runtime.signature import Params
 from tests.optimize.fakes import (

@@ -5,8 +5,8 @@ import pytest
 from lmc.data.datasets import Example
 from lmc.host.evaluate import evaluate
 from lmc.optimize import Task, create_optimizer
-from lmc.optimize.core.base import TaskSizes
-from lmc.optimize.core.budget import Budget, Meter, metered_task
+from lmc.optimize.core.base import TaskSizes, metered_task
+from lmc.optimize.core.budget import Budget, Meter
 from lmc.optimize.core.options import OptionError
 from lmc.optimize.fewshot.knn import KNNFewShot
 from lmc.runtime.knn import KnnTable, choose_demos, example_text, idf_of, vectorize

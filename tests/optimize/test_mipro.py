@@ -9,10 +9,10 @@ import optuna
 import pytest
 
 from lmc.optimize import MIPROv2, OptionError, create_optimizer
-from lmc.optimize.core.base import DemoOrigin, TaskSizes
-from lmc.optimize.core.budget import Budget, Meter, metered_task
+from lmc.optimize.core.base import DemoOrigin, TaskSizes, metered_task
+from lmc.optimize.core.budget import Budget, Meter
 from lmc.optimize.mipro import study as study_module
-from lmc.optimize.mipro.optimizer import Sizes
+from lmc.optimize.mipro.options import Sizes
 from lmc.optimize.mipro.propose import TIPS
 from lmc.optimize.mipro.study import StudyError
 from lmc.runtime.errors import LMError

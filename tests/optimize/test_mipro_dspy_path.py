@@ -11,7 +11,8 @@ import pytest
 from optuna.distributions import CategoricalDistribution
 
 from lmc.optimize import MIPROv2
-from lmc.optimize.core.budget import Budget, Meter, metered_task
+from lmc.optimize.core.base import metered_task
+from lmc.optimize.core.budget import Budget, Meter
 from lmc.optimize.mipro.propose import TIPS
 from tests.optimize.fakes import FakeLM
 from tests.optimize.mipro_fakes import MANUAL, TRAIN, VAL, mipro_task, propose, task_answer

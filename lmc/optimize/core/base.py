@@ -31,7 +31,7 @@ from ...runtime.errors import LMError
 from ...runtime.lm.protocol import LanguageModel, Messages, Scored
 from ...runtime.program import Program
 from ...runtime.signature import Params
-from .budget import BudgetExhausted, Spent
+from .budget import BudgetExhausted, Meter, Spent, metered_metric
 from .forwarding import Forwarding, replaced
 
 logger = logging.getLogger(__name__)
@@ -389,3 +389,16 @@ class _CountedLM(Forwarding):
     def replace(self, **changes: Any) -> LanguageModel:
         """A changed copy of the LM (a rollout at another temperature), counted by the same counter."""
         return _CountedLM(replaced(self.lm, **changes), self._counter)
+
+
+def metered_task(task: Task, meter: Meter) -> Task:
+    """``task`` with every LM it can hand out, and its metric's, going through ``meter``."""
+    lm_named, rollout_lm = task.lm_named, task.rollout_lm
+    return replace(
+        task,
+        metric=metered_metric(task.metric, meter),
+        lm=meter.wrap(task.lm),
+        teacher_lm=meter.wrap(task.teacher_lm),
+        lm_named=None if lm_named is None else (lambda name: meter.wrap(lm_named(name))),
+        rollout_lm=None if rollout_lm is None else (lambda lm, i: meter.wrap(rollout_lm(lm, i))),
+    )

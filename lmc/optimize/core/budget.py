@@ -42,7 +42,6 @@ from .options import OptionError, OptionSpec, resolve
 
 if TYPE_CHECKING:
     from ...host.evaluate import Metric
-    from .base import Task
 
 T = TypeVar("T")
 
@@ -299,16 +298,3 @@ def metered_metric(metric: Metric, meter: Meter) -> Metric:
     if isinstance(metric, Judge):
         return metric.with_lm(meter.wrap(metric.lm))
     return metric
-
-
-def metered_task(task: Task, meter: Meter) -> Task:
-    """``task`` with every LM it can hand out, and its metric's, going through ``meter``."""
-    lm_named, rollout_lm = task.lm_named, task.rollout_lm
-    return replace(
-        task,
-        metric=metered_metric(task.metric, meter),
-        lm=meter.wrap(task.lm),
-        teacher_lm=meter.wrap(task.teacher_lm),
-        lm_named=None if lm_named is None else (lambda name: meter.wrap(lm_named(name))),
-        rollout_lm=None if rollout_lm is None else (lambda lm, i: meter.wrap(rollout_lm(lm, i))),
-    )

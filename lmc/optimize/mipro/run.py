@@ -1,4 +1,4 @@
-"""One MIPROv2 run (``optimizer.py`` holds the optimizer, its options and sizes).
+"""One MIPROv2 run (``optimizer.py`` holds the optimizer, ``options.py`` its options and sizes).
 
 ``MiproRun`` bootstraps the demo sets, asks for instruction proposals, and
 drives the trials of the optuna study (``study.py``); ``_Candidates`` maps a
@@ -35,7 +35,7 @@ from .propose import SUMMARY_TEMPERATURE, GroundedProposer, ProposerSettings, da
 if TYPE_CHECKING:
     from optuna.trial import FrozenTrial
 
-    from .optimizer import MIPROv2
+    from .options import MiproOptions
     from .study import SharedSearch, Slot, StudyPlace, StudyPlan
 
 SEED_OFFSET = 9  # DSPy's default seed
@@ -112,7 +112,7 @@ def _demos(module: int) -> str:
 class MiproRun:
     """One MIPROv2 run: the LMs, the generator, the candidates and the search."""
 
-    def __init__(self, options: MIPROv2, task: Task) -> None:
+    def __init__(self, options: MiproOptions, task: Task) -> None:
         self.options = options
         self.task = task
         self.calls = CallCounter()

@@ -36,7 +36,7 @@ from .composite import check_inputs, check_options, predictor, require_context
 
 if TYPE_CHECKING:
     from ..lm.protocol import LanguageModel
-    from ..program import Context
+    from ..modules import ModuleContext
 
 __all__ = ["Attempt", "BestOfN", "Reward"]
 
@@ -71,7 +71,7 @@ class BestOfN:
     options: ClassVar[tuple[str, ...]] = ("n", "reward", "threshold")
 
     @classmethod
-    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None) -> BestOfN:
+    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: ModuleContext | None) -> BestOfN:
         check_options(spec, cls.options, required=("n", "reward"))
         ctx = require_context(spec, ctx)
         name = spec.options["reward"]

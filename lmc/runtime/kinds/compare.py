@@ -33,8 +33,7 @@ from .composite import check_inputs, check_options, part_params, predictor
 
 if TYPE_CHECKING:
     from ..lm.protocol import LanguageModel
-    from ..modules import Predict
-    from ..program import Context
+    from ..modules import ModuleContext, Predict
 
 __all__ = ["MultiChainComparison", "attempt_text", "comparison_signature"]
 
@@ -73,7 +72,7 @@ class MultiChainComparison:
 
     @classmethod
     def create(
-        cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None
+        cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: ModuleContext | None
     ) -> MultiChainComparison:
         check_options(spec, ("m",))
         return cls(spec, params, part_params(spec, ctx, "attempt"), lm, m=int(spec.options.get("m", DEFAULT_M)))

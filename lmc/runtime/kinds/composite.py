@@ -18,8 +18,7 @@ from ..signature import ModuleSpec, Params, Signature
 
 if TYPE_CHECKING:
     from ..lm.protocol import LanguageModel
-    from ..modules import Predict
-    from ..program import Context
+    from ..modules import ModuleContext, Predict
 
 
 def check_options(spec: ModuleSpec, allowed: Collection[str], required: Collection[str] = ()) -> None:
@@ -35,13 +34,13 @@ def check_options(spec: ModuleSpec, allowed: Collection[str], required: Collecti
         raise ProgramError(f"module `{spec.path}`: {spec.kind} needs the option(s) {', '.join(missing)}")
 
 
-def require_context(spec: ModuleSpec, ctx: Context | None) -> Context:
+def require_context(spec: ModuleSpec, ctx: ModuleContext | None) -> ModuleContext:
     if ctx is None:
         raise ProgramError(f"module `{spec.path}`: {spec.kind} runs only inside a program (it needs its context)")
     return ctx
 
 
-def part_params(spec: ModuleSpec, ctx: Context | None, part: str) -> Params:
+def part_params(spec: ModuleSpec, ctx: ModuleContext | None, part: str) -> Params:
     """The learned parameters of predictor ``spec.path + "." + part``, or its defaults."""
     learned = ctx.params.get(f"{spec.path}.{part}") if ctx is not None else None
     return learned or Params(instructions=spec.signature.instructions)

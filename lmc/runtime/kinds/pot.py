@@ -47,8 +47,7 @@ from .sandbox import LIMIT_OPTIONS, Limits, SandboxResult, limits_from, run_pyth
 if TYPE_CHECKING:
     from ..adapters import Adapter
     from ..lm.protocol import LanguageModel
-    from ..modules import Predict
-    from ..program import Context
+    from ..modules import ModuleContext, Predict
 
 __all__ = ["ProgramOfThought", "extract_code"]
 
@@ -94,7 +93,7 @@ class ProgramOfThought:
 
     @classmethod
     def create(
-        cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None
+        cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: ModuleContext | None
     ) -> ProgramOfThought:
         """What ``make_module`` calls; this kind needs nothing from the program's context."""
         return cls(spec, params, lm)

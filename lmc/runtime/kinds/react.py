@@ -47,7 +47,7 @@ from .composite import check_inputs, check_options, part_params, predictor, requ
 
 if TYPE_CHECKING:
     from ..lm.protocol import LanguageModel
-    from ..program import Context
+    from ..modules import ModuleContext
 
 __all__ = ["FINISH", "ReAct", "agent_instructions", "format_trajectory"]
 
@@ -127,7 +127,7 @@ class ReAct:
         return {path: ModuleSpec(path, "ChainOfThought", extract_signature(spec.signature))}
 
     @classmethod
-    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: Context | None) -> ReAct:
+    def create(cls, spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: ModuleContext | None) -> ReAct:
         check_options(spec, cls.options, required=("tools",))
         ctx = require_context(spec, ctx)
         tools = []
