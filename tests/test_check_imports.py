@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from lmc.checks import settings
-from lmc.optimize.mipro import optimizer as mipro
+from lmc.optimize.mipro import options as mipro  # MIPROv2's sizes and options
 from lmc.schemas import sizes
 
 # Heavy modules a check never needs; the optimizers (optuna) and litellm each cost more than a check,
