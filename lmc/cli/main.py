@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from . import driver  # imported lazily: `lmc --help` stays instant
 
     use_default_cache()  # the command keeps Lark's tables between runs; the Python API only when asked
+    _show_own_warnings()
 
     try:
         return driver.dispatch(args)
@@ -111,6 +112,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lmc: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("lmc: this is a bug in lmc; set LMC_DEBUG=1 for the traceback and report it", file=sys.stderr)
         return EXIT_CRASH
+
+
+def _show_own_warnings() -> None:
+    """lmc's own warnings (the sandbox's fallback) print as ``lmc: warning: ...``; others as Python prints them."""
+    import warnings
+
+    from ..runtime.kinds.sandbox import SandboxWarning
+
+    original = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+        if issubclass(category, SandboxWarning):
+            print(f"lmc: warning: {message}", file=sys.stderr)
+        else:
+            original(message, category, *args, **kwargs)  # type: ignore[arg-type]
+
+    warnings.showwarning = show
 
 
 def entry() -> None:

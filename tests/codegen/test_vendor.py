@@ -36,7 +36,13 @@ def test_a_predict_only_package_ships_no_module_kind(tmp_path: Path) -> None:
 def test_a_program_of_thought_package_ships_its_kind_and_the_sandbox(tmp_path: Path) -> None:
     shipped = _runtime(render_text(POT, tmp_path))
     kinds = {p for p in shipped if p.startswith("kinds/")}
-    assert kinds == {"kinds/__init__.py", "kinds/pot.py", "kinds/sandbox.py", "kinds/sandbox_boot.py"}
+    assert kinds == {
+        "kinds/__init__.py",
+        "kinds/pot.py",
+        "kinds/sandbox.py",
+        "kinds/sandbox_boot.py",
+        "kinds/sandbox_confine.py",
+    }
 
 
 def test_module_kinds_name_their_runtime_modules() -> None:

@@ -17,6 +17,16 @@ from lmc.runtime.kinds.sandbox import Limits, SandboxError, run_python
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the sandbox needs a POSIX system")
 
 
+@pytest.fixture(autouse=True, params=["os", "audit"])
+def boundary(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test under the OS boundary and under the audit-hook fallback alone: both hold every limit here."""
+    monkeypatch.setenv(sandbox.SETTING, request.param)
+    monkeypatch.setattr(sandbox, "_BOUNDARY", sandbox._Boundary())
+    if request.param == "os" and sys.platform != "linux":
+        pytest.skip("the operating system's sandbox is Linux's")
+    return str(request.param)
+
+
 def test_normal_code_returns_what_it_printed():
     result = run_python("import math\nprint(math.factorial(5))\nprint('done')")
     assert result.ok and result.error == ""

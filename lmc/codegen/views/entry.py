@@ -29,7 +29,9 @@ ERROR_DOCS = {
     "adapter tried; `.raw` holds each answer, `.failures` each adapter's `AdapterParseError`.",
     "AdapterParseError": "`AdapterParseError`: why one adapter could not read one answer (in `ParseError.failures`).",
     "SandboxError": "`SandboxError`: the sandbox that runs the program's generated code cannot run here "
-    "(it needs a POSIX system).",
+    "(it needs a POSIX system). The code runs inside Linux namespaces and a seccomp filter; where those "
+    "cannot be set up, in a weaker audit-hook sandbox, with a `SandboxWarning`. The environment variable "
+    "`LMC_SANDBOX` chooses: `auto` (the default), `os` (raise `SandboxError` rather than fall back) or `audit`.",
     "LMError": "`LMError`: the LM could not be reached or refused the request (a bad model id, missing "
     "credentials, retries exhausted): not a wrong answer.",
 }

@@ -1,10 +1,27 @@
-"""Running Python that an LM wrote: a limited child process, never this one.
+"""Running Python that an LM wrote: a confined child process, never this one.
 
 ``run_python(code, limits)`` writes the code into a fresh temporary folder and
 runs it there with this interpreter (``sys.executable``), then deletes the
 folder. POSIX only (Linux, macOS): it needs ``resource`` and process groups.
 
-What holds, by the operating system, whatever the code does:
+The boundary, on Linux (``sandbox_confine.py``, set up by the child before
+the code runs): new user, mount, network, IPC, UTS and cgroup namespaces; a
+private read-only root holding only the standard library (every
+``site-packages`` hidden), the shared libraries it loads, four harmless
+devices and the folder (the only writable place); no network; no
+capabilities; and a seccomp filter that refuses new processes and programs,
+signals to other processes, ``pidfd``s, tracing, mounts and namespaces,
+device nodes and FIFOs, sockets and raising a limit. The host's files,
+``/proc``, other processes and the network are absent, not just refused.
+It costs about 9 ms a run.
+
+Where the system cannot set it up (no Linux, user namespaces disabled,
+another seccomp architecture) the run falls back to the audit-hook sandbox
+below, with one :class:`SandboxWarning` per process. ``LMC_SANDBOX`` chooses:
+``auto`` (the default), ``os`` (refuse to run without the boundary:
+``SandboxError``) or ``audit`` (the fallback, without a warning).
+
+What holds in both, by the operating system, whatever the code does:
 
 - a wall-clock limit: the child's process group is killed when it expires
   (and a CPU-time limit a little above it, should this process die first);
@@ -23,27 +40,28 @@ What holds, by the operating system, whatever the code does:
   ``-E`` would also drop ``PYTHONHASHSEED``, which is set to 0 so that the
   same code prints the same output (set order), as parity and caching need.
 
-What the child refuses, by an audit hook (``sandbox_boot.py``, PEP 578)
-installed before the code runs: sockets and the network modules, starting
-or signalling processes, changing directory, writing or changing any file
-outside its folder, reading files outside its folder and the standard
-library (so neither ``~/.ssh`` nor ``/proc/<parent>/environ``), raising its
-limits again, tracing, and importing ``ctypes``, ``_posixsubprocess``,
-subinterpreters, ``sqlite3`` and other modules that act in C without an
-audit event. An audit hook is not a security boundary: a bug in the
-interpreter or in a C extension can get past it. It keeps an honest model's
-mistakes and an ordinary injected program inside the folder; for code from
-a party you do not trust, run the whole program in a container or a VM.
+What the child refuses, in both, by an audit hook (``sandbox_boot.py``, PEP
+578) installed before the code runs: sockets and the network modules,
+starting or signalling processes, changing directory, writing or changing
+any file outside its folder, reading files outside its folder and the
+standard library (so neither ``~/.ssh`` nor ``/proc/<parent>/environ``),
+raising its limits again, tracing, and importing ``ctypes``,
+``_posixsubprocess``, subinterpreters, ``sqlite3`` and other modules that act
+in C without an audit event. An audit hook is not a security boundary: a bug
+in the interpreter, a C extension or a fresh copy of a built-in module gets
+past it. Under the OS boundary it only gives clearer errors first; alone (the
+fallback) it keeps an honest model's mistakes inside the folder, not a
+hostile program: that needs the OS boundary, a container or a VM.
 
 A ``ProgramOfThought`` module sets its own limits with options in the
 ``.lmp`` file (``timeout_s``, ``memory_mb``, ``output_kb``, ``file_mb``:
 :data:`LIMIT_OPTIONS`, read by :func:`limits_from`); the emitted package
 carries them in the module's spec.
 
-Not prevented: filling the disk with many files each under the size limit
-within the time limit, using the CPU until the time limit, reading the
-standard library's files, and learning names and metadata through
-``os.stat``.
+Not prevented: filling the folder with many files each under the size limit
+within the time limit, and using the CPU until the time limit; in the
+fallback also reading the standard library's files and learning names and
+metadata through ``os.stat``.
 """
 
 from __future__ import annotations
@@ -64,17 +82,90 @@ if TYPE_CHECKING:
 # subprocess, selectors, signal and tempfile are imported where they are used:
 # they cost ~8 ms, and a package imports this file whether it runs code or not.
 
-__all__ = ["LIMIT_OPTIONS", "Limits", "SandboxError", "SandboxResult", "limits_from", "run_python"]
+__all__ = [
+    "LIMIT_OPTIONS",
+    "Limits",
+    "SandboxError",
+    "SandboxResult",
+    "SandboxWarning",
+    "boundary",
+    "limits_from",
+    "run_python",
+]
 
 BOOT = Path(__file__).with_name("sandbox_boot.py")
 PROGRAM = "program.py"  # the file the child runs, in its folder (sandbox_boot.PROGRAM)
 SETUP_FAILED = 120  # the child's status when it could not apply its limits (sandbox_boot.SETUP_FAILED)
+UNAVAILABLE = 121  # the child's status when the OS boundary cannot be set up here (sandbox_boot.UNAVAILABLE)
+SETTING = "LMC_SANDBOX"  # auto (the default), os or audit
 _KIB = 1024
 _MIB = 1024 * _KIB
 
 
 class SandboxError(ProgramError):
-    """The sandbox itself cannot run here (not POSIX, no interpreter, limits refused)."""
+    """The sandbox itself cannot run here (not POSIX, no interpreter, limits refused, no OS boundary when required)."""
+
+
+class SandboxWarning(UserWarning):
+    """Generated code runs without the operating system's boundary, in the audit-hook sandbox only."""
+
+
+class _Boundary:
+    """Which boundary this process's runs get; the first run that finds the OS one unavailable says so once."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.unavailable = ""  # why the OS boundary cannot be set up here, once a run found out
+        self.lock = threading.Lock()
+
+    def choice(self) -> str:
+        """``"os"`` or ``"audit"``, from ``LMC_SANDBOX`` and what earlier runs found."""
+        setting = os.environ.get(SETTING, "auto").strip().lower() or "auto"
+        if setting not in ("auto", "os", "audit"):
+            raise SandboxError(f"{SETTING}={setting!r} is not a sandbox: use auto, os or audit")
+        if setting == "audit":
+            return "audit"
+        if sys.platform != "linux":
+            return self.fall_back(setting, f"the operating system's sandbox needs Linux, not {sys.platform}")
+        if self.unavailable:
+            return self.fall_back(setting, self.unavailable)
+        return "os"
+
+    def fall_back(self, setting: str, reason: str) -> str:
+        """``"audit"`` with a warning the first time, or ``SandboxError`` when ``LMC_SANDBOX=os`` requires the OS one."""
+        if setting == "os":
+            raise SandboxError(
+                f"{SETTING}=os requires the operating system's sandbox, which cannot run here: {reason} "
+                f"(set {SETTING}=audit to run generated code in the audit-hook sandbox instead)"
+            )
+        with self.lock:
+            first, self.unavailable = not self.unavailable, reason
+        if first:
+            import warnings
+
+            warnings.warn(
+                SandboxWarning(
+                    f"generated code runs in the audit-hook sandbox, which is not a security boundary: "
+                    f"the operating system's sandbox cannot run here ({reason}). "
+                    f"Set {SETTING}=audit to choose it and silence this warning, or {SETTING}=os to refuse to run without it"
+                ),
+                stacklevel=4,
+            )
+        return "audit"
+
+
+_BOUNDARY = _Boundary()
+
+
+def boundary() -> str:
+    """The boundary the next run gets: ``"os"`` (namespaces and seccomp, Linux) or ``"audit"`` (the fallback).
+
+    ``"os"`` until a run finds it cannot be set up here; raises
+    ``SandboxError`` for a bad ``LMC_SANDBOX`` or when ``LMC_SANDBOX=os``
+    requires the OS boundary and it is unavailable.
+    """
+    return _BOUNDARY.choice()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +236,14 @@ class SandboxResult:
         return not self.error
 
 
-def run_python(code: str, limits: Limits = Limits()) -> SandboxResult:
+def run_python(code: str, limits: Limits = Limits(), *, guard: bool = True) -> SandboxResult:
     """Run ``code`` in a fresh folder under ``limits``; its stdout is the result.
 
     The value of a trailing expression statement is printed, as in a REPL.
     Raises ``SandboxError`` only when the sandbox cannot run at all; the
     code's own failures (an exception, a limit reached) are in the result.
+    ``guard=False`` leaves the audit hook out, so that a test can show the
+    operating system's boundary holding alone; never use it otherwise.
     """
     if os.name != "posix":
         raise SandboxError("running generated code needs a POSIX system (Linux or macOS)")
@@ -159,17 +252,31 @@ def run_python(code: str, limits: Limits = Limits()) -> SandboxResult:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="lmc-sandbox-", ignore_cleanup_errors=True) as tmp:
-        workdir = os.path.realpath(tmp)
+        base = os.path.realpath(tmp)
+        workdir, root = os.path.join(base, "work"), os.path.join(base, "root")
+        os.mkdir(workdir)
+        os.mkdir(root)  # where the child builds its private root (in its own mount namespace)
         Path(workdir, PROGRAM).write_text(code, encoding="utf-8")
-        return _run_in(workdir, limits)
+        chosen = boundary()
+        result = _run_in(workdir, root, limits, chosen, guard)
+        if isinstance(result, str):  # the OS boundary turned out unavailable; nothing ran
+            result = _run_in(workdir, root, limits, _BOUNDARY.fall_back(_setting(), result), guard)
+        assert not isinstance(result, str)
+        return result
 
 
-def _run_in(workdir: str, limits: Limits) -> SandboxResult:
+def _setting() -> str:
+    return os.environ.get(SETTING, "auto").strip().lower() or "auto"
+
+
+def _run_in(workdir: str, root: str, limits: Limits, chosen: str, guard: bool) -> SandboxResult | str:
+    """One run of the child; the reason, as a string, when it found the OS boundary unavailable."""
     import subprocess
 
     cpu_seconds = int(limits.timeout_s) + 2
     command = [sys.executable, "-S", "-B", str(BOOT), workdir]
     command += [str(cpu_seconds), str(limits.memory_bytes), str(limits.file_bytes)]
+    command += [chosen, root, "guard" if guard else "noguard"]
     env = {
         "HOME": workdir,
         "TMPDIR": workdir,
@@ -196,6 +303,8 @@ def _run_in(workdir: str, limits: Limits) -> SandboxResult:
     out, err = stdout.decode("utf-8", "replace"), stderr.decode("utf-8", "replace")
     if stopped is None and proc.returncode == SETUP_FAILED:
         raise SandboxError(err.strip() or "the sandbox could not apply its limits")
+    if stopped is None and proc.returncode == UNAVAILABLE and chosen == "os":
+        return err.strip() or "the operating system's sandbox could not be set up"
     returncode = None if stopped else proc.returncode
     return SandboxResult(
         stdout=out,

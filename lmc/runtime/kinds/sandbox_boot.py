@@ -1,8 +1,14 @@
 """The child side of ``sandbox.run_python``: limit this process, then run the code.
 
 Run only as a script, by ``sandbox.py``:
-``python -S -B sandbox_boot.py WORKDIR CPU_SECONDS MEMORY_BYTES FILE_BYTES``,
+``python -S -B sandbox_boot.py WORKDIR CPU_SECONDS MEMORY_BYTES FILE_BYTES BOUNDARY ROOT GUARD``,
 with the working directory ``WORKDIR`` holding ``program.py``.
+
+With ``BOUNDARY`` ``os`` this process first enters the operating system's
+boundary (``sandbox_confine.py``: namespaces, a private read-only root built
+in the empty folder ``ROOT``, no network; then, once the limits below are
+set, no capabilities and a seccomp filter). Where that cannot be set up it
+exits with ``UNAVAILABLE`` before any code ran. With ``audit`` it does not.
 
 Before the code runs this process lowers its resource limits (address space,
 CPU time, file size, open files, no child processes; soft and hard, so they
@@ -14,8 +20,10 @@ files, processes or the interpreter's internals without raising audit events
 (``ctypes``, ``_posixsubprocess``, subinterpreters, ``sqlite3``, ...).
 
 An audit hook is not a security boundary (PEP 578 says so): the limits of the
-operating system (the resource limits, the process, its empty environment)
-hold whatever the code does, the hook only refuses what Python asks for. The
+operating system (the boundary, the resource limits, the process, its empty
+environment) hold whatever the code does, the hook only refuses what Python
+asks for, with clearer errors, first. ``GUARD`` ``noguard`` leaves the hook
+out: the tests use it to show that the operating system's boundary holds alone. The
 hook keeps its own references to everything it calls, so patching ``os``,
 ``builtins`` or this module from the code does not change its decisions.
 """
@@ -42,7 +50,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 PROGRAM = "program.py"
+CONFINE = "sandbox_confine.py"  # the operating system's boundary, beside this file
 SETUP_FAILED = 120  # exit status: the limits could not be applied; nothing ran
+UNAVAILABLE = 121  # exit status: the operating system's boundary cannot be set up here; nothing ran
 
 # Events refused whatever their arguments.
 _DENIED_EVENTS = frozenset(
@@ -312,19 +322,57 @@ def report(exc: BaseException) -> None:
     sys.stderr.write("".join(summary.format()))
 
 
+def enter_boundary(workdir: str, root: str) -> "Any":
+    """Enter the operating system's boundary (``sandbox_confine.py``); exit ``UNAVAILABLE`` where it cannot be set up.
+
+    Returns the loaded module, whose :func:`lock` comes once the limits are set.
+    """
+    try:
+        import importlib.util
+
+        path = __file__.rpartition("/")[0] + "/" + CONFINE
+        spec = importlib.util.spec_from_file_location("sandbox_confine", path)
+        assert spec is not None and spec.loader is not None
+        confine = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(confine)
+        confine.enter(workdir, root, [p for p in sys.path if p])
+    except Exception as exc:  # whatever stopped it, nothing ran yet: the parent decides what to do
+        sys.stderr.write(f"{exc}\n")
+        sys.exit(UNAVAILABLE)
+    return confine
+
+
+def lock_boundary(confine: "Any") -> None:
+    """Drop the capabilities and install the seccomp filter; then forget ``ctypes``, which set them up."""
+    try:
+        confine.lock()
+    except Exception as exc:
+        sys.stderr.write(f"{exc}\n")
+        sys.exit(UNAVAILABLE)
+    for name in list(sys.modules):
+        if name in ("ctypes", "_ctypes", "sandbox_confine") or name.startswith("ctypes."):
+            del sys.modules[name]
+
+
 def main() -> None:
     workdir, cpu_seconds, memory_bytes, file_bytes = sys.argv[1], *map(int, sys.argv[2:5])
+    boundary, root, guarded = sys.argv[5], sys.argv[6], sys.argv[7] == "guard"
+    confine = enter_boundary(workdir, root) if boundary == "os" else None
     try:
         limit_resources(cpu_seconds, memory_bytes, file_bytes)
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"sandbox: the resource limits could not be applied: {exc}\n")
         sys.exit(SETUP_FAILED)
+    if confine is not None:
+        lock_boundary(confine)
+        del confine
     with open(PROGRAM, encoding="utf-8") as f:
         source = f.read()
     linecache.cache[PROGRAM] = (len(source), None, source.splitlines(True), PROGRAM)
     read_roots = tuple(_absolute(p, workdir) for p in sys.path if p)
     remove_unaudited_functions()
-    install_guard(workdir, read_roots)
+    if guarded:
+        install_guard(workdir, read_roots)
     try:
         tree = ast.parse(source, PROGRAM)
     except (SyntaxError, ValueError) as exc:  # ValueError: a NUL character, before Python 3.12
