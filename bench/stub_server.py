@@ -33,6 +33,13 @@ logger = logging.getLogger("bench.stub_server")
 CHAT_ANSWER = "[[ ## sentiment ## ]]\npositive\n\n[[ ## completed ## ]]"
 
 
+class Server(ThreadingHTTPServer):
+    """A threading server with a provider's listen backlog: socketserver's default of 5 drops the
+    connections a client opens at once past the fifth, and each then waits a second for TCP to retry."""
+
+    request_queue_size = 1024
+
+
 class Stats:
     """Requests served and the clients that sent them; shared by the handler threads."""
 
@@ -113,7 +120,7 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 def serve(*, port: int, latency_ms: float, answer: str, forever: bool = False) -> None:
     stats = Stats()
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(answer, latency_ms / 1000.0, stats))
+    server = Server(("127.0.0.1", port), make_handler(answer, latency_ms / 1000.0, stats))
     server.daemon_threads = True
     host, bound = server.server_address[:2]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

@@ -58,6 +58,13 @@ SENTENCES = (
 )
 
 
+class Server(ThreadingHTTPServer):
+    """A threading server with a provider's listen backlog: socketserver's default of 5 drops the
+    connections a client opens at once past the fifth, and each then waits a second for TCP to retry."""
+
+    request_queue_size = 1024
+
+
 def digest(*parts: str) -> int:
     return int.from_bytes(hashlib.sha256("\x1f".join(parts).encode()).digest()[:8], "big")
 
@@ -196,9 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     gold = [tuple(spec.rsplit(":", 2)) for spec in args.gold]
     counter, lock = [0], threading.Lock()
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), make_handler(Oracle(gold, args.log), args.latency_ms / 1000, counter, lock)
-    )
+    server = Server(("127.0.0.1", 0), make_handler(Oracle(gold, args.log), args.latency_ms / 1000, counter, lock))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     signal.signal(signal.SIGTERM, _exit_on_signal)
