@@ -5,7 +5,8 @@ Each point builds a generated classification program (one ``Predict``, an
 (5 candidate programs, up to 4 bootstrapped and 4 labeled demos, seed 0),
 train = dev = N generated rows, against ``optimizers/oracle_server.py`` at
 ``--latency-ms`` (50 by default), as a fresh ``lmc build`` process with
-``--threads T`` and ``--no-cache``. For each point it reports:
+``--threads T`` and a fresh, empty LM cache (as a first build writes it).
+For each point it reports:
 
 * LM calls (the oracle's count) and the bound: calls x latency / threads,
   the wall time of a client that only waits on the LM with T calls in
@@ -167,8 +168,8 @@ def one_point(rows: int, threads: int, latency_ms: float) -> dict[str, Any]:
             app = folder / "app.lmp"
             app.write_text(SOURCE.format(api_base=api_base, key_env=KEY_ENV), encoding="utf-8")
             before = served(api_base)
-            env = {**os.environ, KEY_ENV: KEY}
-            cmd = [str(PROJECT_PYTHON), "-m", "lmc", "build", str(app), "-o", str(folder / "out"), "--no-cache"]
+            env = {**os.environ, KEY_ENV: KEY, "LMC_CACHE_DIR": str(folder / "cache")}  # a fresh, empty LM cache
+            cmd = [str(PROJECT_PYTHON), "-m", "lmc", "build", str(app), "-o", str(folder / "out")]
             started = time.monotonic()
             proc = subprocess.Popen([*cmd, "--threads", str(threads)], env=env, stdout=subprocess.DEVNULL)  # noqa: S603
             sampler = CpuSampler(proc.pid)

@@ -17,6 +17,7 @@ Each vendored file is copied byte for byte.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -131,7 +132,6 @@ class _Graph:
     def __init__(self, sources: dict[str, _Source], by_name: set[str]) -> None:
         self.sources = sources
         self.by_name = by_name
-        self._trees = {name: ast.parse(source.data, str(source.path)) for name, source in sources.items()}
 
     def closure(self, starts: Iterable[str]) -> set[str]:
         """``starts``, every module they import, transitively, and every package above each."""
@@ -149,32 +149,43 @@ class _Graph:
     def imports(self, module: str) -> set[tuple[str, bool]]:
         """The known modules ``module`` names, each with whether only the type checker reads the import."""
         source = self.sources[module]
-        package = module if source.is_package else module.rpartition(".")[0]
-        tree = self._trees[module]
-        typing_only = {id(n) for block in _type_checking_blocks(tree) for stmt in block for n in ast.walk(stmt)}
-        found: set[tuple[str, bool]] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                base = _resolve(package, node.level, node.module)
-                for name in (base, *(f"{base}.{a.name}" for a in node.names)):
-                    found.add((name, id(node) in typing_only))
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-                found.add((_sibling(package, node.value), False))
-        return {(name, typing_only) for name, typing_only in found if name in self.sources}
+        named, _ = _facts(module, source.is_package, source.data, str(source.path))
+        return {(name, typing_only) for name, typing_only in named if name in self.sources}
 
     def absolute_imports(self, module: str) -> set[str]:
         """The top-level packages ``module`` imports by absolute name (``litellm`` for ``import litellm.types``)."""
-        found: set[str] = set()
-        for node in ast.walk(self._trees[module]):
-            if isinstance(node, ast.Import):
-                found.update(a.name.partition(".")[0] for a in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                found.add(node.module.partition(".")[0])
-        return found
+        source = self.sources[module]
+        return set(_facts(module, source.is_package, source.data, str(source.path))[1])
 
     def _parents(self, module: str) -> set[str]:
         parts = module.split(".")
         return {".".join(parts[:i]) for i in range(1, len(parts))} & self.sources.keys()
+
+
+@functools.lru_cache(maxsize=2048)
+def _facts(module: str, is_package: bool, data: bytes, path: str) -> tuple[frozenset[tuple[str, bool]], frozenset[str]]:
+    """What one module's source names: the modules its relative imports and sibling file names reach (each
+    with whether only the type checker reads it), and the top-level packages it imports by absolute name.
+
+    Kept per process: a build renders its package several times, and the runtime's files do not change.
+    """
+    package = module if is_package else module.rpartition(".")[0]
+    tree = ast.parse(data, path)
+    typing_only = {id(n) for block in _type_checking_blocks(tree) for stmt in block for n in ast.walk(stmt)}
+    named: set[tuple[str, bool]] = set()
+    absolute: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = _resolve(package, node.level, node.module)
+            for name in (base, *(f"{base}.{a.name}" for a in node.names)):
+                named.add((name, id(node) in typing_only))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            named.add((_sibling(package, node.value), False))
+        elif isinstance(node, ast.Import):
+            absolute.update(a.name.partition(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            absolute.add(node.module.partition(".")[0])
+    return frozenset(named), frozenset(absolute)
 
 
 def _type_checking_blocks(tree: ast.AST) -> Iterator[list[ast.stmt]]:

@@ -197,3 +197,25 @@ def test_json_parse_failures():
     with pytest.raises(AdapterParseError) as info:
         JSONAdapter().parse(REVIEW, '{"stars": 3}')
     assert info.value.missing == ("confidence", "keywords", "sentiment", "source")
+
+
+# ------------------------------------------------------- the system message, once
+
+
+class CountingChat(ChatAdapter):
+    rendered = 0
+
+    def system_message(self, signature):
+        CountingChat.rendered += 1
+        return super().system_message(signature)
+
+
+def test_the_system_message_is_rendered_once_per_signature_and_instructions():
+    adapter = CountingChat()
+    first = [adapter.format(QA, (), {"question": f"q{i}"}) for i in range(50)]
+    assert CountingChat.rendered == 1
+    other = adapter.format(QA.with_instructions("Answer tersely."), (), {"question": "q"})
+    assert CountingChat.rendered == 2
+    assert other[0]["content"] != first[0][0]["content"] and "Answer tersely." in other[0]["content"]
+    assert first[0][0] == ChatAdapter().format(QA, (), {"question": "x"})[0]  # the same text as rendered afresh
+    assert JSONAdapter().format(QA, (), {"question": "x"})[0] != first[0][0]  # kept per adapter class

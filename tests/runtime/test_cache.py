@@ -180,3 +180,16 @@ def test_two_processes_write_the_same_cache(tmp_path):
     cache = Cache(tmp_path)
     assert len(cache) == 300
     assert cache.get(Cache.key({"tag": "b", "i": 149})) == "b-149"
+
+
+def test_connections_are_reused_by_the_threads_that_come_next(tmp_path):
+    """An optimizer starts a new pool of threads for every evaluation: the cache must not open a
+    connection per thread (40 pools of 16 threads opened 640 before, past a process's 1,024 files)."""
+    cache = Cache(tmp_path)
+    for pool in range(40):
+        with ThreadPoolExecutor(max_workers=16) as executor:
+            list(executor.map(lambda i, p=pool: cache.put(f"{p}-{i}", "m", "a"), range(64)))
+    assert len(cache) == 40 * 64
+    assert len(cache._connections) <= 17  # at most one per thread at once, and the constructor's
+    cache.close()
+    assert cache.get("0-0") == "a"  # reopens after close

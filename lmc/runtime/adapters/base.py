@@ -22,6 +22,9 @@ INCOMPLETE_DEMO_PREFIX = "This is an example of the task, though some input or o
 MISSING_IN_INCOMPLETE_DEMO = "Not supplied for this particular example. "
 MISSING_IN_COMPLETE_DEMO = "Not supplied for this conversation history message. "
 
+_SYSTEM_MESSAGES: dict[tuple[type, Signature], str] = {}
+_SYSTEM_MESSAGES_KEPT = 1024
+
 
 class Adapter:
     """Formats a signature, demos and inputs into chat messages, and parses answers back."""
@@ -33,10 +36,21 @@ class Adapter:
     def format(
         self, signature: Signature, demos: Sequence[Mapping[str, Any]], inputs: Mapping[str, Any]
     ) -> list[Message]:
-        messages = [{"role": "system", "content": self.system_message(signature)}]
+        messages = [{"role": "system", "content": self._system_message(signature)}]
         messages.extend(self.demo_messages(signature, demos))
         messages.append({"role": "user", "content": self.user_content(signature, inputs, main_request=True)})
         return messages
+
+    def _system_message(self, signature: Signature) -> str:
+        """``system_message``, kept per adapter class and signature: it depends on nothing else, and a
+        module sends the same one on every call (an optimizer's thousands of calls render it once)."""
+        key = (type(self), signature)
+        text = _SYSTEM_MESSAGES.get(key)
+        if text is None:
+            if len(_SYSTEM_MESSAGES) >= _SYSTEM_MESSAGES_KEPT:
+                _SYSTEM_MESSAGES.clear()  # instructions searched by an optimizer: many, each used a while
+            text = _SYSTEM_MESSAGES[key] = self.system_message(signature)
+        return text
 
     def system_message(self, signature: Signature) -> str:
         return (

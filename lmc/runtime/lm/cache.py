@@ -15,13 +15,14 @@ hold NULL there: :attr:`Answer.recorded` is False for them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,12 +89,13 @@ class Cache:
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
         self.path = self.directory / self.FILENAME
-        self._local = threading.local()
+        self._idle: list[sqlite3.Connection] = []  # open connections no thread is using
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            self._connection()  # create (or migrate) the file and table now, so errors surface at construction
+            with self._connection():  # create (or migrate) the file and table now, so errors surface at construction
+                pass
         except _FAULTS as exc:
             raise CacheError(self.path, "opened", exc) from exc
 
@@ -122,7 +124,8 @@ class Cache:
         """The cached answer with its recorded tokens and cost, None when there is none (``CacheError``: damaged)."""
         query = "SELECT text, prompt_tokens, completion_tokens, cost_usd, logprobs FROM answers WHERE key = ?"
         try:
-            row = self._connection().execute(query, (key,)).fetchone()
+            with self._connection() as connection:
+                row = connection.execute(query, (key,)).fetchone()
             if row is None:
                 return None
             text, prompt_tokens, completion_tokens, cost_usd, logprobs = row
@@ -149,38 +152,51 @@ class Cache:
         """Store an answer with what it cost (replacing any answer under ``key``)."""
         tokens = None if logprobs is None else json.dumps([t.to_json() for t in logprobs], ensure_ascii=False)
         try:
-            self._connection().execute(
-                "INSERT OR REPLACE INTO answers (key, model, text, prompt_tokens, completion_tokens, cost_usd, "
-                "logprobs) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, model, text, prompt_tokens, completion_tokens, cost_usd, tokens),
-            )
+            with self._connection() as connection:
+                connection.execute(
+                    "INSERT OR REPLACE INTO answers (key, model, text, prompt_tokens, completion_tokens, cost_usd, "
+                    "logprobs) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (key, model, text, prompt_tokens, completion_tokens, cost_usd, tokens),
+                )
         except _FAULTS as exc:
             raise CacheError(self.path, "written", exc) from exc
 
     def __len__(self) -> int:
-        (count,) = self._connection().execute("SELECT COUNT(*) FROM answers").fetchone()
+        with self._connection() as connection:
+            (count,) = connection.execute("SELECT COUNT(*) FROM answers").fetchone()
         return int(count)
 
     def close(self) -> None:
-        """Close every thread's connection; the cache reopens lazily if used again."""
+        """Close every connection; the cache reopens lazily if used again."""
         with self._lock:
-            connections, self._connections = self._connections, []
-            self._local = threading.local()
+            connections, self._connections, self._idle = self._connections, [], []
         for connection in connections:
             connection.close()
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one statement: an idle one, or a new one. Connections are kept for the
+        threads that come next (an optimizer starts new ones for every evaluation), never one per thread."""
+        with self._lock:
+            connection = self._idle.pop() if self._idle else None
         if connection is None:
             # Autocommit (isolation_level=None): each statement is its own transaction.
             connection = sqlite3.connect(
                 self.path, timeout=_BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
             )
-            _setup(connection)
-            self._local.connection = connection
+            try:
+                _setup(connection)
+            except BaseException:
+                connection.close()
+                raise
             with self._lock:
                 self._connections.append(connection)
-        return connection
+        try:
+            yield connection
+        finally:
+            with self._lock:
+                if connection in self._connections:  # not closed meanwhile
+                    self._idle.append(connection)
 
     def __repr__(self) -> str:
         return f"Cache({str(self.directory)!r})"

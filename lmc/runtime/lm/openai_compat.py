@@ -16,9 +16,12 @@ decides what is worth another try.
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -151,15 +154,17 @@ def request_body(model: str, messages: Sequence[Mapping[str, Any]], options: Map
 
 
 class _Watchdog:
-    """Shuts the watched socket once ``seconds`` pass, so a read blocked on a trickling server ends."""
+    """Shuts the watched socket once ``seconds`` pass, so a read blocked on a trickling server ends.
+
+    One thread per process keeps every request's deadline (:class:`_Deadlines`):
+    a request costs a heap push and a dictionary delete, not a thread of its own.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.fired = False
         self._sock: Any = None
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
+        self._ticket = _DEADLINES.add(seconds, self._fire)
 
     def watch(self, sock: Any) -> None:
         with self._lock:
@@ -182,7 +187,71 @@ class _Watchdog:
                 pass
 
     def cancel(self) -> None:
-        self._timer.cancel()
+        _DEADLINES.cancel(self._ticket)
+
+
+class _Deadlines:
+    """Calls each registered function once its deadline passes, from one daemon thread started at first use."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """No deadlines and no thread: at creation, and in a forked child (the thread is gone there)."""
+        self._condition = threading.Condition()
+        self._heap: list[tuple[float, int]] = []  # (deadline, ticket); cancelled tickets are skipped when popped
+        self._pending: dict[int, tuple[float, Callable[[], None]]] = {}
+        self._tickets = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, seconds: float, fire: Callable[[], None]) -> int:
+        import heapq
+
+        with self._condition:
+            ticket = next(self._tickets)
+            deadline = time.monotonic() + seconds
+            self._pending[ticket] = (deadline, fire)
+            heapq.heappush(self._heap, (deadline, ticket))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="lmc-deadlines", daemon=True)
+                self._thread.start()
+            elif self._heap[0][1] == ticket:
+                self._condition.notify()  # the earliest deadline is this one: the thread sleeps too long
+        return ticket
+
+    def cancel(self, ticket: int) -> None:
+        import heapq
+
+        with self._condition:
+            self._pending.pop(ticket, None)
+            if len(self._heap) > 64 and len(self._heap) > 4 * len(self._pending):
+                # Most entries are cancelled requests far from their deadline: drop them now, not in minutes.
+                self._heap = [(deadline, t) for t, (deadline, _) in self._pending.items()]
+                heapq.heapify(self._heap)
+
+    def _run(self) -> None:
+        import heapq
+
+        while True:
+            with self._condition:
+                while self._heap and self._heap[0][1] not in self._pending:
+                    heapq.heappop(self._heap)  # cancelled
+                if not self._heap:
+                    self._condition.wait()
+                    continue
+                deadline, ticket = self._heap[0]
+                remaining = deadline - time.monotonic()
+                if remaining > 0:
+                    self._condition.wait(remaining)
+                    continue
+                heapq.heappop(self._heap)
+                _, fire = self._pending.pop(ticket)
+            fire()  # outside the lock: it takes the watchdog's own
+
+
+_DEADLINES = _Deadlines()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_DEADLINES.reset)
 
 
 def _read_capped(response: Any) -> bytes:
