@@ -16,8 +16,9 @@ For each point it reports:
   alone (from the first request to the last answer; ``/proc/PID/stat``
   sampled every 10 ms), which leaves out start-up and emitting (goal: flat,
   <= 0.5 ms);
-* within the request span, the seconds with nothing in flight and with
-  fewer than T calls in flight (each request counted for the latency);
+* within the request span, the seconds with nothing in flight, and the
+  mean number of calls in flight over T (each request counted for the
+  latency);
 * the time from the process start to the first request, and from the last
   answer to the process's end (goal: each < 0.5 s), from the oracle's
   request log (the same monotonic clock);
@@ -116,17 +117,18 @@ def arrivals(log: Path) -> list[float]:
 
 
 def in_flight(times: list[float], latency: float, threads: int) -> dict[str, float]:
-    """Over the request span: seconds with nothing in flight, and with fewer than ``threads`` (each request counts latency long)."""
+    """Over the request span: the seconds with nothing in flight, and the mean number in flight over T
+    (each request counts for the latency: the share of the T slots a client that only waited would fill)."""
     events = sorted([(t, 1) for t in times] + [(t + latency, -1) for t in times])
-    idle = under = 0.0
+    idle = area = 0.0
     level, last = 0, events[0][0] if events else 0.0
     for t, step in events:
         if level == 0:
             idle += t - last
-        if level < threads:
-            under += t - last
+        area += level * (t - last)
         level, last = level + step, t
-    return {"idle_s": round(idle, 2), "under_threads_s": round(under, 2)}
+    span = events[-1][0] - events[0][0] if events else 0.0
+    return {"idle_s": round(idle, 2), "utilization": round(area / span / threads, 2) if span else 0.0}
 
 
 class CpuSampler:
@@ -221,9 +223,9 @@ def main() -> None:
         points.append(one_point(rows, threads, args.latency_ms))
         logger.info("%s", points[-1])
     headers = ["N rows", "threads", "LM calls", "bound s", "wall s", "wall/bound", "CPU ms/call", "in span"]
-    headers += ["to 1st request s", "after last answer s", "idle s", "< threads s", "peak RSS MB"]
+    headers += ["to 1st request s", "after last answer s", "idle s", "in flight / T", "peak RSS MB"]
     keys = ["rows", "threads", "calls", "bound_s", "wall_s", "ratio", "cpu_ms_per_call", "span_cpu_ms_per_call"]
-    keys += ["before_first_request_s", "after_last_answer_s", "idle_s", "under_threads_s", "peak_rss_mb"]
+    keys += ["before_first_request_s", "after_last_answer_s", "idle_s", "utilization", "peak_rss_mb"]
     print(table(headers, [[p[k] for k in keys] for p in points]))
     path = write_results(args.name, {"latency_ms": args.latency_ms, "points": points})
     logger.info("wrote %s", path)
