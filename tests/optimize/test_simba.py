@@ -324,3 +324,49 @@ def test_a_budget_spent_before_any_score_keeps_the_start():
     result = run_optimizer(RULES, metered_task(task, Meter(Budget(max_lm_calls=3))))
     assert result.stopped and result.score is None and result.candidates == ()
     assert result.params == task.start_params()
+
+
+# ------------------------------------------------------------ lmc check
+
+CHECKED = """
+signature Classify = "sentence -> label"
+program classify(sentence: str) -> (label: str) {{
+  module judge = Predict(Classify)
+  return judge(sentence=sentence)
+}}
+metric accuracy = exact_match(label)
+dataset train = "train.jsonl" {{ inputs: [sentence] }}
+optimize classify {{ optimizer: {optimizer}, metric: accuracy, trainset: train }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "expected"),
+    [
+        ("SIMBA { bsize: 4 }", []),
+        ("[SIMBA { bsize: 4 }, Ensemble { size: 2 }]", []),  # its final candidates carry their parameters
+        ("SIMBA { bsze: 4 }", [("E409", None), ("E401", "did you mean `bsize`?")]),  # and the default bsize, 32
+        ("SIMBA { bsize: 4, temperature_for_sampling: -1 }", [("E404", None)]),
+        ("SIMBA { bsize: 4, max_demos: 2.5 }", [("E402", None)]),
+        ("SIMBA { bsize: 4, prompt_model: strong }", [("E102", None)]),
+        ("SIMBA { bsize: 5 }", [("E409", "set `bsize: 4` or less, or add examples to train.jsonl")]),
+    ],
+)
+def test_lmc_check_reads_simbas_options(tmp_path, optimizer: str, expected: list):
+    from tests.test_checks import diagnose
+
+    rows = "".join(json.dumps({"sentence": f"s{i}", "label": "x"}) + "\n" for i in range(4))
+    found = diagnose(tmp_path, CHECKED.format(optimizer=optimizer), {"train.jsonl": rows})
+    assert [d.code for d in found] == [code for code, _ in expected]
+    for diagnostic, (_, help) in zip(found, expected, strict=True):
+        if help is not None:
+            assert diagnostic.help == help
+
+
+def test_an_ensemble_after_simba_takes_its_final_candidates():
+    from lmc.optimize.ensemble import Ensemble
+
+    task, _ = simba_task(rollout_right, advising([]))
+    result = RULES.compile(task)
+    members = Ensemble(size=2).members(result.candidates)
+    assert [m.label for m in members] == ["final: program 1 on the trainset", "final: program 3 on the trainset"]
