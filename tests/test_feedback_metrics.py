@@ -175,7 +175,7 @@ def test_bootstrapping_reads_feedback_scores_and_names_the_row_of_a_bad_value() 
 def test_a_reward_takes_a_score_with_feedback_and_names_itself_on_a_bad_value() -> None:
     assert Reward("r", lambda i, p: {"score": 0.5, "feedback": "meh"}).score("p.m", {}, {}) == 0.5
     assert Reward("r", lambda i, p: Prediction(score=True)).score("p.m", {}, {}) == 1.0
-    with pytest.raises(TypeError, match=r"module `p.m`: the reward `r`: the metric returned 'yes'"):
+    with pytest.raises(TypeError, match=r"module `p.m`: the reward `r` returned 'yes'; expected a number, a bool"):
         Reward("r", lambda i, p: "yes").score("p.m", {}, {})
 
 

@@ -61,8 +61,10 @@ class MetricValueError(ValueError):
 _SHAPES = 'a number, a bool, or a score with feedback ({"score": 0.5, "feedback": "..."})'
 
 
-def as_score(value: Any) -> Score:
+def as_score(value: Any, what: str = "the metric") -> Score:
     """A metric's return value as a :class:`Score`; :class:`MetricValueError` for anything else.
+
+    ``what`` names the metric in the message (``the reward `brief```).
 
     - a bool: 1.0 or 0.0; a real number (not NaN): itself;
     - a mapping with a ``score`` key, or an object with a ``score`` attribute
@@ -71,33 +73,30 @@ def as_score(value: Any) -> Score:
     """
     if isinstance(value, Score):
         return value
+    returned = f"{what} returned {_shown(value)}"
     if isinstance(value, (bool, numbers.Real)):
-        return Score(_number(value, value))
+        return Score(_number(value, returned))
     if isinstance(value, Mapping):
         if "score" not in value:
-            raise MetricValueError(f"the metric returned {_shown(value)}, which has no `score`; expected {_SHAPES}")
+            raise MetricValueError(f"{returned}, which has no `score`; expected {_SHAPES}")
         score, feedback = value["score"], value.get("feedback")
     elif isinstance(value, (str, bytes)) or value is None or not hasattr(value, "score"):
-        raise MetricValueError(f"the metric returned {_shown(value)}; expected {_SHAPES}")
+        raise MetricValueError(f"{returned}; expected {_SHAPES}")
     else:
         score, feedback = value.score, getattr(value, "feedback", None)
     if not isinstance(score, (bool, numbers.Real)):
-        raise MetricValueError(
-            f"the metric returned {_shown(value)}, whose `score` is {_shown(score)}; expected a number or a bool"
-        )
+        raise MetricValueError(f"{returned}, whose `score` is {_shown(score)}; expected a number or a bool")
     if feedback is not None and not isinstance(feedback, str):
-        raise MetricValueError(
-            f"the metric returned {_shown(value)}, whose `feedback` is {_shown(feedback)}; expected a string or none"
-        )
-    return Score(_number(score, value), feedback)
+        raise MetricValueError(f"{returned}, whose `feedback` is {_shown(feedback)}; expected a string or none")
+    return Score(_number(score, returned), feedback)
 
 
-def _number(score: bool | numbers.Real, returned: Any) -> float:
+def _number(score: bool | numbers.Real, returned: str) -> float:
     if isinstance(score, bool):
         return 1.0 if score else 0.0
     number = float(score)
     if math.isnan(number):
-        raise MetricValueError(f"the metric returned {_shown(returned)}: a score cannot be NaN")
+        raise MetricValueError(f"{returned}: a score cannot be NaN")
     return number
 
 

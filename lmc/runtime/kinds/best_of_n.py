@@ -54,9 +54,9 @@ class Reward:
     def score(self, path: str, inputs: Mapping[str, Any], prediction: Mapping[str, Any]) -> float:
         value = self.fn(dict(inputs), dict(prediction))
         try:
-            return as_score(value).score
+            return as_score(value, f"the reward `{self.name}`").score
         except MetricValueError as err:
-            raise TypeError(f"module `{path}`: the reward `{self.name}`: {err}") from None
+            raise TypeError(f"module `{path}`: {err}") from None
 
 
 @dataclass(frozen=True, slots=True)
