@@ -112,3 +112,19 @@ def test_a_judge_asked_for_feedback_scores_a_build(tmp_path: Path, monkeypatch, 
         judged = [r for r in server.requests if "`agrees` (bool)" in r.body["messages"][0]["content"]]
     assert judged and all("`feedback` (str)" in r.body["messages"][0]["content"] for r in judged)
     assert read_lock(project.with_suffix(".lock")).scores[0].optimized is not None
+
+
+def test_calibrate_fits_its_biases_on_a_feedback_metric(tmp_path: Path, monkeypatch):
+    from tests.runtime.stub_server import StubServer
+    from tests.test_calibrate_build import KEY_ENV, always_positive, margins, write_project
+
+    monkeypatch.setenv(KEY_ENV, "sk-calibrate-feedback")
+    monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "cache"))
+    with StubServer(answer=always_positive, logprobs=margins) as server:
+        project = write_project(tmp_path, server.api_base)
+        project.write_text(project.read_text().replace(METRIC, 'metric accuracy = python "scoring:graded"'))
+        (tmp_path / "scoring.py").write_text(SCORING, encoding="utf-8")
+        assert main(["build", str(project), "-o", str(tmp_path / "out")]) == 0
+    block = read_lock(project.with_suffix(".lock")).scores[0]
+    assert block.optimized is not None and block.optimized > block.baseline  # the bias fitted on the numbers
+    assert "choice_bias=" in (tmp_path / "out" / "app" / "app" / "params.py").read_text()
