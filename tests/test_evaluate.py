@@ -2,7 +2,8 @@ import threading
 
 import pytest
 
-from lmc.host.evaluate import TooManyErrors, evaluate, passes, score_value
+from lmc.host.evaluate import TooManyErrors, evaluate, passes
+from lmc.runtime.metrics import as_score
 from tests.optimize.fakes import FakeLM, classify_program, correct_label, index_of, label_match, sentences
 
 EXAMPLES = sentences(10)
@@ -128,7 +129,8 @@ def test_metric_failures_are_recorded_with_the_outputs():
     program = classify_program()
     result = evaluate(program, EXAMPLES[:2], bad_metric, lm=FakeLM(mostly_right), params=program.default_params())
     assert result.results[0].outputs == {"label": "positive"}
-    assert "expected a bool or a number" in result.results[0].error
+    assert result.results[0].error.startswith("the metric returned 'yes'; expected a number, a bool")
+    assert result.results[0].stage == "score"
 
 
 def test_graded_metric_with_threshold():
@@ -147,11 +149,11 @@ def test_graded_metric_with_threshold():
     assert result.passed == 2
 
 
-def test_score_value_and_passes():
-    assert score_value(True) == 1.0 and score_value(False) == 0.0 and score_value(0.3) == 0.3
+def test_score_values_and_passes():
+    assert as_score(True).score == 1.0 and as_score(False).score == 0.0 and as_score(0.3).score == 0.3
     with pytest.raises(ValueError):
-        score_value(float("nan"))
+        as_score(float("nan"))
     with pytest.raises(ValueError):
-        score_value(None)
+        as_score(None)
     assert passes(0.3, None) and not passes(0.0, None)
     assert passes(0.0, 0.0) and not passes(0.49, 0.5)

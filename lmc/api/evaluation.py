@@ -12,7 +12,10 @@ class Row:
     """One row of the dataset: its inputs, the outputs (None when the run failed), the score, the failure.
 
     ``stage`` says where a failure was (``"program"``: the run; ``"metric"``:
-    scoring its outputs); ``raw`` is the LM's text when its answer did not parse.
+    the metric raised; ``"score"``: the metric returned something that is not
+    a score, shown in ``error``); ``raw`` is the LM's text when its answer did
+    not parse. ``feedback`` is what the metric said besides the score, when it
+    returned a score with feedback.
     """
 
     index: int
@@ -22,6 +25,7 @@ class Row:
     error: str | None = None
     stage: str = "program"
     raw: str | None = None
+    feedback: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -252,7 +252,8 @@ class Project:
         except BuildFailed as exc:
             raise BuildError(str(exc), exc.details) from exc
         rows = tuple(
-            Row(r.index, r.example.inputs(), r.outputs, r.score, r.error, r.stage, r.raw) for r in done.result.results
+            Row(r.index, r.example.inputs(), r.outputs, r.score, r.error, r.stage, r.raw, r.feedback)
+            for r in done.result.results
         )
         return Evaluation(done.program, done.dataset, done.metric, done.result.score, rows)
 

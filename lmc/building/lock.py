@@ -272,18 +272,23 @@ def _block_json(block: BlockResult) -> dict[str, Any]:
     return {
         "plan": block.plan,
         "row": _row_json(block.row),
-        "steps": [
-            {
-                "score": s.score,
-                "candidates": [[c.label, c.score] for c in s.candidates],
-                "stopped": s.stopped,
-                "usage": s.usage.to_json(),
-                "params": {path: _Verbatim(p.to_json()) for path, p in s.params.items()},
-                "origins": {path: _origins_json(o) for path, o in s.origins.items()},
-            }
-            for s in block.steps
-        ],
+        "steps": [_step_json(s) for s in block.steps],
     }
+
+
+def _step_json(s: StepResult) -> dict[str, Any]:
+    step: dict[str, Any] = {
+        "score": s.score,
+        "candidates": [[c.label, c.score] for c in s.candidates],
+        "stopped": s.stopped,
+        "usage": s.usage.to_json(),
+        "params": {path: _Verbatim(p.to_json()) for path, p in s.params.items()},
+        "origins": {path: _origins_json(o) for path, o in s.origins.items()},
+    }
+    chosen = [i for i, c in enumerate(s.candidates) if c.chosen]
+    if chosen:  # only an optimizer that marks its choice (SIMBA) writes it
+        step["chosen"] = chosen[0]
+    return step
 
 
 def _block(data: Mapping[str, Any]) -> BlockResult:
@@ -292,7 +297,9 @@ def _block(data: Mapping[str, Any]) -> BlockResult:
         StepResult(
             plan=plan,
             score=s["score"],
-            candidates=tuple(Candidate(label, score) for label, score in s["candidates"]),
+            candidates=tuple(
+                Candidate(label, score, chosen=i == s.get("chosen")) for i, (label, score) in enumerate(s["candidates"])
+            ),
             stopped=s["stopped"],
             usage=AnswerUsage.from_json(s["usage"]),
             params={path: Params.from_json(p) for path, p in s["params"].items()},

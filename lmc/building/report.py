@@ -242,7 +242,10 @@ def _step(number: int, step: StepResult) -> StepView:
 
 
 def _chosen(candidates: Sequence[Candidate], score: float | None) -> int | None:
-    """The index of the chosen candidate: the first with the winning score."""
+    """The index of the chosen candidate: the one the optimizer marked, else the first with the winning score."""
+    for i, c in enumerate(candidates):
+        if c.chosen:
+            return i
     for i, c in enumerate(candidates):
         if score is not None and c.score == score:
             return i

@@ -7,7 +7,9 @@ program the metric scores; that is checked where the metric is used
 ``datasets`` check's. A module's ``reward`` (``BestOfN``, ``Refine``) scores
 a prediction while the program runs, with no example to compare with, so it
 must be a ``python`` metric or a ``judge`` (whose rewards the ``judges``
-check looks at), never a field metric.
+check looks at), never a field metric. A judge with ``feedback: true`` is
+asked one more output, ``feedback``, so its signature may not have a field
+of that name.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .context import CheckContext
 def check(ctx: CheckContext) -> None:
     for metric in ctx.source_file.of(ir.MetricDecl):
         if isinstance(metric.expr, ir.BuiltinMetric):
-            _builtin(ctx, metric.expr)
+            _builtin(ctx, metric.name.name, metric.expr)
     for decl in ctx.source_file.decls:
         if isinstance(decl, (ir.OptimizeDecl, ir.EvaluateDecl)):
             program = ctx.symbols.lookup(decl.program.name, ir.ProgramDecl)
@@ -46,7 +48,7 @@ def field_of(ctx: CheckContext, metric_name: str) -> ir.Ident | None:
     return metric.expr.args[0]
 
 
-def _builtin(ctx: CheckContext, metric: ir.BuiltinMetric) -> None:
+def _builtin(ctx: CheckContext, name: str, metric: ir.BuiltinMetric) -> None:
     fn = METRIC_FUNCTIONS.get(metric.func.name)
     if fn is None:
         return  # the `names` check reports the unknown function
@@ -59,6 +61,7 @@ def _builtin(ctx: CheckContext, metric: ir.BuiltinMetric) -> None:
         sig = ctx.symbols.lookup(metric.args[0].name, ir.SignatureDecl)
         if isinstance(sig, ir.SignatureDecl):
             _judge_signature(ctx, sig, metric.args[0])
+            _feedback_field(ctx, name, sig, metric.options.get("feedback"))
 
 
 def _judge_signature(ctx: CheckContext, sig: ir.SignatureDecl, use: ir.Ident) -> None:
@@ -71,6 +74,18 @@ def _judge_signature(ctx: CheckContext, sig: ir.SignatureDecl, use: ir.Ident) ->
     )
     if not scored:
         ctx.report(catalog.JUDGE_OUTPUTS, use.span, signature=sig.name.name, outputs=[f.name.name for f in outputs])
+
+
+def _feedback_field(ctx: CheckContext, metric: str, sig: ir.SignatureDecl, feedback: ir.Value | None) -> None:
+    """E521: ``feedback: true`` adds the output ``feedback``, which the signature may not have already."""
+    if not (isinstance(feedback, ir.Const) and feedback.value is True):
+        return  # false, absent, or not a bool (E402)
+    for field in sig.fields:
+        if field.name.name == "feedback":
+            direction = "an input" if field.direction == "in" else "an output"
+            ctx.report(
+                catalog.JUDGE_FEEDBACK_FIELD, feedback.span, metric=metric, signature=sig.name.name, direction=direction
+            )
 
 
 def _fields_used(ctx: CheckContext, use: ir.NameValue, outputs: list[str], scored: str) -> None:

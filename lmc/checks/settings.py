@@ -7,7 +7,8 @@ the optimizers take fewer demos or neighbours when the trainset has fewer
 rows, so a count above the trainset's size is a warning (E408) that says how
 many will be used; it is reported only where the file writes the count (the
 defaults suit any trainset). Where the optimizer itself would stop, it is an
-error (E409): MIPROv2's minibatches larger than the rows it scores on.
+error (E409): MIPROv2's minibatches larger than the rows it scores on, and
+SIMBA's (``bsize``, 32 by default) larger than the trainset.
 MIPROv2's ``num_candidates`` and ``num_trials`` work with any data, so they
 are not compared with it.
 """
@@ -43,6 +44,7 @@ MIPRO_AUTO_VALSET: Mapping[str, int] = MappingProxyType({mode: rows for mode, (_
 MIPRO_MIN_MINIBATCH_ROWS = MIN_MINIBATCH_SIZE
 
 _MIPRO = OPTIMIZERS["MIPROv2"]
+_SIMBA = OPTIMIZERS["SIMBA"]
 _WRONG = object()  # an option value of the wrong type or word: the `options` check reports it
 
 
@@ -69,6 +71,8 @@ def check(ctx: CheckContext) -> None:
                 _trainset_counts(ctx, item, trainset)
             if item.name.name == "MIPROv2" and scored_on is not None:
                 _minibatch(ctx, item, scored_on, is_valset=valset is not None)
+            if item.name.name == "SIMBA" and trainset is not None:
+                _simba_batch(ctx, item, trainset)
 
 
 def _used(value: ir.Value | None, data: Mapping[str, DataInfo]) -> _Used | None:
@@ -86,10 +90,10 @@ def _written(item: ir.CallValue | ir.NameValue, key: str) -> ir.Value | None:
 
 
 def _setting(item: ir.CallValue | ir.NameValue, key: str, valid: Callable[[object], bool]) -> object:
-    """MIPROv2's ``key`` as written, else its default; ``_WRONG`` when what is written is not ``valid``."""
+    """The optimizer's ``key`` as written, else its default; ``_WRONG`` when what is written is not ``valid``."""
     value = _written(item, key)
     if value is None:
-        return default(_MIPRO, key)
+        return default(_SIMBA if item.name.name == "SIMBA" else _MIPRO, key)
     return value.value if isinstance(value, ir.Const) and valid(value.value) else _WRONG
 
 
@@ -132,3 +136,20 @@ def _minibatch(ctx: CheckContext, item: ir.CallValue | ir.NameValue, scored_on: 
     help = catalog.SMALLER_MINIBATCH if mode is not None else None  # auto mode decides `minibatch` itself
     span = (_written(item, "minibatch_size") or item.name).span
     ctx.report(entry, span, help=help, size=size, rows=scored, auto=sampled, dataset=scored_on.name)
+
+
+def _simba_batch(ctx: CheckContext, item: ir.CallValue | ir.NameValue, trainset: _Used) -> None:
+    """E409: SIMBA's minibatches (``bsize`` rows of the trainset) cannot be larger than the trainset."""
+    size = _setting(item, "bsize", lambda v: type(v) is int)
+    if not isinstance(size, int) or size <= trainset.rows:
+        return
+    written = _written(item, "bsize")
+    ctx.report(
+        catalog.SIMBA_BATCH_OF_TRAINSET,
+        (written or item.name).span,
+        size=size,
+        default=None if written is not None else size,
+        rows=trainset.rows,
+        dataset=trainset.name,
+        path=trainset.info.path,
+    )

@@ -69,18 +69,23 @@ def print_dry_run(session: Session, seed: int | None, optimize: bool) -> int:
 
 
 def print_evaluation(evaluation: Evaluation) -> int:
-    """The rows and the score (stdout); each failed row's cause after the table; exit 3 when every row failed."""
+    """The rows and the score (stdout); each failed row's cause after the table; exit 3 when every row failed.
+
+    When the metric gave feedback on any row, the table has a column for it.
+    """
+    feedback = any(r.feedback is not None for r in evaluation.rows)
     rows = [
         (
             r.index + 1,
             _short(r.inputs),
             _short(r.outputs) if r.outputs is not None else "(failed: see below)",
             f"{r.score:.2f}",
+            *((_cut(" ".join((r.feedback or "-").split())),) if feedback else ()),
         )
         for r in evaluation.rows
     ]
     title = f"{evaluation.program} on {evaluation.dataset} ({evaluation.metric})"
-    table(title, ("#", "inputs", "outputs", "score"), rows)
+    table(title, ("#", "inputs", "outputs", "score", *(("feedback",) if feedback else ())), rows)
     failed = [r for r in evaluation.rows if r.error is not None]
     for r in failed[:FAILURES_SHOWN]:
         for line in _failure(r):
@@ -103,6 +108,8 @@ FAILURES_SHOWN = 20  # failed rows whose cause ``lmc eval`` prints
 def _failure(r: Row) -> list[str]:
     """A failed row's cause: what failed, its message's first line, and the raw answer that did not parse."""
     first = ((r.error or "").splitlines() or [""])[0].rstrip(":")
+    if r.stage == "score":  # the message says what the metric returned
+        return [f"row {r.index + 1}: {first}"]
     what = "the metric raised" if r.stage == "metric" else "the program failed:"
     lines = [f"row {r.index + 1}: {what} {first}"]
     if r.raw is not None:
@@ -118,4 +125,8 @@ def _quoted(text: str, width: int = 160) -> str:
 
 def _short(value: Any, width: int = 60) -> str:
     text = "-" if value is None else ", ".join(f"{k}={to_jsonable(v)}" for k, v in dict(value).items())
+    return _cut(text, width)
+
+
+def _cut(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"

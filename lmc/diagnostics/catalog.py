@@ -542,6 +542,13 @@ MINIBATCH_OF_TRAINSET = Entry(
     "set `minibatch_size: {rows}` or less, or `minibatch: false` to score every trial on the whole valset",
 )
 SMALLER_MINIBATCH = Help("set `minibatch_size: {rows}` or less")
+SIMBA_BATCH_OF_TRAINSET = Entry(
+    "E409",
+    "minibatches larger than the rows",
+    "`SIMBA` cannot draw minibatches of {size} rows{default:? (`bsize`, its default)} from the {rows} "
+    "{rows:row|rows} of trainset `{dataset}`",
+    "set `bsize: {rows}` or less, or add examples to {path}",
+)
 CALIBRATE_NOT_GREEDY = Entry(
     "E410",
     "Calibrate on a model that does not decode greedily",
@@ -716,6 +723,13 @@ JUDGE_INPUT_MISSING = Entry(
     "judge metric `{metric}` needs input `{field}`, which is neither an output of program `{program}` "
     "nor a field of dataset `{dataset}`",
     "rename `{field}` to an output or a data field: the program outputs {outputs:names}; " + _FIELDS_ARE,
+)
+JUDGE_FEEDBACK_FIELD = Entry(
+    "E521",
+    "a judge's feedback field is taken",
+    "judge metric `{metric}` asks for feedback as an output `feedback`, but signature `{signature}` "
+    "already has a field `feedback` ({direction})",
+    "rename that field of `{signature}`, or leave out `feedback: true`",
 )
 
 # ------------------------------------------------------------------------------ E9xx lmc itself

@@ -1,7 +1,11 @@
 """Scoring a program on a list of examples, optionally in threads.
 
-One example's failure (a parse error, a tool raising, a metric raising) is
-that example's result: it scores 0 and keeps its message, and the run goes on.
+One example's failure (a parse error, a tool raising, a metric raising or
+returning something that is not a score) is that example's result: it scores
+0 and keeps its message (a bad value shown as it was returned), and the run
+goes on. A metric's feedback (``{"score": s, "feedback": t}``) is kept on its
+row (:attr:`ExampleResult.feedback`), beside the run's trace, for the
+optimizers that learn from it.
 Only the exception types the caller names as ``fatal`` (an LM that cannot be
 reached, a missing API key) stop the whole evaluation, because every
 following example would fail the same way.
@@ -9,15 +13,16 @@ following example would fail the same way.
 Each example runs in its own copy of the caller's ``contextvars`` context, so
 the runtime's per-run trace never mixes between threads. Results come back in
 example order whatever the thread count, which keeps scores and reports
-reproducible.
+reproducible. :func:`evaluate` runs one program's parameters on every
+example; :func:`run_jobs` runs any list of (example, parameters, LM,
+rollout) jobs the same way (SIMBA's runs of several candidates at once).
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
-import math
-import numbers
 import queue
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,29 +32,40 @@ from typing import Any
 from ..data.datasets import Example
 from ..runtime.errors import ParseError, ProgramError
 from ..runtime.lm.protocol import LanguageModel
+from ..runtime.lm.rollout import rollout
 from ..runtime.program import Program
 from ..runtime.signature import Params
 from ..runtime.trace import TraceEntry
-from .metrics import PythonMetric
+from .metrics import MetricValueError, Score, measure
 
 logger = logging.getLogger(__name__)
 
-Metric = Callable[[Example, Mapping[str, Any]], "float | bool"]
+# A metric returns a number, a bool or a score with feedback (``metrics.measure`` reads it).
+Metric = Callable[[Example, Mapping[str, Any]], Any]
 Fatal = tuple[type[BaseException], ...]
 
-
-class MetricValueError(ValueError):
-    """A metric returned something other than a bool or a number."""
+__all__ = [
+    "EvalResult",
+    "ExampleResult",
+    "Job",
+    "MetricValueError",
+    "Score",
+    "TooManyErrors",
+    "evaluate",
+    "passes",
+    "run_jobs",
+]
 
 
 class TooManyErrors(Exception):
     """More examples failed than the caller's ``max_errors`` allows (DSPy's rule)."""
 
-    def __init__(self, errors: int, max_errors: int, last: str) -> None:
+    def __init__(self, errors: int, max_errors: int, last: str, where: str | None = None) -> None:
         self.errors = errors
         self.max_errors = max_errors
         self.last = last
-        super().__init__(f"stopped after {errors} failed runs (max_errors is {max_errors}); the last error: {last}")
+        at = f" ({where})" if where else ""
+        super().__init__(f"stopped after {errors} failed runs (max_errors is {max_errors}); the last error{at}: {last}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +82,9 @@ class ExampleResult:
     # parse): a failed example, not an error towards ``max_errors``.
     no_output: bool = False
     raw: str | None = None  # an answer that did not parse: the LM's text, as the first adapter read it
-    stage: str = "program"  # where it failed: "program" (the run) or "metric" (scoring the outputs)
+    # Where it failed: "program" (the run), "metric" (the metric raised) or "score" (its value is no score).
+    stage: str = "program"
+    feedback: str | None = None  # what the metric said besides the score, when it returned a score with feedback
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,20 +112,21 @@ class EvalResult:
         return sum(r.error is not None for r in self.results)
 
 
-def score_value(value: Any) -> float:
-    """A metric's return value as a number: ``True`` is 1.0, ``False`` 0.0."""
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, numbers.Real) and not math.isnan(value):
-        return float(value)
-    raise MetricValueError(f"the metric returned {value!r}; expected a bool or a number")
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One run to score: an example, the parameters and LM to run it with, and its rollout (None: a plain call).
 
+    Inside rollout ``i`` the runtime's LM samples at temperature 1.0 and caches
+    under the request plus ``i`` (``runtime/lm/rollout.py``). ``where`` names
+    the example in messages (``trainset row 4``; by default ``row N``, N its
+    place in the jobs).
+    """
 
-def score_run(metric: Metric, example: Example, outputs: Mapping[str, Any], trace: Sequence[TraceEntry]) -> float:
-    """``metric`` on one bootstrapping run: a metric that asks for DSPy's ``trace`` gets the run's module calls."""
-    if isinstance(metric, PythonMetric) and metric.wants_trace:
-        return score_value(metric(example, outputs, [(e.path, e.inputs, e.outputs) for e in trace]))
-    return score_value(metric(example, outputs))
+    example: Example
+    params: Mapping[str, Params]
+    lm: LanguageModel
+    rollout: int | None = None
+    where: str | None = None
 
 
 def passes(score: float, threshold: float | None) -> bool:
@@ -140,9 +159,40 @@ def evaluate(
     :class:`TooManyErrors` once that many examples have failed, as DSPy's
     ``Evaluate`` does; exceptions in ``fatal`` propagate at once.
     """
+    jobs = [Job(example, params, lm) for example in examples]
+    results = run_jobs(
+        program, jobs, metric, threads=threads, on_progress=on_progress, fatal=fatal, max_errors=max_errors
+    )
+    total = len(results)
+    mean = sum(r.score for r in results) / total if total else 0.0
+    return EvalResult(
+        results=results,
+        score=round(100 * mean, 2),
+        passed=sum(passes(r.score, metric_threshold) for r in results),
+        errors=sum(r.error is not None and not r.no_output for r in results),
+        metric_threshold=metric_threshold,
+    )
+
+
+def run_jobs(
+    program: Program,
+    jobs: Sequence[Job],
+    metric: Metric,
+    *,
+    threads: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
+    fatal: Fatal = (),
+    max_errors: int | None = None,
+) -> tuple[ExampleResult, ...]:
+    """Run and score every job (``index`` is the job's place in ``jobs``); results in job order.
+
+    As :func:`evaluate`: ``on_progress(done, total)`` from the calling thread,
+    :class:`TooManyErrors` at the ``max_errors``-th failed run, exceptions in
+    ``fatal`` propagated at once.
+    """
     if threads < 1:
         raise ValueError(f"threads must be at least 1, not {threads}")
-    total = len(examples)
+    total = len(jobs)
     slots: list[ExampleResult | None] = [None] * total
     errors = 0
     done = 0
@@ -155,28 +205,21 @@ def evaluate(
             errors += 1
             logger.info("example %d failed: %s", result.index, result.error)
             if max_errors is not None and errors >= max_errors:
-                raise TooManyErrors(errors, max_errors, result.error)
+                raise TooManyErrors(
+                    errors, max_errors, result.error, jobs[result.index].where or f"row {result.index + 1}"
+                )
         if on_progress is not None:
             on_progress(done, total)
 
     def task(index: int) -> ExampleResult:
-        return contextvars.copy_context().run(_run_one, program, index, examples[index], metric, lm, params, fatal)
+        return contextvars.copy_context().run(_run_one, program, index, jobs[index], metric, fatal)
 
     if threads == 1 or total <= 1:
         for index in range(total):
             finish(task(index))
     else:
         _run_threaded(task, total, threads, finish)
-
-    results = tuple(r for r in slots if r is not None)
-    mean = sum(r.score for r in results) / total if total else 0.0
-    return EvalResult(
-        results=results,
-        score=round(100 * mean, 2),
-        passed=sum(passes(r.score, metric_threshold) for r in results),
-        errors=errors,
-        metric_threshold=metric_threshold,
-    )
+    return tuple(r for r in slots if r is not None)
 
 
 def _run_threaded(
@@ -199,19 +242,13 @@ def _run_threaded(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_one(
-    program: Program,
-    index: int,
-    example: Example,
-    metric: Metric,
-    lm: LanguageModel,
-    params: Mapping[str, Params],
-    fatal: Fatal,
-) -> ExampleResult:
+def _run_one(program: Program, index: int, job: Job, metric: Metric, fatal: Fatal) -> ExampleResult:
+    example = job.example
     run = None
     try:
-        run = program.run(example.inputs(), lm=lm, params=params)
-        score = score_value(metric(example, run.outputs))
+        with rollout(job.rollout) if job.rollout is not None else contextlib.nullcontext():
+            run = program.run(example.inputs(), lm=job.lm, params=job.params)
+        scored = measure(metric, example, run.outputs)
     # One example's failure must not end the evaluation, and program bodies run
     # user code (tools, python metrics) that may raise anything: the message is
     # kept in the result, not swallowed. Fatal (infrastructure) errors go up.
@@ -227,14 +264,23 @@ def _run_one(
             trace=run.trace if run is not None else (),
             no_output=isinstance(err, ProgramError),
             raw=err.raw[0] if isinstance(err, ParseError) and err.raw else None,
-            stage="program" if run is None else "metric",
+            stage="program" if run is None else "score" if isinstance(err, MetricValueError) else "metric",
         )
-    return ExampleResult(index=index, example=example, outputs=run.outputs, score=score, error=None, trace=run.trace)
+    return ExampleResult(
+        index=index,
+        example=example,
+        outputs=run.outputs,
+        score=scored.score,
+        error=None,
+        trace=run.trace,
+        feedback=scored.feedback,
+    )
 
 
 def _message(err: BaseException) -> str:
-    """A program's own failure says what happened in its words; anything else is named by its type too."""
+    """A program's own failure (or a metric's value that is no score) says what happened in its words;
+    anything else is named by its type too."""
     text = str(err)
-    if isinstance(err, ProgramError) and text:
+    if isinstance(err, (ProgramError, MetricValueError)) and text:
         return text
     return f"{type(err).__name__}: {text}" if text else type(err).__name__

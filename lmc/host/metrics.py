@@ -1,15 +1,23 @@
-"""Build a metric callable ``fn(example, prediction) -> float`` from its declaration.
+"""Build a metric callable ``fn(example, prediction)`` from its declaration, and read what it returns.
 
 Metrics run at build and eval time only; the package does not ship them
 (except a module's ``reward``, which codegen emits). A ``judge`` metric is the
 runtime's :class:`~lmc.runtime.judge.Judge` over its signature, asking the LM
-its ``lm:`` option names.
+its ``lm:`` option names (with ``feedback: true``, it writes feedback too).
+
+A metric may return a number, a bool, or a score with feedback
+(``{"score": 0.5, "feedback": "..."}``, or an object with those attributes,
+as ``dspy.Prediction(score=..., feedback=...)``). :func:`measure` calls a
+metric on one run and reads its value with the runtime's
+:func:`~lmc.runtime.metrics.as_score` (the one reading, shared with the
+package's rewards): a :class:`Score`, or :class:`MetricValueError` naming
+the value.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +27,15 @@ from ..ir.values import options_dict
 from ..runtime import metrics as builtin_metrics
 from ..runtime.judge import Judge
 from ..runtime.lm.protocol import LanguageModel
+from ..runtime.metrics import MetricValueError, Score, as_score
 from ..runtime.signature import Signature
+from ..runtime.trace import TraceEntry
 from .pyref import load_ref
 from .records import Record
 
 Metric = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
+
+__all__ = ["JudgeParts", "Metric", "MetricError", "MetricValueError", "PythonMetric", "Score", "make_metric", "measure"]
 
 _BUILTINS: dict[str, Callable[[str], Metric]] = {
     "exact_match": builtin_metrics.exact_match,
@@ -88,6 +100,24 @@ def takes_trace(fn: Callable[..., Any]) -> bool:
     return len(positional) >= 3 or variadic or any(p.name == "trace" for p in params)
 
 
+def measure(
+    metric: Callable[..., Any],
+    example: Mapping[str, Any],
+    outputs: Mapping[str, Any],
+    trace: Sequence[TraceEntry] | None = None,
+) -> Score:
+    """``metric`` on one run, as a :class:`Score`; :class:`MetricValueError` when it returns no score.
+
+    ``trace`` is given while bootstrapping: a Python metric that takes DSPy's
+    ``trace`` then gets the run's module calls as ``(path, inputs, outputs)``
+    tuples; when scoring, it gets None.
+    """
+    if trace is not None and isinstance(metric, PythonMetric) and metric.wants_trace:
+        return as_score(metric(example, outputs, [(e.path, e.inputs, e.outputs) for e in trace]))
+    return as_score(metric(example, outputs))
+
+
 def _judge(name: str, expr: ir.BuiltinMetric, parts: JudgeParts) -> Judge:
-    lm_name = options_dict(expr.options).get("lm", "default")
-    return Judge(name, parts.signatures[expr.args[0].name], parts.lm(lm_name))
+    options = options_dict(expr.options)
+    lm_name = options.get("lm", "default")
+    return Judge(name, parts.signatures[expr.args[0].name], parts.lm(lm_name), feedback=options.get("feedback") is True)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .fewshot.random_search import BootstrapFewShotWithRandomSearch
     from .mipro.optimizer import MIPROv2
     from .registry import OPTIMIZERS, OptimizerInfo, create_optimizer
+    from .simba import SIMBA
 
 # Each public name and the submodule that defines it.
 _HOMES = {
@@ -35,6 +36,7 @@ _HOMES = {
     "OptionError": "core.options",
     "OptionSpec": "core.options",
     "BootstrapFewShotWithRandomSearch": "fewshot.random_search",
+    "SIMBA": "simba",
     "OPTIMIZERS": "registry",
     "OptimizerInfo": "registry",
     "create_optimizer": "registry",
@@ -55,6 +57,7 @@ __all__ = [
     "OptimizerInfo",
     "OptionError",
     "OptionSpec",
+    "SIMBA",
     "Task",
     "create_optimizer",
 ]

@@ -43,13 +43,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..host.evaluate import passes, score_run
+from ..host.evaluate import TooManyErrors, passes
+from ..host.metrics import MetricValueError, measure
 from ..runtime.adapters.base import MISSING_IN_COMPLETE_DEMO
 from ..runtime.errors import ProgramError
 from ..runtime.lm.protocol import LanguageModel
 from ..runtime.signature import Params
 from ..runtime.trace import TraceEntry
-from .core.base import CallCounter, CallEstimate, OptimizeResult, Task, TaskSizes
+from .core.base import DEFAULT_MAX_ERRORS, CallCounter, CallEstimate, OptimizeResult, Task, TaskSizes
 
 logger = logging.getLogger(__name__)
 
@@ -106,24 +107,39 @@ class BootstrapFinetune:
         return OptimizeResult(params=params, origins=origins, lm_calls=calls.count)
 
     def passing_traces(self, task: Task, calls: CallCounter) -> list[TraceEntry]:
-        """Every module call of the teacher's runs that pass the metric, in trainset order."""
+        """Every module call of the teacher's runs that pass the metric, in trainset order.
+
+        A run whose tool or metric fails (raises, or returns no score) does not
+        pass and counts as an error, as in bootstrapping: with DSPy's 10 of them
+        the build stops, naming the last.
+        """
         lm = calls.wrap(task.teacher_lm if task.teacher_lm is not None else task.lm)
         start = task.start_params()
 
-        def attempt(index: int) -> tuple[TraceEntry, ...]:
+        def attempt(index: int) -> tuple[tuple[TraceEntry, ...], tuple[int, str] | None]:
             example = task.trainset[index]
             try:
                 run = task.program.run(example.inputs(), lm=lm, params=start)
+                score = measure(task.metric, example, run.outputs, run.trace).score
             except ProgramError as err:  # no outputs: a failed example, as in bootstrapping
                 logger.info("teacher run on example %d produced no outputs: %s", index, err)
-                return ()
-            passed = passes(score_run(task.metric, example, run.outputs, run.trace), task.metric_threshold)
-            return run.trace if passed else ()
+                return (), None
+            except Exception as err:
+                if task.fatal and isinstance(err, task.fatal):
+                    raise
+                cause = str(err) if isinstance(err, MetricValueError) else f"{type(err).__name__}: {err}"
+                logger.warning("teacher run on trainset row %d failed: %s", index + 1, cause)
+                return (), (index, cause)
+            return (run.trace if passes(score, task.metric_threshold) else ()), None
 
         threads = self.num_threads if self.num_threads is not None else task.threads
         with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
             found = list(pool.map(attempt, range(len(task.trainset))))
-        return [entry for trace in found for entry in trace]
+        errors = [error for _, error in found if error is not None]
+        if len(errors) >= DEFAULT_MAX_ERRORS:
+            index, last = errors[-1]
+            raise TooManyErrors(len(errors), DEFAULT_MAX_ERRORS, last, f"trainset row {index + 1}")
+        return [entry for trace, _ in found for entry in trace]
 
     def estimate_calls(self, sizes: TaskSizes) -> CallEstimate:
         """One teacher run per trainset example."""

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..schemas.optimizers import OWN_OPTIONS
-from . import calibrate, copro, ensemble, finetune
+from . import calibrate, copro, ensemble, finetune, simba
 from .core.base import Optimizer
 from .core.budget import BUDGET_OPTIONS
 from .core.options import OptionError, OptionSpec, resolve
@@ -51,6 +51,7 @@ OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(
             _info(knn.KNNFewShot),
             _info(finetune.BootstrapFinetune),
             _info(calibrate.Calibrate),
+            _info(simba.SIMBA),
         )
     }
 )

@@ -1,27 +1,110 @@
-"""The built-in metrics ``exact_match``, ``f1`` and ``contains``, normalized as DSPy (SQuAD) does.
+"""Metrics: what a metric may return (:func:`as_score`), and the built-ins ``exact_match``, ``f1``, ``contains``.
 
-Each takes a field name and returns ``fn(example, prediction) -> float``. The
-gold value may be a list of acceptable answers; the best score over them
-counts. Values that are not text are compared through their text: enums by
-value, booleans and numbers by ``str``, lists and records by their JSON.
+A metric returns a number, a bool (1 or 0), or a score with feedback: a
+mapping ``{"score": 0.5, "feedback": "..."}`` or any object with those
+attributes (DSPy's ``dspy.Prediction(score=..., feedback=...)``).
+:func:`as_score` reads every one of them as a :class:`Score`; only its
+number counts as the score, and the feedback travels beside it for the
+optimizers that read it. Every user of a metric (evaluations, bootstrapping,
+a module's reward, in the build and in a package) goes through it.
+
+The built-ins are normalized as DSPy (SQuAD) does. Each takes a field name
+and returns ``fn(example, prediction) -> float``. The gold value may be a
+list of acceptable answers; the best score over them counts. Values that are
+not text are compared through their text: enums by value, booleans and
+numbers by ``str``, lists and records by their JSON.
 """
 
 from __future__ import annotations
 
 import enum
 import json
+import math
+import numbers
 import re
 import string
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .types import to_jsonable
 
-__all__ = ["METRICS", "Metric", "contains", "exact_match", "f1", "normalize_text"]
+__all__ = [
+    "METRICS",
+    "Metric",
+    "MetricValueError",
+    "Score",
+    "as_score",
+    "contains",
+    "exact_match",
+    "f1",
+    "normalize_text",
+]
 
 Metric = Callable[[Mapping[str, Any], Mapping[str, Any]], float]
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """What one metric call said: the score (a bool read as 1.0 or 0.0) and the feedback, if it gave any."""
+
+    score: float
+    feedback: str | None = None
+
+
+class MetricValueError(ValueError):
+    """A metric returned something that is not a score: the message shows the value."""
+
+
+_SHAPES = 'a number, a bool, or a score with feedback ({"score": 0.5, "feedback": "..."})'
+
+
+def as_score(value: Any, what: str = "the metric") -> Score:
+    """A metric's return value as a :class:`Score`; :class:`MetricValueError` for anything else.
+
+    ``what`` names the metric in the message (``the reward `brief```).
+
+    - a bool: 1.0 or 0.0; a real number (not NaN): itself;
+    - a mapping with a ``score`` key, or an object with a ``score`` attribute
+      (``dspy.Prediction``): that score, read as above, and its ``feedback``
+      (a string, or missing / None); other keys are ignored.
+    """
+    if isinstance(value, Score):
+        return value
+    returned = f"{what} returned {_shown(value)}"
+    if isinstance(value, (bool, numbers.Real)):
+        return Score(_number(value, returned))
+    if isinstance(value, Mapping):
+        if "score" not in value:
+            raise MetricValueError(f"{returned}, which has no `score`; expected {_SHAPES}")
+        score, feedback = value["score"], value.get("feedback")
+    elif isinstance(value, (str, bytes)) or value is None or not hasattr(value, "score"):
+        raise MetricValueError(f"{returned}; expected {_SHAPES}")
+    else:
+        score, feedback = value.score, getattr(value, "feedback", None)
+    if not isinstance(score, (bool, numbers.Real)):
+        raise MetricValueError(f"{returned}, whose `score` is {_shown(score)}; expected a number or a bool")
+    if feedback is not None and not isinstance(feedback, str):
+        raise MetricValueError(f"{returned}, whose `feedback` is {_shown(feedback)}; expected a string or none")
+    return Score(_number(score, returned), feedback)
+
+
+def _number(score: bool | numbers.Real, returned: str) -> float:
+    if isinstance(score, bool):
+        return 1.0 if score else 0.0
+    number = float(score)
+    if math.isnan(number):
+        raise MetricValueError(f"{returned}: a score cannot be NaN")
+    return number
+
+
+def _shown(value: Any, width: int = 200) -> str:
+    """``value``'s repr, cut at ``width`` characters (a metric may return a whole document)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 _PUNCTUATION = frozenset(string.punctuation)

@@ -190,7 +190,17 @@ METRIC_FUNCTIONS: Mapping[str, MetricFunction] = MappingProxyType(
         "exact_match": MetricFunction("exact_match", "field", Schema("metric `exact_match`")),
         "f1": MetricFunction("f1", "field", Schema("metric `f1`")),
         "contains": MetricFunction("contains", "field", Schema("metric `contains`")),
-        "judge": MetricFunction("judge", "signature", Schema("metric `judge`", (opt("lm", Ref("lm")),))),
+        "judge": MetricFunction(
+            "judge",
+            "signature",
+            Schema(
+                "metric `judge`",
+                (
+                    opt("lm", Ref("lm")),
+                    opt("feedback", BOOL, default=False, doc="also ask the judge for feedback (an output `feedback`)"),
+                ),
+            ),
+        ),
     }
 )
 

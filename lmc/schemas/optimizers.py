@@ -123,6 +123,40 @@ OWN_OPTIONS: Mapping[str, Schema] = MappingProxyType(
                 opt("view_data_batch_size", INT, default=10, minimum=1, doc="trainset rows per data-summary request"),
             ),
         ),
+        "SIMBA": Schema(
+            "optimizer `SIMBA`",
+            (
+                opt("bsize", INT, default=32, minimum=1, doc="trainset rows per minibatch (step)"),
+                opt(
+                    "num_candidates", INT, default=6, minimum=1, doc="samples per row, and new candidates per step - 1"
+                ),
+                opt("max_steps", INT, default=8, minimum=1, doc="steps: a minibatch, its samples, new candidates"),
+                opt("max_demos", INT, default=4, minimum=0, doc="demos a module may hold (0: append rules only)"),
+                opt("prompt_model", Ref("lm"), doc="the lm that writes rules (none: the task's)"),
+                opt(
+                    "demo_input_field_maxlen",
+                    INT,
+                    default=100_000,
+                    minimum=0,
+                    doc="characters kept of an input value in a new demo (0: all)",
+                ),
+                opt("num_threads", INT, minimum=1, doc="runs at once (none: the build's --threads)"),
+                opt(
+                    "temperature_for_sampling",
+                    FLOAT,
+                    default=0.2,
+                    minimum=0.0,
+                    doc="softmax temperature picking the program of each sampled run (0: the best)",
+                ),
+                opt(
+                    "temperature_for_candidates",
+                    FLOAT,
+                    default=0.2,
+                    minimum=0.0,
+                    doc="softmax temperature picking the program each new candidate starts from (0: the best)",
+                ),
+            ),
+        ),
         "BootstrapFinetune": Schema(
             "optimizer `BootstrapFinetune`",
             (
@@ -169,7 +203,7 @@ OPTIMIZERS: Mapping[str, Schema] = MappingProxyType(
 # Optimizers that combine the previous optimizer's scored candidates, and those that leave them
 # with their parameters (``optimize.base.Search``).
 NEEDS_CANDIDATES = frozenset({"Ensemble"})
-GIVES_CANDIDATES = frozenset({"BootstrapFewShotWithRandomSearch", "Calibrate"})
+GIVES_CANDIDATES = frozenset({"BootstrapFewShotWithRandomSearch", "Calibrate", "SIMBA"})
 
 # MIPROv2 chooses these itself unless `auto` is `none` (then both are required).
 MIPRO_MANUAL_OPTIONS = ("num_candidates", "num_trials")

@@ -61,6 +61,19 @@ DSPY_DEFAULTS = {
     "Calibrate": {"candidates": 1},
     # DSPy's KNNFewShot takes k positionally (required) and BootstrapFewShot's options.
     "KNNFewShot": {"k": None, "max_bootstrapped_demos": 4, "max_labeled_demos": 16},
+    # DSPy's SIMBA constructor (dspy/teleprompt/simba.py) less `metric` and `teacher_settings`
+    # (the block's metric and `teacher:`); the seed is compile()'s, the block's.
+    "SIMBA": {
+        "bsize": 32,
+        "num_candidates": 6,
+        "max_steps": 8,
+        "max_demos": 4,
+        "prompt_model": None,
+        "demo_input_field_maxlen": 100_000,
+        "num_threads": None,
+        "temperature_for_sampling": 0.2,
+        "temperature_for_candidates": 0.2,
+    },
     # max_wait_s is lmc's: DSPy waits for a fine-tuning job however long it takes.
     "BootstrapFinetune": {"multitask": True, "exclude_demos": False, "num_threads": None, "max_wait_s": 86400.0},
 }

@@ -109,7 +109,9 @@ def test_unparseable_attempts_are_skipped_and_none_parsing_raises():
 
 def test_a_broken_reward_stops_the_module():
     lm, _ = by_rollout(ANSWERS)
-    with pytest.raises(TypeError, match="the reward `one_word` returned 'yes', not a number"):
+    with pytest.raises(
+        TypeError, match="the reward `one_word` returned 'yes'; expected a number, a bool, or a score with feedback"
+    ):
         run(program(rewards={"one_word": lambda e, p: "yes"}), lm)
     with pytest.raises(ZeroDivisionError):
         run(program(rewards={"one_word": lambda e, p: 1 / 0}), lm)

@@ -93,7 +93,8 @@ def metric_sources(plan: Plan) -> tuple[tuple[str, str], ...]:
         if isinstance(m.expr, ir.PythonRef):
             out.append((name, plan.ext_callable(m.expr.ref)))
         elif is_shippable_judge(m.expr):
-            out.append((name, f"Judge({name}, {plan.signature_names[m.expr.args[0].name]})"))
+            feedback = ", feedback=True" if options_dict(m.expr.options).get("feedback") is True else ""
+            out.append((name, f"Judge({name}, {plan.signature_names[m.expr.args[0].name]}{feedback})"))
         else:
             raise CodegenError(f"metric `{m.name.name}` is a reward, which must be a python or judge metric")
     return tuple(out)

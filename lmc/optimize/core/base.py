@@ -138,13 +138,17 @@ class Candidate(NamedTuple):
     ``params`` and ``origins`` are the candidate itself, kept by optimizers
     that score through :class:`Search` so that a next optimizer in the chain
     (``Ensemble``) can use them; a candidate read back from the lock has
-    its label and score only.
+    its label and score only (and ``chosen``). ``chosen`` marks the one the
+    optimizer chose, where the first candidate with the winning score is not
+    it (SIMBA's minibatch scores and trainset scores share one list); the
+    report marks that one.
     """
 
     label: str
     score: float
     params: Mapping[str, Params] | None = None
     origins: Mapping[str, tuple[DemoOrigin, ...]] | None = None
+    chosen: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from ...host.evaluate import TooManyErrors, passes, score_run
+from ...host.evaluate import TooManyErrors, passes
+from ...host.metrics import MetricValueError, measure
 from ...runtime.errors import ProgramError
 from ...runtime.lm.protocol import LanguageModel
 from ...runtime.signature import Params
@@ -211,7 +212,7 @@ class _Session:
         self.runs += 1
         try:
             run = task.program.run(example.inputs(), lm=self._lm_for(round_idx), params=params)
-            score = score_run(task.metric, example, run.outputs, run.trace)
+            score = measure(task.metric, example, run.outputs, run.trace).score
         # A run that cannot produce its outputs (an answer that does not
         # parse) is a failed example, as a wrong answer is: small models do
         # that often and it must not end the search. Any other failure
@@ -224,10 +225,10 @@ class _Session:
             if task.fatal and isinstance(err, task.fatal):
                 raise
             self.errors += 1
-            message = f"{type(err).__name__}: {err}"
+            message = str(err) if isinstance(err, MetricValueError) else f"{type(err).__name__}: {err}"
             if self.errors >= self.max_errors:
-                raise TooManyErrors(self.errors, self.max_errors, message) from err
-            logger.warning("bootstrapping example %d failed: %s", index, message)
+                raise TooManyErrors(self.errors, self.max_errors, message, f"trainset row {index + 1}") from err
+            logger.warning("bootstrapping trainset row %d failed: %s", index + 1, message)
             return False
         threshold = self.settings.metric_threshold
         if threshold is None:

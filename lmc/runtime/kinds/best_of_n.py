@@ -10,9 +10,10 @@ threshold all ``n`` run. Otherwise the attempt with the highest reward wins
 (the earliest among equals).
 
 An attempt whose answer cannot be parsed is skipped; when none parses, the
-last parse error is raised. A reward that raises, or returns something other
-than a number or a bool, stops the module with that error: it is a bug in the
-reward, not a bad sample.
+last parse error is raised. A reward may return what any metric may (a
+number, a bool, or a score with feedback: ``metrics.as_score``); only the
+number counts. A reward that raises, or returns anything else, stops the
+module with that error: it is a bug in the reward, not a bad sample.
 
 Only the kept attempt's call is recorded in the program's trace (DSPy keeps
 the best trace), so bootstrapped demos show answers the reward liked. The
@@ -22,7 +23,6 @@ module has one predictor, at its own path.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..errors import ParseError, ProgramError
 from ..judge import Judge
 from ..lm.rollout import current_rollout, rollout
+from ..metrics import MetricValueError, as_score
 from ..signature import ModuleSpec, Params
 from ..trace import Prediction, TraceEntry, capture_trace, record
 from .composite import check_inputs, check_options, predictor, require_context
@@ -45,16 +46,17 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Reward:
-    """A metric of the file used as a reward: ``fn(inputs, prediction) -> float | bool``."""
+    """A metric of the file used as a reward: ``fn(inputs, prediction)``, a number, a bool or a score with feedback."""
 
     name: str
     fn: Callable[[dict[str, Any], dict[str, Any]], Any]
 
     def score(self, path: str, inputs: Mapping[str, Any], prediction: Mapping[str, Any]) -> float:
         value = self.fn(dict(inputs), dict(prediction))
-        if isinstance(value, (bool, int, float)) and not (isinstance(value, float) and math.isnan(value)):
-            return float(value)
-        raise TypeError(f"module `{path}`: the reward `{self.name}` returned {value!r}, not a number or a bool")
+        try:
+            return as_score(value, f"the reward `{self.name}`").score
+        except MetricValueError as err:
+            raise TypeError(f"module `{path}`: {err}") from None
 
 
 @dataclass(frozen=True, slots=True)
