@@ -285,7 +285,7 @@ def parity_cases(session: Session, params: Mapping[str, Params], build_info: Bui
     programs run on the first examples of each optimized program's valset:
     the recorded prompts are those of the code that ships.
     """
-    package = load_package(session.render(params=params, info=build_info), package=session.package)
+    package = load_package(session.render(params=params, info=build_info, importable=True), package=session.package)
     cases: list[ParityCase] = []
     for decl in session.source.of(ir.OptimizeDecl):
         opts = decl.options

@@ -64,7 +64,7 @@ class Session:
     @cached_property
     def generated(self) -> ModuleType:
         """The generated package with the session's parameters baked in (the defaults when none), imported."""
-        return load_package(self.render(params=self.params), package=self.package)
+        return load_package(self.render(params=self.params, importable=True), package=self.package)
 
     def program(self, name: str) -> Any:
         return self.generated.programs.PROGRAMS[name]
