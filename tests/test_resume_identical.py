@@ -9,10 +9,14 @@ bytes as a fresh build's and a ``--frozen`` one's.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +24,7 @@ import pytest
 
 from lmc.cli.main import main
 from lmc.optimize.mipro import run as mipro_run
+from lmc.optimize.mipro import study as mipro_study
 from lmc.runtime.errors import LMError
 from tests.optimize.test_prompt_optimizers_build import MIPRO, build, completed_trials, project  # noqa: F401 - a fixture
 from tests.test_lock import files_of
@@ -205,3 +210,54 @@ def test_auto_light_with_threads_writes_the_same_bytes_cold_rebuilt_and_frozen(
     assert oracle_build(app, out, tmp_path / "cache", monkeypatch, "--frozen") == 0
     assert lock.read_bytes() == cold_lock
     assert files_of(out / "app") == cold
+
+
+def test_a_build_killed_mid_study_and_resumed_writes_the_same_bytes_as_a_cold_one(
+    oracle_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    app, lock = oracle_project, oracle_project.with_suffix(".lock")
+    assert oracle_build(app, tmp_path / "cold", tmp_path / "cold-cache", monkeypatch) == 0
+    cold, cold_lock = files_of(tmp_path / "cold" / "app"), lock.read_bytes()
+    lock.unlink()
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LMC_CACHE_DIR": str(cache)}
+    argv = [sys.executable, "-m", "lmc", "build", str(app), "-o", str(out), "--threads", THREADS]
+    build = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        states = wait_for_trials(out / ".app-state" / "optuna.sqlite3", build, complete=3)
+    finally:
+        build.kill()  # SIGKILL: nothing tidied up
+        build.wait()
+    assert states["RUNNING"] == 1, states  # killed while a trial ran: its heartbeat goes stale after a while
+
+    # The killed trial is run again once its heartbeat is GRACE_SECONDS old: made shorter here.
+    monkeypatch.setattr(mipro_study, "GRACE_SECONDS", 6)
+    assert oracle_build(app, out, cache, monkeypatch) == 0
+    assert lock.read_bytes() == cold_lock
+    assert files_of(out / "app") == cold
+
+
+def wait_for_trials(db: Path, build: subprocess.Popen, complete: int) -> dict[str, int]:
+    """The study's trial states once ``complete`` trials are complete and one more is running."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and build.poll() is None:
+        states = trial_states(db)
+        if states["COMPLETE"] >= complete and states["RUNNING"]:
+            return states
+        time.sleep(0.005)
+    raise AssertionError(
+        f"the build ended (exit {build.returncode}) or stalled before {complete} trials: {trial_states(db)}"
+    )
+
+
+def trial_states(db: Path) -> dict[str, int]:
+    states = {"COMPLETE": 0, "RUNNING": 0}
+    if not db.exists():
+        return states
+    try:
+        with contextlib.closing(sqlite3.connect(db, timeout=0.05)) as conn:
+            states.update(conn.execute("SELECT state, COUNT(*) FROM trials GROUP BY state").fetchall())
+    except sqlite3.Error:  # tables not written yet, or locked for a moment
+        pass
+    return states
