@@ -8,18 +8,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..building.events import ProgressEvent, Reporter
 from ..building.lock import AnswerUsage
-from ..building.pipeline import BuildFailed, BuildOutput, BuildRequest, emit, write_lock
+from ..building.pipeline import BuildFailed, BuildOutput, BuildRequest, emit, not_written, write_lock
 from ..building.pipeline import build as run_build
 from ..codegen.errors import CodegenError
-from ..codegen.files import out_dir_problem
+from ..codegen.files import WriteError, out_dir_problem
 from ..optimize.core.budget import Spent
 from .diagnostics import BuildError, Diagnostic
 from .project import compile
 from .workspace import Files, Rows, Source
+
+if TYPE_CHECKING:
+    from ..host.session import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,20 +128,27 @@ def build(
                 output = run_build(session, request, Reporter(progress))
             except BuildFailed as exc:
                 raise BuildError(str(exc), exc.details) from exc
-        written = _write(output, out, lock, frozen)
+        written = _write(output, out, lock, frozen, session)
         warnings = project.diagnostics
     return _result(output, written, warnings)
 
 
-def _write(output: BuildOutput, out: str | os.PathLike[str] | None, lock: Any, frozen: bool) -> Path | None:
+def _write(
+    output: BuildOutput, out: str | os.PathLike[str] | None, lock: Any, frozen: bool, session: Session
+) -> Path | None:
+    """The package (with its records) and the lock, in one swap; a full disk or a folder in the way: BuildError."""
     folder = Path(out) / output.package if out is not None else None
+    lock_path = Path(lock) if lock is not None and not frozen else None
     try:
         if folder is not None:
-            emit(folder, output.files, output.lock)
+            emit(folder, output.files, output.lock, lock_path)
+        elif lock_path is not None:
+            write_lock(lock_path, output.lock)
+    except WriteError as exc:  # the LM answers are spent: say what is kept, and how cheap building again is
+        written = [p for p in (folder, lock_path) if p is not None]
+        raise BuildError(not_written(exc, written, session, output.from_lock)) from exc
     except CodegenError as exc:  # a folder lmc did not write is in the way
         raise BuildError(str(exc)) from exc
-    if lock is not None and not frozen:
-        write_lock(Path(lock), output.lock)
     return folder
 
 

@@ -23,6 +23,7 @@ spent (calls made, cache hits, tokens, cost) is printed on the console only.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -32,6 +33,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..codegen import BuildInfo, ParityCase, write_package
+from ..codegen.files import WriteError, write_file
 from ..codegen.parity import record_parity
 from ..data.datasets import DataError, Dataset
 from ..host.evaluate import EvalResult, Metric, TooManyErrors, evaluate
@@ -345,22 +347,51 @@ def build_json(build_info: BuildInfo, rows: Sequence[ScoreRow]) -> bytes:
     return (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def emit(out: Path, files: Mapping[PurePosixPath, bytes], lock: Lock) -> None:
-    """Write the package with ``build.json`` and ``report.html`` beside it (both from the lock), in one swap:
-    an interruption leaves the old complete folder or the new one, never a package without its records."""
+def emit(out: Path, files: Mapping[PurePosixPath, bytes], lock: Lock, lock_path: Path | None = None) -> None:
+    """Write the package with ``build.json`` and ``report.html`` beside it (both from the lock), and the lock
+    to ``lock_path`` (when given), in one swap: an interruption or a failed write (a full disk:
+    ``codegen.files.WriteError``) leaves the old folder and lock or the new ones, never a package without
+    its records or a lock without its package, and no temporary file."""
     records = {
         PurePosixPath("build.json"): build_json(lock.build, lock.scores),
         PurePosixPath(REPORT_NAME): render_report(lock).encode("utf-8"),
     }
-    write_package({**files, **records}, out)
+    beside = (Path(lock_path), lock.to_text().encode("utf-8")) if lock_path is not None else None
+    write_package({**files, **records}, out, beside=beside)
+
+
+def not_written(error: WriteError, written: Sequence[Path], session: Session, from_lock: bool) -> str:
+    """What a failed ``emit`` or ``write_lock`` tells the user: what could not be written and why, that
+    ``written`` (the package folder, the lock) are as they were, what to do, and, when it is so, that the LM
+    answers the build used are in the LM cache, so that building again does not ask for them again."""
+    kept = " and ".join(str(p) for p in written)
+    code = error.error.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        remedy = "free some space and build again"
+    elif code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        remedy = "make it writable or write elsewhere (-o, --lock), and build again"
+    else:
+        remedy = "check the disk and build again"
+    message = f"{error}; nothing was replaced ({kept} {'is' if len(written) == 1 else 'are'} as before); {remedy}"
+    if from_lock:  # no LM was called
+        return message
+    lms = {name: session.lm(name) for name in session.lm_names()}
+    uncached = sorted(name for name, lm in lms.items() if lm.cache is None)
+    if uncached:
+        names, them = ", ".join(f"`{name}`" for name in uncached), "it" if len(uncached) == 1 else "them"
+        return f"{message} (lm {names} had no LM cache: the next build calls {them} again)"
+    # Every answer was written to the cache when it came (a failed cache write stops the build), so all are there.
+    where = ", ".join(sorted({str(lm.cache.directory) for lm in lms.values() if lm.cache is not None}))
+    return (
+        f"{message}: the LM answers this build used are in the LM cache ({where}), "
+        "so the next build takes them from there instead of calling the LM"
+    )
 
 
 def write_lock(path: Path, lock: Lock) -> None:
-    """Write the lock, replacing the file in one step (a reader never sees half of it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(lock.to_text(), encoding="utf-8")
-    partial.replace(path)
+    """Write the lock alone (a build with no package folder), replacing the file in one step (a reader
+    never sees half of it); ``codegen.files.WriteError`` when it cannot be written, the old lock then intact."""
+    write_file(path, lock.to_text().encode("utf-8"))
 
 
 def build(session: Session, request: BuildRequest, reporter: Reporter | None = None) -> BuildOutput:

@@ -6,6 +6,7 @@ with 0.0 and `lmc build` wrote the wrong score into build.json and the lock.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from lmc.runtime.lm.cache import Cache, CacheError
 from lmc.runtime.lm.client import LM
 from tests.runtime.stub_server import StubServer
 from tests.stub_project import stub_project
+from tests.test_lock import files_of
 
 
 def damage(cache: Path) -> None:
@@ -63,3 +65,31 @@ def test_the_client_never_answers_from_a_cache_it_cannot_read(tmp_path):
             lm.complete([{"role": "user", "content": "hi"}])
     with pytest.raises(CacheError, match="cannot be opened"):
         Cache(tmp_path / Cache.FILENAME)  # a folder where the damaged file is
+
+
+def test_a_cache_write_on_a_full_disk_stops_the_build_and_nothing_is_scored(tmp_path, monkeypatch, capsys):
+    """SQLite answers "database or disk is full" (SQLITE_FULL) when the disk fills up under the cache: the
+    answer of that call is not used, the build stops (exit 3), and the previous package and lock stay."""
+    with stub_project(tmp_path, monkeypatch) as (server, project):
+        out, lock = tmp_path / "out", tmp_path / "app.lock"
+        assert main(["build", str(project), "-o", str(out)]) == 0
+        package, locked = files_of(out / "app"), lock.read_bytes()
+
+        monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "fresh-cache"))  # so that the build asks the LM
+        put, writes = Cache.put, 0
+
+        def full(self: Cache, *args, **kwargs) -> None:
+            nonlocal writes
+            writes += 1
+            if writes == 10:  # while the optimizer runs
+                raise CacheError(self.path, "written", sqlite3.OperationalError("database or disk is full"))
+            put(self, *args, **kwargs)
+
+        monkeypatch.setattr(Cache, "put", full)
+        capsys.readouterr()
+        assert main(["build", str(project), "-o", str(out)]) == 3
+        err = capsys.readouterr().err
+        assert "the LM cache" in err and "cannot be written" in err and "database or disk is full" in err
+        assert "--no-cache" in err and "internal error" not in err and "Traceback" not in err
+        assert "optimized" not in err, "a score was reported"
+    assert files_of(out / "app") == package and lock.read_bytes() == locked

@@ -353,6 +353,48 @@ def test_a_killed_worker_s_trial_is_run_again_after_its_heartbeat_goes_stale(tmp
     assert len(result.candidates) == len(run().candidates)
 
 
+def killed_private_run(state_dir: Path, *kill: str) -> optuna.trial.FrozenTrial:
+    """Run the search in a worker keeping its study in ``state_dir``, killed as ``kill`` says: the trial it ran."""
+    worker = [sys.executable, "-m", "tests.optimize.mipro_worker", "-", "-", str(state_dir / "out.json")]
+    killed = subprocess.run([*worker, "--state-dir", str(state_dir), *kill], cwd=ROOT)
+    assert killed.returncode == -9
+    storage = f"sqlite:///{state_dir / 'optuna.sqlite3'}"
+    (summary,) = optuna.get_all_study_summaries(storage)
+    study = optuna.load_study(study_name=summary.study_name, storage=storage)
+    (running,) = study.get_trials(states=(optuna.trial.TrialState.RUNNING,))
+    # As if the run were started again at once: the killed trial's heartbeat is fresh.
+    optuna.storages.RDBStorage(storage).record_heartbeat(running._trial_id)
+    return running
+
+
+def test_a_run_resumed_after_a_kill_waits_for_the_killed_trial_and_chooses_as_an_uninterrupted_one(
+    tmp_path, monkeypatch
+):
+    # The sampler draws at random for its first 10 trials, whatever their scores: the killed slot must be later.
+    uninterrupted = run(num_trials=10)
+    running = killed_private_run(tmp_path, "--trials", "10", "--kill-after", "60")
+    assert (running.user_attrs["slot"], running.user_attrs["role"]) == (9, "full")
+
+    monkeypatch.setattr(study_module, "GRACE_SECONDS", 2)
+    resumed = run(mipro_task(state_dir=tmp_path), num_trials=10)
+    # Not a later slot first, sampled without the killed one's score: the killed slot, then the rest, in order.
+    assert resumed.candidates == uninterrupted.candidates
+    assert resumed.params == uninterrupted.params and resumed.score == uninterrupted.score
+    assert slots(f"sqlite:///{tmp_path / 'optuna.sqlite3'}") == Counter(range(len(uninterrupted.candidates)))
+
+
+def test_a_run_killed_while_it_gave_a_sampled_trial_its_parameters_resumes(tmp_path, monkeypatch):
+    uninterrupted = run()
+    # Parameter writes: slot 0 (the starting program), slots 1 and 2 (sampled), 3 (full), 4 (sampled): killed there.
+    running = killed_private_run(tmp_path, "--kill-in-claim", "5")
+    assert (running.user_attrs["slot"], running.user_attrs["role"], len(running.params)) == (4, "sampled", 1)
+
+    monkeypatch.setattr(study_module, "GRACE_SECONDS", 1)
+    resumed = run(mipro_task(state_dir=tmp_path))
+    assert resumed.candidates == uninterrupted.candidates
+    assert resumed.params == uninterrupted.params and resumed.score == uninterrupted.score
+
+
 # ---------------------------------------------------------------- options
 
 

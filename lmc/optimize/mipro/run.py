@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ...data.datasets import Example
-from ...host.evaluate import TooManyErrors, evaluate
+from ...host.evaluate import Metric, TooManyErrors, evaluate
+from ...runtime.judge import Judge
 from ...runtime.lm.protocol import LanguageModel
 from ...runtime.signature import ModuleSpec, Params
 from ...runtime.types import annotation_name
@@ -26,6 +27,7 @@ from ...schemas.sizes import ZERO_SHOT_PROPOSAL_DEMOS
 from ..core.ahead import Gate, beside, may_build_ahead
 from ..core.base import DEFAULT_MAX_ERRORS, CallCounter, Candidate, DemoOrigin, OptimizeResult, Task
 from ..core.budget import Meter, Spent, metered_metric
+from ..core.forwarding import replaced
 from ..core.options import OptionError
 from ..core.prompt_model import at_temperature
 from ..fewshot.bootstrap import BootstrapSettings
@@ -282,10 +284,22 @@ class MiproRun:
         return not any(_row_key(e) in train for e in self.valset)
 
     def _score_start(self, gate: Gate | None) -> _Scored:
-        """Trial 0's score: the starting instructions and demo set 0, which is zero-shot (``demo_sets.py``)."""
+        """Trial 0's score: the starting instructions and demo set 0, which is zero-shot (``demo_sets.py``).
+
+        It runs beside the bootstraps (on the same task model and metric) and
+        the proposals, and its usage is read from its LMs' counters: so it
+        asks copies of them, whose counters count its own answers only. On the
+        shared counters the answers recorded with trial 0 took in whatever
+        bootstrap answers came in meanwhile, and a rebuild or a resumed build,
+        which reuses the trial, counted those twice.
+        """
         params = self.start if self.options.zero_shot else {p: replace(v, demos=()) for p, v in self.start.items()}
-        lm = self.calls.wrap(self.task_lm if gate is None else gate.wrap(self.task_lm))
-        return self._evaluate(params, self.valset, lm, "trial 0", quiet=True)
+        own = _own_counters(self.task_lm)
+        lm = self.calls.wrap(own if gate is None else gate.wrap(own))
+        metric = self.task.metric
+        if isinstance(metric, Judge):
+            metric = metric.with_lm(_own_counters(metric.lm) if metric.lm is not None else None)
+        return self._evaluate(params, self.valset, lm, "trial 0", quiet=True, metric=metric)
 
     def _demo_sets(self, gate: Gate | None) -> list[DemoSet]:
         o = self.options
@@ -334,14 +348,20 @@ class MiproRun:
         stage: str,
         *,
         quiet: bool = False,
+        metric: Metric | None = None,
     ) -> _Scored:
-        """``params`` scored on ``rows``, with the LM answers it used; progress reported unless ``quiet``."""
+        """``params`` scored on ``rows`` with ``metric`` (the task's by default), with the LM answers it used.
+
+        The answers are read from the LMs' usage counters, so nothing else may
+        use those LMs meanwhile (the sampled trials run one at a time; trial 0
+        runs on copies: ``_score_start``). Progress is reported unless ``quiet``.
+        """
         meter = Meter()  # no budget: it only measures this scoring (the task's meter enforces the budget)
         try:
             result = evaluate(
                 self.task.program,
                 rows,
-                metered_metric(self.task.metric, meter),
+                metered_metric(self.task.metric if metric is None else metric, meter),
                 lm=meter.wrap(lm),
                 params=params,
                 threads=self.threads,
@@ -447,6 +467,18 @@ def _recorded(spent: Spent) -> dict[str, Any]:
         "cost_usd": spent.cost_usd + spent.cached_cost_usd,
         "unrecorded": spent.cached_unrecorded,
     }
+
+
+def _own_counters(lm: LanguageModel) -> LanguageModel:
+    """A copy of ``lm`` (same options and cache, metered alike) with usage counters of its own.
+
+    An LM that cannot be copied (a test double) stays as it is: without
+    usage counters, a meter counts its answers one by one anyway.
+    """
+    try:
+        return replaced(lm)
+    except AttributeError:
+        return lm
 
 
 def _reused(recorded: Mapping[str, Any]) -> Spent:

@@ -18,7 +18,9 @@ trials back and picks the same best one.
   resumed run makes the same choices as an uninterrupted one. A trial cut
   short by a killed process is failed once its heartbeat is older than
   ``GRACE_SECONDS``, and its slot enqueued again as a new trial (with the
-  same parameters, for a sampled slot).
+  same parameters, for a sampled slot). In a private study (the build's
+  state folder) a later slot is not claimed meanwhile: the resumed run
+  waits for that trial, runs it, and goes on as an uninterrupted one would.
 - **What a trial used.** ``Slot.note`` keeps values with a trial before it
   completes (MIPROv2: the LM answers it used), so that a run which reuses
   a completed trial instead of running it can still account for it.
@@ -212,6 +214,8 @@ class SharedSearch:
             role = self.plan.roles[index]
             if role == "full" and not all(TrialState.COMPLETE in s for s in states[:index]):
                 return None, False
+            if role == "sampled" and not self._may_sample(index, trials, states):
+                return None, False
             trial_id = self.storage.get_trial_id_from_study_id_trial_number(self.study_id, trial.number)
             if _heartbeats(self.storage):  # first, so a claim cut short by a kill still goes stale
                 self.storage.record_heartbeat(trial_id)
@@ -221,21 +225,46 @@ class SharedSearch:
         history = tuple(t for t in self.completed() if t.user_attrs["slot"] < index) if role == "full" else ()
         return Slot(index, role, chosen, history, trial_id, trial.number, self), False
 
+    def _may_sample(self, index: int, trials: Sequence[FrozenTrial], states: Sequence[set[TrialState]]) -> bool:
+        """Whether sampled slot ``index`` may be claimed now.
+
+        Its sampler replays every earlier sampled slot's draw, so each must be
+        recorded: a claim cut short by a kill (``kill -9``) has not, until its
+        trial goes stale and is queued again. In a private study every earlier
+        slot must also be complete: no other build runs one, so a running one
+        was left by a killed build, and sampling past it (without its score)
+        would make other choices than an uninterrupted build.
+        """
+        if not self.place.shared:
+            return all(TrialState.COMPLETE in s for s in states[:index])
+        names = set(self.plan.distributions)
+        return all(_sampled(trials, j, names) is not None for j in range(index) if self.plan.roles[j] == "sampled")
+
     def _choose(self, trial: FrozenTrial, trial_id: int, trials: Sequence[FrozenTrial]) -> dict[str, int]:
-        """A sampled slot's parameters, under the claim lock: sampled now, or as first sampled when retried."""
+        """A sampled slot's parameters, under the claim lock: sampled now, or as first sampled when retried.
+
+        The parameters are written before ``seen``, which marks the draw as
+        recorded: a build killed between the two leaves a slot sampled again.
+        """
         index = trial.user_attrs["slot"]
-        if _SEEN in trial.user_attrs:  # sampled before, then cut short: the same parameters again
-            chosen = _sampled_params(trials, index)
-        else:
-            complete = {t.user_attrs["slot"]: t for t in trials if t.state == TrialState.COMPLETE}
-            earlier = [
-                (j, _sampled_seen(trials, j), _sampled_params(trials, j))
-                for j in range(index)
-                if self.plan.roles[j] == "sampled"
-            ]
-            chosen, seen = self.sampler.sample(index, complete, earlier)
-            self.storage.set_trial_user_attr(trial_id, _SEEN, seen)
+        names = set(self.plan.distributions)
+        recorded = _sampled(trials, index, names)
+        if recorded is not None:  # sampled before, then cut short: the same parameters again
+            chosen = recorded[1]
+            set_params(self.storage, trial_id, self.plan.distributions, chosen)
+            if _SEEN not in trial.user_attrs:
+                self.storage.set_trial_user_attr(trial_id, _SEEN, recorded[0])
+            return chosen
+        complete = {t.user_attrs["slot"]: t for t in trials if t.state == TrialState.COMPLETE}
+        earlier = []
+        for j in range(index):
+            if self.plan.roles[j] == "sampled":
+                draw = _sampled(trials, j, names)
+                assert draw is not None, f"slot {j} has no recorded draw (see _may_sample)"
+                earlier.append((j, draw[0], draw[1]))
+        chosen, seen = self.sampler.sample(index, complete, earlier)
         set_params(self.storage, trial_id, self.plan.distributions, chosen)
+        self.storage.set_trial_user_attr(trial_id, _SEEN, seen)
         return chosen
 
     def _requeue_failed(self, trials: Sequence[FrozenTrial], states: Sequence[set[TrialState]]) -> bool:
@@ -453,13 +482,18 @@ class _Heartbeat:
                 logger.debug("heartbeat of trial %d failed: %s", self.trial_id, err)
 
 
-def _sampled_params(trials: Sequence[FrozenTrial], slot: int) -> dict[str, int]:
-    """The parameters a sampled slot was given (every trial of the slot carries the same)."""
-    return next(dict(t.params) for t in reversed(trials) if t.user_attrs["slot"] == slot and t.params)
+def _sampled(trials: Sequence[FrozenTrial], slot: int, names: set[str]) -> tuple[list[int], dict[str, int]] | None:
+    """A sampled slot's recorded draw: the slots it saw complete and the parameters it was given; None if none.
 
-
-def _sampled_seen(trials: Sequence[FrozenTrial], slot: int) -> list[int]:
-    return next(t.user_attrs[_SEEN] for t in trials if t.user_attrs["slot"] == slot and _SEEN in t.user_attrs)
+    A draw is recorded by a trial of the slot that has ``seen`` and every
+    parameter (every such trial carries the same). A trial queued again
+    carries ``seen`` from the start, and one whose claim a kill cut short
+    may have some parameters only: neither counts alone.
+    """
+    for t in trials:
+        if t.user_attrs["slot"] == slot and _SEEN in t.user_attrs and set(t.params) == names:
+            return list(t.user_attrs[_SEEN]), dict(t.params)
+    return None
 
 
 _NO_SAMPLER = optuna.samplers.RandomSampler(seed=0)  # the study's own sampler draws nothing: slots get theirs at claim
