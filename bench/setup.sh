@@ -23,6 +23,6 @@ python="${PYTHON:-python3.11}"
 "$venv/bin/python" - <<'PY'
 import importlib.metadata as md
 
-for name in ("dspy", "litellm", "lmc", "llama_cpp_python"):
+for name in ("dspy", "litellm", "lmc-compiler", "llama_cpp_python"):
     print(f"{name}=={md.version(name)}")
 PY

@@ -180,9 +180,9 @@ def run_dspy(
     if optimizer == "MIPROv2":  # keep the instruction candidates, to set them beside lmc's
         propose = teleprompter._propose_instructions
         teleprompter._propose_instructions = lambda *a, **k: proposed.update(propose(*a, **k)) or proposed
-    compiled, compile_s, compile_calls = timed(
-        calls, lambda: teleprompter.compile(student, trainset=trainset, valset=devset, **at_compile)
-    )
+    # SIMBA learns from the trainset alone: its compile takes no valset.
+    sets = {"trainset": trainset} if optimizer == "SIMBA" else {"trainset": trainset, "valset": devset}
+    compiled, compile_s, compile_calls = timed(calls, lambda: teleprompter.compile(student, **sets, **at_compile))
     max_errors = options.get("max_errors")
     evaluate = dspy.Evaluate(
         devset=devset, metric=exact_match, num_threads=threads, **({"max_errors": max_errors} if max_errors else {})
