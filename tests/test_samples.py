@@ -6,6 +6,7 @@ import importlib.util
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -107,8 +108,8 @@ def test_triage_optimizes_both_modules_from_the_metrics_feedback() -> None:
 
     session = Session(load_file(str(SAMPLES / "triage" / "triage.lmp")))
     (plan,) = plan_blocks(session.source)
-    (step,) = plan.steps
-    assert step.name == "GEPA"
+    labeled, step = plan.steps
+    assert (labeled.name, step.name) == ("LabeledFewShot", "GEPA")
     lm = ScriptedLM(respond)
     task = Task(
         program=session.program(plan.program),
@@ -119,8 +120,11 @@ def test_triage_optimizes_both_modules_from_the_metrics_feedback() -> None:
         lm_named=lambda name: lm,
         seed=plan.seed,
     )
-    result = step.optimizer.compile(task)
+    start = labeled.optimizer.compile(task)
+    result = step.optimizer.compile(replace(task, initial=start.params, initial_origins=start.origins))
     assert result.score == 100.0
+    assert result.params["triage.route"].demos == start.params["triage.route"].demos  # GEPA keeps the demos
+    assert len(start.params["triage.route"].demos) == 4
     assert result.params["triage.route"].instructions.endswith(TEAM_RULE)
     assert result.params["triage.rate"].instructions.endswith(URGENCY_RULE)
     assert any("## Feedback\nThe urgency should be high, not low: a ticket is high when" in r for r in reflections)

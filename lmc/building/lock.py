@@ -18,8 +18,9 @@ one. It holds
   teacher, seed, the optimizer chain with every option and budget) and
   result: per optimizer its score, every candidate's score, why it stopped
   early if it did, the LM answers it used (:class:`AnswerUsage`), the
-  parameters it chose and where their demos came from; the block's baseline
-  and optimized scores;
+  parameters it chose and where their demos came from, and a Pareto search's
+  ``frontier`` (GEPA: each candidate's parents and per-valset-row scores, a
+  note per iteration); the block's baseline and optimized scores;
 - ``usage``: the LM answers the whole build used (optimizers, scores, parity runs);
 - ``scores``: every score row of the build (``evaluate`` blocks included);
 - ``result``: the chosen parameters per module, their demos' origins, and

@@ -357,7 +357,7 @@ class _Run:
             if items:
                 found[name] = items
             else:
-                logger.warning("GEPA: no call of %s to reflect on in this minibatch", name)
+                logger.info("GEPA: no call of %s to reflect on in this minibatch", name)
         if not found:
             raise ValueError("no module call to reflect on in this minibatch (every run failed)")
         return found
