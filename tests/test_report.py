@@ -15,7 +15,7 @@ from lmc.building.lock import AnswerUsage, BlockResult, Lock, ScoreRow, StepResu
 from lmc.building.report import Segment, chart, render_report, word_diff
 from lmc.cli.main import main
 from lmc.codegen import BuildInfo
-from lmc.optimize.core.base import Candidate, DemoOrigin
+from lmc.optimize.core.base import Candidate, DemoOrigin, Frontier
 from lmc.runtime.lm.cache import Cache
 from lmc.runtime.signature import Params
 from tests.stub_project import stub_project
@@ -129,6 +129,54 @@ def test_the_report_shows_scores_trials_diffs_origins_and_usage():
     assert step_row + '<td class="num">0.0013</td>' in html
     assert '<td>the whole build</td><td class="num">14</td><td class="num">2,000</td>' in html
     assert "lmc build --frozen" in html and "at least" not in html and "unknown" not in html
+
+
+def with_frontier(lock: Lock, notes: tuple[str, ...]) -> Lock:
+    """``lock`` whose step is a Pareto search of three candidates: 1 and 2 come from 0, 3 merges them."""
+    step = lock.blocks[0].steps[0]
+    candidates = (
+        Candidate("start", 25.0),
+        Candidate("one", 50.0),
+        Candidate("two", 50.0),
+        Candidate("both", 100.0, chosen=True),
+    )
+    frontier = Frontier(
+        parents=((), (0,), (0,), (1, 2)),
+        rows=((0.0, 1.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)),
+        notes=notes,
+    )
+    step = StepResult(
+        **{**{f: getattr(step, f) for f in step.__slots__}, "candidates": candidates, "frontier": frontier}
+    )
+    block = lock.blocks[0]
+    return Lock(
+        **{**{f: getattr(lock, f) for f in lock.__slots__}, "blocks": (BlockResult(block.plan, block.row, (step,)),)}
+    )
+
+
+def test_a_pareto_search_shows_each_candidates_parents_and_the_frontier_of_each_row():
+    html = rendered(with_frontier(lock_with("a", "b"), ("iteration 1: a merge",)))
+    assert "Lineage and Pareto frontier" in html and "score on dev" in html
+    lineage = re.findall(
+        r'<tr(?: class="chosen")?><td class="num">(\d)</td><td>([^<]*)</td><td class="num">([^<]*)</td>'
+        r'<td class="num">(\d) of 2</td>',
+        html,
+    )
+    assert lineage == [
+        ("0", "-", "25.0", "1"),
+        ("1", "0", "50.0", "1"),
+        ("2", "0", "50.0", "1"),
+        ("3", "1 and 2", "100.0", "2"),
+    ]
+    assert '<tr class="chosen"><td class="num">3</td><td>1 and 2</td>' in html  # the one marked chosen
+    rows = re.findall(r'<tr><td class="num">(\d)</td><td class="num">([^<]*)</td><td>([^<]*)</td></tr>', html)
+    assert rows == [("1", "1", "1, 3"), ("2", "1", "0, 2, 3")]
+    assert "<li>iteration 1: a merge</li>" in html
+
+
+def test_a_frontiers_notes_are_escaped():
+    html = rendered(with_frontier(lock_with("a", "b"), (EVIL,)))
+    assert "<script" not in html and "<b>" not in html and "&lt;script&gt;" in html
 
 
 def test_replaced_words_are_struck_out_then_inserted():

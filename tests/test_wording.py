@@ -79,7 +79,7 @@ CASES = [
         "E104",
         "unknown optimizer `Qqqqqq`",
         "expected one of `LabeledFewShot`, `BootstrapFewShot`, `BootstrapFewShotWithRandomSearch`, `KNNFewShot`, "
-        "`COPRO`, `MIPROv2`, `SIMBA`, `BootstrapFinetune`, `Calibrate`, `Ensemble`",
+        "`COPRO`, `MIPROv2`, `SIMBA`, `GEPA`, `BootstrapFinetune`, `Calibrate`, `Ensemble`",
     ),
     (
         "unknown metric function, nothing close",

@@ -80,7 +80,13 @@ def _block(session: Session, plan: BlockPlan) -> tuple[str, list[Line]]:
     scored_run = per_run + judge
     program = session.source.named()[plan.program]
     assert isinstance(program, ir.ProgramDecl), plan.program  # a checked file: the block names a program
-    sizes = TaskSizes(trainset=train, valset=scored, run_calls=scored_run.calls, modules=len(program.modules))
+    sizes = TaskSizes(
+        trainset=train,
+        valset=scored,
+        run_calls=scored_run.calls,
+        modules=len(program.modules),
+        valset_given=plan.valset not in (None, plan.trainset),
+    )
     heading = (
         f"optimize {plan.program}: trainset {plan.trainset} ({train} rows), scored on {plan.scored_on} "
         f"({scored} rows); one run of {plan.program} makes {per_run.describe()}"

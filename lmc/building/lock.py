@@ -18,8 +18,9 @@ one. It holds
   teacher, seed, the optimizer chain with every option and budget) and
   result: per optimizer its score, every candidate's score, why it stopped
   early if it did, the LM answers it used (:class:`AnswerUsage`), the
-  parameters it chose and where their demos came from; the block's baseline
-  and optimized scores;
+  parameters it chose and where their demos came from, and a Pareto search's
+  ``frontier`` (GEPA: each candidate's parents and per-valset-row scores, a
+  note per iteration); the block's baseline and optimized scores;
 - ``usage``: the LM answers the whole build used (optimizers, scores, parity runs);
 - ``scores``: every score row of the build (``evaluate`` blocks included);
 - ``result``: the chosen parameters per module, their demos' origins, and
@@ -46,7 +47,7 @@ from ..codegen import BuildInfo, ParityCase
 from ..codegen import ScoreRow as ReadmeRow
 from ..host.lms import lm_config
 from ..ir import nodes as ir
-from ..optimize.core.base import Candidate, DemoOrigin
+from ..optimize.core.base import Candidate, DemoOrigin, Frontier
 from ..optimize.core.budget import Spent
 from ..runtime.signature import Params
 from ..runtime.types import to_jsonable
@@ -154,6 +155,7 @@ class StepResult:
     usage: AnswerUsage
     params: Mapping[str, Params]
     origins: Mapping[str, tuple[DemoOrigin, ...]]
+    frontier: Frontier | None = None  # a Pareto search's lineage and per-row scores of its candidates (GEPA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,9 +288,25 @@ def _step_json(s: StepResult) -> dict[str, Any]:
         "origins": {path: _origins_json(o) for path, o in s.origins.items()},
     }
     chosen = [i for i, c in enumerate(s.candidates) if c.chosen]
-    if chosen:  # only an optimizer that marks its choice (SIMBA) writes it
+    if chosen:  # only an optimizer that marks its choice (SIMBA, GEPA) writes it
         step["chosen"] = chosen[0]
+    if s.frontier is not None:  # only a Pareto search (GEPA) has one
+        step["frontier"] = {
+            "parents": [list(p) for p in s.frontier.parents],
+            "rows": [list(r) for r in s.frontier.rows],
+            "notes": list(s.frontier.notes),
+        }
     return step
+
+
+def _frontier(data: Mapping[str, Any] | None) -> Frontier | None:
+    if data is None:
+        return None
+    return Frontier(
+        parents=tuple(tuple(int(i) for i in p) for p in data["parents"]),
+        rows=tuple(tuple(float(v) for v in r) for r in data["rows"]),
+        notes=tuple(str(n) for n in data["notes"]),
+    )
 
 
 def _block(data: Mapping[str, Any]) -> BlockResult:
@@ -304,6 +322,7 @@ def _block(data: Mapping[str, Any]) -> BlockResult:
             usage=AnswerUsage.from_json(s["usage"]),
             params={path: Params.from_json(p) for path, p in s["params"].items()},
             origins={path: _origins(o) for path, o in s["origins"].items()},
+            frontier=_frontier(s.get("frontier")),
         )
         for plan, s in zip(data["plan"]["chain"], data["steps"], strict=True)
     )

@@ -262,6 +262,7 @@ def optimize_block(
                 usage=AnswerUsage.of(used + result.reused),
                 params=_plain_params(result.params),
                 origins=dict(result.origins),
+                frontier=result.frontier,
             )
         )
     final = _score(session, reporter, lms(), program, valset, metric, current, f"optimized {scored}", plan.max_errors)

@@ -26,7 +26,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from ..optimize.core.base import Candidate, DemoOrigin
+from ..optimize.core.base import Candidate, DemoOrigin, Frontier
 from ..resources import resource_dir
 from .lock import AnswerUsage, BlockResult, Lock, StepResult
 
@@ -70,6 +70,27 @@ class Chart:
 
 
 @dataclass(frozen=True, slots=True)
+class LineageView:
+    """One candidate of a Pareto search: its number (the optimizer's), its parents, score and frontier rows."""
+
+    number: int
+    parents: str
+    score: str
+    best_rows: int  # valset rows on which it has the best score
+    chosen: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FrontierView:
+    """A Pareto search (GEPA): the candidates' lineage, the frontier on each valset row, a note per step."""
+
+    valset: str
+    lineage: tuple[LineageView, ...]
+    rows: tuple[tuple[int, str, str], ...]  # row number (1-based), best score, the candidates with it
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class StepView:
     number: int
     title: str
@@ -79,6 +100,7 @@ class StepView:
     answers: int
     candidates: tuple[tuple[int, str, str, bool], ...]  # number, label, score, chosen
     chart: Chart | None
+    frontier: FrontierView | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,11 +240,11 @@ def _block(block: BlockResult) -> BlockView:
         details=details,
         baseline=_percent(block.row.baseline),
         optimized=_percent(block.row.optimized),
-        steps=tuple(_step(n, s) for n, s in enumerate(block.steps)),
+        steps=tuple(_step(n, s, plan["valset"] or plan["trainset"]) for n, s in enumerate(block.steps)),
     )
 
 
-def _step(number: int, step: StepResult) -> StepView:
+def _step(number: int, step: StepResult, valset: str) -> StepView:
     plan = step.plan
     options = ", ".join(f"{k}: {json.dumps(v)}" for k, v in sorted(plan["options"].items()))
     budget = plan.get("budget") or {}
@@ -238,7 +260,28 @@ def _step(number: int, step: StepResult) -> StepView:
         answers=step.usage.answers,
         candidates=tuple((i + 1, c.label, f"{c.score:.1f}", i == chosen) for i, c in enumerate(step.candidates)),
         chart=chart(step.candidates) if step.candidates else None,
+        frontier=None if step.frontier is None else _frontier(step.frontier, step.candidates, chosen, valset),
     )
+
+
+def _frontier(frontier: Frontier, candidates: Sequence[Candidate], chosen: int | None, valset: str) -> FrontierView:
+    """Who came from whom, and which candidates are best on each valset row."""
+    rows = len(frontier.rows[0]) if frontier.rows else 0
+    best = [frontier.best(r) for r in range(rows)]
+    lineage = tuple(
+        LineageView(
+            number=i,
+            parents=" and ".join(map(str, parents)) or "-",
+            score=f"{candidates[i].score:.1f}" if i < len(candidates) else "-",
+            best_rows=sum(i in b for b in best),
+            chosen=i == chosen,
+        )
+        for i, parents in enumerate(frontier.parents)
+    )
+    shown = tuple(
+        (r + 1, f"{frontier.rows[b[0]][r]:g}" if b else "-", ", ".join(map(str, b))) for r, b in enumerate(best)
+    )
+    return FrontierView(valset=valset, lineage=lineage, rows=shown, notes=frontier.notes)
 
 
 def _chosen(candidates: Sequence[Candidate], score: float | None) -> int | None:

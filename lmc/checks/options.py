@@ -73,6 +73,8 @@ def check_block(ctx: CheckContext, options: ir.Options, schema: Schema, anchor: 
             ctx.report(catalog.MISSING_OPTION, anchor, owner=owner, key=spec.name, type=spec.type.describe())
     if schema is schemas.OPTIMIZERS["MIPROv2"]:
         _mipro_auto(ctx, options, anchor)
+    if schema is schemas.OPTIMIZERS["GEPA"]:
+        _gepa_size(ctx, options, anchor)
 
 
 def default(schema: Schema, key: str) -> object:
@@ -295,6 +297,22 @@ def _mipro_auto(ctx: CheckContext, options: ir.Options, anchor: Span) -> None:
     for name in schemas.MIPRO_MANUAL_OPTIONS:
         if options.get(name) is None:
             ctx.report(catalog.MIPRO_MANUAL_MISSING, anchor, key=name)
+
+
+def _gepa_size(ctx: CheckContext, options: ir.Options, anchor: Span) -> None:
+    """E403 / E407: GEPA's run is sized by exactly one of ``auto``, ``max_full_evals`` and ``max_metric_calls``.
+
+    An option written as ``none`` is not set (DSPy's default for all three).
+    """
+    given = [
+        e
+        for e in options.entries
+        if e.key.name in schemas.GEPA_SIZE_OPTIONS and not (isinstance(e.value, ir.Const) and e.value.value is None)
+    ]
+    if not given:
+        ctx.report(catalog.GEPA_SIZE_MISSING, anchor)
+    for entry in given[1:]:
+        ctx.report(catalog.GEPA_SIZE_CONFLICT, entry.key.span, key=entry.key.name, first=given[0].key.name)
 
 
 def _secrets(ctx: CheckContext, options: ir.Options) -> None:

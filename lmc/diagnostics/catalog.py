@@ -468,6 +468,12 @@ MIPRO_MANUAL_MISSING = Entry(
     "`MIPROv2` with `auto: none` needs the option `{key}`",
     'add `{key}: ...` (an integer), or use `auto: "light"`',
 )
+GEPA_SIZE_MISSING = Entry(
+    "E403",
+    "missing required option",
+    "`GEPA` needs the size of its run: one of `auto`, `max_full_evals` or `max_metric_calls`",
+    'add `auto: "light"` (or "medium", "heavy"), `max_full_evals: N` or `max_metric_calls: N`',
+)
 BELOW_MINIMUM = Entry(
     "E404",
     "value out of range",
@@ -513,6 +519,13 @@ MIPRO_AUTO_CONFLICT = Entry(
     "option set with `auto`",
     "`{key}` cannot be set while `auto` chooses the search size",
     "set `auto: none` to choose `num_candidates` and `num_trials` yourself, or remove this option",
+)
+GEPA_SIZE_CONFLICT = Entry(
+    "E407",
+    "run size set twice",
+    "`{key}` cannot be set with `{first}`: GEPA's run is sized by one of `auto`, `max_full_evals` and "
+    "`max_metric_calls`",
+    "keep one of them",
 )
 MORE_DEMOS_THAN_ROWS = Entry(
     "E408",

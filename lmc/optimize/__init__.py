@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .fewshot.bootstrap import BootstrapFewShot
     from .fewshot.labeled import LabeledFewShot
     from .fewshot.random_search import BootstrapFewShotWithRandomSearch
+    from .gepa import GEPA
     from .mipro.optimizer import MIPROv2
     from .registry import OPTIMIZERS, OptimizerInfo, create_optimizer
     from .simba import SIMBA
@@ -31,6 +32,7 @@ _HOMES = {
     "Task": "core.base",
     "BootstrapFewShot": "fewshot.bootstrap",
     "COPRO": "copro",
+    "GEPA": "gepa",
     "LabeledFewShot": "fewshot.labeled",
     "MIPROv2": "mipro.optimizer",
     "OptionError": "core.options",
@@ -50,6 +52,7 @@ __all__ = [
     "Candidate",
     "Demo",
     "DemoOrigin",
+    "GEPA",
     "LabeledFewShot",
     "MIPROv2",
     "OptimizeResult",

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..schemas.optimizers import OWN_OPTIONS
-from . import calibrate, copro, ensemble, finetune, simba
+from . import calibrate, copro, ensemble, finetune, gepa, simba
 from .core.base import Optimizer
 from .core.budget import BUDGET_OPTIONS
 from .core.options import OptionError, OptionSpec, resolve
@@ -52,6 +52,7 @@ OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(
             _info(finetune.BootstrapFinetune),
             _info(calibrate.Calibrate),
             _info(simba.SIMBA),
+            _info(gepa.GEPA),
         )
     }
 )

@@ -19,6 +19,7 @@ from types import MappingProxyType
 # The `X as X` imports are re-exports: the other checks read these names through this module.
 # The vocabulary is lmc/schemas/vocabulary.py's and the optimizers' table lmc/schemas/optimizers.py's,
 # where the optimizers read them too.
+from .optimizers import GEPA_SIZE_OPTIONS as GEPA_SIZE_OPTIONS
 from .optimizers import GIVES_CANDIDATES as GIVES_CANDIDATES
 from .optimizers import MIPRO_MANUAL_OPTIONS as MIPRO_MANUAL_OPTIONS
 from .optimizers import NEEDS_CANDIDATES as NEEDS_CANDIDATES

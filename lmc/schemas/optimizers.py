@@ -157,6 +157,40 @@ OWN_OPTIONS: Mapping[str, Schema] = MappingProxyType(
                 ),
             ),
         ),
+        "GEPA": Schema(
+            "optimizer `GEPA`",
+            (
+                opt(
+                    "auto",
+                    Choice(("light", "medium", "heavy"), nullable=True),
+                    doc="light, medium or heavy: GEPA sizes its run (one of auto, max_full_evals, max_metric_calls)",
+                ),
+                opt("max_full_evals", INT, minimum=1, doc="the run's size in evaluations of the trainset and valset"),
+                opt("max_metric_calls", INT, minimum=1, doc="the run's size in scored program runs"),
+                opt("reflection_minibatch_size", INT, default=3, minimum=1, doc="trainset rows per reflection"),
+                opt(
+                    "candidate_selection_strategy",
+                    Choice(("pareto", "current_best")),
+                    default="pareto",
+                    doc="the candidate each step improves: drawn from the Pareto frontier, or the best",
+                ),
+                opt("reflection_lm", Ref("lm"), doc="the lm that reflects and writes instructions (none: the task's)"),
+                opt("skip_perfect_score", BOOL, default=True, doc="no reflection on a minibatch scored perfectly"),
+                opt(
+                    "component_selector",
+                    Choice(("round_robin", "all")),
+                    default="round_robin",
+                    doc="the modules each reflection rewrites: one in turn, or all",
+                ),
+                opt("use_merge", BOOL, default=True, doc="also merge two candidates of the frontier"),
+                opt("max_merge_invocations", INT, default=5, minimum=0, doc="merges tried at most"),
+                opt("num_threads", INT, minimum=1, doc="runs at once (none: the build's --threads)"),
+                opt("failure_score", FLOAT, default=0.0, doc="the score of a run that failed"),
+                opt("perfect_score", FLOAT, default=1.0, doc="the metric's best score (skip_perfect_score)"),
+                opt("track_stats", BOOL, default=False, doc="log the frontier and every candidate's lineage"),
+                opt("seed", INT, doc="the run's seed (none: the optimize block's seed, DSPy's 0 at seed 0)"),
+            ),
+        ),
         "BootstrapFinetune": Schema(
             "optimizer `BootstrapFinetune`",
             (
@@ -203,7 +237,10 @@ OPTIMIZERS: Mapping[str, Schema] = MappingProxyType(
 # Optimizers that combine the previous optimizer's scored candidates, and those that leave them
 # with their parameters (``optimize.base.Search``).
 NEEDS_CANDIDATES = frozenset({"Ensemble"})
-GIVES_CANDIDATES = frozenset({"BootstrapFewShotWithRandomSearch", "Calibrate", "SIMBA"})
+GIVES_CANDIDATES = frozenset({"BootstrapFewShotWithRandomSearch", "Calibrate", "SIMBA", "GEPA"})
 
 # MIPROv2 chooses these itself unless `auto` is `none` (then both are required).
 MIPRO_MANUAL_OPTIONS = ("num_candidates", "num_trials")
+
+# GEPA's run size: exactly one of these is set (DSPy asserts it).
+GEPA_SIZE_OPTIONS = ("auto", "max_full_evals", "max_metric_calls")

@@ -74,6 +74,25 @@ DSPY_DEFAULTS = {
         "temperature_for_sampling": 0.2,
         "temperature_for_candidates": 0.2,
     },
+    # DSPy's GEPA constructor (dspy/teleprompt/gepa/gepa.py) less `metric`, its logging and tracking
+    # options and its custom hooks (instruction_proposer, gepa_kwargs); `seed: none` is the block's (DSPy: 0).
+    "GEPA": {
+        "auto": None,
+        "max_full_evals": None,
+        "max_metric_calls": None,
+        "reflection_minibatch_size": 3,
+        "candidate_selection_strategy": "pareto",
+        "reflection_lm": None,
+        "skip_perfect_score": True,
+        "component_selector": "round_robin",
+        "use_merge": True,
+        "max_merge_invocations": 5,
+        "num_threads": None,
+        "failure_score": 0.0,
+        "perfect_score": 1.0,
+        "track_stats": False,
+        "seed": None,
+    },
     # max_wait_s is lmc's: DSPy waits for a fine-tuning job however long it takes.
     "BootstrapFinetune": {"multitask": True, "exclude_demos": False, "num_threads": None, "max_wait_s": 86400.0},
 }

@@ -152,6 +152,29 @@ class Candidate(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
+class Frontier:
+    """A Pareto search's candidates in detail (GEPA's): their lineage and their score on each valset row.
+
+    Candidate ``i`` is the ``i``-th of the optimizer's ``candidates``.
+    ``parents[i]`` are the candidates it was made from (none for the
+    starting one, one for a reflection, two for a merge); ``rows[i]`` its
+    score on each valset row, in the valset's order. On a row, the
+    frontier is the candidates with the row's best score (:meth:`best`).
+    ``notes`` say what each step of the search did, in order.
+    """
+
+    parents: tuple[tuple[int, ...], ...]
+    rows: tuple[tuple[float, ...], ...]
+    notes: tuple[str, ...] = ()
+
+    def best(self, row: int) -> tuple[int, ...]:
+        """The candidates with the best score on valset row ``row`` (every one when none was scored)."""
+        scores = [r[row] for r in self.rows]
+        top = max(scores, default=0.0)
+        return tuple(i for i, s in enumerate(scores) if s == top)
+
+
+@dataclass(frozen=True, slots=True)
 class OptimizeResult:
     """New parameters for every module, and how they were found.
 
@@ -164,6 +187,8 @@ class OptimizeResult:
     took from an earlier one instead of doing it (MIPROv2's completed trials
     in a resumed study), as recorded then: the build counts it with what its
     meter saw, so a resumed run records the usage of an uninterrupted one.
+    ``frontier`` is a Pareto search's lineage and per-row scores of its
+    ``candidates`` (GEPA), None for the others.
     """
 
     params: dict[str, Params]
@@ -173,6 +198,7 @@ class OptimizeResult:
     lm_calls: int = 0
     stopped: str | None = None
     reused: Spent = Spent()
+    frontier: Frontier | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,12 +209,15 @@ class TaskSizes:
     ``run_calls`` the LM requests one scored run makes, counted statically
     from the program (one per module call, loops multiplied) and the metric
     (one more for a ``judge``): every run an optimizer makes is scored.
+    ``valset_given`` is False when the block has no valset (``valset`` is
+    then the trainset's size).
     """
 
     trainset: int
     valset: int
     run_calls: int
     modules: int = 1
+    valset_given: bool = True
 
 
 @dataclass(frozen=True, slots=True)
