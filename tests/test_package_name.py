@@ -43,6 +43,10 @@ def test_the_file_names_the_package(path: str, expected: str):
         ("a.b", "is not a Python identifier"),
         ("2fast", "is not a Python identifier"),
         ("café", "is not a Python identifier"),
+        ("_try", "starts with `_`"),
+        ("__init__", "starts with `_`"),
+        ("print", "would shadow Python's built-in `print`"),
+        ("list", "would shadow Python's built-in `list`"),
     ],
 )
 def test_names_that_would_not_import_as_meant_are_refused(name: str, reason: str):
@@ -50,7 +54,24 @@ def test_names_that_would_not_import_as_meant_are_refused(name: str, reason: str
 
 
 def test_good_names_pass():
-    assert problem("sentiment") is None and problem("json_tools") is None and problem("_private") is None
+    assert problem("sentiment") is None and problem("json_tools") is None and problem("private_") is None
+
+
+@pytest.mark.parametrize("name", ["_try", "__init__", "print", "id", "match", "json", "sentiment", "a1", "Mixed"])
+def test_every_name_the_check_accepts_renders_and_every_other_is_refused_first(name: str, tmp_path: Path):
+    """The check and code generation agree: no name passes E010 and then fails to render (`_try.lmp` did)."""
+    from lmc.codegen.errors import CodegenError
+    from lmc.codegen.views.plan import Plan
+    from lmc.syntax.parse import parse
+
+    source, _ = parse("signature S {\n  in q: str\n  out a: str\n}\n", "x.lmp")
+    assert source is not None
+    try:
+        Plan(source, package=name, source_dir=tmp_path)
+        renders = True
+    except CodegenError:
+        renders = False
+    assert renders or problem(name) is not None
 
 
 def test_the_diagnostic_says_where_the_name_came_from_and_suggests_one():

@@ -10,6 +10,7 @@ runs, where the package is imported under a private alias and shadows nothing.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 import sys
@@ -20,6 +21,7 @@ from ..diagnostics.core import Diagnostic, Span
 
 # What an emitted package imports at run time: its name must not hide them.
 DEPENDENCIES = frozenset({"pydantic", "pydantic_core", "litellm", "openai", "httpx", "llama_cpp", "lmc"})
+_BUILTINS = frozenset(n for n in dir(builtins) if not n.startswith("_"))  # what codegen refuses too
 
 
 def from_file(path: str) -> str:
@@ -33,6 +35,10 @@ def problem(name: str) -> str | None:
         return "which is not a Python identifier (letters, digits and `_`, not starting with a digit)"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         return "which is a Python keyword"
+    if name.startswith("_"):
+        return "which starts with `_`, the mark of a private name"
+    if name in _BUILTINS:
+        return f"which would shadow Python's built-in `{name}` for the package's own code"
     if name in sys.stdlib_module_names:
         return f"which would shadow `{name}` of Python's standard library wherever the package is installed"
     if name in DEPENDENCIES:
