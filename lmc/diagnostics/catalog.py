@@ -514,6 +514,12 @@ MIPRO_AUTO_CONFLICT = Entry(
     "`{key}` cannot be set while `auto` chooses the search size",
     "set `auto: none` to choose `num_candidates` and `num_trials` yourself, or remove this option",
 )
+EXTRACTION_LM_ADAPTER = Entry(
+    "E407",
+    "`extraction_lm` without the two-step adapter",
+    "`extraction_lm` is the lm of the `two_step` adapter's second request, and this module's adapter is `{adapter}`",
+    "write `adapter: two_step`, or remove `extraction_lm`",
+)
 MORE_DEMOS_THAN_ROWS = Entry(
     "E408",
     "more demos than rows",
