@@ -23,7 +23,7 @@ from .optimizers import GIVES_CANDIDATES as GIVES_CANDIDATES
 from .optimizers import MIPRO_MANUAL_OPTIONS as MIPRO_MANUAL_OPTIONS
 from .optimizers import NEEDS_CANDIDATES as NEEDS_CANDIDATES
 from .optimizers import OPTIMIZERS as OPTIMIZERS
-from .vocabulary import BOOL, FLOAT, INT, STR, AnyOf, FieldNames, ListOf, Optimizers, Ref, Schema, opt
+from .vocabulary import ADAPTER, BOOL, FLOAT, INT, STR, AnyOf, FieldNames, ListOf, Optimizers, Ref, Schema, opt
 from .vocabulary import Choice as Choice
 from .vocabulary import OptionSpec as OptionSpec
 from .vocabulary import Scalar as Scalar
@@ -94,9 +94,8 @@ EVALUATE = Schema(
 
 # ----------------------------------------------------------------- modules
 
-# The prompt formats a module's `adapter:` (and an optimizer's `adapters:`) names: DSPy's adapters
-# (lmc/runtime/adapters/__init__.py's ADAPTERS, which a test holds equal to this).
-ADAPTER_NAMES = ("chat", "json", "xml", "two_step")
+# The prompt formats a module's `adapter:` (and an optimizer's `adapters:`) names.
+ADAPTER_NAMES = ADAPTER.values
 
 # The options every module kind takes: the LM it calls and how it asks (ModuleSpec's settings).
 MODULE_SETTINGS = (
@@ -105,7 +104,7 @@ MODULE_SETTINGS = (
     opt("max_tokens", INT, minimum=1, doc="this module's answer length limit (none: its lm's)"),
     opt(
         "adapter",
-        Choice(ADAPTER_NAMES, bare=True),
+        ADAPTER,
         doc="the prompt format, fixed (none: chat, and an optimizer's `adapters:` may choose)",
     ),
     opt("extraction_lm", Ref("lm"), doc="the lm a `two_step` adapter fills the fields with (none: the module's)"),
