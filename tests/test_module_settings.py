@@ -21,7 +21,7 @@ from tests.stub_project import stub_project
 from tests.test_cli import KEY_ENV, ROWS, sentence_of
 from tests.test_lock import files_of
 
-STRONG = 'lm strong = "openai/strong" {{ api_base: "{api_base}", api_key_env: "%s", max_tokens: 300 }}\n' % KEY_ENV
+STRONG = 'lm strong = "openai/strong" {{ api_base: "{api_base}", api_key_env: "' + KEY_ENV + '", max_tokens: 300 }}\n'
 
 
 def right_label(body: dict) -> str:

@@ -44,7 +44,8 @@ Message = Mapping[str, Any]
 
 # One recorded request: messages, response, and the LM's changes when it went to a changed LM.
 ParityCall = (
-    tuple[Sequence[Message], str | Mapping[str, Any]] | tuple[Sequence[Message], str | Mapping[str, Any], Mapping[str, Any]]
+    tuple[Sequence[Message], str | Mapping[str, Any]]
+    | tuple[Sequence[Message], str | Mapping[str, Any], Mapping[str, Any]]
 )
 
 

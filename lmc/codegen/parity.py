@@ -27,7 +27,9 @@ class RecordingLM:
     changes its LM was asked for.
     """
 
-    def __init__(self, lm: LanguageModel, changes: Mapping[str, Any] | None = None, *, into: _Calls | None = None) -> None:
+    def __init__(
+        self, lm: LanguageModel, changes: Mapping[str, Any] | None = None, *, into: _Calls | None = None
+    ) -> None:
         self.lm = lm
         self.model: str = getattr(lm, "model", "recorded")
         self.changes = dict(changes or {})

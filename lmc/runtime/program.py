@@ -19,7 +19,7 @@ from .signature import Field, ModuleSpec, Params
 from .trace import Prediction, TraceEntry, capture_trace
 
 if TYPE_CHECKING:
-    from .lm.protocol import LanguageModel, Replaceable
+    from .lm.protocol import LanguageModel
     from .modules import Module
 
 
@@ -111,8 +111,8 @@ class Context:
             raise ProgramError(f"no metric `{name}` in this program (its metrics: {known})") from None
 
 
-def _changed(lm: Replaceable, settings: Mapping[str, Any], model: str | None) -> LanguageModel:
-    """``lm`` with a module's LM settings (``ModuleSpec.lm``) and its fine-tuned model, if any."""
+def _changed(lm: LanguageModel, settings: Mapping[str, Any], model: str | None) -> LanguageModel:
+    """``lm`` (a ``Replaceable``) with a module's LM settings (``ModuleSpec.lm``) and its fine-tuned model, if any."""
     changes = dict(settings)
     if "model" in changes:  # another declared lm: its own options, none of the program's LM
         from .lm.client import DEFAULT_OPTIONS
@@ -120,7 +120,12 @@ def _changed(lm: Replaceable, settings: Mapping[str, Any], model: str | None) ->
         changes = {**DEFAULT_OPTIONS, **changes}
     if model is not None:
         changes["model"] = model
-    return lm.replace(**changes) if changes else lm
+    if not changes:
+        return lm
+    from .lm.protocol import Replaceable
+
+    assert isinstance(lm, Replaceable)
+    return lm.replace(**changes)
 
 
 def _with_parts(modules: Mapping[str, ModuleSpec]) -> dict[str, ModuleSpec]:

@@ -89,7 +89,9 @@ def sent_response_format(inputs: dict) -> dict:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    lm = dspy.LM("openai/gpt-4o-mini", api_base=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="x", cache=False)
+    lm = dspy.LM(
+        "openai/gpt-4o-mini", api_base=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="x", cache=False
+    )
     try:
         dspy.JSONAdapter()(lm, {}, Triage, DEMOS, inputs)
     except Exception:  # noqa: BLE001 - the stub's empty answer does not parse; the request is what is wanted

@@ -95,7 +95,9 @@ class FakeLM:
 
 def decode(messages: list[dict]) -> Request:
     data = json.loads(messages[-1]["content"])
-    return Request(data["path"], data["instructions"], tuple(data["demos"]), data["inputs"], data.get("adapter", "chat"))
+    return Request(
+        data["path"], data["instructions"], tuple(data["demos"]), data["inputs"], data.get("adapter", "chat")
+    )
 
 
 # ----------------------------------------------------------------- programs

@@ -25,7 +25,6 @@ from ..types import annotation_name, describe_error, parse_value, serialize_for_
 from .base import field_placeholder, type_hint, with_missing_optionals
 from .chat_adapter import ChatAdapter, format_sections
 
-
 _FORMATS: dict[tuple[Field, ...], dict[str, Any]] = {}
 _FORMATS_KEPT = 1024
 

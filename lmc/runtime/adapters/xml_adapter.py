@@ -232,4 +232,3 @@ def _group_children(element: ET.Element) -> dict[str, list[ET.Element]]:
     for child in element:
         children[child.attrib.get("key", child.tag) if child.tag == "entry" else child.tag].append(child)
     return children
-
