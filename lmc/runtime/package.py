@@ -19,7 +19,11 @@ most specific source to the least:
 4. the ``.lmp`` file's ``lm default`` (or the ``--lm`` of the build).
 
 A model id other than the default keeps the default's sampling options but
-not its endpoint (``api_base``, ``api_key_env``). No answer is cached on disk
+not its endpoint (``api_base``, ``api_key_env``). A module with settings of
+its own (``lm: strong``, ``temperature``...: its ``ModuleSpec.lm``) calls a
+copy of the chosen LM with them (``LM.replace``), so it keeps its lm
+whatever the default is; an LM object without ``replace`` answers for
+every module. No answer is cached on disk
 unless ``LMC_CACHE_DIR`` is set or ``configure(cache_dir=...)`` names a folder.
 
 Also here: ``ReplayLM`` (the package's parity test replays recorded LM calls
