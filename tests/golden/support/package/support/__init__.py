@@ -1,4 +1,4 @@
-"""The `triage` package: language-model programs compiled by lmc."""
+"""The `support` package: language-model programs compiled by lmc."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .results import TriageInputs, TriageResult
 
 CONFIG = PackageConfig(
-    package="triage",
+    package="support",
     default_model="local/smollm2",
     default_options={"temperature": 0.0, "max_tokens": 128},
 )

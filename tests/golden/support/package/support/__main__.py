@@ -1,4 +1,4 @@
-"""Command line: python -m triage PROGRAM --input value ..."""
+"""Command line: python -m support PROGRAM --input value ..."""
 
 import sys
 
@@ -7,7 +7,7 @@ from ._runtime.package import cli_main
 
 
 def main(argv: list[str] | None = None) -> int:
-    return cli_main(argv, prog="python -m triage", programs=PROGRAMS, config=CONFIG)
+    return cli_main(argv, prog="python -m support", programs=PROGRAMS, config=CONFIG)
 
 
 if __name__ == "__main__":
