@@ -17,7 +17,10 @@ Scoring a run with a ``judge`` metric costs one more request
 ``BestOfN`` or ``Refine`` whose ``reward`` is a judge.
 
 A reply that the chat adapter cannot read costs one more request (the JSON
-adapter's retry); the count leaves those out.
+adapter's retry); the count leaves those out. A module whose file fixes the
+``two_step`` adapter makes two requests per call (the answer, then its
+extraction); an adapter an optimizer's ``adapters:`` may choose is not
+counted (the count is the file's program).
 """
 
 from __future__ import annotations
@@ -58,7 +61,13 @@ class RunCalls:
 
 
 def module_calls(kind: str, options: Mapping[str, object]) -> RunCalls:
-    """LM requests of one call of a module of ``kind`` (DSPy's behaviour for each kind)."""
+    """LM requests of one call of a module of ``kind`` (DSPy's behaviour for each kind); with the
+    ``two_step`` adapter each request is followed by its extraction, a second one."""
+    calls = _kind_calls(kind, options)
+    return calls.times(2) if options.get("adapter") == "two_step" else calls
+
+
+def _kind_calls(kind: str, options: Mapping[str, object]) -> RunCalls:
     if kind in ("Predict", "ChainOfThought"):
         return RunCalls(1)
     if kind == "MultiChainComparison":  # m attempts, then the comparison

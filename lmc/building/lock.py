@@ -346,7 +346,12 @@ def _origins(data: Sequence[Mapping[str, Any]]) -> tuple[DemoOrigin, ...]:
 
 
 def _parity(data: Mapping[str, Any]) -> ParityCase:
-    calls = tuple((tuple(call["messages"]), call["response"]) for call in data["calls"])
+    calls = tuple(
+        (tuple(call["messages"]), call["response"], call["lm"])
+        if "lm" in call
+        else (tuple(call["messages"]), call["response"])
+        for call in data["calls"]
+    )
     return ParityCase(program=data["program"], inputs=data["inputs"], calls=calls)
 
 

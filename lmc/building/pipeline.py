@@ -132,9 +132,13 @@ class UsedLms:
         return self.session.lm(name)
 
     def spent(self) -> Spent:
+        """What these LMs spent, with the copies of them that modules asked for (``LM.replace``: a module
+        on another declared lm, at its own temperature, with a response format)."""
         total = Spent()
         for name in sorted(self._names | set(self.session.lm_names())):
-            total = total + spent_of(self.session.lm(name))
+            lm = self.session.lm(name)
+            for one in (lm, *lm.variants()):
+                total = total + spent_of(one)
         return total
 
 

@@ -32,8 +32,15 @@ class StepPlan:
 
     @property
     def options(self) -> dict[str, Any]:
-        """Every option of the optimizer, defaults included (the budget is apart)."""
-        return {f.name: getattr(self.optimizer, f.name) for f in dataclasses.fields(self.optimizer)}
+        """Every option of the optimizer, defaults included (the budget is apart), as JSON values.
+
+        ``adapters`` (lmc's, DSPy has none) is left out when unset, so a lock
+        written before the option existed still matches its build.
+        """
+        found = {f.name: getattr(self.optimizer, f.name) for f in dataclasses.fields(self.optimizer)}
+        if found.get("adapters", False) is None:
+            del found["adapters"]
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in found.items()}
 
     def describe(self) -> str:
         """``Name { key: value, ... }`` with the options as written."""

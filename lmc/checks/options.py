@@ -44,6 +44,7 @@ def check(ctx: CheckContext) -> None:
                 schema = schemas.MODULES.get(module.kind.name)
                 if schema is not None:
                     check_block(ctx, module.options, schema, module.kind.span, f"`{module.kind.name}`")
+                    _extraction_lm(ctx, module.options)
 
 
 def check_block(ctx: CheckContext, options: ir.Options, schema: Schema, anchor: Span, owner: str) -> None:
@@ -313,6 +314,20 @@ def _gepa_size(ctx: CheckContext, options: ir.Options, anchor: Span) -> None:
         ctx.report(catalog.GEPA_SIZE_MISSING, anchor)
     for entry in given[1:]:
         ctx.report(catalog.GEPA_SIZE_CONFLICT, entry.key.span, key=entry.key.name, first=given[0].key.name)
+
+
+def _extraction_lm(ctx: CheckContext, options: ir.Options) -> None:
+    """E407: ``extraction_lm`` serves the ``two_step`` adapter; with another adapter fixed, it would do nothing.
+
+    (With no ``adapter:``, an optimizer's ``adapters:`` may choose ``two_step``.)
+    """
+    extraction, adapter = options.get("extraction_lm"), options.get("adapter")
+    if extraction is None or adapter is None:
+        return
+    word = adapter.name.name if isinstance(adapter, ir.NameValue) else getattr(adapter, "value", None)
+    if isinstance(word, str) and word in schemas.ADAPTER_NAMES and word != "two_step":
+        entry = next(e for e in options.entries if e.key.name == "extraction_lm")
+        ctx.report(catalog.EXTRACTION_LM_ADAPTER, entry.key.span, adapter=word)
 
 
 def _secrets(ctx: CheckContext, options: ir.Options) -> None:

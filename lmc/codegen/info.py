@@ -42,6 +42,13 @@ class BuildInfo:
 Message = Mapping[str, Any]
 
 
+# One recorded request: messages, response, and the LM's changes when it went to a changed LM.
+ParityCall = (
+    tuple[Sequence[Message], str | Mapping[str, Any]]
+    | tuple[Sequence[Message], str | Mapping[str, Any], Mapping[str, Any]]
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ParityCase:
     """One recorded program run: the package's parity test replays it.
@@ -49,18 +56,21 @@ class ParityCase:
     ``calls`` holds each LM request of the run in order, as the exact
     ``messages`` sent and the ``response`` text the LM gave; for a
     choice-scored request the response is ``{"text": ..., "logprobs": ...}``
-    (``runtime/choices.py``'s token JSON).
+    (``runtime/choices.py``'s token JSON). A request made through a changed
+    LM (a module on another lm, at its own temperature, with a response
+    format: ``LM.replace``) has a third item, those changes (``"lm"``).
     """
 
     program: str
     inputs: Mapping[str, Any]
-    calls: tuple[tuple[Sequence[Message], str | Mapping[str, Any]], ...]
+    calls: tuple[ParityCall, ...]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "program": self.program,
-            "inputs": dict(self.inputs),
-            "calls": [
-                {"messages": [dict(m) for m in messages], "response": response} for messages, response in self.calls
-            ],
-        }
+        return {"program": self.program, "inputs": dict(self.inputs), "calls": [_call_json(c) for c in self.calls]}
+
+
+def _call_json(call: ParityCall) -> dict[str, Any]:
+    data: dict[str, Any] = {"messages": [dict(m) for m in call[0]], "response": call[1]}
+    if len(call) > 2:
+        data["lm"] = dict(call[2])
+    return data

@@ -6,7 +6,8 @@ statement (at module level, inside functions, under ``if TYPE_CHECKING:``)
 from the generated files gives the modules a package can load, and that a type
 checker reads. Module kinds are the exception: a kind's class is imported by
 name when a module of that kind first runs (``modules.KINDS``), so the kinds a
-program declares are entries (``kind_modules``), and a kind's file that the
+program declares are entries (``kind_modules``), as are the prompt formats
+its modules use that are imported by name (``adapter_modules``), and a kind's file that the
 runtime names only for the type checker is not shipped for that alone: the
 package's type-checker configuration names it as absent (``Vendored.absent``).
 A runtime module may also name a sibling file to run (``sandbox.py`` runs
@@ -24,9 +25,10 @@ from pathlib import Path, PurePosixPath
 
 from .. import runtime
 from ..resources import runtime_dir
+from ..runtime.adapters import ADAPTER_MODULES
 from ..runtime.modules import KINDS
 
-__all__ = ["UNTYPED_IMPORTS", "Vendored", "kind_modules", "vendor_runtime"]
+__all__ = ["UNTYPED_IMPORTS", "Vendored", "adapter_modules", "kind_modules", "vendor_runtime"]
 
 RUNTIME = "_runtime"
 # Third-party modules the runtime imports that a type checker may find without types: bm25s has
@@ -55,6 +57,12 @@ def kind_modules(kinds: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(found))
 
 
+def adapter_modules(names: Iterable[str]) -> tuple[str, ...]:
+    """The runtime modules (``adapters.xml_adapter``) of the prompt formats imported by name, for these
+    adapter names (a module's ``adapter:``, a learned ``Params.adapter``), sorted."""
+    return tuple(sorted({f"adapters.{ADAPTER_MODULES[n][0]}" for n in names if n in ADAPTER_MODULES}))
+
+
 def vendor_runtime(package: str, generated: Mapping[str, str], kinds: Iterable[str] = ()) -> Vendored:
     """The runtime files the package ``package`` needs.
 
@@ -63,7 +71,7 @@ def vendor_runtime(package: str, generated: Mapping[str, str], kinds: Iterable[s
     """
     shipped = f"{package}.{RUNTIME}"
     sources = _runtime_sources()
-    by_name = {f"{shipped}.{m}" for m in kind_modules(KINDS)}
+    by_name = {f"{shipped}.{m}" for m in (*kind_modules(KINDS), *adapter_modules(ADAPTER_MODULES))}
     graph = _Graph({**_generated_modules(generated), **{shipped + m: s for m, s in sources.items()}}, by_name)
     starts = [m for m in graph.sources if not _is_within(m, shipped)]
     reached = graph.closure([*starts, *(f"{shipped}.{m}" for m in kinds)])

@@ -527,6 +527,12 @@ GEPA_SIZE_CONFLICT = Entry(
     "`max_metric_calls`",
     "keep one of them",
 )
+EXTRACTION_LM_ADAPTER = Entry(
+    "E407",
+    "`extraction_lm` without the two-step adapter",
+    "`extraction_lm` is the lm of the `two_step` adapter's second request, and this module's adapter is `{adapter}`",
+    "write `adapter: two_step`, or remove `extraction_lm`",
+)
 MORE_DEMOS_THAN_ROWS = Entry(
     "E408",
     "more demos than rows",

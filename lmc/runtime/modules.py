@@ -15,9 +15,10 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from .adapters import Adapter, adapter_chain
+from .adapters import Adapter, JSONAdapter, adapter_chain
 from .choices import TokenLogprobs, choice_values, decide, score_field
 from .errors import AdapterParseError, ParseError, ProgramError
+from .lm.paired import extraction_lm
 from .lm.protocol import LanguageModel
 from .signature import Field, ModuleSpec, Params, Signature
 from .trace import Prediction, TraceEntry, record
@@ -95,6 +96,7 @@ class Predict:
         self.demos: tuple[Mapping[str, Any], ...] = tuple(params.demos)
         self.adapters: tuple[Adapter, ...] = adapter_chain(params.adapter)
         self.lm = lm
+        self._structured: dict[int, LanguageModel] = {}  # the LM asked with a response format, per LM
         # Calibrated choice decoding (``choices.py``), only with the chat format's markers.
         self.choice_bias = params.choice_bias if self.adapters[0].name == "ChatAdapter" else {}
 
@@ -112,12 +114,16 @@ class Predict:
         failures: list[AdapterParseError] = []
         for adapter in self.adapters:
             messages = self.messages(inputs, adapter)
+            asked = self._asking(adapter, lm)
             if self.choice_bias and adapter is self.adapters[0]:
-                scored = lm.complete_scored(messages)
+                scored = asked.complete_scored(messages)
                 text, tokens = scored.text, scored.tokens
             else:
-                text, tokens = lm.complete(messages), None
-            outputs = self._parse(adapter, text, failures)
+                text, tokens = asked.complete(messages), None
+            if adapter.extracts:
+                outputs = self._extract(adapter, text, extraction_lm(lm), failures)
+            else:
+                outputs = self._parse(adapter, text, failures)
             if outputs is not None:
                 return self._finish(inputs, outputs, text, tokens)
         raise ParseError(self.path, failures)
@@ -127,15 +133,62 @@ class Predict:
         failures: list[AdapterParseError] = []
         for adapter in self.adapters:
             messages = self.messages(inputs, adapter)
+            asked = self._asking(adapter, lm)
             if self.choice_bias and adapter is self.adapters[0]:
-                scored = await lm.acomplete_scored(messages)
+                scored = await asked.acomplete_scored(messages)
                 text, tokens = scored.text, scored.tokens
             else:
-                text, tokens = await lm.acomplete(messages), None
-            outputs = self._parse(adapter, text, failures)
+                text, tokens = await asked.acomplete(messages), None
+            if adapter.extracts:
+                outputs = await self._aextract(adapter, text, extraction_lm(lm), failures)
+            else:
+                outputs = self._parse(adapter, text, failures)
             if outputs is not None:
                 return self._finish(inputs, outputs, text, tokens)
         raise ParseError(self.path, failures)
+
+    def _asking(self, adapter: Adapter, lm: LanguageModel) -> LanguageModel:
+        """The LM that ``adapter``'s request goes to: with the JSON schema of the outputs as its
+        ``response_format`` for the ``json`` adapter (an LM that cannot change its options, as a test
+        double, is asked as it is)."""
+        if not (isinstance(adapter, JSONAdapter) and adapter.structured):
+            return lm
+        found = self._structured.get(id(lm))
+        if found is None:
+            from .lm.protocol import Replaceable  # here: a package's import does not load the LM interface
+
+            found = lm
+            if isinstance(lm, Replaceable):
+                found = lm.replace(response_format=adapter.response_format(self.signature))
+            self._structured[id(lm)] = found
+        return found
+
+    def _extract(
+        self, adapter: Adapter, text: str, lm: LanguageModel, failures: list[AdapterParseError]
+    ) -> dict[str, Any] | None:
+        """A two-step answer's fields, from a second request to the extraction LM (chat, then JSON)."""
+        signature = adapter.extractor_signature(self.signature)
+        found: list[AdapterParseError] = []
+        for step in adapter_chain("chat"):
+            answer = lm.complete(step.format(signature, (), {"text": text}))
+            outputs = self._parse(step, answer, found)
+            if outputs is not None:
+                return outputs
+        failures.append(_extraction_failed(adapter, self.signature, text, found))
+        return None
+
+    async def _aextract(
+        self, adapter: Adapter, text: str, lm: LanguageModel, failures: list[AdapterParseError]
+    ) -> dict[str, Any] | None:
+        signature = adapter.extractor_signature(self.signature)
+        found: list[AdapterParseError] = []
+        for step in adapter_chain("chat"):
+            answer = await lm.acomplete(step.format(signature, (), {"text": text}))
+            outputs = self._parse(step, answer, found)
+            if outputs is not None:
+                return outputs
+        failures.append(_extraction_failed(adapter, self.signature, text, found))
+        return None
 
     def _ready(self, inputs: Mapping[str, Any]) -> LanguageModel:
         """The LM to ask, once the inputs are checked against the signature."""
@@ -209,6 +262,19 @@ class ChainOfThought(Predict):
         return signature.prepend_output(REASONING)
 
 
+def _extraction_failed(
+    adapter: Adapter, signature: Signature, text: str, found: list[AdapterParseError]
+) -> AdapterParseError:
+    """The two-step adapter's failure: the extraction's answers could not be read, each adapter's reason."""
+    reasons = "; ".join(f.summary() for f in found)
+    return AdapterParseError(
+        adapter=adapter.name,
+        text=text,
+        expected=[f.name for f in signature.outputs],
+        reason=f"the fields could not be extracted from the answer ({reasons})",
+    )
+
+
 # Each kind has ``kind`` and ``create(spec, params, lm, ctx)``; a kind with further predictors
 # names them in ``parts`` and describes them in ``part_specs(spec)`` (see ``ReAct``).
 class _Kinds(Mapping[str, ModuleKind]):
@@ -269,5 +335,5 @@ def part_specs(specs: Mapping[str, ModuleSpec]) -> dict[str, ModuleSpec]:
     for spec in specs.values():
         describe = getattr(KINDS.get(spec.kind), "part_specs", None)
         if describe is not None:
-            found.update(describe(spec))
+            found.update({path: part.with_settings_of(spec) for path, part in describe(spec).items()})
     return found

@@ -19,7 +19,11 @@ most specific source to the least:
 4. the ``.lmp`` file's ``lm default`` (or the ``--lm`` of the build).
 
 A model id other than the default keeps the default's sampling options but
-not its endpoint (``api_base``, ``api_key_env``). No answer is cached on disk
+not its endpoint (``api_base``, ``api_key_env``). A module with settings of
+its own (``lm: strong``, ``temperature``...: its ``ModuleSpec.lm``) calls a
+copy of the chosen LM with them (``LM.replace``), so it keeps its lm
+whatever the default is; an LM object without ``replace`` answers for
+every module. No answer is cached on disk
 unless ``LMC_CACHE_DIR`` is set or ``configure(cache_dir=...)`` names a folder.
 
 Also here: ``ReplayLM`` (the package's parity test replays recorded LM calls
@@ -311,15 +315,29 @@ class ReplayLM:
     """Answers with recorded responses, after checking each request is the recorded one.
 
     ``calls`` is a list of ``{"messages": [...], "response": "..."}`` in call
-    order. Any difference in the messages, byte for byte, fails with a diff.
+    order, with ``"lm"`` for a request made through a changed LM (the changes
+    ``LM.replace`` was given: a module on another lm, at its own temperature,
+    with a response format). Any difference in the messages, byte for byte,
+    or in the LM asked, fails with a diff.
     """
 
     model = "replay"
 
-    def __init__(self, calls: Sequence[Mapping[str, Any]]) -> None:
-        self._calls = [(json.loads(json.dumps(c["messages"])), c["response"]) for c in calls]
-        self._next = 0
+    def __init__(self, calls: Sequence[Mapping[str, Any]], changes: Mapping[str, Any] | None = None) -> None:
+        self._calls = [
+            (json.loads(json.dumps(c["messages"])), c["response"], json.loads(json.dumps(c.get("lm", {}))))
+            for c in calls
+        ]
+        self._changes: Mapping[str, Any] = json.loads(json.dumps(dict(changes or {}), default=repr))
+        self._next = [0]
         self._lock = threading.Lock()
+
+    def replace(self, **changes: Any) -> ReplayLM:
+        """The same recording, answering for a changed LM: each request must be recorded with these changes."""
+        view = object.__new__(ReplayLM)
+        view._calls, view._next, view._lock = self._calls, self._next, self._lock
+        view._changes = json.loads(json.dumps({**self._changes, **changes}, default=repr))
+        return view
 
     def complete(self, messages: Sequence[Mapping[str, Any]]) -> str:
         index, response = self._replay(messages)
@@ -344,19 +362,24 @@ class ReplayLM:
     def _replay(self, messages: Sequence[Mapping[str, Any]]) -> tuple[int, Any]:
         """The next recorded call's index and response, after checking its messages byte for byte."""
         with self._lock:
-            index = self._next
-            self._next += 1
+            index = self._next[0]
+            self._next[0] += 1
         if index >= len(self._calls):
             raise AssertionError(f"LM call {index + 1} was not recorded (the recorded run made {len(self._calls)})")
-        expected, response = self._calls[index]
+        expected, response, changes = self._calls[index]
         actual = json.loads(json.dumps([dict(m) for m in messages]))
         if actual != expected:
             raise AssertionError(_message_diff(index, expected, actual))
+        if changes != self._changes:
+            raise AssertionError(
+                f"LM call {index + 1} went to another LM than the recorded one: recorded with "
+                f"{json.dumps(changes, sort_keys=True)}, sent with {json.dumps(self._changes, sort_keys=True)}"
+            )
         return index, response
 
     def assert_done(self) -> None:
-        if self._next != len(self._calls):
-            raise AssertionError(f"the run made {self._next} LM call(s); the recorded run made {len(self._calls)}")
+        if self._next[0] != len(self._calls):
+            raise AssertionError(f"the run made {self._next[0]} LM call(s); the recorded run made {len(self._calls)}")
 
 
 def scored_response(scored: Scored) -> dict[str, Any]:

@@ -57,19 +57,27 @@ class Context:
             from .modules import make_module
 
             spec = self._specs[path]
-            params = self.params.get(path) or Params(instructions=spec.signature.instructions)
-            inst = self._instances[path] = make_module(spec, params, self.lm_for(params), self)
+            params = self.params.get(path) or spec.start_params()
+            inst = self._instances[path] = make_module(spec, params, self.lm_for(params, spec), self)
         return inst
 
-    def lm_for(self, params: Params) -> LanguageModel | None:
-        """The LM of a module: the context's, or a copy for the model its parameters name
-        (``Params.model``, a fine-tuned model). An LM object that cannot change its
-        model (no ``replace``, as test doubles) answers for every module."""
+    def lm_for(self, params: Params, spec: ModuleSpec | None = None) -> LanguageModel | None:
+        """The LM of a module: the context's, changed as its settings say (``ModuleSpec.lm``: another
+        declared lm, its own temperature or max_tokens) and to the model its parameters name
+        (``Params.model``, a fine-tuned model); paired, for a ``two_step`` adapter with an
+        ``extraction_lm``, with the LM that fills the fields. An LM object that cannot change its
+        options (no ``replace``, as test doubles) answers for every module and every step."""
         from .lm.protocol import Replaceable  # here: a package's import does not load the LM interface
 
-        if params.model is None or not isinstance(self.lm, Replaceable):
-            return self.lm
-        return self.lm.replace(model=params.model)
+        lm = self.lm
+        if lm is None or not isinstance(lm, Replaceable):
+            return lm
+        own = _changed(lm, spec.lm if spec is not None else {}, params.model)
+        if spec is not None and spec.extraction_lm is not None and params.adapter == "two_step":
+            from .lm.paired import WithExtraction
+
+            return WithExtraction(own, _changed(lm, spec.extraction_lm, None))
+        return own
 
     def tool(self, name: str) -> Callable[..., Any]:
         """The tool as a program body calls it: an exception it raises fails the run (``ToolError``).
@@ -101,6 +109,23 @@ class Context:
         except KeyError:
             known = ", ".join(f"`{n}`" for n in self._metrics) or "none"
             raise ProgramError(f"no metric `{name}` in this program (its metrics: {known})") from None
+
+
+def _changed(lm: LanguageModel, settings: Mapping[str, Any], model: str | None) -> LanguageModel:
+    """``lm`` (a ``Replaceable``) with a module's LM settings (``ModuleSpec.lm``) and its fine-tuned model, if any."""
+    changes = dict(settings)
+    if "model" in changes:  # another declared lm: its own options, none of the program's LM
+        from .lm.client import DEFAULT_OPTIONS
+
+        changes = {**DEFAULT_OPTIONS, **changes}
+    if model is not None:
+        changes["model"] = model
+    if not changes:
+        return lm
+    from .lm.protocol import Replaceable
+
+    assert isinstance(lm, Replaceable)
+    return lm.replace(**changes)
 
 
 def _with_parts(modules: Mapping[str, ModuleSpec]) -> dict[str, ModuleSpec]:
@@ -176,7 +201,7 @@ class Program:
         self.metrics = metrics or {}
 
     def default_params(self) -> dict[str, Params]:
-        return {p: Params(instructions=self.modules[p].signature.instructions) for p in self.module_paths}
+        return {p: self.modules[p].start_params() for p in self.module_paths}
 
     def context(self, lm: LanguageModel | None, params: Mapping[str, Params]) -> Context:
         return Context(

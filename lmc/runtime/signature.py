@@ -118,10 +118,33 @@ class Params:
 class ModuleSpec:
     """A ``module NAME = Kind(Signature, options)`` declaration of a program.
 
-    ``path`` is ``"program.NAME"``, the key of its ``Params``.
+    ``path`` is ``"program.NAME"``, the key of its ``Params``. ``options``
+    are the kind's own (``tools``, ``n``...); the settings every kind takes
+    are apart:
+
+    - ``lm``: how the module's LM differs from the program's, as
+      ``LM.replace`` takes it: the model id and options of the declared lm
+      it names (``lm: strong``; with ``model``, the options the lm block
+      leaves out are the LM's defaults, nothing of the program's LM), then
+      its own ``temperature`` and ``max_tokens``. Empty: the program's LM.
+    - ``adapter``: the prompt format the file pins (``adapter: json``); None
+      lets an optimizer choose, starting from ``chat``.
+    - ``extraction_lm``: the LM a ``two_step`` adapter fills the fields
+      with, in the form of ``lm`` (None: the module's own LM).
     """
 
     path: str
     kind: str
     signature: Signature
     options: Mapping[str, Any] = field(default_factory=dict)
+    lm: Mapping[str, Any] = field(default_factory=dict)
+    adapter: str | None = None
+    extraction_lm: Mapping[str, Any] | None = None
+
+    def start_params(self) -> Params:
+        """The parameters before any optimizer: the signature's instructions, no demos, its adapter."""
+        return Params(instructions=self.signature.instructions, adapter=self.adapter or "chat")
+
+    def with_settings_of(self, other: ModuleSpec) -> ModuleSpec:
+        """This spec with ``other``'s LM and adapter settings (a kind's further predictor takes its module's)."""
+        return replace(self, lm=other.lm, adapter=other.adapter, extraction_lm=other.extraction_lm)

@@ -24,7 +24,7 @@ from .optimizers import GIVES_CANDIDATES as GIVES_CANDIDATES
 from .optimizers import MIPRO_MANUAL_OPTIONS as MIPRO_MANUAL_OPTIONS
 from .optimizers import NEEDS_CANDIDATES as NEEDS_CANDIDATES
 from .optimizers import OPTIMIZERS as OPTIMIZERS
-from .vocabulary import BOOL, FLOAT, INT, STR, AnyOf, FieldNames, ListOf, Optimizers, Ref, Schema, opt
+from .vocabulary import ADAPTER, BOOL, FLOAT, INT, STR, AnyOf, FieldNames, ListOf, Optimizers, Ref, Schema, opt
 from .vocabulary import Choice as Choice
 from .vocabulary import OptionSpec as OptionSpec
 from .vocabulary import Scalar as Scalar
@@ -95,13 +95,34 @@ EVALUATE = Schema(
 
 # ----------------------------------------------------------------- modules
 
+# The prompt formats a module's `adapter:` (and an optimizer's `adapters:`) names.
+ADAPTER_NAMES = ADAPTER.values
+
+# The options every module kind takes: the LM it calls and how it asks (ModuleSpec's settings).
+MODULE_SETTINGS = (
+    opt("lm", Ref("lm"), doc="the declared lm this module calls (none: the program's)"),
+    opt("temperature", FLOAT, minimum=0.0, doc="this module's sampling temperature (none: its lm's)"),
+    opt("max_tokens", INT, minimum=1, doc="this module's answer length limit (none: its lm's)"),
+    opt(
+        "adapter",
+        ADAPTER,
+        doc="the prompt format, fixed (none: chat, and an optimizer's `adapters:` may choose)",
+    ),
+    opt("extraction_lm", Ref("lm"), doc="the lm a `two_step` adapter fills the fields with (none: the module's)"),
+)
+
+
+def _module(kind: str, *options: OptionSpec) -> Schema:
+    return Schema(f"module kind `{kind}`", (*options, *MODULE_SETTINGS))
+
+
 MODULES: Mapping[str, Schema] = _frozen(
     {
-        "Predict": Schema("module kind `Predict`"),
-        "ChainOfThought": Schema("module kind `ChainOfThought`"),
-        "ProgramOfThought": Schema(
-            "module kind `ProgramOfThought`",
-            (
+        "Predict": _module("Predict"),
+        "ChainOfThought": _module("ChainOfThought"),
+        "ProgramOfThought": _module(
+            "ProgramOfThought",
+            *(
                 opt("max_iters", INT, default=3, minimum=1),
                 # The sandbox's limits (lmc/runtime/kinds/sandbox.py, LIMIT_OPTIONS).
                 opt("timeout_s", FLOAT, default=10.0, above=0.0, doc="seconds the generated code may run"),
@@ -110,30 +131,24 @@ MODULES: Mapping[str, Schema] = _frozen(
                 opt("file_mb", INT, default=16, minimum=1, doc="MiB of the largest file the code may write"),
             ),
         ),
-        "ReAct": Schema(
-            "module kind `ReAct`",
-            (
-                opt("tools", ListOf(Ref("tool")), required=True),
-                opt("max_iters", INT, default=20, minimum=1),
-                opt("tool_timeout", FLOAT, default=30.0, above=0.0, doc="seconds one tool call may run"),
-            ),
+        "ReAct": _module(
+            "ReAct",
+            opt("tools", ListOf(Ref("tool")), required=True),
+            opt("max_iters", INT, default=20, minimum=1),
+            opt("tool_timeout", FLOAT, default=30.0, above=0.0, doc="seconds one tool call may run"),
         ),
-        "MultiChainComparison": Schema("module kind `MultiChainComparison`", (opt("m", INT, default=3, minimum=1),)),
-        "BestOfN": Schema(
-            "module kind `BestOfN`",
-            (
-                opt("n", INT, required=True, minimum=1),
-                opt("reward", Ref("metric"), required=True),
-                opt("threshold", FLOAT),
-            ),
+        "MultiChainComparison": _module("MultiChainComparison", opt("m", INT, default=3, minimum=1)),
+        "BestOfN": _module(
+            "BestOfN",
+            opt("n", INT, required=True, minimum=1),
+            opt("reward", Ref("metric"), required=True),
+            opt("threshold", FLOAT),
         ),
-        "Refine": Schema(
-            "module kind `Refine`",
-            (
-                opt("n", INT, required=True, minimum=1),
-                opt("reward", Ref("metric"), required=True),
-                opt("threshold", FLOAT),
-            ),
+        "Refine": _module(
+            "Refine",
+            opt("n", INT, required=True, minimum=1),
+            opt("reward", Ref("metric"), required=True),
+            opt("threshold", FLOAT),
         ),
     }
 )

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from .vocabulary import BOOL, FLOAT, INT, Choice, Ref, Schema, opt
+from .vocabulary import ADAPTER, BOOL, FLOAT, INT, Choice, ListOf, Ref, Schema, opt
 
 # BootstrapFewShot's demo counts, which KNNFewShot takes too, then the rest of its options.
 _DEMOS = (
@@ -28,6 +28,14 @@ _BOOTSTRAP = _DEMOS + (
     opt("max_rounds", INT, default=1, minimum=1, doc="tries per trainset example"),
     opt("max_errors", INT, minimum=0, doc="failed runs that stop the optimizer (none: 10)"),
     opt("metric_threshold", FLOAT, doc="a run succeeds when its score is at least this"),
+)
+
+# An lmc option (DSPy has none): the prompt formats a search may give each module whose adapter the file
+# does not fix, one per module and candidate (none: the modules keep theirs).
+_ADAPTERS = opt(
+    "adapters",
+    ListOf(ADAPTER),
+    doc="adapters the search chooses from, per module (none: each module keeps its own)",
 )
 
 # Every optimizer accepts these; the build enforces them on the optimizer's LMs
@@ -57,6 +65,7 @@ OWN_OPTIONS: Mapping[str, Schema] = MappingProxyType(
                 ),
                 opt("num_threads", INT, minimum=1, doc="evaluation threads (none: the build's --threads)"),
                 opt("stop_at_score", FLOAT, doc="stop once a candidate scores at least this (percent)"),
+                _ADAPTERS,
             ),
         ),
         "KNNFewShot": Schema(
@@ -121,6 +130,7 @@ OWN_OPTIONS: Mapping[str, Schema] = MappingProxyType(
                 opt("tip_aware_proposer", BOOL, default=True, doc="give the prompt model a random tip per proposal"),
                 opt("fewshot_aware_proposer", BOOL, default=True, doc="show the prompt model bootstrapped demos"),
                 opt("view_data_batch_size", INT, default=10, minimum=1, doc="trainset rows per data-summary request"),
+                _ADAPTERS,
             ),
         ),
         "SIMBA": Schema(

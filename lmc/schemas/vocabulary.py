@@ -85,6 +85,10 @@ class Optimizers:
 
 ValueType = Scalar | Ref | ListOf | AnyOf | Choice | FieldNames | Optimizers
 
+# A prompt format: DSPy's adapters (lmc/runtime/adapters/__init__.py's ADAPTERS, which a test holds
+# equal), as a module's `adapter:` and an optimizer's `adapters:` name them.
+ADAPTER = Choice(("chat", "json", "xml", "two_step"), bare=True)
+
 INT = Scalar("int")
 FLOAT = Scalar("float")
 BOOL = Scalar("bool")

@@ -1,5 +1,7 @@
 """Writes ``golden/dspy_typed.json``: the messages DSPy itself formats for the typed signature of
-``test_types.py``, which the test compares byte for byte with what lmc's emitted package sends.
+``test_types.py``, which the test compares byte for byte with what lmc's emitted package sends:
+the chat, JSON and XML formats, both requests of the two-step format, and the ``response_format``
+DSPy's JSON adapter sends.
 
 Not a test: it needs DSPy, which lmc does not depend on. Regenerate with a DSPy install::
 
@@ -19,7 +21,7 @@ from typing import Literal, Optional
 
 import dspy
 from pydantic import BaseModel, Field
-from typed_values import DEMOS, INPUTS  # the shared values, beside this file
+from typed_values import DEMOS, INPUTS, TWO_STEP_ANSWER  # the shared values, beside this file
 
 
 class Priority(str, enum.Enum):
@@ -63,16 +65,60 @@ class Triage(dspy.Signature):
     notes: str | None = dspy.OutputField()
 
 
+def sent_response_format(inputs: dict) -> dict:
+    """The ``response_format`` DSPy's JSONAdapter sends for ``Triage`` to a model that takes a JSON schema,
+    as the HTTP body has it (a loopback server stands in for the provider)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    bodies: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "{}"}}]}
+            data = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    lm = dspy.LM(
+        "openai/gpt-4o-mini", api_base=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="x", cache=False
+    )
+    try:
+        dspy.JSONAdapter()(lm, {}, Triage, DEMOS, inputs)
+    except Exception:  # noqa: BLE001 - the stub's empty answer does not parse; the request is what is wanted
+        pass
+    server.shutdown()
+    return bodies[0]["response_format"]
+
+
 def main() -> None:
     inputs = {
         "email": INPUTS["email"],
         "history": [Ticket.model_validate(t) for t in INPUTS["history"]],
         "hint": Priority(INPUTS["hint"]),
     }
+    from dspy.adapters.two_step_adapter import TwoStepAdapter
+
+    two_step = TwoStepAdapter(dspy.LM("openai/gpt-4o-mini"))
+    extractor = two_step._create_extractor_signature(Triage)
     out = {
         "dspy_version": dspy.__version__,
         "chat": dspy.ChatAdapter().format(Triage, DEMOS, inputs),
         "json": dspy.JSONAdapter().format(Triage, DEMOS, inputs),
+        "json_response_format": sent_response_format(inputs),
+        "xml": dspy.XMLAdapter().format(Triage, DEMOS, inputs),
+        "two_step": two_step.format(Triage, DEMOS, inputs),
+        # The second request: the first answer (here a fixed text) given to the extraction LM.
+        "two_step_extraction": dspy.ChatAdapter().format(extractor, [], {"text": TWO_STEP_ANSWER}),
     }
     path = Path(__file__).parent / "golden" / "dspy_typed.json"
     path.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

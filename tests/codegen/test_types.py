@@ -11,7 +11,7 @@ import pytest
 from lmc.runtime.errors import ParseError
 from lmc.runtime.signature import Params
 from tests.codegen.helpers import load_text
-from tests.codegen.typed_values import DEMOS, INPUTS, TICKET
+from tests.codegen.typed_values import DEMOS, INPUTS, TICKET, TWO_STEP_ANSWER
 from tests.scripted import ScriptedLM, chat_answer
 
 SOURCE = """
@@ -135,6 +135,41 @@ def test_typed_prompts_are_dspys_byte_for_byte(tmp_path: Path, adapter: str) -> 
     lm = ScriptedLM([answer])
     pkg.triage(lm=lm, **INPUTS)  # plain JSON inputs, validated into the package's models
     assert lm.calls == [golden[adapter]]
+
+
+def test_typed_xml_prompts_are_dspys_byte_for_byte(tmp_path: Path) -> None:
+    """DSPy 3.4.1's ``XMLAdapter``: tags, nested XML for records and lists, demos; its answers read back."""
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    pkg = _typed_package(tmp_path, "xml")
+    answer = (
+        f"<ticket>{json.dumps(TICKET)}</ticket>\n<tags><item>a</item><item>b</item></tags>\n"
+        "<urgent>\nTrue\n</urgent>\n<score>0.5</score>\n<route>tech</route>\n<notes>ok</notes>"
+    )
+    lm = ScriptedLM([answer])
+    result = pkg.triage(lm=lm, **INPUTS)
+    assert lm.calls == [golden["xml"]]
+    assert result.ticket.title == "Refund not received" and result.route == "tech" and result.notes == "ok"
+
+
+def test_typed_two_step_prompts_are_dspys_byte_for_byte(tmp_path: Path) -> None:
+    """DSPy 3.4.1's ``TwoStepAdapter``: the natural first request, then the extraction (chat format)."""
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    pkg = _typed_package(tmp_path, "two_step")
+    extracted = chat_answer(ticket=TICKET_ANSWER, tags="[]", urgent="True", score="0.5", route="billing", notes="n")
+    lm = ScriptedLM([TWO_STEP_ANSWER, extracted])  # no `replace`: the same LM extracts
+    result = pkg.triage(lm=lm, **INPUTS)
+    assert lm.calls == [golden["two_step"], golden["two_step_extraction"]]
+    assert result.route == "billing" and result.ticket.priority is pkg.Priority.high
+
+
+def test_the_json_adapters_response_format_is_dspys(tmp_path: Path) -> None:
+    """The structured-output ``response_format`` DSPy 3.4.1's ``JSONAdapter`` sends for the same outputs."""
+    from lmc.runtime.adapters import JSONAdapter
+
+    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    pkg = _typed_package(tmp_path, "json")
+    signature = pkg.programs.PROGRAMS["triage"].modules["triage.t"].signature
+    assert JSONAdapter(structured=True).response_format(signature) == golden["json_response_format"]
 
 
 def test_record_and_enum_docstrings_are_the_users(tmp_path: Path) -> None:

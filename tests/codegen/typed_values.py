@@ -39,3 +39,6 @@ INPUTS = {
     "history": [TICKET],
     "hint": "low",
 }
+
+# What the main LM answers in plain words, for the two-step format's second request (its extraction).
+TWO_STEP_ANSWER = "ticket: a high-priority billing ticket titled Refund not received.\n\nroute: billing"

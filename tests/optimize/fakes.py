@@ -28,6 +28,7 @@ class Request:
     instructions: str
     demos: tuple[dict[str, Any], ...]
     inputs: dict[str, Any]
+    adapter: str = "chat"  # the module's Params.adapter (sent only when it is not chat)
 
 
 class FakeModule:
@@ -44,6 +45,8 @@ class FakeModule:
             "demos": [dict(d) for d in params.demos],
             "inputs": inputs,
         }
+        if params.adapter != "chat":
+            request["adapter"] = params.adapter
         text = self.ctx.lm.complete([{"role": "user", "content": json.dumps(request)}])
         try:
             outputs = json.loads(text)
@@ -92,7 +95,9 @@ class FakeLM:
 
 def decode(messages: list[dict]) -> Request:
     data = json.loads(messages[-1]["content"])
-    return Request(data["path"], data["instructions"], tuple(data["demos"]), data["inputs"])
+    return Request(
+        data["path"], data["instructions"], tuple(data["demos"]), data["inputs"], data.get("adapter", "chat")
+    )
 
 
 # ----------------------------------------------------------------- programs

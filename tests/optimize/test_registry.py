@@ -30,6 +30,7 @@ DSPY_DEFAULTS = {
         "max_errors": None,
         "stop_at_score": None,
         "metric_threshold": None,
+        "adapters": None,  # lmc's: the adapters the search chooses from (DSPy searches none)
     },
     "COPRO": {"breadth": 10, "depth": 3, "init_temperature": 1.4, "track_stats": False, "prompt_model": None},
     # DSPy's constructor and compile() options; `seed: none` is the block's seed + DSPy's 9.
@@ -54,6 +55,7 @@ DSPY_DEFAULTS = {
         "tip_aware_proposer": True,
         "fewshot_aware_proposer": True,
         "view_data_batch_size": 10,
+        "adapters": None,  # lmc's, as for the random search
     },
     # DSPy's reduce_fn defaults to None (a list of every member's outputs); a package returns one result.
     "Ensemble": {"reduce_fn": "majority", "size": None},
@@ -118,7 +120,7 @@ def test_create_optimizer_lists_the_options_in_the_constructors_order():
     assert str(raised.value) == (
         "BootstrapFewShotWithRandomSearch has no option `max_demos` (it takes: max_bootstrapped_demos, "
         "max_labeled_demos, max_rounds, num_candidate_programs, num_threads, max_errors, stop_at_score, "
-        "metric_threshold)"
+        "metric_threshold, adapters)"
     )
 
 
@@ -150,3 +152,12 @@ def test_bad_options_are_rejected_with_a_clear_message(name, options, message):
 
 def test_none_is_accepted_where_dspy_defaults_to_none():
     assert create_optimizer("BootstrapFewShot", {"max_errors": None, "metric_threshold": None}) == BootstrapFewShot()
+
+
+def test_the_adapters_option_takes_a_list_of_adapter_names():
+    made = create_optimizer("BootstrapFewShotWithRandomSearch", {"adapters": ["chat", "json"]})
+    assert made.adapters == ("chat", "json")
+    with pytest.raises(OptionError, match="`adapters`: 'yaml' is not one of chat, json, xml, two_step"):
+        create_optimizer("MIPROv2", {"adapters": ["chat", "yaml"]})
+    with pytest.raises(OptionError, match="`adapters`: expected a list or none, got a string"):
+        create_optimizer("MIPROv2", {"adapters": "chat"})

@@ -113,8 +113,8 @@ def test_typed_values_render_like_their_json():
 
 def test_unknown_adapter_name():
     assert [type(a) for a in adapter_chain("chat")] == [ChatAdapter, JSONAdapter]
-    with pytest.raises(ValueError, match="unknown adapter `xml`"):
-        adapter_chain("xml")
+    with pytest.raises(ValueError, match="unknown adapter `yaml`"):
+        adapter_chain("yaml")
 
 
 # ---------------------------------------------------------------- parsing

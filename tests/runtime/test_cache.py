@@ -121,7 +121,7 @@ def test_a_total_cost_does_not_depend_on_the_order_of_the_answers(tmp_path):
         cache.put(Cache.key(lm.request([{"role": "user", "content": q}])), lm.model, q, cost_usd=cost)
     totals = set()
     for order in itertools.permutations(costs):
-        counted = lm.replace()  # fresh counters, same cache
+        counted = LM("openai/priced", cache=cache)  # fresh counters, same cache
         for q in order:
             counted.complete([{"role": "user", "content": q}])
         totals.add(counted.usage.cached_cost_usd)

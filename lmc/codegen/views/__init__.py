@@ -26,7 +26,7 @@ from ..literals import py_literal
 from ..names import isort_key
 from ..retrievers import corpus_files
 from ..typemap import Annotations
-from ..vendor import kind_modules
+from ..vendor import adapter_modules, kind_modules
 from . import entry
 from . import package as front
 from .data import PackageView
@@ -109,7 +109,23 @@ def build_view(
         default_model_id=default_model,
         ext_modules=tuple(plan.ext_modules.values()),
         data_files=tuple(data_files.values()),
-        kind_modules=kind_modules(m.kind.name for p in plan.program_decls for m in p.modules),
+        kind_modules=kind_modules(m.kind.name for p in plan.program_decls for m in p.modules)
+        + adapter_modules(_adapters_used(plan, params or {})),
         parity_json=front.parity_json(parity),
         parity_cases=len(parity),
     )
+
+
+def _adapters_used(plan: Plan, params: Mapping[str, Params]) -> set[str]:
+    """Every adapter name the package's modules may use: those the file pins, and the learned ones."""
+    from ...ir.values import options_dict
+
+    used = {
+        str(options_dict(m.options)["adapter"])
+        for p in plan.program_decls
+        for m in p.modules
+        if options_dict(m.options).get("adapter") is not None
+    }
+    for p in params.values():
+        used.update(q.adapter for q in (p, *p.members))
+    return used

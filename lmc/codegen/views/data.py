@@ -46,6 +46,7 @@ class ModuleView:
     kind: str  # literal
     signature: str  # the SignatureView's py_name
     options: str | None  # dict literal, or None when empty
+    settings: str | None = None  # keyword arguments (lm=..., adapter=...), or None when the module has none
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ...ir import nodes as ir
+from ...ir.values import options_dict
 from ...runtime.signature import Params
 from ..errors import CodegenError
 from ..literals import py_literal
@@ -28,7 +29,10 @@ def params_views(
         raise CodegenError(f"parameters for unknown module(s): {', '.join(unknown)}")
     views = []
     for path, m in order:
-        p = params.get(path) or Params(instructions=instructions(plan.signature(m.signature.name)))
+        pinned = options_dict(m.options).get("adapter")
+        p = params.get(path) or Params(
+            instructions=instructions(plan.signature(m.signature.name)), adapter=str(pinned or "chat")
+        )
         views.append(
             ParamsView(
                 path=py_literal(path),

@@ -53,18 +53,56 @@ def module_views(plan: Plan) -> tuple[tuple[ModuleView, ...], list[tuple[str, ir
     for p in plan.program_decls:
         for m in p.modules:
             path = f"{p.name.name}.{m.name.name}"
-            options = options_dict(m.options)
+            given = options_dict(m.options)
+            options = {k: v for k, v in given.items() if k not in MODULE_SETTINGS}
             views.append(
                 ModuleView(
                     path=py_literal(path),
                     kind=py_literal(m.kind.name),
                     signature=plan.signature_names[m.signature.name],
                     options=py_literal(options) if options else None,
+                    settings=settings_code(plan, given),
                 )
             )
             order.append((path, m))
             order.extend((f"{path}.{part}", m) for part in module_parts(m.kind.name))
     return tuple(views), order
+
+
+# The options every module kind takes (lmc/schemas/blocks.py's MODULE_SETTINGS, which the checker reads):
+# they become ModuleSpec's `lm`, `adapter` and `extraction_lm`, never the kind's own options.
+MODULE_SETTINGS = ("lm", "temperature", "max_tokens", "adapter", "extraction_lm")
+
+
+def settings_code(plan: Plan, given: Mapping[str, Any]) -> str | None:
+    """``ModuleSpec``'s keyword arguments for a module's settings, or None when it has none."""
+    lm = lm_settings(plan, given.get("lm"))
+    lm.update({k: given[k] for k in ("temperature", "max_tokens") if given.get(k) is not None})
+    args = []
+    if lm:
+        args.append(f"lm={py_literal(lm)}")
+    if given.get("adapter") is not None:
+        args.append(f"adapter={py_literal(given['adapter'])}")
+    if given.get("extraction_lm") is not None:
+        args.append(f"extraction_lm={py_literal(lm_settings(plan, given['extraction_lm']))}")
+    return ", ".join(args) or None
+
+
+def lm_settings(plan: Plan, name: object) -> dict[str, Any]:
+    """How the LM a module names differs from the program's (``ModuleSpec.lm``): empty for none or
+    ``default``, else the declared lm's model id and the options its block sets (``cache: false`` as
+    ``cache: None``: no cache)."""
+    if name is None or name == "default":
+        return {}
+    decl = plan.decls.get(str(name))
+    if not isinstance(decl, ir.LmDecl):
+        raise CodegenError(f"`{name}` is not a declared lm")
+    options = options_dict(decl.options)
+    settings: dict[str, Any] = {"model": decl.model}
+    settings.update({k: v for k, v in options.items() if k != "cache" and v is not None})
+    if options.get("cache") is False:
+        settings["cache"] = None
+    return settings
 
 
 def tool_sources(plan: Plan, annotations: Annotations) -> tuple[tuple[str, str], ...]:

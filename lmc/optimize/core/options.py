@@ -23,11 +23,12 @@ _SCALARS: Mapping[str, type] = {"int": int, "float": float, "bool": bool, "str":
 class OptionSpec:
     """One option: its type, default, whether ``none`` is allowed, and its lower bound."""
 
-    type: type  # int, float, bool or str
+    type: type  # int, float, bool, str, or tuple (a list of words, each one of ``words``)
     default: Any
     nullable: bool = False
     minimum: float | None = None
     doc: str = ""
+    words: tuple[str, ...] = ()  # a list option's allowed words
 
     @classmethod
     def from_schema(cls, spec: option_schema.OptionSpec) -> OptionSpec:
@@ -45,6 +46,9 @@ class OptionSpec:
             type_ = _SCALARS[vtype.name]
         elif isinstance(vtype, option_schema.Ref | option_schema.Choice):
             type_ = str
+        elif isinstance(vtype, option_schema.ListOf) and isinstance(vtype.item, option_schema.Choice):
+            nullable = spec.default is None and not spec.required
+            return cls(tuple, spec.default, nullable=nullable, doc=spec.doc, words=vtype.item.values)
         else:
             raise TypeError(f"option `{spec.name}`: {vtype.describe()} has no runtime spec")
         if spec.maximum is not None or spec.above is not None:
@@ -56,7 +60,7 @@ class OptionSpec:
 
     @property
     def type_name(self) -> str:
-        name = {int: "an integer", float: "a number", bool: "a boolean", str: "a string"}[self.type]
+        name = {int: "an integer", float: "a number", bool: "a boolean", str: "a string", tuple: "a list"}[self.type]
         return f"{name} or none" if self.nullable else name
 
     def problem(self, value: Any) -> str | None:
@@ -65,6 +69,11 @@ class OptionSpec:
             return None if self.nullable else f"expected {self.type_name}, got none"
         if not _is_type(value, self.type):
             return f"expected {self.type_name}, got {_kind(value)}"
+        if self.type is tuple:
+            wrong = [w for w in value if w not in self.words]
+            if wrong:
+                return f"{wrong[0]!r} is not one of {', '.join(self.words)}"
+            return None
         if self.minimum is not None and value < self.minimum:
             return f"must be at least {_number(self.minimum)}, got {_number(value)}"
         return None
@@ -73,6 +82,8 @@ class OptionSpec:
         """An acceptable value in the option's own type (an integer for a float option becomes a float)."""
         if value is not None and self.type is float:
             return float(value)
+        if value is not None and self.type is tuple:
+            return tuple(value)
         return value
 
 
@@ -85,6 +96,8 @@ def _is_type(value: Any, wanted: type) -> bool:
         return isinstance(value, int)
     if wanted is float:
         return isinstance(value, (int, float)) and not math.isnan(value)
+    if wanted is tuple:
+        return isinstance(value, (list, tuple))
     return isinstance(value, wanted)
 
 

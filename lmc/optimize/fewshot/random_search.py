@@ -17,6 +17,11 @@ bootstrap and to every evaluation (none: DSPy's 10), as in DSPy.
 
 As everywhere in lmc's optimizers, DSPy's ``Random(c)`` is ``Random(task.seed + c)``.
 
+With ``adapters`` (an lmc option), every candidate but the zero-shot one
+also gets an adapter per module whose adapter the file does not fix, drawn
+from the list by a generator of its own for the candidate's seed
+(``core/adapters.py``); the demos are the same as without the option.
+
 When the LM budget runs out, the candidate being built or scored is dropped
 and the best candidate scored so far wins.
 
@@ -39,6 +44,7 @@ from typing import ClassVar
 
 from ...host.evaluate import evaluate
 from ...runtime.signature import Params
+from ..core.adapters import adapter_choices, draw_adapters, with_adapters
 from ..core.ahead import in_order, may_build_ahead
 from ..core.base import (
     DEFAULT_MAX_ERRORS,
@@ -70,6 +76,7 @@ class BootstrapFewShotWithRandomSearch:
     max_errors: int | None = None
     stop_at_score: float | None = None
     metric_threshold: float | None = None
+    adapters: tuple[str, ...] | None = None
 
     def compile(self, task: Task) -> OptimizeResult:
         calls = CallCounter()
@@ -123,6 +130,17 @@ class BootstrapFewShotWithRandomSearch:
             yield candidate
 
     def _candidate(self, task: Task, seed: int, calls: CallCounter) -> tuple[str, Chosen]:
+        """Candidate ``seed``'s demos; with ``adapters``, each searchable module's adapter drawn for it too
+        (the zero-shot candidate keeps the starting ones)."""
+        label, (params, origins) = self._demos(task, seed, calls)
+        choices = adapter_choices(task, self.adapters)
+        if not choices or seed == -3:
+            return label, (params, origins)
+        chosen = draw_adapters(choices, task.seed + seed)
+        shown = ", ".join(f"{path}: {adapter}" for path, adapter in chosen.items())
+        return f"{label} [adapters {shown}]", (with_adapters(params, chosen), origins)
+
+    def _demos(self, task: Task, seed: int, calls: CallCounter) -> tuple[str, Chosen]:
         start = task.start_params()
         everything = range(len(task.trainset))
         if seed == -3:

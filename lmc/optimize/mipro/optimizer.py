@@ -26,6 +26,11 @@ DSPy's procedure (``dspy/teleprompt/mipro_optimizer_v2.py``), step by step:
    is scored on the whole valset. The best full score wins (the earliest on
    a tie).
 
+With ``adapters`` (an lmc option), each module whose adapter the file does
+not fix has one more parameter, ``i_predictor_adapter``: its adapter among
+the list (its starting one first, so trial 0 is the starting program); the
+search sizes stay DSPy's (``core/adapters.py``).
+
 Every random choice is DSPy's, made in DSPy's order from one generator
 seeded with ``seed + 9`` (DSPy's default seed is 9; the ``seed`` option
 overrides it): the valset sample, the demo sets, each proposal's tip and

@@ -48,6 +48,7 @@ class MiproOptions:
     tip_aware_proposer: bool = True
     fewshot_aware_proposer: bool = True
     view_data_batch_size: int = 10
+    adapters: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         # DSPy's rules; the checker reports them before a build (E404, E407, E403).

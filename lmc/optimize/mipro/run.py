@@ -14,7 +14,7 @@ import json
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ...data.datasets import Example
@@ -24,6 +24,7 @@ from ...runtime.lm.protocol import LanguageModel
 from ...runtime.signature import ModuleSpec, Params
 from ...runtime.types import annotation_name
 from ...schemas.sizes import ZERO_SHOT_PROPOSAL_DEMOS
+from ..core.adapters import adapter_choices
 from ..core.ahead import Gate, beside, may_build_ahead
 from ..core.base import DEFAULT_MAX_ERRORS, CallCounter, Candidate, DemoOrigin, OptimizeResult, Task
 from ..core.budget import Meter, Spent, metered_metric
@@ -54,10 +55,12 @@ STUDY_FILE = "optuna.sqlite3"  # the study's file in the build's state folder
 
 @dataclass(frozen=True, slots=True)
 class _Candidates:
-    """What the trials index: instructions per module, demo sets (None in zero-shot mode)."""
+    """What the trials index: instructions per module, demo sets (None in zero-shot mode), and with the
+    ``adapters`` option the adapters of each module the file does not fix one (``core/adapters.py``)."""
 
     instructions: Mapping[str, Sequence[str]]
     sets: Sequence[DemoSet] | None
+    adapters: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def params(self, start: Mapping[str, Params], chosen: Mapping[str, int]) -> dict[str, Params]:
         out = {}
@@ -65,6 +68,8 @@ class _Candidates:
             p = replace(start[path], instructions=self.instructions[path][chosen[_instruction(i)]])
             if self.sets is not None:
                 p = replace(p, demos=tuple(dict(d.value) for d in self.sets[chosen[_demos(i)]].demos[path]))
+            if path in self.adapters:
+                p = replace(p, adapter=self.adapters[path][chosen[_adapter(i)]])
             out[path] = p
         return out
 
@@ -86,6 +91,8 @@ class _Candidates:
             if self.sets is not None:
                 sets = [[[d.value, d.origin.kind, d.origin.index] for d in s.demos[path]] for s in self.sets]
                 attrs[f"demo sets {path}"] = _digest(sets)
+            if path in self.adapters:
+                attrs[f"adapters {path}"] = list(self.adapters[path])
         return attrs
 
 
@@ -109,6 +116,11 @@ def _instruction(module: int) -> str:
 
 def _demos(module: int) -> str:
     return f"{module}_predictor_demos"
+
+
+def _adapter(module: int) -> str:
+    """An lmc parameter (DSPy searches no adapter): the index of the module's adapter among its choices."""
+    return f"{module}_predictor_adapter"
 
 
 class MiproRun:
@@ -163,7 +175,7 @@ class MiproRun:
             self.early = start() if early else None
         for path, found in instructions.items():
             logger.info("%s: %d instruction candidates", path, len(found))
-        self.candidates = _Candidates(instructions, None if o.zero_shot else sets)
+        self.candidates = _Candidates(instructions, None if o.zero_shot else sets, adapter_choices(task, o.adapters))
         roles = o.plan(self.sizes)
         self.minibatches = self._minibatches(roles)
         from .study import SharedSearch, quiet_optuna
@@ -384,6 +396,8 @@ class MiproRun:
             out[_instruction(i)] = CategoricalDistribution(tuple(range(len(self.candidates.instructions[path]))))
             if self.candidates.sets is not None:
                 out[_demos(i)] = CategoricalDistribution(tuple(range(len(self.candidates.sets))))
+            if path in self.candidates.adapters:
+                out[_adapter(i)] = CategoricalDistribution(tuple(range(len(self.candidates.adapters[path]))))
         return out
 
     def _study_plan(self, roles: tuple[str, ...]) -> StudyPlan:
@@ -415,9 +429,12 @@ class MiproRun:
             body = inspect.getsource(program.body)
         except (OSError, TypeError):
             body = program.body.__qualname__
+        options = asdict(self.options)
+        if options["adapters"] is None:  # an lmc option: a study without it is identified as before it was
+            del options["adapters"]
         described = {
             "format": STUDY_FORMAT,
-            "options": asdict(self.options),
+            "options": options,
             "seed": self.seed,
             "program": [program.name, body, [_spec(program.modules[p]) for p in program.module_paths]],
             "start": {p: params.to_json() for p, params in self.start.items()},
@@ -438,9 +455,11 @@ class MiproRun:
             what = "full evaluation"
         else:
             what = "minibatch" if self.sizes.minibatch else "sampled"
+        adapters = self.candidates.adapters if self.candidates is not None else {}
         chosen = "; ".join(
             f"{path}: instruction {trial.params[_instruction(i)]}"
             + (f", demo set {trial.params[_demos(i)]}" if _demos(i) in trial.params else "")
+            + (f", adapter {adapters[path][trial.params[_adapter(i)]]}" if _adapter(i) in trial.params else "")
             for i, path in enumerate(self.paths)
         )
         return f"trial {trial.user_attrs['slot']} ({what}): {chosen}"

@@ -30,6 +30,8 @@ class Adapter:
     """Formats a signature, demos and inputs into chat messages, and parses answers back."""
 
     name: ClassVar[str]
+    # A format whose answer is read by a second request (the two-step adapter's extraction), not parsed.
+    extracts: ClassVar[bool] = False
 
     # ------------------------------------------------------------ messages
 
@@ -126,6 +128,10 @@ class Adapter:
     # ------------------------------------------------------------- parsing
 
     def parse(self, signature: Signature, text: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def extractor_signature(self, signature: Signature) -> Signature:
+        """The signature of the second request of a format that ``extracts`` (text in, the outputs out)."""
         raise NotImplementedError
 
 

@@ -43,7 +43,7 @@ def require_context(spec: ModuleSpec, ctx: ModuleContext | None) -> ModuleContex
 def part_params(spec: ModuleSpec, ctx: ModuleContext | None, part: str) -> Params:
     """The learned parameters of predictor ``spec.path + "." + part``, or its defaults."""
     learned = ctx.params.get(f"{spec.path}.{part}") if ctx is not None else None
-    return learned or Params(instructions=spec.signature.instructions)
+    return learned or Params(instructions=spec.signature.instructions, adapter=spec.adapter or "chat")
 
 
 def check_inputs(path: str, signature: Signature, inputs: Mapping[str, Any]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import json
 import logging
 import math
 import os
@@ -23,7 +24,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,7 @@ from .rollout import ROLLOUT_TEMPERATURE, current_rollout
 if TYPE_CHECKING:  # the cache (sqlite3, hashlib) is imported by whoever makes one, not here
     from .cache import Answer, Cache
 
-__all__ = ["LM", "Scored", "Usage"]
+__all__ = ["DEFAULT_OPTIONS", "LM", "Scored", "Usage"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,19 @@ LOCAL_STOP = ("[[ ## completed ## ]]",)
 # HTTP statuses worth another try: request timeout, conflict, too early, rate limit.
 _RETRY_STATUSES = frozenset({408, 409, 425, 429})
 _MESSAGE_LIMIT = 500
+# The options an LM has when its block sets none (``LM()``'s defaults): a module on another declared lm
+# starts from these, keeping nothing of the program's LM but its cache (``ModuleSpec.lm``).
+DEFAULT_OPTIONS: Mapping[str, Any] = {
+    "temperature": None,
+    "max_tokens": None,
+    "top_p": None,
+    "stop": None,
+    "api_base": None,
+    "api_key_env": None,
+    "num_retries": 3,
+    "timeout": None,
+}
+JSON_OBJECT: Mapping[str, Any] = {"type": "json_object"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +171,7 @@ class LM:
         cache: Cache | None = None,
         backoff: float = 1.0,
         max_backoff: float = 30.0,
+        response_format: Mapping[str, Any] | None = None,
     ) -> None:
         if not model:
             raise ValueError("an LM needs a model id")
@@ -177,7 +192,13 @@ class LM:
         self.cache = cache
         self.backoff = backoff
         self.max_backoff = max_backoff
+        # Asked by a module's JSON adapter: a ``json_schema`` format (or ``json_object``); what is sent is
+        # what the provider takes of it (``sent_response_format``), decided at the first request.
+        self.asked_response_format = dict(response_format) if response_format is not None else None
+        self._sent_format: tuple[dict[str, Any] | None] | None = None
         self._usage = _UsageCounter()
+        self._variants: dict[str, LM] = {}
+        self._variants_lock = threading.Lock()
         self._direct = OpenAICompatClient(api_base, timeout) if api_base and is_direct(model, api_base) else None
 
     # ------------------------------------------------------------ request
@@ -197,15 +218,48 @@ class LM:
             "top_p": self.top_p,
             "stop": self.stop,
             "api_base": self.api_base,
+            "response_format": self.response_format,
         }
         return {k: v for k, v in options.items() if v is not None}
+
+    @property
+    def response_format(self) -> dict[str, Any] | None:
+        """The ``response_format`` this LM sends: what the provider takes of the one asked (None: none asked).
+
+        The provider's capabilities come from litellm's tables (imported for it, once per model).
+        """
+        if self.asked_response_format is None:
+            return None
+        if self._sent_format is None:
+            self._sent_format = (sent_response_format(self.model, self.asked_response_format),)
+        return self._sent_format[0]
 
     def request(self, messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
         """The whole request, minus secrets and transport settings: what the cache is keyed on."""
         return {"model": self.model, "messages": [dict(m) for m in messages], **self.options()}
 
     def replace(self, **changes: Any) -> LM:
-        """A new LM with some options changed; same cache, fresh usage counters."""
+        """An LM with some options changed; same cache, its own usage counters.
+
+        The same changes give the same LM (a module asks for its own at every
+        program run): its variants are kept, and ``variants()`` lists them.
+        """
+        key = _changes_key(changes)
+        with self._variants_lock:
+            known = self._variants.get(key)
+        if known is not None:
+            return known
+        made = self._replaced(changes)
+        with self._variants_lock:
+            return self._variants.setdefault(key, made)
+
+    def variants(self) -> tuple[LM, ...]:
+        """Every LM ``replace`` made from this one, and theirs, in the order made (for their usage)."""
+        with self._variants_lock:
+            direct = tuple(self._variants.values())
+        return tuple(v for lm in direct for v in (lm, *lm.variants()))
+
+    def _replaced(self, changes: Mapping[str, Any]) -> LM:
         current = {
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
@@ -218,6 +272,7 @@ class LM:
             "cache": self.cache,
             "backoff": self.backoff,
             "max_backoff": self.max_backoff,
+            "response_format": self.asked_response_format,
         }
         unknown = set(changes) - set(current) - {"model"}
         if unknown:
@@ -421,6 +476,42 @@ class LM:
     def __repr__(self) -> str:
         options = ", ".join(f"{k}={v!r}" for k, v in self.options().items())
         return f"LM({self.model!r}{', ' + options if options else ''})"
+
+
+def _changes_key(changes: Mapping[str, Any]) -> str:
+    """A key for ``LM.replace``'s changes (a cache by its identity: two caches are two LMs)."""
+    plain = {k: (f"cache {id(v)}" if k == "cache" and v is not None else v) for k, v in changes.items()}
+    return json.dumps(plain, sort_keys=True, default=repr)
+
+
+def sent_response_format(model: str, asked: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What a provider is sent for the ``response_format`` a JSON adapter asks, as DSPy decides it.
+
+    None when the provider takes no ``response_format`` (``local/`` models
+    among them); ``{"type": "json_object"}`` when it takes no JSON schema;
+    else the format asked.
+    """
+    takes_format, takes_schema = _capabilities(model)
+    if not takes_format:
+        return None
+    if asked.get("type") == "json_schema" and not takes_schema:
+        return dict(JSON_OBJECT)
+    return dict(asked)
+
+
+@functools.cache
+def _capabilities(model: str) -> tuple[bool, bool]:
+    """Whether ``model``'s provider takes a ``response_format``, and a JSON schema in it (litellm's tables)."""
+    if model.startswith(LOCAL_PREFIX):  # lmc's own provider: neither
+        return False, False
+    litellm = import_litellm()
+    provider = model.split("/", 1)[0] if "/" in model else "openai"  # DSPy's provider name
+    try:
+        params = litellm.get_supported_openai_params(model=model, custom_llm_provider=provider) or ()
+        schema = bool(litellm.supports_response_schema(model=model, custom_llm_provider=provider))
+    except Exception:  # noqa: BLE001 - a provider litellm does not know: DSPy's "unknown" is "unsupported"
+        return False, False
+    return "response_format" in params, schema
 
 
 @functools.cache

@@ -147,7 +147,7 @@ class OpenAICompatClient:
 def request_body(model: str, messages: Sequence[Mapping[str, Any]], options: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON body for ``model`` (``openai/`` stripped) with the sampling options that are set."""
     body: dict[str, Any] = {"model": model[len(PREFIX) :], "messages": [dict(m) for m in messages]}
-    for key in ("temperature", "max_tokens", "top_p", "stop", "logprobs", "top_logprobs"):
+    for key in ("temperature", "max_tokens", "top_p", "stop", "response_format", "logprobs", "top_logprobs"):
         if options.get(key) is not None:
             body[key] = options[key]
     return body

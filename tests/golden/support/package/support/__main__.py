@@ -1,0 +1,14 @@
+"""Command line: python -m support PROGRAM --input value ..."""
+
+import sys
+
+from . import CONFIG, PROGRAMS
+from ._runtime.package import cli_main
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli_main(argv, prog="python -m support", programs=PROGRAMS, config=CONFIG)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
