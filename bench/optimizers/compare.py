@@ -9,7 +9,8 @@ Two setups:
   sample (Predict, enum output) and ``qa/arithmetic.lmp`` (ChainOfThought,
   str output). Optimizers: ``BootstrapFewShotWithRandomSearch`` (the
   sentiment sample's options), ``MIPROv2`` (``auto: light``) and ``SIMBA``
-  (``bsize`` 16 for the 30 training rows, 4 candidates, 4 steps).
+  (``bsize`` 16 for the 30 training rows, 4 candidates, 4 steps) and ``GEPA``
+  (``max_metric_calls`` 150, the task's LM reflecting).
 * ``--lm local``: ``local/smollm2`` in process, the sentiment task only and
   a smaller configuration (the first 20 dev rows, two random candidates,
   MIPROv2 with 3 candidates and 4 trials): it is slow on 2 cores.
@@ -61,6 +62,8 @@ ORACLE_RUNS = [
         ("MIPROv2", {"auto": "light", "max_bootstrapped_demos": 4, "max_labeled_demos": 4}),
         # The tasks have 30 training rows: DSPy's default bsize of 32 is more than that.
         ("SIMBA", {"bsize": 16, "num_candidates": 4, "max_steps": 4, "max_demos": 4}),
+        # The task's own LM reflects on both sides (DSPy requires a reflection_lm: the same oracle).
+        ("GEPA", {"max_metric_calls": 150, "reflection_minibatch_size": 3}),
     )
 ]
 LOCAL_MAX_ERRORS = 1000  # the 135M model's unparsable answers score 0 and never stop a run

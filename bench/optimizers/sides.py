@@ -166,7 +166,9 @@ def run_dspy(
 
     trainset, devset = examples(task.trainset), examples(task.devset)[:dev_limit]
 
-    def exact_match(example: Any, prediction: Any, trace: Any = None) -> bool:
+    def exact_match(
+        example: Any, prediction: Any, trace: Any = None, pred_name: Any = None, pred_trace: Any = None
+    ) -> bool:  # GEPA calls a metric with the predictor's name and trace too
         got = getattr(prediction, output_name, None)
         return normalize_text(str(getattr(got, "value", got))) == normalize_text(str(example[output_name]))
 
@@ -175,6 +177,8 @@ def run_dspy(
 
     own = {k: v for k, v in options.items() if k not in DSPY_COMPILE_OPTIONS}
     at_compile = {k: v for k, v in options.items() if k in DSPY_COMPILE_OPTIONS}
+    if optimizer == "GEPA":
+        own = {"reflection_lm": lm, **own}  # lmc's GEPA reflects with the task's LM when none is named
     teleprompter = getattr(dspy, optimizer)(metric=exact_match, num_threads=threads, **own)
     proposed: dict[int, list[str]] = {}
     if optimizer == "MIPROv2":  # keep the instruction candidates, to set them beside lmc's
