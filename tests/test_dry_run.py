@@ -40,6 +40,17 @@ def test_straight_line_code_is_exact():
     assert calls_of(body).describe() == "2 LM calls"
 
 
+def test_a_two_step_adapter_an_optimizer_may_choose_is_counted_as_a_bound():
+    body = "  module a = Predict(A)\n  module b = Predict(B, adapter: json)\n  y = a(x=x).y\n  return b(x=x, y=y)"
+    text = SIGNATURES + f"program p(x: str, xs: list[str], n: int) -> (z: str) {{\n{body}\n}}\n"
+    source, diagnostics = parse(text, "t.lmp")
+    assert source is not None and not diagnostics, diagnostics
+    assert run_calls(source, "p") == RunCalls(2)
+    assert run_calls(source, "p", frozenset({"chat", "xml"})) == RunCalls(2)
+    # `a` may get two_step (two requests); `b`'s adapter is fixed by the file.
+    assert run_calls(source, "p", frozenset({"chat", "two_step"})) == RunCalls(3, upper_bound=True)
+
+
 def test_repeat_and_literal_lists_multiply():
     body = (
         "  module a = Predict(A)\n  y = x\n  repeat 3 {\n    y = a(x=y).y\n  }\n"

@@ -19,8 +19,9 @@ Scoring a run with a ``judge`` metric costs one more request
 A reply that the chat adapter cannot read costs one more request (the JSON
 adapter's retry); the count leaves those out. A module whose file fixes the
 ``two_step`` adapter makes two requests per call (the answer, then its
-extraction); an adapter an optimizer's ``adapters:`` may choose is not
-counted (the count is the file's program).
+extraction); so may one whose adapter an optimizer's ``adapters:`` may
+choose among ``two_step`` and others (``run_calls(..., searched=...)``): the
+count is then an upper bound.
 """
 
 from __future__ import annotations
@@ -88,11 +89,14 @@ def _int(options: Mapping[str, object], key: str, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def run_calls(source: ir.SourceFile, program: str) -> RunCalls:
-    """The LM requests one run of ``program`` makes (a checked file: names resolve)."""
+def run_calls(source: ir.SourceFile, program: str, searched: frozenset[str] = frozenset()) -> RunCalls:
+    """The LM requests one run of ``program`` makes (a checked file: names resolve).
+
+    ``searched``: the adapters an optimizer may choose for the modules whose file fixes none.
+    """
     programs = {p.name.name: p for p in source.of(ir.ProgramDecl)}
     judges = frozenset(m.name.name for m in source.of(ir.MetricDecl) if _is_judge(m.expr))
-    return _Counter(programs, judges).program(program, ())
+    return _Counter(programs, judges, searched).program(program, ())
 
 
 def metric_calls(source: ir.SourceFile, metric: str) -> RunCalls:
@@ -108,9 +112,12 @@ def _is_judge(expr: ir.MetricExpr) -> bool:
 
 
 class _Counter:
-    def __init__(self, programs: Mapping[str, ir.ProgramDecl], judges: frozenset[str]) -> None:
+    def __init__(
+        self, programs: Mapping[str, ir.ProgramDecl], judges: frozenset[str], searched: frozenset[str]
+    ) -> None:
         self.programs = programs
         self.judges = judges  # the metrics that ask an LM
+        self.searched = searched  # the adapters an optimizer may choose for a module whose file fixes none
 
     def program(self, name: str, stack: tuple[str, ...]) -> RunCalls:
         decl = self.programs[name]
@@ -188,7 +195,11 @@ class _Body:
         if name in self.modules:
             module = self.modules[name]
             options = options_dict(module.options)
-            return module_calls(module.kind.name, options) + self.judged(module.kind.name, options)
+            calls = module_calls(module.kind.name, options)
+            if "adapter" not in options and "two_step" in self.counter.searched:  # it may be chosen: count it
+                calls = module_calls(module.kind.name, {**options, "adapter": "two_step"})
+                calls = RunCalls(calls.calls, True, calls.unknown_loops)
+            return calls + self.judged(module.kind.name, options)
         if name in self.counter.programs:
             return self.counter.program(name, self.stack)
         return RunCalls()

@@ -75,7 +75,8 @@ def _estimate(session: Session, seed: int | None, optimize: bool) -> list[tuple[
 def _block(session: Session, plan: BlockPlan) -> tuple[str, list[Line]]:
     train = len(session.dataset(plan.trainset).examples)
     scored = len(session.dataset(plan.scored_on).examples)
-    per_run = run_calls(session.source, plan.program)
+    searched = frozenset(a for step in plan.steps for a in getattr(step.optimizer, "adapters", None) or ())
+    per_run = run_calls(session.source, plan.program, searched)
     judge = metric_calls(session.source, plan.metric)
     scored_run = per_run + judge
     program = session.source.named()[plan.program]
