@@ -190,3 +190,21 @@ def test_a_dry_run_without_optimizing_makes_no_request(stub, capsys):
     _, project = stub
     assert main(["build", str(project), "--dry-run", "--no-optimize"]) == 0
     assert capsys.readouterr().out.splitlines()[-1].split() == ["total", "0"]
+
+
+def test_optimizers_are_sized_by_predictors_not_modules():
+    """COPRO's and GEPA's estimates grow with the predictors whose instructions they rewrite:
+    ReAct and MultiChainComparison have two each (``agent`` and ``agent.extract``)."""
+    from lmc.building.dry_run import _predictors
+    from lmc.ir import nodes as ir
+
+    text = (
+        SIGNATURES
+        + 'tool echo(x: str) -> str = python "tools:echo"\n'
+        + "program p(x: str) -> (z: str) {\n  module a = Predict(A)\n  module r = ReAct(A, tools: [echo])\n"
+        + "  module m = MultiChainComparison(B)\n  y = a(x=x).y\n  y = r(x=y).y\n  return m(x=x, y=y)\n}\n"
+    )
+    source, diagnostics = parse(text, "t.lmp")
+    assert source is not None and not diagnostics, diagnostics
+    (program,) = source.of(ir.ProgramDecl)
+    assert _predictors(program) == 5

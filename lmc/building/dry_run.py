@@ -85,7 +85,7 @@ def _block(session: Session, plan: BlockPlan) -> tuple[str, list[Line]]:
         trainset=train,
         valset=scored,
         run_calls=scored_run.calls,
-        modules=len(program.modules),
+        modules=_predictors(program),
         valset_given=plan.valset not in (None, plan.trainset),
     )
     heading = (
@@ -99,6 +99,14 @@ def _block(session: Session, plan: BlockPlan) -> tuple[str, list[Line]]:
         lines.append(_step(number, step, sizes, scored_run))
     lines.append(_runs(f"final score on {plan.scored_on}", scored, scored_run))
     return heading, lines
+
+
+def _predictors(program: ir.ProgramDecl) -> int:
+    """The learnable predictors of a program's modules: a kind may have more than one (``ReAct``'s
+    ``extract``, ``MultiChainComparison``'s ``attempt``), each with instructions an optimizer rewrites."""
+    from ..runtime.modules import KINDS
+
+    return sum(1 + len(getattr(KINDS.get(m.kind.name), "parts", ())) for m in program.modules)
 
 
 def _runs(what: str, runs: int, per_run: RunCalls) -> Line:
