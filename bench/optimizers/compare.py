@@ -66,6 +66,14 @@ ORACLE_RUNS = [
         ("GEPA", {"max_metric_calls": 150, "reflection_minibatch_size": 3}),
     )
 ]
+# At scale (opt in: --only scale2000): build_scaling.py's task at 2,000 rows, random search with 5 candidates.
+SCALE_RUNS = [
+    (
+        "scale2000",
+        "BootstrapFewShotWithRandomSearch",
+        {"max_bootstrapped_demos": 4, "max_labeled_demos": 4, "num_candidate_programs": 5},
+    )
+]
 LOCAL_MAX_ERRORS = 1000  # the 135M model's unparsable answers score 0 and never stop a run
 LOCAL_RUNS = [
     (
@@ -124,12 +132,14 @@ class Oracle:
         self.proc.wait(timeout=10)
 
 
-def run_worker(side: str, task: str, optimizer: str, options: dict[str, Any], *, api_base: str | None, local: bool):
+def run_worker(
+    side: str, task: str, optimizer: str, options: dict[str, Any], *, api_base: str | None, local: bool, threads: int
+):
     """One run in a fresh process with empty caches; returns its numbers and the process's wall time."""
     python = PROJECT_PYTHON if side == "lmc" else BENCH_PYTHON
     argv = [str(python), __file__, "--worker", side, "--task", task, "--optimizer", optimizer]
     argv += ["--options", json.dumps(options)]
-    argv += ["--threads", str(LOCAL_THREADS if local else THREADS)]
+    argv += ["--threads", str(LOCAL_THREADS if local else threads)]
     argv += ["--dev-limit", str(LOCAL_DEV_LIMIT if local else 10**6)]
     if api_base:
         argv += ["--api-base", api_base]
@@ -193,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         help="run only this optimizer; the results file keeps the other runs of the same setup",
     )
     ap.add_argument("--latency-ms", type=float, default=LATENCY_MS, help="the oracle's delay per call (default 50)")
+    ap.add_argument("--oracle-threads", type=int, default=THREADS, help="threads on the oracle (default 8)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per side (oracle setup); the median wall time counts")
     ap.add_argument("--request-log", type=Path, default=None, help="the oracle server logs every request here")
     ap.add_argument("--no-write", action="store_true", help="print the table without writing bench/results/")
@@ -225,8 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     local = args.lm == "local"
     runs = [
         r
-        for r in (LOCAL_RUNS if local else ORACLE_RUNS)
-        if args.only in (None, r[0]) and args.optimizer_only in (None, r[1])
+        for r in (LOCAL_RUNS if local else ORACLE_RUNS + SCALE_RUNS)
+        if (args.only == r[0] or (args.only is None and r not in SCALE_RUNS)) and args.optimizer_only in (None, r[1])
     ]
     results: list[dict[str, Any]] = []
     started = machine()
@@ -237,7 +248,11 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(1 if local else args.repeat):  # sides alternate, so both see the same load
                 for side in tries:
                     api_base = None if oracle is None else oracle.api_base
-                    tries[side].append(run_worker(side, task, optimizer, options, api_base=api_base, local=local))
+                    tries[side].append(
+                        run_worker(
+                            side, task, optimizer, options, api_base=api_base, local=local, threads=args.oracle_threads
+                        )
+                    )
             sides = {side: summarize(runs_of_side) for side, runs_of_side in tries.items()}
             results.append(
                 {
@@ -257,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_write:
         setup = {
             "lm": "local/smollm2 in process" if local else f"oracle_server.py, {args.latency_ms:g} ms per call",
-            "threads": LOCAL_THREADS if local else THREADS,
+            "threads": LOCAL_THREADS if local else args.oracle_threads,
             "dev_limit": LOCAL_DEV_LIMIT if local else None,
             "repeat": 1 if local else args.repeat,
             "started": started,

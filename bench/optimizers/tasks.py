@@ -110,6 +110,33 @@ class BenchTask:
         return next(d for d in self.source().decls if isinstance(d, ir.SignatureDecl) and d.name.name == self.signature)
 
 
+def scale_task(rows: int) -> BenchTask:
+    """``build_scaling.py``'s generated classification task at ``rows`` rows (train = dev), written
+    under ``bench/results/tmp/`` the first time: the comparison at scale (``compare.py --only scaleN``)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import build_scaling
+
+    folder = ROOT / "bench" / "results" / "tmp" / f"scale{rows}"
+    lmp = folder / "scale.lmp"
+    if not lmp.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        build_scaling.write_task(folder, rows)
+        text = build_scaling.SOURCE.format(api_base="http://127.0.0.1:9/v1", key_env="LMC_BENCH_KEY")
+        lmp.write_text(text.split("\noptimize ")[0], encoding="utf-8")  # the sides run the optimizers themselves
+    return BenchTask(
+        name=f"scale{rows}",
+        lmp=lmp,
+        program="classify",
+        module_kind="Predict",
+        signature="Classify",
+        metric="em",
+        trainset="rows",
+        devset="rows",
+    )
+
+
 TASKS = {
     "sentiment": BenchTask(
         name="sentiment",
@@ -132,3 +159,5 @@ TASKS = {
         devset="dev",
     ),
 }
+SCALE_ROWS = 2000
+TASKS[f"scale{SCALE_ROWS}"] = scale_task(SCALE_ROWS)
