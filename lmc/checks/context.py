@@ -78,6 +78,23 @@ class CheckContext:
     # file is read once, by the check that owns it (``datasets.learned``).
     memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
+    def nodes(self) -> list[object]:
+        """Every node of the file, depth first in source order, walked once for all the checks that read them all."""
+        found = self.memo.get("nodes")
+        if found is None:
+            found = self.memo["nodes"] = list(ir.walk(self.source_file))
+        assert isinstance(found, list)
+        return found
+
+    def modules_of(self, program: ir.ProgramDecl) -> tuple[ir.ModuleDecl, ...]:
+        """``program.modules`` (a walk of its body), found once for all the checks that read them."""
+        memo = self.memo.setdefault("modules", {})
+        assert isinstance(memo, dict)
+        found = memo.get(id(program))  # the file's nodes live as long as this context: ids are not reused
+        if found is None:
+            found = memo[id(program)] = program.modules
+        return found
+
     def report(self, entry: Entry, span: Span, /, *, help: Help | str | None = None, **fields: object) -> None:
         """Report ``entry`` at ``span``, its templates filled with ``fields``; ``help`` replaces its own."""
         self.sink.add(entry.at(span, help=help, **fields))

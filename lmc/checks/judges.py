@@ -37,7 +37,7 @@ class _Judge:
 def check(ctx: CheckContext) -> None:
     for decl in ctx.source_file.decls:
         if isinstance(decl, ir.ProgramDecl):
-            for module in decl.modules:
+            for module in ctx.modules_of(decl):
                 _reward(ctx, module)
         elif isinstance(decl, (ir.OptimizeDecl, ir.EvaluateDecl)):
             program = ctx.symbols.lookup(decl.program.name, ir.ProgramDecl)

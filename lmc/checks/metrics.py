@@ -33,7 +33,7 @@ def check(ctx: CheckContext) -> None:
                 outputs = [p.name.name for p in program.outputs]
                 _fields_used(ctx, use, outputs, f"program `{program.name.name}`")
         elif isinstance(decl, ir.ProgramDecl):
-            for module in decl.modules:
+            for module in ctx.modules_of(decl):
                 _reward(ctx, module)
 
 

@@ -106,7 +106,7 @@ def _references(ctx: CheckContext, decl: ir.Decl) -> None:
     elif isinstance(decl, ir.ProgramDecl):
         for p in (*decl.params, *decl.outputs):
             resolve_type(ctx, p.type)
-        for module in decl.modules:
+        for module in ctx.modules_of(decl):
             _module(ctx, module)
     elif isinstance(decl, ir.RetrieverDecl):
         if decl.kind.name not in RETRIEVER_KINDS:

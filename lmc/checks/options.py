@@ -40,7 +40,7 @@ def check(ctx: CheckContext) -> None:
             if fn is not None:
                 check_block(ctx, decl.expr.options, fn.schema, decl.expr.func.span, f"`{fn.name}`")
         elif isinstance(decl, ir.ProgramDecl):
-            for module in decl.modules:
+            for module in ctx.modules_of(decl):
                 schema = schemas.MODULES.get(module.kind.name)
                 if schema is not None:
                     check_block(ctx, module.options, schema, module.kind.span, f"`{module.kind.name}`")

@@ -100,7 +100,7 @@ class _Body:
         """E101/E107/E108 for parameters, modules, variables and loop variables."""
         for param in self.program.params:
             self._reserved(param.name, "parameter")
-        for module in self.program.modules:
+        for module in self.ctx.modules_of(self.program):
             earlier = self.modules.get(module.name.name)
             clash = earlier.name.span if earlier is not None else None
             if clash is None and module.name.name in self.params:

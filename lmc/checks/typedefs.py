@@ -26,7 +26,7 @@ def check(ctx: CheckContext) -> None:
         if isinstance(decl, (ir.ToolDecl, ir.ProgramDecl)):
             for param in decl.params:
                 _default(ctx, param)
-    for node in ir.walk(ctx.source_file):
+    for node in ctx.nodes():
         if isinstance(node, ir.DictType):
             _dict_key(ctx, node)
         elif isinstance(node, ir.LiteralType):

@@ -53,22 +53,41 @@ class _Node:
 
 def iter_children(node: _Node) -> Iterator[_Node]:
     """The nodes directly under ``node``, in field order (tuples of nodes read in order, at any depth)."""
-    pending: list[Any] = list(reversed(node._values(node)))
-    while pending:
-        value = pending.pop()
+    return iter(_children(node))
+
+
+def _children(node: _Node) -> list[_Node]:
+    """``iter_children`` as a list: the fields read left to right, tuples opened in place."""
+    found: list[_Node] = []
+    pending: list[Any] = []
+    for value in node._values(node):
         if isinstance(value, _Node):
-            yield value
-        elif isinstance(value, tuple):
-            pending.extend(reversed(value))
+            found.append(value)
+        elif value.__class__ is tuple and value:
+            pending.append(value)
+            while pending:  # a tuple's items in order; a nested tuple's before the rest (rare: none nest today)
+                items = pending.pop()
+                for i, item in enumerate(items):
+                    if isinstance(item, _Node):
+                        found.append(item)
+                    elif item.__class__ is tuple and item:
+                        pending.append(items[i + 1 :])
+                        pending.append(item)
+                        break
+    return found
 
 
 def walk(node: _Node) -> Iterator[_Node]:
     """``node`` and every node under it, depth first in source order; no recursion, so any depth."""
     pending = [node]
+    pop, extend, children = pending.pop, pending.extend, _children
     while pending:
-        current = pending.pop()
+        current = pop()
         yield current
-        pending.extend(reversed(list(iter_children(current))))
+        found = children(current)
+        if found:
+            found.reverse()
+            extend(found)
 
 
 def deepest(node: _Node) -> tuple[int, _Node]:
