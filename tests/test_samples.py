@@ -95,11 +95,11 @@ def test_triage_optimizes_both_modules_from_the_metrics_feedback() -> None:
 
     def respond(messages: list[dict]) -> str:
         content = messages[-1]["content"]
-        if content.startswith("I provided an assistant"):
+        if content.startswith("[[ ## current_instruction ## ]]"):  # DSPy's ProposeInstruction, JSON format
             reflections.append(content)
-            now = content.split("```\n", 1)[1].split("\n```", 1)[0]
+            now = content.split("[[ ## current_instruction ## ]]\n", 1)[1].split("\n\n[[ ## ", 1)[0]
             rule = TEAM_RULE if now.startswith("Choose the team") else URGENCY_RULE
-            return f"```\n{now} {rule}\n```"
+            return json.dumps({"new_instruction": f"{now} {rule}"})
         system = messages[0]["content"]
         row = labels[re.search(r"\[\[ ## ticket ## \]\]\n(.*?)\n", content).group(1)]
         if "`urgency`" in system.split("Your output fields are:")[1]:
@@ -127,5 +127,5 @@ def test_triage_optimizes_both_modules_from_the_metrics_feedback() -> None:
     assert len(start.params["triage.route"].demos) == 4
     assert result.params["triage.route"].instructions.endswith(TEAM_RULE)
     assert result.params["triage.rate"].instructions.endswith(URGENCY_RULE)
-    assert any("## Feedback\nThe urgency should be high, not low: a ticket is high when" in r for r in reflections)
+    assert any('"Feedback": "The urgency should be high, not low: a ticket is high when' in r for r in reflections)
     assert result.frontier is not None and len(result.frontier.rows[0]) == 9

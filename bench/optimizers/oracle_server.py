@@ -18,7 +18,10 @@ output field, or "unknown". Requests whose outputs are not a gold field are
 the prompt model's (MIPROv2's proposer): every output field is answered, and
 ``proposed_instruction`` is the basic instruction with one of eight sentences
 chosen by the tip it was given, so both optimizers draw from the same
-instructions.
+instructions; GEPA's ``new_instruction`` is the current instruction with one
+of them chosen by the examples and feedback it was shown. A request in the
+JSON format (GEPA's proposal: "Outputs will be a JSON object") is answered
+with a JSON object, any other in the chat format.
 
 Every request is answered after ``--latency-ms`` (threads serve requests
 in parallel). It prints ``READY <api_base>`` once listening on 127.0.0.1 and
@@ -101,7 +104,7 @@ class Oracle:
             value = inputs.get(input_field)
             if value is not None and value in self.answers[input_field] and output_field in wanted:
                 return self._task(system, messages, wanted, input_field, value)
-        return self._prompt_model(wanted, inputs)
+        return self._prompt_model(wanted, inputs, json_format="Outputs will be a JSON object" in system)
 
     def _task(self, system: str, messages: list[dict[str, Any]], wanted: list[str], field: str, value: str) -> str:
         instructions = system.split("your objective is:")[-1].strip()
@@ -124,14 +127,21 @@ class Oracle:
         values = {name: said if name == output else "Working it out from the input." for name in wanted}
         return chat(values)
 
-    def _prompt_model(self, wanted: list[str], inputs: dict[str, str]) -> str:
+    def _prompt_model(self, wanted: list[str], inputs: dict[str, str], *, json_format: bool = False) -> str:
         basic = inputs.get("basic_instruction", "").strip()
         sentence = SENTENCES[digest("tip", inputs.get("tip", "")) % len(SENTENCES)]
+        # GEPA's reflection: the current instructions with a sentence chosen by the examples it was shown.
+        current = inputs.get("current_instruction", "").strip()
+        reflected = SENTENCES[digest("reflect", inputs.get("examples_with_feedback", "")) % len(SENTENCES)]
         values = {
-            name: f"{basic} {sentence}".strip() if name == "proposed_instruction" else "A short description."
+            name: f"{basic} {sentence}".strip()
+            if name == "proposed_instruction"
+            else f"{current} {reflected}".strip()
+            if name == "new_instruction"
+            else "A short description."
             for name in wanted
         }
-        return chat(values)
+        return json.dumps(values, indent=2) if json_format else chat(values)
 
 
 def fields(text: str) -> dict[str, str]:

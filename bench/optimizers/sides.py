@@ -168,9 +168,10 @@ def run_dspy(
 
     def exact_match(
         example: Any, prediction: Any, trace: Any = None, pred_name: Any = None, pred_trace: Any = None
-    ) -> bool:  # GEPA calls a metric with the predictor's name and trace too
+    ) -> float:  # GEPA calls a metric with the predictor's name and trace too
+        # A float, as lmc's exact_match returns: GEPA's feedback text shows the value ("a score of 1.0", not True).
         got = getattr(prediction, output_name, None)
-        return normalize_text(str(getattr(got, "value", got))) == normalize_text(str(example[output_name]))
+        return float(normalize_text(str(getattr(got, "value", got))) == normalize_text(str(example[output_name])))
 
     student = getattr(dspy, task.module_kind)(task.dspy_signature())
     imports = round(time.perf_counter() - start, 2)

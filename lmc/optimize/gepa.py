@@ -16,8 +16,10 @@ lmc's adapter, so the search is the one DSPy runs, draw for draw:
    ``skip_perfect_score``), shows the reflection LM one module's calls on
    those rows (a module in turn; every module with ``component_selector:
    "all"``), its inputs, outputs and the metric's **feedback** (``This
-   trajectory got a score of S.`` without feedback), in gepa's default
-   instruction-proposal prompt. The LM writes new instructions for it.
+   trajectory got a score of S.`` without feedback), in DSPy's default
+   proposal (``InstructionProposer``: ``ProposeInstruction`` in the JSON
+   format). The LM writes new instructions for it; an answer that does not
+   parse makes no candidate.
 3. The new candidate runs on the same rows; when its sum beats the old one,
    it is scored on the whole valset and joins the pool (its parent is the
    candidate it came from); the per-row frontier is updated.
@@ -66,7 +68,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ..data.datasets import Example
 from ..host.evaluate import ExampleResult, Job, run_jobs
-from ..runtime.signature import Params
+from ..runtime.signature import Field, Params, Signature
 from ..schemas.optimizers import GEPA_SIZE_OPTIONS
 from .core.base import (
     DEFAULT_MAX_ERRORS,
@@ -93,6 +95,34 @@ STRATEGIES = ("pareto", "current_best")
 COMPONENT_SELECTORS = ("round_robin", "all")
 MERGE_ROWS = 5  # the valset rows a merge is tried on (gepa's ``num_subsample_ids``)
 NO_FEEDBACK = "This trajectory got a score of {score}."  # DSPy's feedback when the metric gives none
+
+# DSPy's ``ProposeInstruction`` (``dspy/teleprompt/gepa/instruction_proposal.py``), the signature its
+# default instruction proposer asks the reflection LM with: the same instructions, fields and descriptions.
+PROPOSE_INSTRUCTION = Signature(
+    name="ProposeInstruction",
+    instructions=(
+        "I provided an assistant with instructions to perform a task for me. You are given those instructions, "
+        "along with examples of different task inputs provided to the assistant, the assistant's response for each "
+        "of them, and some feedback on how the assistant's response could be better.\n\n"
+        "Your task is to write a new instruction for the assistant.\n\n"
+        "Read the inputs carefully and identify the input format and infer detailed task description about the "
+        "task I wish to solve with the assistant.\n\n"
+        "Read all the assistant responses and the corresponding feedback. Identify all niche and domain specific "
+        "factual information about the task and include it in the instruction, as a lot of it may not be available "
+        "to the assistant in the future. The assistant may have utilized a generalizable strategy to solve the "
+        "task, if so, include that in the instruction as well."
+    ),
+    inputs=(
+        Field("current_instruction", str, "The instructions I provided to the assistant."),
+        Field(
+            "examples_with_feedback",
+            list[dict[str, Any]],
+            "Task inputs provided to the assistant, the assistant's response for each, "
+            "and feedback on how the response could be better.",
+        ),
+    ),
+    outputs=(Field("new_instruction", str, "The new instruction for the assistant."),),
+)
 
 
 def auto_budget(
@@ -168,8 +198,11 @@ class GEPA:
 
         The engine checks the size between iterations, so the last one may pass
         it by one iteration's runs: the minibatch twice (or a merge's 5 rows)
-        and the valset. Each reflection follows two minibatch runs after the
-        starting program's valset scoring.
+        and the valset. Each iteration after the starting program's valset
+        scoring runs at least the minibatch and asks at most two proposals
+        per module it rewrites: a proposal that fails (an answer that does
+        not parse) is asked once more by the engine, and then no new
+        candidate runs.
         """
         most = self.metric_calls(
             modules=sizes.modules, trainset=sizes.trainset, valset=sizes.valset, valset_given=sizes.valset_given
@@ -180,7 +213,7 @@ class GEPA:
         else:
             step = max(2 * mb, MERGE_ROWS if self.use_merge else 0)
             runs = most - 1 + step + sizes.valset
-            reflections = (most - 1 - sizes.valset) // (2 * mb) + 1
+            reflections = 2 * ((most - 1 - sizes.valset) // mb + 1)
         per_reflection = max(sizes.modules, 1) if self.component_selector == "all" else 1
         return CallEstimate(runs * sizes.run_calls + reflections * per_reflection, upper_bound=True)
 
@@ -349,8 +382,8 @@ class _Run:
                 feedback = run.feedback if run.feedback is not None else NO_FEEDBACK.format(score=run.score)
                 items.append(
                     {
-                        "Inputs": {k: str(v) for k, v in call.inputs.items()},
-                        "Generated Outputs": {k: str(v) for k, v in call.outputs.items()},
+                        "Inputs": dict(call.inputs),  # the values themselves: the JSON format renders them
+                        "Generated Outputs": dict(call.outputs),
                         "Feedback": feedback,
                     }
                 )
@@ -368,25 +401,35 @@ class _Run:
         reflective_dataset: Mapping[str, Sequence[Mapping[str, Any]]],
         components_to_update: list[str],
     ) -> dict[str, str]:
-        """New instructions per module from the reflection LM, in gepa's default prompt (DSPy's proposer).
+        """New instructions per module from the reflection LM: DSPy's default proposer, ``InstructionProposer()``.
 
-        The prompt is one user message, as DSPy sends a prompt string; the
-        instructions are the text of the answer's ``` block.
+        One ``Predict`` call per module on DSPy's ``ProposeInstruction``
+        signature (its instructions, fields and descriptions) in the JSON
+        format (DSPy's ``JSONAdapter``, with the provider's structured
+        output): the current instructions and the reflective examples as a
+        JSON list in, ``new_instruction`` out, stripped. An answer that does
+        not parse, or an empty instruction, raises: the engine logs it, asks
+        once more (the LM cache answers) and goes on without a candidate, as
+        it does for DSPy's.
         """
-        from gepa.strategies.instruction_proposal import InstructionProposalSignature
+        from ..runtime.modules import Predict
+        from ..runtime.signature import ModuleSpec
 
+        spec = ModuleSpec(path="gepa.ProposeInstruction", kind="Predict", signature=PROPOSE_INSTRUCTION)
+        propose = Predict(spec, Params(instructions=PROPOSE_INSTRUCTION.instructions, adapter="json"), self.reflection)
         proposed: dict[str, str] = {}
         for name in components_to_update:
-            if name not in reflective_dataset:
+            if name not in candidate or name not in reflective_dataset:
                 continue
-            prompt = InstructionProposalSignature.prompt_renderer(
-                {"current_instruction_doc": candidate[name], "dataset_with_feedback": reflective_dataset[name]}
-            )
+            examples = [dict(example) for example in reflective_dataset[name]]
             try:
-                answer = self.reflection.complete([{"role": "user", "content": str(prompt)}])
+                answer = propose(current_instruction=candidate[name], examples_with_feedback=examples)
             except self.task.fatal as err:  # the engine would catch it and go on: it must stop the build
                 raise _Fatal(err) from err
-            proposed[name] = InstructionProposalSignature.output_extractor(answer.strip())["new_instruction"]
+            draft = str(answer["new_instruction"]).strip()
+            if not draft:
+                raise ValueError(f"the reflection LM returned an empty instruction for {name}")
+            proposed[name] = draft
         return proposed
 
     # ------------------------------------------------------------------ the result

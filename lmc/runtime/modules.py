@@ -159,7 +159,10 @@ class Predict:
 
             found = lm
             if isinstance(lm, Replaceable):
-                found = lm.replace(response_format=adapter.response_format(self.signature))
+                try:
+                    found = lm.replace(response_format=adapter.response_format(self.signature))
+                except AttributeError:  # an optimizer's wrapper around an LM that cannot (a test double)
+                    found = lm
             self._structured[id(lm)] = found
         return found
 

@@ -2,8 +2,9 @@
 
 The program's LM is a ``FakeLM`` whose answers depend on the instructions
 it is sent, so a candidate's score on each row is known in advance; the
-reflection LM is a :class:`Reflector` that answers gepa's instruction
-prompt with the current instructions plus a rule, so each reflection's
+reflection LM is a :class:`Reflector` that answers DSPy's instruction
+proposal (``ProposeInstruction`` in the JSON format) with the current
+instructions plus a rule, so each reflection's
 candidate is known too. What is left to the engine (which candidate a step
 improves, which rows it reads) is drawn from the seed; the tests pin the
 walk a seed gives and check it against the rules of the algorithm.
@@ -43,7 +44,7 @@ START = "Instructions of classify.judge."
 
 
 class Reflector:
-    """A reflection LM: ``answer(prompt)`` for gepa's one-message instruction prompt; every prompt is kept."""
+    """A reflection LM: ``answer(prompt)`` for the user message of DSPy's proposal request; every one is kept."""
 
     model = "reflector"
 
@@ -51,6 +52,12 @@ class Reflector:
         self.answer = answer or add_rule
         self.prompts: list[str] = []
         self.messages: list[list[dict]] = []
+        self.changes: list[dict] = []
+
+    def replace(self, **changes) -> Reflector:
+        """``LM.replace``: the proposal asks for its answer with a ``response_format``, as DSPy's JSONAdapter."""
+        self.changes.append(changes)
+        return self
 
     def complete(self, messages: list[dict]) -> str:
         self.messages.append(messages)
@@ -61,16 +68,27 @@ class Reflector:
         return self.complete(messages)
 
 
+def field(prompt: str, name: str) -> str:
+    """One input of the proposal's user message (the text under its ``[[ ## name ## ]]`` marker)."""
+    after = prompt.split(f"[[ ## {name} ## ]]\n", 1)[1]
+    return after.split("\n\n[[ ## ", 1)[0].split("\n\nRespond with", 1)[0]
+
+
 def current(prompt: str) -> str:
-    """The instructions a reflection prompt shows (the first ``` block)."""
-    return prompt.split("```\n", 1)[1].split("\n```", 1)[0]
+    """The instructions a reflection prompt shows."""
+    return field(prompt, "current_instruction")
+
+
+def examples(prompt: str) -> list[dict]:
+    """The reflective examples a reflection prompt shows (a JSON list)."""
+    return json.loads(field(prompt, "examples_with_feedback"))
 
 
 def add_rule(prompt: str) -> str:
-    """The current instructions and a rule for the module they belong to, in a ``` block."""
+    """The current instructions and a rule for the module they belong to, as the JSON object asked for."""
     now = current(prompt)
     rule = {"classify.judge": RULE, "pipe.draft": "RULE-D", "pipe.finish": "RULE-F"}[now.split()[-1].rstrip(".")]
-    return f"Here is a better instruction:\n```\n{now} {rule}\n```"
+    return json.dumps({"new_instruction": f"{now} {rule}"})
 
 
 def ruled(request: Request) -> dict:
@@ -121,28 +139,91 @@ def test_the_reflection_writes_instructions_from_the_feedback_and_the_best_candi
     assert len(lm.requests) == 32 and len(reflector.prompts) == 1 and result.lm_calls == 33
 
 
-def test_the_reflection_prompt_is_gepas_with_each_rows_call_and_feedback():
+# DSPy 3.4.1's request for the first reflection of ``classify_task`` (``InstructionProposer()``: ``dspy.Predict``
+# on ``ProposeInstruction`` through ``JSONAdapter``), rendered by DSPy from the same instructions and examples.
+DSPY_PROPOSAL_SYSTEM = (
+    "Your input fields are:\n"
+    "1. `current_instruction` (str): The instructions I provided to the assistant.\n"
+    "2. `examples_with_feedback` (list[dict[str, Any]]): Task inputs provided to the assistant, the assistant's "
+    "response for each, and feedback on how the response could be better.\n"
+    "Your output fields are:\n"
+    "1. `new_instruction` (str): The new instruction for the assistant.\n"
+    "All interactions will be structured in the following way, with the appropriate values filled in.\n\n"
+    "Inputs will have the following structure:\n\n"
+    "[[ ## current_instruction ## ]]\n{current_instruction}\n\n"
+    "[[ ## examples_with_feedback ## ]]\n{examples_with_feedback}\n\n"
+    "Outputs will be a JSON object with the following fields.\n\n"
+    '{\n  "new_instruction": "{new_instruction}"\n}\n'
+    "In adhering to this structure, your objective is: \n"
+    "        I provided an assistant with instructions to perform a task for me. You are given those instructions, "
+    "along with examples of different task inputs provided to the assistant, the assistant's response for each of "
+    "them, and some feedback on how the assistant's response could be better.\n"
+    "        \n"
+    "        Your task is to write a new instruction for the assistant.\n"
+    "        \n"
+    "        Read the inputs carefully and identify the input format and infer detailed task description about the "
+    "task I wish to solve with the assistant.\n"
+    "        \n"
+    "        Read all the assistant responses and the corresponding feedback. Identify all niche and domain specific "
+    "factual information about the task and include it in the instruction, as a lot of it may not be available to "
+    "the assistant in the future. The assistant may have utilized a generalizable strategy to solve the task, if "
+    "so, include that in the instruction as well."
+)
+DSPY_PROPOSAL_USER = (
+    "[[ ## current_instruction ## ]]\n"
+    "Instructions of classify.judge.\n\n"
+    "[[ ## examples_with_feedback ## ]]\n"
+    '[{"Inputs": {"sentence": "s4"}, "Generated Outputs": {"label": "WRONG"}, "Feedback": "expected positive"}, '
+    '{"Inputs": {"sentence": "s1"}, "Generated Outputs": {"label": "WRONG"}, "Feedback": "expected negative"}, '
+    '{"Inputs": {"sentence": "s5"}, "Generated Outputs": {"label": "WRONG"}, "Feedback": "expected negative"}]\n\n'
+    "Respond with a JSON object in the following order of fields: `new_instruction`."
+)
+
+
+def test_the_reflection_request_is_dspys_instruction_proposer_byte_for_byte():
     reflector = Reflector()
     task, _ = classify_task(reflector=reflector)
     ONE.compile(task)
     (messages,) = reflector.messages
-    assert [m["role"] for m in messages] == ["user"]  # a prompt string, as DSPy sends it
-    prompt = messages[0]["content"]
-    assert prompt.startswith("I provided an assistant with the following instructions to perform a task for me:")
-    assert current(prompt) == START
-    assert prompt.endswith("Provide the new instructions within ``` blocks.")
+    assert messages == [
+        {"role": "system", "content": DSPY_PROPOSAL_SYSTEM},
+        {"role": "user", "content": DSPY_PROPOSAL_USER},
+    ]
+    # Asked with the JSON schema of the output (the LM sends what its provider takes of it).
+    (changes,) = reflector.changes
+    assert changes["response_format"]["json_schema"]["schema"]["properties"] == {
+        "new_instruction": {"title": "New Instruction", "type": "string"}
+    }
     # Trainset rows 5, 2 and 6: s4, s1, s5, each its call's input, output and the metric's feedback.
-    examples = prompt.split("# Example ")[1:]
-    assert [e.split("### sentence\n")[1].split("\n")[0] for e in examples] == ["s4", "s1", "s5"]
-    assert "## Generated Outputs\n### label\nWRONG\n" in examples[0]
-    assert "## Feedback\nexpected positive\n" in examples[0]
+    assert [e["Inputs"]["sentence"] for e in examples(messages[-1]["content"])] == ["s4", "s1", "s5"]
 
 
 def test_a_metric_without_feedback_is_read_as_its_score():
     reflector = Reflector()
     task, _ = classify_task(reflector=reflector, metric=lambda example, outputs: outputs["label"] == example["label"])
     ONE.compile(task)
-    assert "## Feedback\nThis trajectory got a score of 0.0.\n" in reflector.prompts[0]
+    assert examples(reflector.prompts[0])[0]["Feedback"] == "This trajectory got a score of 0.0."
+
+
+def test_an_answer_that_does_not_parse_proposes_nothing_and_the_run_goes_on():
+    """DSPy's proposer raises on an answer that is not the JSON object asked for (its ``JSONAdapter`` has no
+    fallback); the engine asks once more for the same minibatch (DSPy's cache answers) and goes on without a
+    candidate. The oracle benchmark's chat-format answers were such answers: no candidate on either side."""
+    reflector = Reflector(lambda prompt: f"[[ ## new_instruction ## ]]\n{current(prompt)} {RULE}")
+    task, lm = classify_task(reflector=reflector)
+    result = ONE.compile(task)
+    assert result.lm_calls <= ONE.estimate_calls(TaskSizes(trainset=6, valset=4, run_calls=1)).calls
+    assert [c.label for c in result.candidates] == ["candidate 0: the starting program"]
+    assert result.score == 0.0 and result.params["classify.judge"].instructions == START
+    assert reflector.prompts and all(p == reflector.prompts[0] for p in reflector.prompts[:2])  # asked twice
+    assert all("no new instructions" in note for note in result.frontier.notes) if result.frontier else False
+
+
+def test_an_empty_instruction_proposes_nothing():
+    reflector = Reflector(lambda prompt: json.dumps({"new_instruction": "  "}))
+    task, _ = classify_task(reflector=reflector)
+    result = ONE.compile(task)
+    assert len(result.candidates) == 1 and reflector.prompts
 
 
 # ------------------------------------------------------------ Pareto selection and merges
@@ -275,7 +356,8 @@ def test_failed_runs_score_the_failure_score_and_are_not_reflected_on():
     task, _ = classify_task(broken_on_s1, reflector, valset=sentences(2))
     result = GEPA(max_metric_calls=12, reflection_lm="strong", failure_score=-1.0).compile(task)
     assert result.frontier is not None and result.frontier.rows[0] == (1.0, -1.0)  # s0 right, s1 failed
-    assert all("### sentence\ns1\n" not in prompt for prompt in reflector.prompts)
+    assert reflector.prompts
+    assert all(e["Inputs"]["sentence"] != "s1" for prompt in reflector.prompts for e in examples(prompt))
 
 
 def test_without_a_reflection_lm_the_programs_own_lm_reflects_and_the_notes_say_so():
@@ -283,13 +365,14 @@ def test_without_a_reflection_lm_the_programs_own_lm_reflects_and_the_notes_say_
     reflector = Reflector()
 
     class Both:
-        """Program requests (JSON) to the fake LM, gepa's prompt to the reflector."""
+        """Program requests (JSON) to the fake LM, the proposal to the reflector."""
 
         model = "both"
 
         def complete(self, messages):
             content = messages[-1]["content"]
-            return reflector.complete(messages) if content.startswith("I provided") else lm.complete(messages)
+            proposal = content.startswith("[[ ## current_instruction ## ]]")
+            return reflector.complete(messages) if proposal else lm.complete(messages)
 
         async def acomplete(self, messages):
             return self.complete(messages)
@@ -400,9 +483,10 @@ def test_the_estimate_bounds_the_calls_made(options: GEPA):
 
 
 def test_the_estimate_counts_the_last_iterations_overshoot_and_the_reflections():
-    # 30 runs at most: the valset (4), then iterations of 3 + 3 (+ 4) runs; the last may start at 29.
+    # 30 runs at most: the valset (4), then iterations of 3 + 3 (+ 4) runs; the last may start at 29. An
+    # iteration whose proposal fails runs only 3 and asks twice (the engine's retry).
     estimate = ONE.estimate_calls(TaskSizes(trainset=6, valset=4, run_calls=1))
-    assert estimate.calls == (29 + 6 + 4) + ((30 - 1 - 4) // 6 + 1)
+    assert estimate.calls == (29 + 6 + 4) + 2 * ((30 - 1 - 4) // 3 + 1)
     assert GEPA(max_metric_calls=4).estimate_calls(TaskSizes(trainset=6, valset=4, run_calls=3)).calls == 12
 
 

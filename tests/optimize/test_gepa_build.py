@@ -3,7 +3,7 @@
 The stub plays two models. The program's (``openai/stub``) rates every
 ticket ``low`` unless its instructions hold the rule; the reflection LM
 (``openai/stub-strong``, the file's ``strong``) answers GEPA's instruction
-prompt with that rule once the prompt shows the metric's feedback on a
+proposal (DSPy's ``ProposeInstruction``, in the JSON format) with that rule once the prompt shows the metric's feedback on a
 ticket rated wrong. The metric is a Python metric that returns a score with
 feedback.
 """
@@ -90,9 +90,9 @@ class Stub:
 
     def __call__(self, body: dict) -> str:
         content = body["messages"][-1]["content"]
-        if content.startswith("I provided an assistant"):
+        if content.startswith("[[ ## current_instruction ## ]]"):
             self.reflections.append(body)
-            return f"The feedback says what is urgent.\n```\n{RULE}\n```"
+            return json.dumps({"new_instruction": RULE})
         system = body["messages"][0]["content"]
         ticket = re.search(r"\[\[ ## ticket ## \]\]\n(.*?)\n", content).group(1)
         return chat_answer(urgency=URGENCY[ticket] if RULE in system else "low")
@@ -141,8 +141,8 @@ def test_a_gepa_build_learns_from_feedback_and_reports_its_frontier(project, tmp
 
     # The reflection LM read each ticket, its rating and the metric's feedback.
     assert len(stub.reflections) == 1
-    asked = stub.reflections[0]["messages"][0]["content"]
-    assert "## Feedback\nThis ticket is high: " in asked and "Decide how urgent a support ticket is." in asked
+    asked = stub.reflections[0]["messages"][-1]["content"]
+    assert '"Feedback": "This ticket is high: ' in asked and "Decide how urgent a support ticket is." in asked
 
     report = (tmp_path / "out" / "triage" / "report.html").read_text(encoding="utf-8")
     assert "Lineage and Pareto frontier" in report and "Notes on the run" in report
@@ -197,9 +197,9 @@ def test_the_dry_run_estimate_bounds_the_calls_the_build_makes(project, tmp_path
     printed = capsys.readouterr().out
     line = next(line for line in printed.splitlines() if "1. GEPA" in line)
     estimate = int(re.search(r"at most ([\d,]+)", line).group(1).replace(",", ""))
-    # 20 scored runs at most, passed by the last iteration's merge (5) and the valset (3); reflections: one per
-    # iteration after the valset's 3 runs, each iteration scoring 2 + 2 runs.
-    assert estimate == (19 + 5 + 3) + ((20 - 1 - 3) // 4 + 1)
+    # 20 scored runs at most, passed by the last iteration's merge (5) and the valset (3); reflections: two at
+    # most per iteration after the valset's 3 runs (a proposal that fails is asked again), each scoring 2 runs or more.
+    assert estimate == (19 + 5 + 3) + 2 * ((20 - 1 - 3) // 2 + 1)
     assert server.count == 0
 
     assert build(source, tmp_path / "out") == 0
