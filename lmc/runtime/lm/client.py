@@ -226,12 +226,16 @@ class LM:
     def response_format(self) -> dict[str, Any] | None:
         """The ``response_format`` this LM sends: what the provider takes of the one asked (None: none asked).
 
-        The provider's capabilities come from litellm's tables (imported for it, once per model).
+        The provider's capabilities come from litellm's tables (imported for it, once per model), except
+        on the direct OpenAI-compatible path: a self-hosted server's name says nothing to litellm's tables,
+        which answer ``json_object`` for any unknown ``openai/`` model, and importing litellm for that costs
+        seconds; the direct path sends ``json_object`` itself.
         """
         if self.asked_response_format is None:
             return None
         if self._sent_format is None:
-            self._sent_format = (sent_response_format(self.model, self.asked_response_format),)
+            direct = self._direct is not None
+            self._sent_format = (sent_response_format(self.model, self.asked_response_format, direct=direct),)
         return self._sent_format[0]
 
     def request(self, messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -484,14 +488,15 @@ def _changes_key(changes: Mapping[str, Any]) -> str:
     return json.dumps(plain, sort_keys=True, default=repr)
 
 
-def sent_response_format(model: str, asked: Mapping[str, Any]) -> dict[str, Any] | None:
+def sent_response_format(model: str, asked: Mapping[str, Any], *, direct: bool = False) -> dict[str, Any] | None:
     """What a provider is sent for the ``response_format`` a JSON adapter asks, as DSPy decides it.
 
     None when the provider takes no ``response_format`` (``local/`` models
     among them); ``{"type": "json_object"}`` when it takes no JSON schema;
-    else the format asked.
+    else the format asked. ``direct``: an OpenAI-compatible endpoint the
+    runtime posts to itself, which takes ``json_object`` (no litellm import).
     """
-    takes_format, takes_schema = _capabilities(model)
+    takes_format, takes_schema = (True, False) if direct else _capabilities(model)
     if not takes_format:
         return None
     if asked.get("type") == "json_schema" and not takes_schema:
