@@ -100,6 +100,9 @@ LOCAL_RUNS = [
         },
     ),
 ]
+LOCAL_RUNS.append(  # what a 135M model can reflect: it is its own reflection LM, as on the oracle
+    ("sentiment", "GEPA", {"max_metric_calls": 60, "reflection_minibatch_size": 3})
+)
 LOCAL_DEV_LIMIT = 20
 LOCAL_THREADS = 2
 
