@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from lark import Tree
 
+from lmc import resources
 from lmc.ir import nodes as ir
 from lmc.syntax import grammar, tables
 from lmc.syntax.grammar import grammar_cache_file, parser
@@ -53,14 +54,14 @@ def user_cache(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     """As the ``lmc`` command runs: the tables in the user's cache folder, ``$XDG_CACHE_HOME`` = ``folder``."""
     monkeypatch.delenv("LMC_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
-    monkeypatch.setattr(grammar, "_cache_root", None)
+    monkeypatch.setattr(resources, "_cache_root", None)
     grammar.use_default_cache()
 
 
 def test_the_api_keeps_no_table_cache_unless_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LMC_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(grammar, "_cache_root", None)
+    monkeypatch.setattr(resources, "_cache_root", None)
     assert grammar_cache_file("g", "1.3.1") is None
     monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "asked"))
     cached = grammar_cache_file("g", "1.3.1")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..resources import resource_dir
+from ..resources import cache_folder, resource_dir, use_default_cache
 from .newlines import Newlines
 
 if TYPE_CHECKING:
@@ -23,32 +22,8 @@ def grammar_text() -> str:
     return (resource_dir("grammar") / GRAMMAR_FILE).read_text(encoding="utf-8")
 
 
-# Where the tables go when ``$LMC_CACHE_DIR`` is not set: the ``lmc`` command sets the user's
-# cache folder (``use_default_cache``); a host of the Python API gets no file unless it asks.
-_cache_root: Path | None = None
-
-
-def use_default_cache() -> None:
-    """Keep the parser's tables in the user's own cache folder (``$XDG_CACHE_HOME/lmc``, ``~/.cache/lmc``)."""
-    global _cache_root
-    try:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        _cache_root = (Path(xdg) if xdg else Path.home() / ".cache") / "lmc"
-    except RuntimeError:  # no home folder
-        _cache_root = None
-
-
-def cache_folder() -> Path | None:
-    """``$LMC_CACHE_DIR``, else the folder ``use_default_cache`` chose, made if missing; None: no cache."""
-    explicit = os.environ.get("LMC_CACHE_DIR")
-    folder = Path(explicit).expanduser() if explicit else _cache_root
-    if folder is None:
-        return None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder
+# The parser's tables are kept in lmc's cache folder (``resources.cache_folder``), when there is one.
+__all__ = ["cache_folder", "grammar_cache_file", "grammar_text", "parser", "use_default_cache"]
 
 
 @functools.cache
