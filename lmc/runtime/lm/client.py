@@ -13,23 +13,20 @@ at each call; it is never stored on the object, in the cache or in a key.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import itertools
 import json
 import logging
-import math
 import os
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..choices import TOP_LOGPROBS, TokenLogprobs, parse_openai_logprobs
 from ..errors import LMError
+from .failures import BEARER, api_errors, describe, is_transient, lacks_credentials, retry_after
 from .litellm_setup import import_litellm
 from .openai_compat import (
     DEFAULT_TIMEOUT,
@@ -42,6 +39,7 @@ from .openai_compat import (
 )
 from .protocol import Scored
 from .rollout import ROLLOUT_TEMPERATURE, current_rollout
+from .usage import Usage, UsageCounter, quantized_cost
 
 if TYPE_CHECKING:  # the cache (sqlite3, hashlib) is imported by whoever makes one, not here
     from .cache import Answer, Cache
@@ -55,9 +53,6 @@ LOCAL_PREFIX = "local/"
 # it. The marker ends every chat-format answer (adapters/chat_adapter.py); the parser needs no marker.
 LOCAL_MAX_TOKENS = 512
 LOCAL_STOP = ("[[ ## completed ## ]]",)
-# HTTP statuses worth another try: request timeout, conflict, too early, rate limit.
-_RETRY_STATUSES = frozenset({408, 409, 425, 429})
-_MESSAGE_LIMIT = 500
 # The options an LM has when its block sets none (``LM()``'s defaults): a module on another declared lm
 # starts from these, keeping nothing of the program's LM but its cache (``ModuleSpec.lm``).
 DEFAULT_OPTIONS: Mapping[str, Any] = {
@@ -71,81 +66,6 @@ DEFAULT_OPTIONS: Mapping[str, Any] = {
     "timeout": None,
 }
 JSON_OBJECT: Mapping[str, Any] = {"type": "json_object"}
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """A snapshot of an LM's counters. ``calls`` counts answers given, ``cache_hits`` those from the cache.
-
-    ``prompt_tokens``, ``completion_tokens`` and ``cost_usd`` are what the LM
-    itself was paid for (answers it made now). The ``cached_`` fields are what
-    the answers taken from the cache cost when the LM first made them, so the
-    answers' whole cost is the same whether a run was answered from the cache
-    or not; ``cached_unrecorded`` counts cache hits with no cost recorded (a
-    cache written by an older runtime), which add 0 there.
-    """
-
-    calls: int = 0
-    cache_hits: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    truncated: int = 0  # answers cut at max_tokens (counted, logged at INFO: a build makes many)
-    cached_prompt_tokens: int = 0
-    cached_completion_tokens: int = 0
-    cached_cost_usd: float = 0.0
-    cached_unrecorded: int = 0
-
-
-# Costs are counted in steps of 2**-32 USD (less than a billionth of a dollar).
-# Any sum of such values under 2**21 USD is exact in a float, so a total does
-# not depend on the order threads add to it, and the cost of a run's answers
-# reads the same whether they came from the LM or from the cache.
-_COST_STEP_BITS = 32
-
-
-def _quantized_cost(cost: float) -> float:
-    """``cost`` rounded to a whole number of cost steps (0 for a value that is not a finite number)."""
-    if not math.isfinite(cost):
-        return 0.0
-    return math.ldexp(round(math.ldexp(cost, _COST_STEP_BITS)), -_COST_STEP_BITS)
-
-
-class _UsageCounter:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._usage = Usage()
-
-    def add_call(self, answer: Completion, cost: float) -> None:
-        """An answer the LM made now, at ``cost`` (already quantized)."""
-        with self._lock:
-            u = self._usage
-            self._usage = dataclasses.replace(
-                u,
-                calls=u.calls + 1,
-                prompt_tokens=u.prompt_tokens + answer.prompt_tokens,
-                completion_tokens=u.completion_tokens + answer.completion_tokens,
-                cost_usd=u.cost_usd + cost,
-                truncated=u.truncated + int(answer.finish_reason == "length"),
-            )
-
-    def add_hit(self, answer: Answer) -> None:
-        """An answer from the cache, with what it cost when it was made."""
-        with self._lock:
-            u = self._usage
-            self._usage = dataclasses.replace(
-                u,
-                calls=u.calls + 1,
-                cache_hits=u.cache_hits + 1,
-                cached_prompt_tokens=u.cached_prompt_tokens + answer.prompt_tokens,
-                cached_completion_tokens=u.cached_completion_tokens + answer.completion_tokens,
-                cached_cost_usd=u.cached_cost_usd + _quantized_cost(answer.cost_usd),
-                cached_unrecorded=u.cached_unrecorded + int(not answer.recorded),
-            )
-
-    def snapshot(self) -> Usage:
-        with self._lock:
-            return self._usage
 
 
 class LM:
@@ -196,7 +116,7 @@ class LM:
         # what the provider takes of it (``sent_response_format``), decided at the first request.
         self.asked_response_format = dict(response_format) if response_format is not None else None
         self._sent_format: tuple[dict[str, Any] | None] | None = None
-        self._usage = _UsageCounter()
+        self._usage = UsageCounter()
         self._variants: dict[str, LM] = {}
         self._variants_lock = threading.Lock()
         self._direct = OpenAICompatClient(api_base, timeout) if api_base and is_direct(model, api_base) else None
@@ -346,7 +266,7 @@ class LM:
             return (lambda: client.complete(body, api_key)), (HTTPFailure,)
         litellm = self._prepare()
         kwargs = self._call_kwargs(request)
-        return (lambda: _from_litellm(litellm, litellm.completion(**kwargs), self.model)), _api_errors()
+        return (lambda: _from_litellm(litellm, litellm.completion(**kwargs), self.model)), api_errors()
 
     def _async_sender(self, request: dict[str, Any]) -> tuple[Callable[[], Any], tuple[type[Exception], ...]]:
         if self._direct is not None:
@@ -360,7 +280,7 @@ class LM:
         async def asend() -> Completion:
             return _from_litellm(litellm, await litellm.acompletion(**kwargs), self.model)
 
-        return asend, _api_errors()
+        return asend, api_errors()
 
     # ------------------------------------------------------------ helpers
 
@@ -415,25 +335,25 @@ class LM:
 
     def _retry_delay(self, exc: Exception, attempt: int) -> float:
         """Seconds to wait before the next attempt; raises ``LMError`` when there is none."""
-        if _lacks_credentials(exc):
+        if lacks_credentials(exc):
             raise LMError(self.model, self._redacted(self._credentials_hint(exc))) from exc
-        if not _is_transient(exc):
-            raise LMError(self.model, self._redacted(f"request failed: {_describe(exc)}")) from exc
+        if not is_transient(exc):
+            raise LMError(self.model, self._redacted(f"request failed: {describe(exc)}")) from exc
         if attempt >= self.num_retries:
-            described = self._redacted(_describe(exc))
+            described = self._redacted(describe(exc))
             raise LMError(
                 self.model, f"gave up after {attempt + 1} attempt(s): {described}", attempts=attempt + 1
             ) from exc
         delay = min(self.max_backoff, self.backoff * (1 << attempt)) * random.uniform(0.5, 1.0)
-        retry_after = _retry_after(exc)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self.max_backoff))
-        logger.info("LM %s: %s; retry %d in %.2fs", self.model, self._redacted(_describe(exc)), attempt + 1, delay)
+        asked = retry_after(exc)
+        if asked is not None:
+            delay = max(delay, min(asked, self.max_backoff))
+        logger.info("LM %s: %s; retry %d in %.2fs", self.model, self._redacted(describe(exc)), attempt + 1, delay)
         return delay
 
     def _redacted(self, text: str) -> str:
         """``text`` without the API key (a server's error may echo the request's headers)."""
-        text = _BEARER.sub("Bearer [redacted]", text)
+        text = BEARER.sub("Bearer [redacted]", text)
         key = os.environ.get(self.api_key_env) if self.api_key_env else None
         return text.replace(key, "[redacted]") if key and len(key) >= 4 else text
 
@@ -452,13 +372,13 @@ class LM:
             how = "set the provider's API key in the environment"
         return (
             f"no API key for this model: {how}, or name the variable that holds the key with "
-            f'`api_key_env: "NAME"` in its lm block ({_describe(exc)})'
+            f'`api_key_env: "NAME"` in its lm block ({describe(exc)})'
         )
 
     def _finish(self, answer: Completion, key: str | None) -> str:
         if answer.finish_reason == "length":
             logger.info("LM %s: the answer was cut at max_tokens=%s", self.model, self.max_tokens)
-        cost = _quantized_cost(answer.cost)
+        cost = quantized_cost(answer.cost)
         self._usage.add_call(answer, cost)
         if key is not None and self.cache is not None:
             from .cache import CacheError
@@ -517,72 +437,6 @@ def _capabilities(model: str) -> tuple[bool, bool]:
     except Exception:  # noqa: BLE001 - a provider litellm does not know: DSPy's "unknown" is "unsupported"
         return False, False
     return "response_format" in params, schema
-
-
-@functools.cache
-def _api_errors() -> tuple[type[Exception], ...]:
-    """The exceptions a litellm call raises for API trouble: all derive from the openai SDK's base."""
-    import openai  # a litellm dependency; imported with it
-
-    return (openai.OpenAIError,)
-
-
-# Errors that no retry can mend, whatever status the provider wraps them in
-# (a missing API key reaches us as an HTTP 500 from some clients).
-_PERMANENT_MARKERS = ("missing credentials", "api_key client option must be set", "no api key")
-
-
-def _lacks_credentials(exc: Exception) -> bool:
-    """The provider refused for want of an API key (whatever status its client wrapped that in)."""
-    if isinstance(exc, HTTPFailure):
-        return False  # the direct client sends the key it was given: a 401 there is the server's verdict
-    text = str(exc).lower()
-    return any(marker in text for marker in _PERMANENT_MARKERS) or bool(_MISSING_KEY.search(text))
-
-
-_BEARER = re.compile(r"Bearer\s+[^\s\"',;]+", re.IGNORECASE)
-_MISSING_KEY = re.compile(r"missing [\w ]*api[ _]?key|api[ _]?key[\w ]* (?:is )?not (?:set|found|provided)")
-
-
-def _is_transient(exc: Exception) -> bool:
-    if isinstance(exc, HTTPFailure):  # the direct client: no status means no answer at all
-        return exc.status_code is None or exc.status_code in _RETRY_STATUSES or exc.status_code >= 500
-    import litellm.exceptions as ex
-
-    if any(marker in str(exc).lower() for marker in _PERMANENT_MARKERS):
-        return False
-    if isinstance(exc, (ex.Timeout, ex.APIConnectionError, ex.RateLimitError, ex.InternalServerError)):
-        return True
-    if isinstance(exc, (ex.ServiceUnavailableError, ex.BadGatewayError)):
-        return True
-    status = getattr(exc, "status_code", None)
-    return isinstance(status, int) and (status in _RETRY_STATUSES or status >= 500)
-
-
-def _retry_after(exc: Exception) -> float | None:
-    """The server's ``Retry-After`` in seconds, when it sent one as a number."""
-    if isinstance(exc, HTTPFailure):
-        return exc.retry_after
-    for headers in (
-        getattr(exc, "litellm_response_headers", None),
-        getattr(getattr(exc, "response", None), "headers", None),
-    ):
-        value = headers.get("retry-after") if headers is not None else None
-        if value is not None:
-            try:
-                return float(value)
-            except ValueError:
-                return None
-    return None
-
-
-def _describe(exc: Exception) -> str:
-    status = getattr(exc, "status_code", None)
-    text = " ".join(str(exc).partition("Traceback (most recent call last)")[0].split())  # a provider's message
-    if len(text) > _MESSAGE_LIMIT:
-        text = text[:_MESSAGE_LIMIT] + "..."
-    kind = exc.kind if isinstance(exc, HTTPFailure) else type(exc).__name__
-    return f"{kind}{f' (HTTP {status})' if status else ''}: {text}"
 
 
 def _from_litellm(litellm: Any, response: Any, model: str) -> Completion:
