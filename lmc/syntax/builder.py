@@ -425,7 +425,7 @@ def source_file(decls: tuple[ir.Decl, ...], path: str, text: str) -> ir.SourceFi
 Reducer = Callable[[list[Any]], Any]
 
 
-def reducers(rules: Iterable[RuleShape], builder: ToIR) -> list[tuple[Reducer, int, str]]:
+def reducers(rules: Iterable[RuleShape], builder: ToIR) -> list[tuple[Reducer | None, int, str]]:
     """LALR reductions that build the IR with ``builder``: per grammar rule, in order,
     its callback, how many stack items it takes and the rule it makes.
 
@@ -437,8 +437,26 @@ def reducers(rules: Iterable[RuleShape], builder: ToIR) -> list[tuple[Reducer, i
     children as Lark's tree builder does (``maybe_placeholders``): tokens
     the grammar filters out are dropped (``!rule`` keeps them), inlined
     rules are spliced in, and ``None`` stands for each absent ``[item]``.
+
+    A rule that hands its one stack item up as it is (a ``?rule`` of one
+    kept symbol, like each step of the expression precedence chain) has no
+    callback (``None``): the parser leaves the item where it is.
     """
-    return [(_reducer(rule, builder), len(rule.expansion), rule.origin) for rule in rules]
+    return [(None if _hands_up(rule) else _reducer(rule, builder), len(rule.expansion), rule.origin) for rule in rules]
+
+
+def _hands_up(rule: RuleShape) -> bool:
+    """A ``?rule`` of one symbol that stays a child: its reduction's value is its stack item, unchanged.
+
+    ``_reducer``'s callback would return the token itself, or the sub-rule's
+    ``(value, extent)`` with the very same extent.
+    """
+    if not rule.expand1 or rule.aliased or len(rule.expansion) != 1 or any(rule.empty_indices):
+        return False
+    (sym,) = rule.expansion
+    if sym.is_term:
+        return rule.keep_all_tokens or not sym.filter_out
+    return not sym.name.startswith("_") and not rule.name.startswith("_")
 
 
 def _reducer(rule: RuleShape, builder: ToIR) -> Reducer:

@@ -43,8 +43,51 @@ def tokens(tables: Tables, text: str) -> Iterator[Token]:
 
     The terminals' regexes are tried in Lark's order; a keyword is looked up
     in ``tables.keywords`` (Lark matches it again); a character no terminal
-    matches raises ``Invalid``.
+    matches raises ``Invalid``. The run of blanks before a token is matched
+    with it (``tables.blank``, which no terminal starts with, so Lark would
+    skip the same run): one regex match a token.
     """
+    if len(tables.patterns) != 1 or not tables.blank:
+        yield from _tokens_lark_order(tables, text)
+        return
+    match = _compiled((f"(?:{tables.blank})?(?:{tables.patterns[0]})",), tables.flags)[0].match
+    keywords, ignore, newline = tables.keywords, tables.ignore, tables.newline
+    new, make = str.__new__, Token
+    pos, line, line_start, size = 0, 1, 0, len(text)
+    while pos < size:
+        found = match(text, pos)
+        if found is None:
+            raise Invalid
+        kind = found.lastgroup
+        end = found.end()
+        if kind is None:  # only blanks, at the end of the text
+            pos = end
+            continue
+        start = found.start(kind)
+        if kind in newline:
+            value = text[start:end]
+            if "\n" in value:
+                start_line, start_col = line, start - line_start + 1
+                line += value.count("\n")
+                line_start = start + value.rindex("\n") + 1
+                if kind not in ignore:
+                    yield make(kind, value, start, start_line, start_col, line, end - line_start + 1, end)
+                pos = end
+                continue
+        if kind not in ignore:
+            retyped = keywords.get(kind)
+            tok = new(make, text[start:end])
+            if retyped is not None:
+                kind = retyped.get(tok, kind)
+            tok.type, tok.start_pos, tok.end_pos = kind, start, end
+            tok.line = tok.end_line = line
+            tok.column, tok.end_column = start - line_start + 1, end - line_start + 1
+            yield tok
+        pos = end
+
+
+def _tokens_lark_order(tables: Tables, text: str) -> Iterator[Token]:
+    """``tokens`` for tables with several regexes or no skipped blanks: each regex tried in turn."""
     mres = _compiled(tables.patterns, tables.flags)
     keywords, ignore, newline = tables.keywords, tables.ignore, tables.newline
     pos, line, line_start, size = 0, 1, 0, len(text)
@@ -129,14 +172,17 @@ class Reader:
                     values.append(tok)
                     break
                 reduce, size, made = reductions[arg]
-                if size:
-                    items = values[-size:]
-                    del states[-size:]
-                    del values[-size:]
+                if reduce is None:  # a rule that hands its one item up: only the state changes
+                    states[-1] = actions[states[-2]][made][1]
                 else:
-                    items = []
-                values.append(reduce(items))
-                states.append(actions[states[-1]][made][1])
+                    if size:
+                        items = values[-size:]
+                        del states[-size:]
+                        del values[-size:]
+                    else:
+                        items = []
+                    values.append(reduce(items))
+                    states.append(actions[states[-1]][made][1])
                 if tok is _END and states[-1] == end_state:
                     return values[-1][0]
         raise Invalid  # the tables never shift the end: it completes the parse or is unexpected

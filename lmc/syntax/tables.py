@@ -27,7 +27,7 @@ from .grammar import cache_folder, grammar_text
 if TYPE_CHECKING:
     from lark import Lark
 
-TABLES_FORMAT = 1  # bump when the fields below change
+TABLES_FORMAT = 2  # bump when the fields below change
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,7 @@ class Tables:
     keywords: dict[str, dict[str, str]]  # per terminal, the texts that are another terminal (`lm` -> LM)
     string: str  # the regex of STRING
     comment: str  # the regex of COMMENT
+    blank: str  # the regex of the skipped run of blanks (`[\t ]+`), which no other terminal starts with; "" if none
 
 
 @functools.cache
@@ -159,7 +160,17 @@ def from_lark(lark: Lark) -> Tables:
         keywords=keywords,
         string=str(lark.get_terminal("STRING").pattern.to_regexp()),
         comment=str(lark.get_terminal("COMMENT").pattern.to_regexp()),
+        blank=_blank(lark, lexer.ignore_types),
     )
+
+
+def _blank(lark: Lark, ignore: Any) -> str:
+    """The regex of the one skipped terminal that is a run of characters of a class (Lark's ``%ignore WS``)."""
+    import re
+
+    runs = [str(lark.get_terminal(t).pattern.to_regexp()) for t in ignore]
+    runs = [r for r in runs if re.fullmatch(r"(?:\(\?:)?\[[^\]]*\]\+\)?", r)]
+    return runs[0] if len(runs) == 1 else ""
 
 
 def _encode(tables: Tables) -> tuple[Any, ...]:
@@ -168,9 +179,11 @@ def _encode(tables: Tables) -> tuple[Any, ...]:
 
 
 def _decode(data: Any) -> Tables:
-    (actions, starts, ends, rules, patterns, flags, ignore, newline, keywords, string, comment) = data
+    (actions, starts, ends, rules, patterns, flags, ignore, newline, keywords, string, comment, blank) = data
     shapes = tuple(
         RuleShape(name, origin, tuple(Symbol(*s) for s in expansion), keep, expand1, aliased, tuple(empty))
         for name, origin, expansion, keep, expand1, aliased, empty in rules
     )
-    return Tables(actions, starts, ends, shapes, tuple(patterns), flags, ignore, newline, keywords, string, comment)
+    return Tables(
+        actions, starts, ends, shapes, tuple(patterns), flags, ignore, newline, keywords, string, comment, blank
+    )
