@@ -8,18 +8,35 @@ dataclass fields must be its table's keys. The driver calls
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
 
 from ..schemas.optimizers import OWN_OPTIONS
-from . import calibrate, copro, ensemble, finetune, gepa, simba
 from .core.base import Optimizer
 from .core.budget import BUDGET_OPTIONS
 from .core.options import OptionError, OptionSpec, resolve
-from .fewshot import bootstrap, knn, labeled, random_search
-from .mipro import optimizer as mipro
+
+# Each optimizer's module (under ``lmc.optimize``) and class, in the order ``lmc`` lists them.
+# A module is imported when its optimizer is first asked for: a build imports only the ones it runs.
+_HOMES: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "LabeledFewShot": ("fewshot.labeled", "LabeledFewShot"),
+        "BootstrapFewShot": ("fewshot.bootstrap", "BootstrapFewShot"),
+        "BootstrapFewShotWithRandomSearch": ("fewshot.random_search", "BootstrapFewShotWithRandomSearch"),
+        "COPRO": ("copro", "COPRO"),
+        "MIPROv2": ("mipro.optimizer", "MIPROv2"),
+        "Ensemble": ("ensemble", "Ensemble"),
+        "KNNFewShot": ("fewshot.knn", "KNNFewShot"),
+        "BootstrapFinetune": ("finetune", "BootstrapFinetune"),
+        "Calibrate": ("calibrate", "Calibrate"),
+        "SIMBA": ("simba", "SIMBA"),
+        "GEPA": ("gepa", "GEPA"),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,24 +55,33 @@ def _info(cls: type[Optimizer]) -> OptimizerInfo:
     return OptimizerInfo(cls.name, cls, MappingProxyType(options))
 
 
-OPTIMIZERS: Mapping[str, OptimizerInfo] = MappingProxyType(
-    {
-        info.name: info
-        for info in (
-            _info(labeled.LabeledFewShot),
-            _info(bootstrap.BootstrapFewShot),
-            _info(random_search.BootstrapFewShotWithRandomSearch),
-            _info(copro.COPRO),
-            _info(mipro.MIPROv2),
-            _info(ensemble.Ensemble),
-            _info(knn.KNNFewShot),
-            _info(finetune.BootstrapFinetune),
-            _info(calibrate.Calibrate),
-            _info(simba.SIMBA),
-            _info(gepa.GEPA),
-        )
-    }
-)
+@functools.cache
+def _load(name: str) -> OptimizerInfo:
+    module, attr = _HOMES[name]
+    cls: type[Optimizer] = getattr(importlib.import_module(f"{__package__}.{module}"), attr)
+    assert cls.name == name, (cls, name)
+    return _info(cls)
+
+
+class _Registry(Mapping[str, OptimizerInfo]):
+    """Every optimizer by name; an optimizer's module is imported when its entry is first read."""
+
+    def __getitem__(self, name: str) -> OptimizerInfo:
+        if name not in _HOMES:
+            raise KeyError(name)
+        return _load(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_HOMES)
+
+    def __len__(self) -> int:
+        return len(_HOMES)
+
+    def __contains__(self, name: object) -> bool:
+        return name in _HOMES
+
+
+OPTIMIZERS: Mapping[str, OptimizerInfo] = _Registry()
 
 
 def create_optimizer(name: str, options: Mapping[str, Any] | None = None) -> Optimizer:

@@ -161,3 +161,31 @@ def test_the_adapters_option_takes_a_list_of_adapter_names():
         create_optimizer("MIPROv2", {"adapters": ["chat", "yaml"]})
     with pytest.raises(OptionError, match="`adapters`: expected a list or none, got a string"):
         create_optimizer("MIPROv2", {"adapters": "chat"})
+
+
+def test_every_optimizer_of_the_table_is_registered_by_its_own_name():
+    from lmc.schemas.optimizers import OPTIMIZERS as TABLE
+
+    assert set(OPTIMIZERS) == set(TABLE)
+    assert all(OPTIMIZERS[name].name == name for name in OPTIMIZERS)
+    assert "Nope" not in OPTIMIZERS and OPTIMIZERS.get("Nope") is None
+    with pytest.raises(KeyError):
+        OPTIMIZERS["Nope"]
+
+
+def test_an_optimizer_module_is_imported_only_when_that_optimizer_is_made():
+    """A build that runs a random search does not pay for importing SIMBA, GEPA, MIPROv2, COPRO, ..."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from lmc.optimize import create_optimizer\n"
+        "create_optimizer('BootstrapFewShotWithRandomSearch', {})\n"
+        "print(sorted(m for m in sys.modules if m.startswith('lmc.optimize.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    loaded = set(eval(out))  # noqa: S307  (our own probe's printed list)
+    assert "lmc.optimize.fewshot.random_search" in loaded
+    for other in ("simba", "gepa", "mipro.optimizer", "copro", "finetune", "calibrate", "ensemble", "fewshot.knn"):
+        assert f"lmc.optimize.{other}" not in loaded, other
