@@ -17,9 +17,8 @@ Each vendored file is copied byte for byte.
 
 from __future__ import annotations
 
-import ast
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -27,6 +26,7 @@ from .. import runtime
 from ..resources import runtime_dir
 from ..runtime.adapters import ADAPTER_MODULES
 from ..runtime.modules import KINDS
+from .import_scan import RuntimeScans, Scan, scan
 
 __all__ = ["UNTYPED_IMPORTS", "Vendored", "adapter_modules", "kind_modules", "vendor_runtime"]
 
@@ -73,6 +73,9 @@ def vendor_runtime(package: str, generated: Mapping[str, str], kinds: Iterable[s
     sources = _runtime_sources()
     by_name = {f"{shipped}.{m}" for m in (*kind_modules(KINDS), *adapter_modules(ADAPTER_MODULES))}
     graph = _Graph({**_generated_modules(generated), **{shipped + m: s for m, s in sources.items()}}, by_name)
+    scans = RuntimeScans()  # the runtime's files, scanned once per lmc version on this machine
+    for module, source in sources.items():
+        graph.scans[shipped + module] = scans.get(source.data, str(source.path))
     starts = [m for m in graph.sources if not _is_within(m, shipped)]
     reached = graph.closure([*starts, *(f"{shipped}.{m}" for m in kinds)])
     files = {}
@@ -85,6 +88,7 @@ def vendor_runtime(package: str, generated: Mapping[str, str], kinds: Iterable[s
             imported |= graph.absolute_imports(module)
             named |= {target for target, _ in graph.imports(module)}
     untyped = tuple(name for name in UNTYPED_IMPORTS if name in imported)
+    scans.save()
     return Vendored(dict(sorted(files.items())), untyped, tuple(sorted(named - reached)))
 
 
@@ -140,6 +144,14 @@ class _Graph:
     def __init__(self, sources: dict[str, _Source], by_name: set[str]) -> None:
         self.sources = sources
         self.by_name = by_name
+        self.scans: dict[str, Scan] = {}  # by module, given or made when first needed
+
+    def _facts(self, module: str) -> tuple[frozenset[tuple[str, bool]], frozenset[str]]:
+        source = self.sources[module]
+        found = self.scans.get(module)
+        if found is None:
+            found = self.scans[module] = scan(source.data, str(source.path))
+        return _facts(module, source.is_package, found)
 
     def closure(self, starts: Iterable[str]) -> set[str]:
         """``starts``, every module they import, transitively, and every package above each."""
@@ -156,14 +168,12 @@ class _Graph:
 
     def imports(self, module: str) -> set[tuple[str, bool]]:
         """The known modules ``module`` names, each with whether only the type checker reads the import."""
-        source = self.sources[module]
-        named, _ = _facts(module, source.is_package, source.data, str(source.path))
+        named, _ = self._facts(module)
         return {(name, typing_only) for name, typing_only in named if name in self.sources}
 
     def absolute_imports(self, module: str) -> set[str]:
         """The top-level packages ``module`` imports by absolute name (``litellm`` for ``import litellm.types``)."""
-        source = self.sources[module]
-        return set(_facts(module, source.is_package, source.data, str(source.path))[1])
+        return set(self._facts(module)[1])
 
     def _parents(self, module: str) -> set[str]:
         parts = module.split(".")
@@ -171,36 +181,17 @@ class _Graph:
 
 
 @functools.lru_cache(maxsize=2048)
-def _facts(module: str, is_package: bool, data: bytes, path: str) -> tuple[frozenset[tuple[str, bool]], frozenset[str]]:
+def _facts(module: str, is_package: bool, found: Scan) -> tuple[frozenset[tuple[str, bool]], frozenset[str]]:
     """What one module's source names: the modules its relative imports and sibling file names reach (each
-    with whether only the type checker reads it), and the top-level packages it imports by absolute name.
-
-    Kept per process: a build renders its package several times, and the runtime's files do not change.
-    """
+    with whether only the type checker reads it), and the top-level packages it imports by absolute name."""
     package = module if is_package else module.rpartition(".")[0]
-    tree = ast.parse(data, path)
-    typing_only = {id(n) for block in _type_checking_blocks(tree) for stmt in block for n in ast.walk(stmt)}
     named: set[tuple[str, bool]] = set()
-    absolute: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level:
-            base = _resolve(package, node.level, node.module)
-            for name in (base, *(f"{base}.{a.name}" for a in node.names)):
-                named.add((name, id(node) in typing_only))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            named.add((_sibling(package, node.value), False))
-        elif isinstance(node, ast.Import):
-            absolute.update(a.name.partition(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            absolute.add(node.module.partition(".")[0])
-    return frozenset(named), frozenset(absolute)
-
-
-def _type_checking_blocks(tree: ast.AST) -> Iterator[list[ast.stmt]]:
-    """The bodies of ``if TYPE_CHECKING:`` (never their ``else``), which only a type checker reads."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
-            yield node.body
+    for level, name, names, typing_only in found.relative:
+        base = _resolve(package, level, name)
+        for target in (base, *(f"{base}.{n}" for n in names)):
+            named.add((target, typing_only))
+    named.update((_sibling(package, text), False) for text in found.constants)
+    return frozenset(named), frozenset(found.absolute)
 
 
 def _resolve(package: str, level: int, module: str | None) -> str:
