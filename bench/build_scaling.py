@@ -6,8 +6,9 @@ Each point builds a generated classification program (one ``Predict``, an
 train = dev = N generated rows, against ``optimizers/oracle_server.py`` at
 ``--latency-ms`` (50 by default), as a fresh ``lmc build`` process with
 ``--threads T`` and a fresh, empty LM cache (as a first build writes it;
-the parser's tables are made first by ``lmc check``, as any earlier ``lmc``
-command leaves them).
+lmc's own caches, the parser's tables, compiled templates and the runtime's
+import scans, are made first by a ``--no-optimize`` build, which calls no
+LM, as any earlier ``lmc build`` leaves them).
 For each point it reports:
 
 * LM calls (the oracle's count) and the bound: calls x latency / threads,
@@ -173,10 +174,16 @@ def one_point(rows: int, threads: int, latency_ms: float) -> dict[str, Any]:
             app.write_text(SOURCE.format(api_base=api_base, key_env=KEY_ENV), encoding="utf-8")
             before = served(api_base)
             env = {**os.environ, KEY_ENV: KEY, "LMC_CACHE_DIR": str(folder / "cache")}  # a fresh, empty LM cache
-            # ... but the parser's tables kept, as on any machine after its first `lmc` command.
+            # ... but lmc's own caches kept (the parser's tables, compiled templates, the runtime's import
+            # scans), as on any machine after its first `lmc build`: one without the optimizer, no LM call.
             subprocess.run(
-                [str(PROJECT_PYTHON), "-m", "lmc", "check", str(app)], env=env, check=True, capture_output=True
+                [str(PROJECT_PYTHON), "-m", "lmc", "build", str(app), "--no-optimize", "-o", str(folder / "warm")],
+                env=env,
+                check=True,
+                capture_output=True,
             )
+            for stale in (folder / "cache").glob("lm-cache.sqlite3*"):
+                stale.unlink()
             cmd = [str(PROJECT_PYTHON), "-m", "lmc", "build", str(app), "-o", str(folder / "out")]
             started = time.monotonic()
             proc = subprocess.Popen([*cmd, "--threads", str(threads)], env=env, stdout=subprocess.DEVNULL)  # noqa: S603
