@@ -92,6 +92,15 @@ def time_process(argv: Sequence[str], *, runs: int, warmup: int, env: Mapping[st
     return time_calls(once, runs=runs, warmup=warmup)
 
 
+def bytecode_env(prefix: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (this environment) with bytecode written to and read from ``prefix``, never into the
+    checkout: as an installed lmc runs, even where ``PYTHONDONTWRITEBYTECODE`` is set (it is on the
+    machines these benchmarks were written on; every module would be compiled at every start)."""
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(prefix)
+    return env
+
+
 def machine() -> dict[str, Any]:
     """What the numbers were measured on: they mean little without it."""
     cpu = "unknown"

@@ -8,7 +8,9 @@ train = dev = N generated rows, against ``optimizers/oracle_server.py`` at
 ``--threads T`` and a fresh, empty LM cache (as a first build writes it;
 lmc's own caches, the parser's tables, compiled templates and the runtime's
 import scans, are made first by a ``--no-optimize`` build, which calls no
-LM, as any earlier ``lmc build`` leaves them).
+LM, as any earlier ``lmc build`` leaves them), and lmc's modules read
+from compiled bytecode, as an installed lmc has it (a private
+``PYTHONPYCACHEPREFIX``, also where ``PYTHONDONTWRITEBYTECODE`` is set).
 For each point it reports:
 
 * LM calls (the oracle's count) and the bound: calls x latency / threads,
@@ -46,7 +48,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from benchlib import PROJECT_PYTHON, ROOT, setup_logging, table, write_results
+from benchlib import PROJECT_PYTHON, ROOT, bytecode_env, setup_logging, table, write_results
 
 logger = logging.getLogger("bench.build_scaling")
 
@@ -163,7 +165,7 @@ class CpuSampler:
         return before[-1] if before else 0.0
 
 
-def one_point(rows: int, threads: int, latency_ms: float) -> dict[str, Any]:
+def one_point(rows: int, threads: int, latency_ms: float, pycache: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lmc-bench-scaling-") as tmp:
         folder = Path(tmp)
         gold = write_task(folder, rows)
@@ -173,7 +175,8 @@ def one_point(rows: int, threads: int, latency_ms: float) -> dict[str, Any]:
             app = folder / "app.lmp"
             app.write_text(SOURCE.format(api_base=api_base, key_env=KEY_ENV), encoding="utf-8")
             before = served(api_base)
-            env = {**os.environ, KEY_ENV: KEY, "LMC_CACHE_DIR": str(folder / "cache")}  # a fresh, empty LM cache
+            # A fresh, empty LM cache; lmc's modules compiled once for every point (``pycache``), as installed.
+            env = {**bytecode_env(pycache), KEY_ENV: KEY, "LMC_CACHE_DIR": str(folder / "cache")}
             # ... but lmc's own caches kept (the parser's tables, compiled templates, the runtime's import
             # scans), as on any machine after its first `lmc build`: one without the optimizer, no LM call.
             subprocess.run(
@@ -230,11 +233,13 @@ def main() -> None:
     args = parser.parse_args()
     setup_logging(args.verbose)
     points = []
-    for spec in args.points:
-        rows, threads = (int(part) for part in spec.split(":"))
-        logger.info("N=%d, %d threads ...", rows, threads)
-        points.append(one_point(rows, threads, args.latency_ms))
-        logger.info("%s", points[-1])
+    with tempfile.TemporaryDirectory(prefix="lmc-bench-pycache-") as pycache:
+        one_point(20, 8, args.latency_ms, Path(pycache))  # not reported: compiles every module a build loads
+        for spec in args.points:
+            rows, threads = (int(part) for part in spec.split(":"))
+            logger.info("N=%d, %d threads ...", rows, threads)
+            points.append(one_point(rows, threads, args.latency_ms, Path(pycache)))
+            logger.info("%s", points[-1])
     headers = ["N rows", "threads", "LM calls", "bound s", "wall s", "wall/bound", "CPU ms/call", "in span"]
     headers += ["to 1st request s", "after last answer s", "idle s", "in flight / T", "peak RSS MB"]
     keys = ["rows", "threads", "calls", "bound_s", "wall_s", "ratio", "cpu_ms_per_call", "span_cpu_ms_per_call"]

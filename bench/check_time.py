@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchlib import PROJECT_PYTHON, ROOT, Stats, setup_logging, table, time_process, write_results
+from benchlib import PROJECT_PYTHON, ROOT, Stats, bytecode_env, setup_logging, table, time_process, write_results
 
 logger = logging.getLogger("bench.check_time")
 
@@ -148,13 +148,6 @@ def in_process(path: Path, *, runs: int) -> dict[str, Any]:
         "per_check": {name: Stats.of(t).as_dict() for name, t in per_check.items()},
         "declarations": len(source.decls),
     }
-
-
-def bytecode_env(prefix: Path) -> dict[str, str]:
-    """This environment with bytecode written to and read from ``prefix`` (never into the checkout)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(prefix)
-    return env
 
 
 def main(argv: list[str] | None = None) -> int:
