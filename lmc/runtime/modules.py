@@ -13,13 +13,13 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, cast, runtime_checkable
 
 from .adapters import Adapter, JSONAdapter, adapter_chain
 from .choices import TokenLogprobs, choice_values, decide, score_field
 from .errors import AdapterParseError, ParseError, ProgramError
 from .lm.paired import extraction_lm
-from .lm.protocol import LanguageModel
+from .lm.protocol import LanguageModel, Replaceable
 from .signature import Field, ModuleSpec, Params, Signature
 from .trace import Prediction, TraceEntry, record
 from .types import parse_value, to_jsonable
@@ -155,12 +155,12 @@ class Predict:
             return lm
         found = self._structured.get(id(lm))
         if found is None:
-            from .lm.protocol import Replaceable  # here: a package's import does not load the LM interface
+            from .lm.protocol import replaceable  # here: a package's import does not load the LM interface
 
             found = lm
-            if isinstance(lm, Replaceable):
+            if replaceable(lm):
                 try:
-                    found = lm.replace(response_format=adapter.response_format(self.signature))
+                    found = cast("Replaceable", lm).replace(response_format=adapter.response_format(self.signature))
                 except AttributeError:  # an optimizer's wrapper around an LM that cannot (a test double)
                     found = lm
             self._structured[id(lm)] = found

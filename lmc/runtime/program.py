@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import ProgramError, ToolError
 from .signature import Field, ModuleSpec, Params
 from .trace import Prediction, TraceEntry, capture_trace
 
 if TYPE_CHECKING:
-    from .lm.protocol import LanguageModel
+    from .lm.protocol import LanguageModel, Replaceable
     from .modules import Module
 
 
@@ -67,10 +67,10 @@ class Context:
         (``Params.model``, a fine-tuned model); paired, for a ``two_step`` adapter with an
         ``extraction_lm``, with the LM that fills the fields. An LM object that cannot change its
         options (no ``replace``, as test doubles) answers for every module and every step."""
-        from .lm.protocol import Replaceable  # here: a package's import does not load the LM interface
+        from .lm.protocol import replaceable  # here: a package's import does not load the LM interface
 
         lm = self.lm
-        if lm is None or not isinstance(lm, Replaceable):
+        if lm is None or not replaceable(lm):
             return lm
         own = _changed(lm, spec.lm if spec is not None else {}, params.model)
         if spec is not None and spec.extraction_lm is not None and params.adapter == "two_step":
@@ -122,10 +122,10 @@ def _changed(lm: LanguageModel, settings: Mapping[str, Any], model: str | None) 
         changes["model"] = model
     if not changes:
         return lm
-    from .lm.protocol import Replaceable
+    from .lm.protocol import replaceable
 
-    assert isinstance(lm, Replaceable)
-    return lm.replace(**changes)
+    assert replaceable(lm)
+    return cast("Replaceable", lm).replace(**changes)
 
 
 def _with_parts(modules: Mapping[str, ModuleSpec]) -> dict[str, ModuleSpec]:

@@ -219,3 +219,40 @@ def test_the_system_message_is_rendered_once_per_signature_and_instructions():
     assert other[0]["content"] != first[0][0]["content"] and "Answer tersely." in other[0]["content"]
     assert first[0][0] == ChatAdapter().format(QA, (), {"question": "x"})[0]  # the same text as rendered afresh
     assert JSONAdapter().format(QA, (), {"question": "x"})[0] != first[0][0]  # kept per adapter class
+
+
+def test_demo_turns_are_formatted_once_per_demos_tuple_and_each_call_gets_its_own_copies(monkeypatch):
+    from lmc.runtime.adapters import base
+
+    monkeypatch.setattr(base, "_DEMO_TURNS", {})
+    adapter = ChatAdapter()
+    demos = ({"question": "2+2?", "answer": "4"}, {"question": "3+3?", "answer": "6"})
+    formatted = []
+    real = ChatAdapter.demo_messages
+
+    def counting(self, signature, given):
+        formatted.append(given)
+        return real(self, signature, given)
+
+    monkeypatch.setattr(ChatAdapter, "demo_messages", counting)
+    first = adapter.format(QA, demos, {"question": "1+1?"})
+    first[1]["content"] = "changed by the caller"
+    second = adapter.format(QA, demos, {"question": "5+5?"})
+    assert len(formatted) == 1  # the same tuple: formatted once
+    assert second[1]["content"] != "changed by the caller" and second[1:-1] == adapter.demo_messages(QA, demos)
+    equal = tuple(dict(d) for d in demos)  # equal demos, another tuple: formatted again, the same turns
+    assert adapter.format(QA, equal, {"question": "5+5?"}) == second
+    assert adapter.format(QA, list(demos), {"question": "5+5?"}) == second  # not a tuple: never kept
+    assert len(base._DEMO_TURNS) == 2
+
+
+def test_a_kept_entry_serves_only_the_very_tuple_it_holds(monkeypatch):
+    """An entry found under a tuple's id that holds another object (an id reused) is formatted anew."""
+    from lmc.runtime.adapters import base
+
+    adapter = ChatAdapter()
+    demos = ({"question": "2+2?", "answer": "4"},)
+    stale = ({"role": "user", "content": "someone else's demo"},)
+    monkeypatch.setattr(base, "_DEMO_TURNS", {(ChatAdapter, QA, id(demos)): (object(), stale)})
+    messages = adapter.format(QA, demos, {"question": "1+1?"})
+    assert messages[1:-1] == adapter.demo_messages(QA, demos)

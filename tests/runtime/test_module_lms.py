@@ -86,3 +86,23 @@ def test_a_kinds_further_predictors_take_the_modules_settings():
     parts = part_specs({spec.path: spec})
     assert parts["p.cmp.attempt"].lm == {"max_tokens": 5} and parts["p.cmp.attempt"].adapter == "xml"
     assert parts["p.cmp.attempt"].start_params().adapter == "xml"
+
+
+def test_replaceable_decides_as_the_protocol_check_does():
+    from lmc.runtime.lm.client import LM
+    from lmc.runtime.lm.protocol import Replaceable, replaceable
+
+    class Plain:
+        def complete(self, messages):
+            return ""
+
+    class Changes(Plain):
+        def replace(self, **changes):
+            return self
+
+    class Unset(Plain):
+        replace = None
+
+    cases = [LM("openai/x", api_base="http://127.0.0.1:9/v1"), Plain(), Changes(), Unset(), None, object()]
+    assert [replaceable(lm) for lm in cases] == [isinstance(lm, Replaceable) for lm in cases]
+    assert [replaceable(lm) for lm in cases] == [True, False, True, False, False, False]

@@ -24,6 +24,11 @@ MISSING_IN_COMPLETE_DEMO = "Not supplied for this conversation history message. 
 
 _SYSTEM_MESSAGES: dict[tuple[type, Signature], str] = {}
 _SYSTEM_MESSAGES_KEPT = 1024
+# The demo turns of a module's demos, by adapter class, signature and the demos' tuple (its identity: a
+# module keeps its parameters' tuple, so every call of one candidate program shares it). Each entry holds
+# the tuple itself, so its id cannot be reused while the entry lives.
+_DEMO_TURNS: dict[tuple[type, Signature, int], tuple[object, tuple[Message, ...]]] = {}
+_DEMO_TURNS_KEPT = 1024
 
 
 class Adapter:
@@ -39,7 +44,7 @@ class Adapter:
         self, signature: Signature, demos: Sequence[Mapping[str, Any]], inputs: Mapping[str, Any]
     ) -> list[Message]:
         messages = [{"role": "system", "content": self._system_message(signature)}]
-        messages.extend(self.demo_messages(signature, demos))
+        messages.extend(dict(turn) for turn in self._demo_turns(signature, demos))
         messages.append({"role": "user", "content": self.user_content(signature, inputs, main_request=True)})
         return messages
 
@@ -53,6 +58,23 @@ class Adapter:
                 _SYSTEM_MESSAGES.clear()  # instructions searched by an optimizer: many, each used a while
             text = _SYSTEM_MESSAGES[key] = self.system_message(signature)
         return text
+
+    def _demo_turns(self, signature: Signature, demos: Sequence[Mapping[str, Any]]) -> tuple[Message, ...]:
+        """``demo_messages``, kept for a tuple of demos: an optimizer's evaluation of one candidate
+        formats the same demos on every row (each call gets copies: a caller may change its messages)."""
+        if not demos:
+            return ()
+        if type(demos) is not tuple:
+            return tuple(self.demo_messages(signature, demos))
+        key = (type(self), signature, id(demos))
+        kept = _DEMO_TURNS.get(key)
+        if kept is not None and kept[0] is demos:
+            return kept[1]
+        turns = tuple(self.demo_messages(signature, demos))
+        if len(_DEMO_TURNS) >= _DEMO_TURNS_KEPT:
+            _DEMO_TURNS.clear()  # many candidates (each used a while), or KNN's demos chosen per call
+        _DEMO_TURNS[key] = (demos, turns)
+        return turns
 
     def system_message(self, signature: Signature) -> str:
         return (

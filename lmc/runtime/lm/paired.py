@@ -8,9 +8,9 @@ second step. Everything else is ``lm``'s.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from .protocol import LanguageModel, Messages, Replaceable, Scored
+from .protocol import LanguageModel, Messages, Replaceable, Scored, replaceable
 
 
 class WithExtraction:
@@ -34,9 +34,9 @@ class WithExtraction:
 
     def replace(self, **changes: Any) -> LanguageModel:
         """The main LM changed (a response format, a rollout's temperature), with the same extraction LM."""
-        if not isinstance(self.lm, Replaceable):
+        if not replaceable(self.lm):
             return self
-        return WithExtraction(self.lm.replace(**changes), self.extraction)
+        return WithExtraction(cast("Replaceable", self.lm).replace(**changes), self.extraction)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.lm, name)

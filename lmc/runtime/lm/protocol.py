@@ -40,3 +40,9 @@ class Replaceable(Protocol):
     """An LM that makes copies of itself with some options changed (``LM.replace``; the optimizer's wrappers)."""
 
     def replace(self, **changes: Any) -> LanguageModel: ...
+
+
+def replaceable(lm: object) -> bool:
+    """``isinstance(lm, Replaceable)`` as the protocol check decides it (a ``replace`` that is not None),
+    in one attribute lookup: the protocol's ``isinstance`` costs ~8 µs, and every module of every run asks."""
+    return getattr(lm, "replace", None) is not None
