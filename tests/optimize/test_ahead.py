@@ -118,3 +118,123 @@ def test_mipro_demo_sets_are_the_same_built_ahead():
     one = MIPROv2(**MANUAL).compile(mipro_task(threads=1))
     four = MIPROv2(**MANUAL).compile(mipro_task(threads=4))
     assert one.params == four.params and one.candidates == four.candidates and one.lm_calls == four.lm_calls
+
+
+class _Counting:
+    """An LM that answers "ok" after ``pause`` seconds and keeps the most requests it saw in flight."""
+
+    def __init__(self, pause: float = 0.0) -> None:
+        self.pause = pause
+        self.lock = threading.Lock()
+        self.running = self.peak = self.calls = 0
+
+    def complete(self, messages: list) -> str:
+        import time
+
+        with self.lock:
+            self.running += 1
+            self.calls += 1
+            self.peak = max(self.peak, self.running)
+        time.sleep(self.pause)
+        with self.lock:
+            self.running -= 1
+        return "ok"
+
+    async def acomplete(self, messages: list) -> str:
+        return self.complete(messages)
+
+
+def test_overlapped_starts_the_next_run_beside_the_current_one_and_keeps_the_order():
+    from lmc.optimize.core.ahead import Gate, overlapped
+
+    second_started = threading.Event()
+
+    def run(i: int, lm) -> int:
+        lm.complete([])
+        if i == 1:
+            second_started.set()
+        if i == 0:  # the first run ends only once the second is running beside it
+            assert second_started.wait(WAIT), "the next run did not start beside the first"
+        return i * 10
+
+    assert list(overlapped(iter(range(4)), run, _Counting(), Gate(4))) == [(i, i * 10) for i in range(4)]
+
+
+def test_overlapped_runs_share_the_gates_slots():
+    from lmc.optimize.core.ahead import Gate, overlapped
+
+    lm = _Counting(pause=0.005)
+
+    def run(i: int, gated) -> int:
+        with ThreadPoolExecutor(max_workers=4) as pool:  # each run asks 4 at a time, as an evaluation's threads
+            list(pool.map(lambda _: gated.complete([]), range(12)))
+        return i
+
+    assert [i for i, _ in overlapped(iter(range(3)), run, lm, Gate(3))] == [0, 1, 2]
+    assert lm.calls == 36 and 1 < lm.peak <= 3
+
+
+def test_a_failed_run_stops_the_run_beside_it_at_its_next_request():
+    from lmc.optimize.core.ahead import Gate, Stopped, overlapped
+
+    second_running = threading.Event()
+    seen: list[BaseException] = []
+
+    def run(i: int, lm) -> int:
+        if i == 0:
+            assert second_running.wait(WAIT)
+            raise ValueError("the first candidate failed")
+        try:
+            while True:  # a long run: it ends only when its LM refuses
+                lm.complete([])
+                second_running.set()
+        except Stopped as exc:
+            seen.append(exc)
+            raise
+
+    with pytest.raises(ValueError, match="first candidate failed"):
+        list(overlapped(iter(range(3)), run, _Counting(pause=0.001), Gate(2)))
+    assert len(seen) == 1  # stopped, and waited for: nothing runs after overlapped returns
+    assert not [t for t in threading.enumerate() if t.name.startswith("lmc-overlap")]
+
+
+def test_a_replaced_lm_obeys_the_same_stop():
+    """A module that changes its LM's options (its own temperature) still stops with its run."""
+    from lmc.optimize.core.ahead import Stopped
+
+    class Replaceable(_Counting):
+        def replace(self, **changes):
+            return Replaceable()
+
+    stop = threading.Event()
+    changed = ahead._StoppableLM(Replaceable(), stop).replace(temperature=0.7)
+    assert changed.complete([]) == "ok"
+    stop.set()
+    with pytest.raises(Stopped):
+        changed.complete([])
+
+
+def test_runs_see_the_callers_context_variables():
+    import contextvars
+
+    from lmc.optimize.core.ahead import Gate, overlapped
+
+    where: contextvars.ContextVar[str] = contextvars.ContextVar("where", default="unset")
+    where.set("the caller's")
+    assert [seen for _, seen in overlapped(iter(range(2)), lambda i, lm: where.get(), _Counting(), Gate(2))] == [
+        "the caller's",
+        "the caller's",
+    ]
+
+
+def test_one_bar_is_drawn_by_one_run_at_a_time():
+    from lmc.optimize.core.ahead import OneBar
+
+    drawn: list[tuple[str, int, int]] = []
+    bar = OneBar(lambda stage, done, total: drawn.append((stage, done, total)))
+    first, second = bar.reporter("a"), bar.reporter("b")
+    first(1, 3)
+    second(1, 2)  # beside the first: not drawn
+    first(3, 3)  # the first is done: the bar is free
+    second(2, 2)
+    assert drawn == [("a", 1, 3), ("a", 3, 3), ("b", 2, 2)]

@@ -152,3 +152,43 @@ def test_zero_bootstrapped_demos_is_allowed():
     result, teacher, _ = search(max_bootstrapped_demos=0, num_candidate_programs=2)
     assert teacher.requests == []
     assert {o.kind for o in result.origins["classify.judge"]} <= {"labeled"}
+
+
+def test_scoring_overlaps_candidates_within_the_threads_in_flight():
+    """The next candidate is scored beside the end of the current one, teacher and student requests
+    together never more than ``threads`` in flight, and the outcome is the sequential one."""
+    import threading
+    import time
+
+    lock, running, peak = threading.Lock(), [0], [0]
+
+    def counted(answer):
+        def run(request):
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.005)
+            with lock:
+                running[0] -= 1
+            return answer(request)
+
+        return run
+
+    def run(threads):
+        task = Task(
+            program=classify_program(),
+            trainset=TRAIN,
+            valset=VAL,
+            metric=label_match,
+            lm=FakeLM(counted(student_answer), "student"),
+            teacher_lm=FakeLM(counted(teacher_answer), "teacher"),
+        )
+        options = {"max_bootstrapped_demos": 3, "max_labeled_demos": 3, "num_candidate_programs": 4}
+        return BootstrapFewShotWithRandomSearch(num_threads=threads, **options).compile(task)
+
+    sequential = run(1)
+    peak[0] = 0
+    overlapping = run(3)
+    assert 1 < peak[0] <= 3
+    assert overlapping.params == sequential.params and overlapping.candidates == sequential.candidates
+    assert overlapping.lm_calls == sequential.lm_calls

@@ -11,7 +11,9 @@ then build one at a time (:func:`may_build_ahead`).
 
 A job that is independent of a whole step (MIPROv2's data summary, which
 reads only the trainset, beside the demo-set bootstraps) runs
-:func:`beside` it, in its own thread. Jobs that run beside each other share
+:func:`beside` it, in its own thread. A random search scores the next
+candidate beside the end of the current one's scoring (:func:`overlapped`),
+so the slots its last rows leave free are not idle. Jobs that run beside each other share
 a :class:`Gate`: at most ``threads`` LM requests in flight in all, as the
 user's ``threads`` promises (a rate limit, a local server's slots). A job
 that holds a slot may wait only on jobs that already hold theirs.
@@ -21,12 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from ...runtime.lm.protocol import LanguageModel, Messages
+from ...runtime.lm.protocol import LanguageModel, Messages, Scored
 from .forwarding import Forwarding, replaced
 
 T = TypeVar("T")
@@ -179,3 +182,93 @@ class _GatedLM(Forwarding):
     def replace(self, **changes: Any) -> LanguageModel:
         """A changed copy of the LM (another temperature), behind the same gate."""
         return _GatedLM(replaced(self.lm, **changes), self._gate)
+
+
+class Stopped(Exception):
+    """A request of a job whose result is no longer wanted (``overlapped`` stops the job beside a failure)."""
+
+
+class _StoppableLM(Forwarding):
+    """An LM that refuses every request once ``stop`` is set: the job using it ends at its next request."""
+
+    def __init__(self, lm: LanguageModel, stop: threading.Event) -> None:
+        super().__init__(lm)
+        self._stop = stop
+
+    def _check(self) -> None:
+        if self._stop.is_set():
+            raise Stopped("stopped: the search ended before this candidate's turn")
+
+    def complete(self, messages: Messages) -> str:
+        self._check()
+        return self.lm.complete(messages)
+
+    async def acomplete(self, messages: Messages) -> str:
+        self._check()
+        return await self.lm.acomplete(messages)
+
+    def complete_scored(self, messages: Messages) -> Scored:
+        self._check()
+        return self.lm.complete_scored(messages)
+
+    async def acomplete_scored(self, messages: Messages) -> Scored:
+        self._check()
+        return await self.lm.acomplete_scored(messages)
+
+    def replace(self, **changes: Any) -> LanguageModel:
+        return _StoppableLM(replaced(self.lm, **changes), self._stop)
+
+
+A = TypeVar("A")
+
+
+def overlapped(
+    items: Iterator[A], run: Callable[[A, LanguageModel], T], lm: LanguageModel, gate: Gate
+) -> Iterator[tuple[A, T]]:
+    """``(item, run(item, lm'))`` for each item in order, the next run starting beside the current one.
+
+    Both runs share ``gate`` (``lm'`` takes a slot per request), so no more
+    requests are in flight than its slots, and the next run fills the slots
+    the current one's last requests leave free. ``run`` must raise :class:`Stopped` (pass it as fatal) when
+    its LM does: when the caller stops early or a run fails, the run beside
+    it is stopped at its next request and waited for. Each run sees the
+    context variables of the caller.
+    """
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lmc-overlap")
+    pending: list[tuple[A, Future[T]]] = []
+    try:
+        for item in items:
+            context = contextvars.copy_context()
+            pending.append((item, pool.submit(context.run, run, item, _StoppableLM(gate.wrap(lm), stop))))
+            if len(pending) == 2:
+                first, future = pending.pop(0)
+                yield first, future.result()
+        for first, future in pending:
+            yield first, future.result()
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class OneBar:
+    """One progress bar for runs that overlap: the first run to report draws it until its last row, then the
+    next one does (a run beside another reports nothing until the bar is free)."""
+
+    def __init__(self, progress: Callable[[str, int, int], None]) -> None:
+        self._progress = progress
+        self._owner: str | None = None
+        self._lock = threading.Lock()
+
+    def reporter(self, stage: str) -> Callable[[int, int], None]:
+        def report(done: int, total: int) -> None:
+            with self._lock:
+                if self._owner is None:
+                    self._owner = stage
+                if self._owner != stage:
+                    return
+                if done >= total:
+                    self._owner = None
+                self._progress(stage, done, total)
+
+        return report

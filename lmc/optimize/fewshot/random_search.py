@@ -26,11 +26,13 @@ When the LM budget runs out, the candidate being built or scored is dropped
 and the best candidate scored so far wins.
 
 DSPy bootstraps each candidate, then scores it, one candidate after the other.
-lmc bootstraps the candidates concurrently (``threads`` at a time, each
-bootstrap still sequential over its own trainset order), then scores them in
-order: the same demos, scores, winner and LM calls, in less wall time. It
-keeps DSPy's order when a budget or ``stop_at_score`` can end the search
-early, so that no candidate is built that would not have been.
+lmc bootstraps the candidates concurrently (each bootstrap still sequential
+over its own trainset order), and scores them in order, each candidate's
+scoring starting beside the end of the one before (``core/ahead.overlapped``),
+all of it within ``threads`` requests in flight: the same demos, scores,
+winner and LM calls, in less wall time. It keeps DSPy's order when a budget
+or ``stop_at_score`` can end the search early, so that no candidate is built
+or scored that would not have been.
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from ...host.evaluate import evaluate
+from ...host.evaluate import EvalResult, evaluate
+from ...runtime.lm.protocol import LanguageModel
 from ...runtime.signature import Params
 from ..core.adapters import adapter_choices, draw_adapters, with_adapters
-from ..core.ahead import in_order, may_build_ahead
+from ..core.ahead import Gate, OneBar, Stopped, in_order, may_build_ahead, overlapped
 from ..core.base import (
     DEFAULT_MAX_ERRORS,
     CallCounter,
@@ -87,20 +90,35 @@ class BootstrapFewShotWithRandomSearch:
         threshold = self.metric_threshold if self.metric_threshold is not None else task.metric_threshold
 
         search = Search(task, self.name)
+        # Scoring the next candidate beside the end of this one's: only when nothing may end the search
+        # early (a budget, stop_at_score), as for building candidates ahead.
+        ahead = threads > 1 and self.stop_at_score is None and may_build_ahead(task.lm)
+        gate = Gate(threads) if ahead else None
+        bar = OneBar(task.progress)
+
+        def score(candidate: tuple[str, Chosen], lm: LanguageModel) -> EvalResult:
+            label, chosen = candidate
+            return evaluate(
+                task.program,
+                valset,
+                task.metric,
+                lm=lm,
+                params=chosen[0],
+                threads=threads,
+                on_progress=bar.reporter(f"evaluate {label}"),
+                fatal=(*task.fatal, Stopped),
+                metric_threshold=threshold,
+                max_errors=max_errors,
+            )
+
         with search.until_budget():
-            for label, chosen in self._candidates(task, calls, threads):
-                result = evaluate(
-                    task.program,
-                    valset,
-                    task.metric,
-                    lm=student,
-                    params=chosen[0],
-                    threads=threads,
-                    on_progress=functools.partial(task.progress, f"evaluate {label}"),
-                    fatal=task.fatal,
-                    metric_threshold=threshold,
-                    max_errors=max_errors,
-                )
+            candidates = self._candidates(task, calls, threads, gate)
+            scored = (
+                overlapped(candidates, score, student, gate)
+                if gate is not None
+                else ((c, score(c, student)) for c in candidates)
+            )
+            for (label, chosen), result in scored:
                 logger.info("candidate %s: %.2f%% on %d examples", label, result.score, result.total)
                 search.record(label, result.score, *chosen)
                 if self.stop_at_score is not None and result.score >= self.stop_at_score:
@@ -117,14 +135,17 @@ class BootstrapFewShotWithRandomSearch:
         calls = ((n + 1) * runs + (n + 3) * sizes.valset) * sizes.run_calls
         return CallEstimate(calls, upper_bound=not (shuffled_exact and self.stop_at_score is None))
 
-    def _candidates(self, task: Task, calls: CallCounter, threads: int) -> Iterator[tuple[str, Chosen]]:
-        """Every candidate in seed order; built ahead, concurrently, when nothing can end the search early."""
+    def _candidates(
+        self, task: Task, calls: CallCounter, threads: int, gate: Gate | None
+    ) -> Iterator[tuple[str, Chosen]]:
+        """Every candidate in seed order; built ahead, concurrently, when a ``gate`` says nothing can end
+        the search early (each build holding one of its slots while it runs)."""
         seeds = range(-3, self.num_candidate_programs)
-        if self.stop_at_score is not None or not may_build_ahead(task.lm):
+        if gate is None:
             threads = 1
         quiet = replace(task, on_progress=None) if threads > 1 else task  # progress from this thread only
         jobs = [functools.partial(self._candidate, quiet, seed, calls) for seed in seeds]
-        for done, candidate in enumerate(in_order(jobs, threads), 1):
+        for done, candidate in enumerate(in_order(jobs, threads, gate), 1):
             if threads > 1:
                 task.progress("bootstrap candidates", done, len(jobs))
             yield candidate
