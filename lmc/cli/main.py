@@ -118,7 +118,7 @@ def _show_own_warnings() -> None:
     """lmc's own warnings (the sandbox's fallback) print as ``lmc: warning: ...``; others as Python prints them."""
     import warnings
 
-    from ..runtime.kinds.sandbox import SandboxWarning
+    from ..runtime.errors import SandboxWarning
 
     original = warnings.showwarning
 

@@ -100,6 +100,11 @@ class LMError(RuntimeError):
         return (partial(type(self), attempts=self.attempts), (self.model, self.detail))
 
 
+class SandboxWarning(UserWarning):
+    """Generated code runs without the operating system's boundary, in the audit-hook sandbox only
+    (``kinds/sandbox.py``; defined here, so that the CLI can tell it apart without importing the sandbox)."""
+
+
 def _quote(text: str) -> str:
     if len(text) <= _QUOTE_LIMIT:
         return text

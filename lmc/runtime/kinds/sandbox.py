@@ -74,7 +74,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ProgramError
+from ..errors import ProgramError, SandboxWarning
 
 if TYPE_CHECKING:
     import subprocess
@@ -104,10 +104,6 @@ _MIB = 1024 * _KIB
 
 class SandboxError(ProgramError):
     """The sandbox itself cannot run here (not POSIX, no interpreter, limits refused, no OS boundary when required)."""
-
-
-class SandboxWarning(UserWarning):
-    """Generated code runs without the operating system's boundary, in the audit-hook sandbox only."""
 
 
 class _Boundary:
