@@ -26,50 +26,42 @@ whatever the default is; an LM object without ``replace`` answers for
 every module. No answer is cached on disk
 unless ``LMC_CACHE_DIR`` is set or ``configure(cache_dir=...)`` names a folder.
 
-Also here: ``ReplayLM`` (the package's parity test replays recorded LM calls
-with it) and ``cli_main`` (``python -m <package>``). Stdlib and pydantic only;
-pydantic is imported with the models, litellm by ``lm.LM`` at its first call.
+The command line (``python -m <package>``) is ``cli.py``; the parity test's
+``ReplayLM`` is ``replay.py``. Stdlib and pydantic only; pydantic is imported
+with the models, litellm by ``lm.LM`` at its first call.
 """
 
 from __future__ import annotations
 
-import enum
 import functools
 import importlib
-import inspect
 import json
 import os
-import sys
 import threading
 import types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeGuard, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Generic, TypeGuard, TypeVar
 
-from .choices import TokenLogprobs
-from .errors import LMError, ProgramError
+from .errors import ProgramError
 from .lm.client import LM
-from .lm.protocol import LanguageModel, Scored
+from .lm.protocol import LanguageModel
 from .program import Program, Run
 from .signature import Params
 from .types import is_model
 
 if TYPE_CHECKING:
-    import argparse
-
     from pydantic import BaseModel
 
 # A program's result model. Covariant: a program gives results, it never takes one.
 R = TypeVar("R", bound="BaseModel", covariant=True)
 
-__all__ = ["PackageConfig", "PackagedProgram", "ReplayLM", "cli_main", "cli_option", "env_var_for", "field_of"]
+__all__ = ["PackageConfig", "PackagedProgram", "env_var_for", "field_of"]
 
 CACHE_ENV = "LMC_CACHE_DIR"
 # Options that point at one endpoint: they do not carry over to another model.
 ENDPOINT_OPTIONS = ("api_base", "api_key_env")
-# Command-line options the CLI keeps for itself; an input with such a name is --input-NAME.
-_CLI_RESERVED = frozenset({"help", "lm", "api_base"})
 
 
 def env_var_for(package: str) -> str:
@@ -306,207 +298,3 @@ class PackagedProgram(Generic[R]):
 
 def _names(names: Iterable[str]) -> str:
     return ", ".join(f"`{n}`" for n in sorted(names))
-
-
-# ------------------------------------------------------------------ replay
-
-
-class ReplayLM:
-    """Answers with recorded responses, after checking each request is the recorded one.
-
-    ``calls`` is a list of ``{"messages": [...], "response": "..."}`` in call
-    order, with ``"lm"`` for a request made through a changed LM (the changes
-    ``LM.replace`` was given: a module on another lm, at its own temperature,
-    with a response format). Any difference in the messages, byte for byte,
-    or in the LM asked, fails with a diff.
-    """
-
-    model = "replay"
-
-    def __init__(self, calls: Sequence[Mapping[str, Any]], changes: Mapping[str, Any] | None = None) -> None:
-        self._calls = [
-            (json.loads(json.dumps(c["messages"])), c["response"], json.loads(json.dumps(c.get("lm", {}))))
-            for c in calls
-        ]
-        self._changes: Mapping[str, Any] = json.loads(json.dumps(dict(changes or {}), default=repr))
-        self._next = [0]
-        self._lock = threading.Lock()
-
-    def replace(self, **changes: Any) -> ReplayLM:
-        """The same recording, answering for a changed LM: each request must be recorded with these changes."""
-        view = object.__new__(ReplayLM)
-        view._calls, view._next, view._lock = self._calls, self._next, self._lock
-        view._changes = json.loads(json.dumps({**self._changes, **changes}, default=repr))
-        return view
-
-    def complete(self, messages: Sequence[Mapping[str, Any]]) -> str:
-        index, response = self._replay(messages)
-        if not isinstance(response, str):
-            raise AssertionError(
-                f"LM call {index + 1} was recorded with log-probabilities (choice scoring); none were asked"
-            )
-        return response
-
-    async def acomplete(self, messages: Sequence[Mapping[str, Any]]) -> str:
-        return self.complete(messages)
-
-    def complete_scored(self, messages: Sequence[Mapping[str, Any]]) -> Scored:
-        index, response = self._replay(messages)
-        if isinstance(response, str):
-            raise AssertionError(f"LM call {index + 1} was recorded without log-probabilities; they were asked")
-        return Scored(response["text"], tuple(TokenLogprobs.from_json(t) for t in response["logprobs"]))
-
-    async def acomplete_scored(self, messages: Sequence[Mapping[str, Any]]) -> Scored:
-        return self.complete_scored(messages)
-
-    def _replay(self, messages: Sequence[Mapping[str, Any]]) -> tuple[int, Any]:
-        """The next recorded call's index and response, after checking its messages byte for byte."""
-        with self._lock:
-            index = self._next[0]
-            self._next[0] += 1
-        if index >= len(self._calls):
-            raise AssertionError(f"LM call {index + 1} was not recorded (the recorded run made {len(self._calls)})")
-        expected, response, changes = self._calls[index]
-        actual = json.loads(json.dumps([dict(m) for m in messages]))
-        if actual != expected:
-            raise AssertionError(_message_diff(index, expected, actual))
-        if changes != self._changes:
-            raise AssertionError(
-                f"LM call {index + 1} went to another LM than the recorded one: recorded with "
-                f"{json.dumps(changes, sort_keys=True)}, sent with {json.dumps(self._changes, sort_keys=True)}"
-            )
-        return index, response
-
-    def assert_done(self) -> None:
-        if self._next[0] != len(self._calls):
-            raise AssertionError(f"the run made {self._next[0]} LM call(s); the recorded run made {len(self._calls)}")
-
-
-def scored_response(scored: Scored) -> dict[str, Any]:
-    """A choice-scored answer as a parity case records it (JSON)."""
-    return {"text": scored.text, "logprobs": [t.to_json() for t in scored.tokens or ()]}
-
-
-def _message_diff(index: int, expected: list[Any], actual: list[Any]) -> str:
-    import difflib  # only a failing parity test needs it
-
-    head = f"LM call {index + 1} differs from the recorded one"
-    if len(expected) != len(actual):
-        head += f" ({len(actual)} messages instead of {len(expected)})"
-    for i, (want, got) in enumerate(zip(expected, actual, strict=False)):
-        if want != got:
-            lines = difflib.unified_diff(
-                json.dumps(want, indent=1, ensure_ascii=False).splitlines(),
-                json.dumps(got, indent=1, ensure_ascii=False).splitlines(),
-                "recorded",
-                "sent",
-                lineterm="",
-            )
-            return f"{head}; message {i + 1}:\n" + "\n".join(list(lines)[:60])
-    return head
-
-
-# --------------------------------------------------------------------- CLI
-
-
-def cli_option(name: str) -> str:
-    """The command-line option of an input: ``--question``, or ``--input-lm`` for reserved names."""
-    return f"--input-{name}" if name in _CLI_RESERVED else f"--{name}"
-
-
-def cli_main(
-    argv: Sequence[str] | None, *, prog: str, programs: Mapping[str, PackagedProgram[BaseModel]], config: PackageConfig
-) -> int:
-    """``python -m <package> PROGRAM --input value ... [--lm MODEL]``: print the outputs as JSON.
-
-    Exit codes: 0 success, 1 invalid inputs, 2 bad usage, 3 a failed run.
-    """
-    parser = _parser(prog, programs, config)
-    args = parser.parse_args(argv)
-    program = programs[args.program]
-    try:
-        raw = {name: getattr(args, f"input:{name}") for name in program.input_names}
-        inputs = {name: _cli_value(program, name, text) for name, text in raw.items() if text is not None}
-        program.validate_inputs(inputs)
-    except (TypeError, ValueError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 1
-    lm_options = {"api_base": args.api_base} if args.api_base else {}
-    try:
-        lm = config.lm(args.lm, **lm_options)
-        result = program.invoke(inputs, lm=lm)
-    except (ProgramError, LMError, OSError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 3
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - the command line's boundary: a tool's own error, no traceback
-        print(f"{prog}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 3
-    print(json.dumps(result.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=2))
-    return 0
-
-
-def _parser(
-    prog: str, programs: Mapping[str, PackagedProgram[BaseModel]], config: PackageConfig
-) -> argparse.ArgumentParser:
-    import argparse  # the command line only; importing the package stays light
-
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=f"Run a program of the `{config.package}` package and print its outputs as JSON.",
-        epilog=f"The LM: --lm, else ${config.env_var}, else {config.default_model}.",
-        allow_abbrev=False,
-    )
-    sub = parser.add_subparsers(dest="program", required=True, metavar="PROGRAM")
-    for name, program in programs.items():
-        fields = program.input_type.model_fields
-        outputs = ", ".join(info.alias or py for py, info in program.result_type.model_fields.items())
-        summary = f"inputs: {', '.join(program.input_names) or 'none'}; outputs: {outputs or 'none'}"
-        p = sub.add_parser(name, help=summary, description=summary, allow_abbrev=False)
-        for py, info in fields.items():
-            input_name = info.alias or py
-            kind = "text" if _is_text(info.annotation) else "JSON"
-            default = "" if info.is_required() else f"; default {info.default!r}"
-            p.add_argument(
-                cli_option(input_name),
-                dest=f"input:{input_name}",
-                required=info.is_required(),
-                metavar="VALUE",
-                help=f"{_type_name(info.annotation)} ({kind}{default})",
-            )
-        p.add_argument("--lm", metavar="MODEL", default=None, help="a litellm model id for this run")
-        p.add_argument("--api-base", metavar="URL", default=None, help="the LM's API base URL")
-    return parser
-
-
-def _cli_value(program: PackagedProgram[BaseModel], name: str, text: str) -> Any:
-    annotation = next(
-        info.annotation for py, info in program.input_type.model_fields.items() if (info.alias or py) == name
-    )
-    if _is_text(annotation):
-        return text
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{cli_option(name)} takes a JSON value ({_type_name(annotation)}): {exc}") from None
-
-
-def _is_text(annotation: Any) -> bool:
-    """Whether a command-line value is taken as text (scalars, enums, literals) rather than JSON."""
-    origin = get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        return len(args) == 1 and _is_text(args[0])
-    if origin is Literal:
-        return all(isinstance(a, str) for a in get_args(annotation))
-    if inspect.isclass(annotation) and issubclass(annotation, enum.Enum):
-        return True
-    return annotation in (str, int, float, bool)
-
-
-def _type_name(annotation: Any) -> str:
-    if inspect.isclass(annotation) and get_origin(annotation) is None:
-        return annotation.__name__
-    return str(annotation).replace("typing.", "")
