@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -99,6 +100,44 @@ def bytecode_env(prefix: Path, base: Mapping[str, str] | None = None) -> dict[st
     env = {k: v for k, v in (os.environ if base is None else base).items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(prefix)
     return env
+
+
+class StubProcess:
+    """``bench/stub_server.py`` in its own process, for the length of a ``with`` block."""
+
+    def __init__(self, python: str, latency_ms: float) -> None:
+        self.argv = [python, str(BENCH_DIR / "stub_server.py"), "--latency-ms", str(latency_ms)]
+        self.api_base = ""
+
+    def __enter__(self) -> StubProcess:
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line.startswith("READY "):
+            self.proc.kill()
+            raise RuntimeError(f"the stub server did not start: {line!r}")
+        self.api_base = line.split()[1]
+        return self
+
+    def _root(self) -> str:
+        return self.api_base.removesuffix("/v1")
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self._root()}/stats", timeout=10) as response:
+            return json.loads(response.read())
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self._root()}/reset", data=b"{}", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.stdin:
+            self.proc.stdin.close()  # the server exits when its stdin closes
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
 
 
 def machine() -> dict[str, Any]:

@@ -36,12 +36,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchlib import BENCH_DIR, BENCH_PYTHON, ROOT, Stats, setup_logging, table, time_calls, write_results
+from benchlib import BENCH_DIR, BENCH_PYTHON, ROOT, Stats, StubProcess, setup_logging, table, time_calls, write_results
 from sentiment_task import dspy_signature, label_of, load_task
 
 logger = logging.getLogger("bench.per_call")
@@ -170,44 +169,6 @@ def build_package(python: str, out: Path) -> Path:
     if done.returncode != 0:
         raise RuntimeError(f"lmc build failed ({done.returncode}):\n{done.stderr}")
     return out / "sentiment"
-
-
-class StubProcess:
-    """``bench/stub_server.py`` in its own process, for the length of a ``with`` block."""
-
-    def __init__(self, python: str, latency_ms: float) -> None:
-        self.argv = [python, str(BENCH_DIR / "stub_server.py"), "--latency-ms", str(latency_ms)]
-        self.api_base = ""
-
-    def __enter__(self) -> StubProcess:
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline() if self.proc.stdout else ""
-        if not line.startswith("READY "):
-            self.proc.kill()
-            raise RuntimeError(f"the stub server did not start: {line!r}")
-        self.api_base = line.split()[1]
-        return self
-
-    def _root(self) -> str:
-        return self.api_base.removesuffix("/v1")
-
-    def stats(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self._root()}/stats", timeout=10) as response:
-            return json.loads(response.read())
-
-    def reset(self) -> None:
-        request = urllib.request.Request(f"{self._root()}/reset", data=b"{}", method="POST")
-        with urllib.request.urlopen(request, timeout=10):
-            pass
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()  # the server exits when its stdin closes
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
 
 
 def worker_env(package_dir: Path) -> dict[str, str]:

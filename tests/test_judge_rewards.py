@@ -12,7 +12,7 @@ from lmc.cli.main import main
 from lmc.codegen import record_parity
 from lmc.host.loader import load_package
 from lmc.runtime.lm.rollout import current_rollout
-from lmc.runtime.package import ReplayLM
+from lmc.runtime.replay import ReplayLM
 from lmc.syntax.parse import parse
 from tests.codegen.helpers import render_text, text_files
 from tests.package_tests import run_package_tests

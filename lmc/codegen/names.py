@@ -57,6 +57,7 @@ GENERATED_GLOBALS = frozenset(
         "PARAMS",
         # __init__.py / __main__.py
         "TYPE_CHECKING",
+        "_LAZY",
         "Any",
         "LM",
         "LanguageModel",
@@ -78,7 +79,9 @@ GENERATED_GLOBALS = frozenset(
 # The builtins generated code itself calls or names in annotations: a user name
 # never shadows these. Other builtins (``input``, ``format``, ``type``) are fine
 # as parameter or program names; generated code does not use them.
-USED_BUILTINS = frozenset({"range", "getattr", "str", "int", "float", "bool", "list", "dict", "object"})
+USED_BUILTINS = frozenset(
+    {"range", "getattr", "globals", "sorted", "str", "int", "float", "bool", "list", "dict", "object"}
+)
 
 # Names a program body uses besides its globals.
 BODY_LOCALS = frozenset({"ctx", "inputs", "_"})

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..runtime.lm.protocol import LanguageModel, Messages, Replaceable, Scored
-from ..runtime.package import PackagedProgram, scored_response
+from ..runtime.package import PackagedProgram
+from ..runtime.replay import scored_response
 from ..runtime.types import to_jsonable
 from .info import ParityCall, ParityCase
 

@@ -89,10 +89,11 @@ def _first_line(exc: BaseException) -> str:
 def load_package(files: Mapping[PurePosixPath, bytes], *, package: str) -> types.ModuleType:
     """Write ``files`` (paths relative to ``DIR/<package>/``) to a temp folder and import the package.
 
-    Returns the package module; its submodules (``programs``, ``params``,
-    ``types``) are attributes of it. Safe to call any number of times in one
-    process; ``unload_package`` removes it again (else the folder goes when
-    the process exits).
+    Returns the package module with its ``programs`` and ``params`` imported
+    (attributes of it), which the package's own import leaves for the first
+    call. Safe to call any number of times in one process;
+    ``unload_package`` removes it again (else the folder goes when the
+    process exits).
     """
     root = Path(tempfile.mkdtemp(prefix=f"lmc-{package}-"))
     for rel, data in files.items():
@@ -116,6 +117,10 @@ def load_package(files: Mapping[PurePosixPath, bytes], *, package: str) -> types
     sys.modules[alias] = module
     try:
         spec.loader.exec_module(module)
+        # A package's import leaves its programs for their first call; lmc runs them at once, and
+        # reports a user's module that fails to load (a tool's file) as the package's loading error.
+        for submodule in ("programs", "params"):
+            importlib.import_module(f"{alias}.{submodule}")
     except BaseException as exc:
         _forget(alias, root)
         blamed = _users_module(exc, package_dir / "_ext") if isinstance(exc, Exception) else None

@@ -10,8 +10,9 @@ it are relative, and it knows nothing of the rest of lmc.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing: a package imports this module
+if TYPE_CHECKING:
+    from typing import Any
 
 # Submodules load on first use (PEP 562): importing a generated package
 # must stay fast, and most programs need only a few of these.
@@ -60,6 +61,8 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
     try:
         found = importlib.import_module(f".{module}", __name__)
     except ModuleNotFoundError as exc:

@@ -8,9 +8,10 @@ infrastructure problem that no optimizer should score as a wrong answer).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from functools import partial
-from typing import Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing: a package imports this module
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any
 
 __all__ = ["AdapterParseError", "LMError", "ParseError", "ProgramError", "ToolError"]
 
@@ -47,6 +48,8 @@ class AdapterParseError(ValueError):
         super().__init__(self.summary())
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickle by fields: errors cross process pools
+        from functools import partial
+
         rebuild = partial(
             type(self),
             adapter=self.adapter,
@@ -97,6 +100,8 @@ class LMError(RuntimeError):
         super().__init__(f"LM `{model}`: {message}")
 
     def __reduce__(self) -> tuple[Any, ...]:
+        from functools import partial
+
         return (partial(type(self), attempts=self.attempts), (self.model, self.detail))
 
 

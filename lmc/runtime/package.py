@@ -1,12 +1,18 @@
 """What ``from <package> import <program>`` gives: a typed, configurable program.
 
-``PackagedProgram[R]`` wraps one ``Program`` with its baked-in parameters, a
-pydantic model of its inputs (validated before any LM call) and one of its
-result, ``R``. The models are named, not given: they are imported (with
-pydantic) at the program's first use, so that importing a package stays fast.
-It runs a program on a mapping of inputs (``invoke``, ``ainvoke``); the
-package's ``__init__.py`` subclasses it once per program with a ``__call__``
-and an ``acall`` whose keyword parameters are the program's inputs, typed.
+``PackagedProgram[R]`` is one program of a package, named, not given: its
+``Program`` (``<package>.programs``'s ``PROGRAMS[name]``), its baked-in
+parameters (``<package>.params``'s ``PARAMS``), a pydantic model of its
+inputs (validated before any LM call) and one of its result, ``R`` (classes
+of ``<package>.results``) are imported at its first use, with the runtime
+and the libraries they need. Importing a package loads this module and
+``errors.py`` only, which import nothing the interpreter has not loaded at
+start-up (not even ``typing``): an import costs little more than the
+interpreter's start. It runs a program on a mapping of inputs (``invoke``,
+``ainvoke``); the package's ``__init__.py`` subclasses it once per program
+with a ``__call__`` and an ``acall`` whose keyword parameters are the
+program's inputs, typed.
+
 ``PackageConfig`` holds the package's LM choice; it is the one piece
 of mutable state an emitted package has, on purpose: users call
 ``configure(...)`` once at start-up. An LM is chosen at each call, from the
@@ -26,50 +32,50 @@ whatever the default is; an LM object without ``replace`` answers for
 every module. No answer is cached on disk
 unless ``LMC_CACHE_DIR`` is set or ``configure(cache_dir=...)`` names a folder.
 
-Also here: ``ReplayLM`` (the package's parity test replays recorded LM calls
-with it) and ``cli_main`` (``python -m <package>``). Stdlib and pydantic only;
-pydantic is imported with the models, litellm by ``lm.LM`` at its first call.
+The command line (``python -m <package>``) is ``cli.py``; the parity test's
+``ReplayLM`` is ``replay.py``.
 """
 
 from __future__ import annotations
 
-import enum
-import functools
-import importlib
-import inspect
-import json
 import os
-import sys
-import threading
-import types
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeGuard, TypeVar, Union, get_args, get_origin
+from _thread import allocate_lock  # threading.Lock itself: importing threading costs ~3 ms
 
-from .choices import TokenLogprobs
-from .errors import LMError, ProgramError
-from .lm.client import LM
-from .lm.protocol import LanguageModel, Scored
-from .program import Program, Run
-from .signature import Params
-from .types import is_model
+from .errors import ProgramError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (~8 ms of a package's import)
 if TYPE_CHECKING:
-    import argparse
+    from collections.abc import Iterable, Mapping
+    from pathlib import Path
+    from typing import Any, Generic, TypeGuard, TypeVar
 
     from pydantic import BaseModel
 
-# A program's result model. Covariant: a program gives results, it never takes one.
-R = TypeVar("R", bound="BaseModel", covariant=True)
+    from .lm.client import LM
+    from .lm.protocol import LanguageModel
+    from .program import Program, Run
+    from .signature import Params
 
-__all__ = ["PackageConfig", "PackagedProgram", "ReplayLM", "cli_main", "cli_option", "env_var_for", "field_of"]
+    # A program's result model. Covariant: a program gives results, it never takes one.
+    R = TypeVar("R", bound=BaseModel, covariant=True)
+
+    class _Generic(Generic[R]):
+        """What ``PackagedProgram[R]`` is to the type checker."""
+
+else:
+
+    class _Generic:
+        """At run time ``PackagedProgram[X]`` is the class itself: a generic without ``typing``."""
+
+        def __class_getitem__(cls, item: object) -> type:
+            return cls
+
+
+__all__ = ["PackageConfig", "PackagedProgram", "env_var_for", "field_of"]
 
 CACHE_ENV = "LMC_CACHE_DIR"
 # Options that point at one endpoint: they do not carry over to another model.
 ENDPOINT_OPTIONS = ("api_base", "api_key_env")
-# Command-line options the CLI keeps for itself; an input with such a name is --input-NAME.
-_CLI_RESERVED = frozenset({"help", "lm", "api_base"})
 
 
 def env_var_for(package: str) -> str:
@@ -84,6 +90,10 @@ def field_of(value: Any, name: str) -> Any:
     under a safe name with the ``.lmp`` name as its alias; a prediction is a
     mapping. Generated code calls this only for such names.
     """
+    from collections.abc import Mapping
+
+    from .types import is_model
+
     if is_model(value):
         for py_name, info in type(value).model_fields.items():
             if (info.alias or py_name) == name:
@@ -98,11 +108,20 @@ def _is_lm(value: object) -> TypeGuard[LanguageModel]:
     return callable(getattr(value, "complete", None)) and callable(getattr(value, "acomplete", None))
 
 
-@dataclass(frozen=True)
 class _Settings:
-    lm: str | LanguageModel | None = None  # a model id, an LM object, or None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    cache_dir: Path | None = None
+    """What ``configure`` was given: a model id, an LM object or None; LM options; a cache folder."""
+
+    __slots__ = ("cache_dir", "lm", "options")
+
+    def __init__(
+        self,
+        lm: str | LanguageModel | None = None,
+        options: Mapping[str, Any] | None = None,
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.lm = lm
+        self.options: Mapping[str, Any] = options or {}
+        self.cache_dir = cache_dir
 
 
 class PackageConfig:
@@ -114,7 +133,7 @@ class PackageConfig:
         self.default_model = default_model
         self.default_options = dict(default_options or {})
         self._settings = _Settings()
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._lms: dict[str, LM] = {}
 
     def configure(
@@ -133,7 +152,7 @@ class PackageConfig:
             raise TypeError(f"lm must be a model id or an object with complete/acomplete, not {type(lm).__name__}")
         if _is_lm(lm) and lm_options:
             raise TypeError("LM options apply to a model id; this lm is already an LM object")
-        settings = _Settings(lm, dict(lm_options), Path(cache_dir) if cache_dir is not None else None)
+        settings = _Settings(lm, dict(lm_options), _path(cache_dir) if cache_dir is not None else None)
         if not _is_lm(lm):
             self._build(lm if isinstance(lm, str) else self.default_model, dict(lm_options), None)
         self._settings = settings
@@ -157,10 +176,12 @@ class PackageConfig:
         model = override or configured or os.environ.get(self.env_var) or self.default_model
         merged = {**settings.options, **options}
         env_cache = os.environ.get(CACHE_ENV)
-        cache_dir = settings.cache_dir or (Path(env_cache) if env_cache else None)
+        cache_dir = settings.cache_dir or (_path(env_cache) if env_cache else None)
         return self._build(model, merged, cache_dir)
 
     def _build(self, model: str, options: Mapping[str, Any], cache_dir: Path | None) -> LM:
+        import json
+
         base = dict(self.default_options)
         if model != self.default_model:
             for key in ENDPOINT_OPTIONS:
@@ -173,9 +194,13 @@ class PackageConfig:
         with self._lock:
             built = self._lms.get(key)
             if built is None:
-                from .lm.cache import Cache  # here: sqlite3 costs ~10 ms of the import
+                from .lm.client import LM  # the LM client, its HTTP path and litellm's set-up: at the first call
 
-                cache = Cache(cache_dir) if cache_dir is not None and use_cache else None
+                cache = None
+                if cache_dir is not None and use_cache:
+                    from .lm.cache import Cache  # sqlite3: only with a cache
+
+                    cache = Cache(cache_dir)
                 built = self._lms[key] = LM(model, cache=cache, **merged)
             return built
 
@@ -183,77 +208,89 @@ class PackageConfig:
         return f"PackageConfig(package={self.package!r}, default_model={self.default_model!r})"
 
 
-@dataclass(frozen=True)
-class _Models(Generic[R]):
-    """A program's input and result models, once imported, with what calls read from them."""
+def _path(value: str | os.PathLike[str]) -> Path:
+    from pathlib import Path  # pathlib costs ~8 ms of an import: only a cache folder needs it
 
-    result_type: type[R]
-    input_type: type[BaseModel]
-    input_names: Mapping[str, str]  # Python attribute name -> the .lmp input name (they differ if renamed)
-    required: tuple[str, ...]  # .lmp names of the inputs without a default
-
-    @staticmethod
-    def load(module: str, result: str, inputs: str) -> _Models[Any]:
-        """The classes named ``result`` and ``inputs`` in the module ``module``, imported now."""
-        found = importlib.import_module(module)
-        input_type: type[BaseModel] = getattr(found, inputs)
-        names = {py: (info.alias or py) for py, info in input_type.model_fields.items()}
-        required = tuple(names[py] for py, info in input_type.model_fields.items() if info.is_required())
-        return _Models(getattr(found, result), input_type, names, required)
+    return Path(value)
 
 
-class PackagedProgram(Generic[R]):
+class _Loaded:
+    """A program's parts, imported at its first use: the program, its parameters, its input and result models."""
+
+    __slots__ = ("input_names", "input_type", "params", "program", "required", "result_type")
+
+    def __init__(self, name: str, package: str, result: str, inputs: str) -> None:
+        from importlib import import_module
+        from types import MappingProxyType
+
+        models = import_module(f"{package}.results")
+        self.result_type: type[Any] = getattr(models, result)
+        self.input_type: type[BaseModel] = getattr(models, inputs)
+        fields = self.input_type.model_fields
+        # Python attribute name -> the .lmp input name (they differ if renamed).
+        self.input_names: Mapping[str, str] = {py: (info.alias or py) for py, info in fields.items()}
+        # The .lmp names of the inputs without a default.
+        self.required = tuple(self.input_names[py] for py, info in fields.items() if info.is_required())
+        self.program: Program = import_module(f"{package}.programs").PROGRAMS[name]
+        self.params: Mapping[str, Params] = MappingProxyType(dict(import_module(f"{package}.params").PARAMS))
+
+
+class PackagedProgram(_Generic["R"]):
     """One program of the package: ``invoke(inputs)`` returns its result, an ``R``.
 
-    ``models`` is the dotted name of the module that defines the classes named
-    ``result`` and ``inputs``; it is imported at the first call (or the first
-    look at ``result_type``, ``input_type`` or ``input_names``). The package
-    calls a subclass with the program's inputs as typed keyword parameters
-    (``classify(sentence="...")``); the mapping form takes any input name.
+    ``name`` is the program's ``.lmp`` name, ``package`` the package's module
+    name (``__name__`` in its ``__init__.py``), ``result`` and ``inputs`` the
+    names of its models in ``<package>.results``. The program, its parameters
+    and its models are imported at the first call (or the first look at
+    ``program``, ``params``, ``result_type``, ``input_type`` or
+    ``input_names``). The package calls a subclass with the program's inputs
+    as typed keyword parameters (``classify(sentence="...")``); the mapping
+    form takes any input name.
     """
 
-    def __init__(
-        self,
-        program: Program,
-        params: Mapping[str, Params],
-        config: PackageConfig,
-        *,
-        models: str,
-        result: str,
-        inputs: str,
-    ) -> None:
-        self._program = program
-        self._params = types.MappingProxyType(dict(params))
+    def __init__(self, name: str, config: PackageConfig, *, package: str, result: str, inputs: str) -> None:
+        self._name = name
         self.config = config
-        self._where = (models, result, inputs)
+        self._where = (package, result, inputs)
+        self._loaded: _Loaded | None = None
 
-    @functools.cached_property
-    def _models(self) -> _Models[R]:
-        return _Models.load(*self._where)
+    def _load(self) -> _Loaded:
+        """The program's parts, imported on the first call of this.
+
+        Threads that call at once may each import them: the interpreter's
+        imports are thread-safe and give each thread the same modules, and
+        the parts are stored in one assignment, once all are there. An import
+        that fails (a user's tool module that raises) stores nothing, so each
+        call raises its error until it succeeds.
+        """
+        loaded = self._loaded
+        if loaded is None:
+            loaded = self._loaded = _Loaded(self._name, *self._where)
+        return loaded
 
     @property
     def result_type(self) -> type[R]:
-        return self._models.result_type
+        return self._load().result_type
 
     @property
     def input_type(self) -> type[BaseModel]:
-        return self._models.input_type
+        return self._load().input_type
 
     @property
     def name(self) -> str:
-        return self._program.name
+        return self._name
 
     @property
     def program(self) -> Program:
-        return self._program
+        return self._load().program
 
     @property
     def params(self) -> Mapping[str, Params]:
-        return self._params
+        return self._load().params
 
     @property
     def input_names(self) -> tuple[str, ...]:
-        return tuple(self._models.input_names.values())
+        return tuple(self._load().input_names.values())
 
     def invoke(self, inputs: Mapping[str, Any], *, lm: str | LanguageModel | None = None) -> R:
         """Run once with the inputs as a mapping (works for any input name).
@@ -261,12 +298,14 @@ class PackagedProgram(Generic[R]):
         ``lm`` picks the LM for this call (``lm`` is a keyword in ``.lmp``, never an input).
         """
         values = self.validate_inputs(inputs)
-        run = self._program.run(values, lm=self.config.lm(lm), params=self._params)
+        loaded = self._load()
+        run = loaded.program.run(values, lm=self.config.lm(lm), params=loaded.params)
         return self._result(run)
 
     async def ainvoke(self, inputs: Mapping[str, Any], *, lm: str | LanguageModel | None = None) -> R:
         values = self.validate_inputs(inputs)
-        run = await self._program.arun(values, lm=self.config.lm(lm), params=self._params)
+        loaded = self._load()
+        run = await loaded.program.arun(values, lm=self.config.lm(lm), params=loaded.params)
         return self._result(run)
 
     def validate_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -276,18 +315,18 @@ class PackagedProgram(Generic[R]):
         raises pydantic's ``ValidationError`` (a ``ValueError``). Enums become
         their members and records their models, as the program body expects.
         """
-        models = self._models
-        known = set(models.input_names.values())
+        loaded = self._load()
+        known = set(loaded.input_names.values())
         unknown = [k for k in inputs if k not in known]
         if unknown:
             raise TypeError(
                 f"{self.name}() got unexpected input(s) {_names(unknown)}; its inputs are {_names(known) or 'none'}"
             )
-        missing = [k for k in models.required if k not in inputs]
+        missing = [k for k in loaded.required if k not in inputs]
         if missing:
             raise TypeError(f"{self.name}() is missing the input(s) {_names(missing)}")
-        model = models.input_type.model_validate(dict(inputs))
-        return {name: getattr(model, py) for py, name in models.input_names.items()}
+        model = loaded.input_type.model_validate(dict(inputs))
+        return {name: getattr(model, py) for py, name in loaded.input_names.items()}
 
     def _result(self, run: Run) -> R:
         from pydantic import ValidationError
@@ -306,207 +345,3 @@ class PackagedProgram(Generic[R]):
 
 def _names(names: Iterable[str]) -> str:
     return ", ".join(f"`{n}`" for n in sorted(names))
-
-
-# ------------------------------------------------------------------ replay
-
-
-class ReplayLM:
-    """Answers with recorded responses, after checking each request is the recorded one.
-
-    ``calls`` is a list of ``{"messages": [...], "response": "..."}`` in call
-    order, with ``"lm"`` for a request made through a changed LM (the changes
-    ``LM.replace`` was given: a module on another lm, at its own temperature,
-    with a response format). Any difference in the messages, byte for byte,
-    or in the LM asked, fails with a diff.
-    """
-
-    model = "replay"
-
-    def __init__(self, calls: Sequence[Mapping[str, Any]], changes: Mapping[str, Any] | None = None) -> None:
-        self._calls = [
-            (json.loads(json.dumps(c["messages"])), c["response"], json.loads(json.dumps(c.get("lm", {}))))
-            for c in calls
-        ]
-        self._changes: Mapping[str, Any] = json.loads(json.dumps(dict(changes or {}), default=repr))
-        self._next = [0]
-        self._lock = threading.Lock()
-
-    def replace(self, **changes: Any) -> ReplayLM:
-        """The same recording, answering for a changed LM: each request must be recorded with these changes."""
-        view = object.__new__(ReplayLM)
-        view._calls, view._next, view._lock = self._calls, self._next, self._lock
-        view._changes = json.loads(json.dumps({**self._changes, **changes}, default=repr))
-        return view
-
-    def complete(self, messages: Sequence[Mapping[str, Any]]) -> str:
-        index, response = self._replay(messages)
-        if not isinstance(response, str):
-            raise AssertionError(
-                f"LM call {index + 1} was recorded with log-probabilities (choice scoring); none were asked"
-            )
-        return response
-
-    async def acomplete(self, messages: Sequence[Mapping[str, Any]]) -> str:
-        return self.complete(messages)
-
-    def complete_scored(self, messages: Sequence[Mapping[str, Any]]) -> Scored:
-        index, response = self._replay(messages)
-        if isinstance(response, str):
-            raise AssertionError(f"LM call {index + 1} was recorded without log-probabilities; they were asked")
-        return Scored(response["text"], tuple(TokenLogprobs.from_json(t) for t in response["logprobs"]))
-
-    async def acomplete_scored(self, messages: Sequence[Mapping[str, Any]]) -> Scored:
-        return self.complete_scored(messages)
-
-    def _replay(self, messages: Sequence[Mapping[str, Any]]) -> tuple[int, Any]:
-        """The next recorded call's index and response, after checking its messages byte for byte."""
-        with self._lock:
-            index = self._next[0]
-            self._next[0] += 1
-        if index >= len(self._calls):
-            raise AssertionError(f"LM call {index + 1} was not recorded (the recorded run made {len(self._calls)})")
-        expected, response, changes = self._calls[index]
-        actual = json.loads(json.dumps([dict(m) for m in messages]))
-        if actual != expected:
-            raise AssertionError(_message_diff(index, expected, actual))
-        if changes != self._changes:
-            raise AssertionError(
-                f"LM call {index + 1} went to another LM than the recorded one: recorded with "
-                f"{json.dumps(changes, sort_keys=True)}, sent with {json.dumps(self._changes, sort_keys=True)}"
-            )
-        return index, response
-
-    def assert_done(self) -> None:
-        if self._next[0] != len(self._calls):
-            raise AssertionError(f"the run made {self._next[0]} LM call(s); the recorded run made {len(self._calls)}")
-
-
-def scored_response(scored: Scored) -> dict[str, Any]:
-    """A choice-scored answer as a parity case records it (JSON)."""
-    return {"text": scored.text, "logprobs": [t.to_json() for t in scored.tokens or ()]}
-
-
-def _message_diff(index: int, expected: list[Any], actual: list[Any]) -> str:
-    import difflib  # only a failing parity test needs it
-
-    head = f"LM call {index + 1} differs from the recorded one"
-    if len(expected) != len(actual):
-        head += f" ({len(actual)} messages instead of {len(expected)})"
-    for i, (want, got) in enumerate(zip(expected, actual, strict=False)):
-        if want != got:
-            lines = difflib.unified_diff(
-                json.dumps(want, indent=1, ensure_ascii=False).splitlines(),
-                json.dumps(got, indent=1, ensure_ascii=False).splitlines(),
-                "recorded",
-                "sent",
-                lineterm="",
-            )
-            return f"{head}; message {i + 1}:\n" + "\n".join(list(lines)[:60])
-    return head
-
-
-# --------------------------------------------------------------------- CLI
-
-
-def cli_option(name: str) -> str:
-    """The command-line option of an input: ``--question``, or ``--input-lm`` for reserved names."""
-    return f"--input-{name}" if name in _CLI_RESERVED else f"--{name}"
-
-
-def cli_main(
-    argv: Sequence[str] | None, *, prog: str, programs: Mapping[str, PackagedProgram[BaseModel]], config: PackageConfig
-) -> int:
-    """``python -m <package> PROGRAM --input value ... [--lm MODEL]``: print the outputs as JSON.
-
-    Exit codes: 0 success, 1 invalid inputs, 2 bad usage, 3 a failed run.
-    """
-    parser = _parser(prog, programs, config)
-    args = parser.parse_args(argv)
-    program = programs[args.program]
-    try:
-        raw = {name: getattr(args, f"input:{name}") for name in program.input_names}
-        inputs = {name: _cli_value(program, name, text) for name, text in raw.items() if text is not None}
-        program.validate_inputs(inputs)
-    except (TypeError, ValueError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 1
-    lm_options = {"api_base": args.api_base} if args.api_base else {}
-    try:
-        lm = config.lm(args.lm, **lm_options)
-        result = program.invoke(inputs, lm=lm)
-    except (ProgramError, LMError, OSError) as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 3
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - the command line's boundary: a tool's own error, no traceback
-        print(f"{prog}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 3
-    print(json.dumps(result.model_dump(mode="json", by_alias=True), ensure_ascii=False, indent=2))
-    return 0
-
-
-def _parser(
-    prog: str, programs: Mapping[str, PackagedProgram[BaseModel]], config: PackageConfig
-) -> argparse.ArgumentParser:
-    import argparse  # the command line only; importing the package stays light
-
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=f"Run a program of the `{config.package}` package and print its outputs as JSON.",
-        epilog=f"The LM: --lm, else ${config.env_var}, else {config.default_model}.",
-        allow_abbrev=False,
-    )
-    sub = parser.add_subparsers(dest="program", required=True, metavar="PROGRAM")
-    for name, program in programs.items():
-        fields = program.input_type.model_fields
-        outputs = ", ".join(info.alias or py for py, info in program.result_type.model_fields.items())
-        summary = f"inputs: {', '.join(program.input_names) or 'none'}; outputs: {outputs or 'none'}"
-        p = sub.add_parser(name, help=summary, description=summary, allow_abbrev=False)
-        for py, info in fields.items():
-            input_name = info.alias or py
-            kind = "text" if _is_text(info.annotation) else "JSON"
-            default = "" if info.is_required() else f"; default {info.default!r}"
-            p.add_argument(
-                cli_option(input_name),
-                dest=f"input:{input_name}",
-                required=info.is_required(),
-                metavar="VALUE",
-                help=f"{_type_name(info.annotation)} ({kind}{default})",
-            )
-        p.add_argument("--lm", metavar="MODEL", default=None, help="a litellm model id for this run")
-        p.add_argument("--api-base", metavar="URL", default=None, help="the LM's API base URL")
-    return parser
-
-
-def _cli_value(program: PackagedProgram[BaseModel], name: str, text: str) -> Any:
-    annotation = next(
-        info.annotation for py, info in program.input_type.model_fields.items() if (info.alias or py) == name
-    )
-    if _is_text(annotation):
-        return text
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{cli_option(name)} takes a JSON value ({_type_name(annotation)}): {exc}") from None
-
-
-def _is_text(annotation: Any) -> bool:
-    """Whether a command-line value is taken as text (scalars, enums, literals) rather than JSON."""
-    origin = get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        return len(args) == 1 and _is_text(args[0])
-    if origin is Literal:
-        return all(isinstance(a, str) for a in get_args(annotation))
-    if inspect.isclass(annotation) and issubclass(annotation, enum.Enum):
-        return True
-    return annotation in (str, int, float, bool)
-
-
-def _type_name(annotation: Any) -> str:
-    if inspect.isclass(annotation) and get_origin(annotation) is None:
-        return annotation.__name__
-    return str(annotation).replace("typing.", "")

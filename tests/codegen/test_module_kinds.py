@@ -10,7 +10,7 @@ import pytest
 from lmc.codegen import record_parity
 from lmc.host.loader import load_package
 from lmc.runtime.lm.rollout import current_rollout
-from lmc.runtime.package import ReplayLM
+from lmc.runtime.replay import ReplayLM
 from lmc.runtime.tools import Tool
 from tests.codegen.helpers import render_text, text_files
 from tests.scripted import ScriptedLM, chat_answer

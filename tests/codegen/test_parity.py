@@ -10,7 +10,7 @@ import pytest
 
 from lmc.codegen import ParityCase, record_parity, render_package, write_package
 from lmc.host.loader import load_package
-from lmc.runtime.package import ReplayLM
+from lmc.runtime.replay import ReplayLM
 from lmc.runtime.signature import Params
 from tests.codegen.helpers import parse_ok
 from tests.package_tests import run_package_tests

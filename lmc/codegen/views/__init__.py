@@ -68,7 +68,6 @@ def build_view(
     types_for_programs = sorted(annotations.used_types | programs.used_enums)
     model_annotations = Annotations(plan.type_names)
     program_models = models.program_models(model_annotations)
-    lazy_models = tuple(sorted(front.lazy_models(plan), key=isort_key))
     init_annotations = Annotations(plan.type_names)
     program_classes = entry.program_classes(plan, init_annotations)
     data_files = corpus_files(plan.retriever_decls, plan.source_dir)
@@ -92,11 +91,10 @@ def build_view(
         uses_data_dir=bool(data_files),
         programs=programs.views,
         params=params_views(plan, params or {}, module_order),
-        init_imports=entry.init_imports(plan, init_annotations.uses_literal),
-        init_type_checking=entry.init_type_checking(plan),
+        init_imports=entry.init_imports(plan),
+        init_type_checking=entry.init_type_checking(plan, init_annotations.uses_literal),
         program_classes=program_classes,
-        lazy_models=lazy_models,
-        lazy_model_set="{" + ", ".join(py_literal(n) for n in lazy_models) + "}",
+        lazy_names=tuple((py_literal(name), py_literal(module)) for name, module in entry.lazy_names(plan)),
         default_model=py_literal(default_model),
         default_options=py_literal(default_options),
         exports=tuple(py_literal(n) for n in sorted(entry.exports(plan), key=isort_key)),

@@ -71,6 +71,7 @@ class ProgramClassView:
     """A program as ``__init__.py`` exposes it: a ``PackagedProgram`` subclass with a typed call."""
 
     py_name: str  # the program object's public name
+    name_literal: str  # its .lmp name, as a literal (``programs.PROGRAMS``' key: it loads by name at first use)
     class_name: str
     doc: str  # docstring literal
     receiver: str  # the name of the methods' first parameter: ``self`` unless an input has it
@@ -145,8 +146,7 @@ class PackageView:
     init_imports: tuple[str, ...]  # lines: light imports only
     init_type_checking: tuple[str, ...]  # lines under ``if TYPE_CHECKING:``
     program_classes: tuple[ProgramClassView, ...]
-    lazy_models: tuple[str, ...]  # program models, imported at first use (class names)
-    lazy_model_set: str  # the same names as a set literal
+    lazy_names: tuple[tuple[str, str], ...]  # (name literal, module literal): imported at first use
     default_model: str  # literal
     default_options: str  # dict literal
     exports: tuple[str, ...]  # literal strings for __all__

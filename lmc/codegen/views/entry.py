@@ -2,9 +2,17 @@
 
 A program is an instance of its own ``PackagedProgram`` subclass, whose
 ``__call__`` and ``acall`` take the program's inputs as typed keyword
-parameters (defaults included) and return its result model; the models are
-named for the type checker only, so importing the package loads no pydantic.
-The errors a call can raise are exported too, and the README describes them.
+parameters (defaults included) and return its result model. Importing the
+package loads its ``__init__.py``, the runtime's ``errors.py`` and
+``package.py``, and nothing else: the program objects name their program,
+parameters and models, which load at the first call; ``LM``, the public
+types, ``PARAMS``, the program models and the errors of module kinds are
+names of ``_LAZY``, which a PEP 562 ``__getattr__`` imports at their first
+use (``from <pkg> import Mood`` works). The type checker sees them all
+through ``if TYPE_CHECKING:`` imports. Only an enum that a program's input
+defaults to (``mood: Mood = Mood.happy``) is imported with the package,
+since its class needs it. The errors a call can raise are exported too, and
+the README describes them.
 """
 
 from __future__ import annotations
@@ -59,31 +67,51 @@ def exports(plan: Plan) -> list[str]:
     return [*programs, "PROGRAMS", "configure", "LM", *error_names(plan), *public_types(plan), *lazy_models(plan)]
 
 
-def init_imports(plan: Plan, uses_literal: bool) -> tuple[str, ...]:
-    """``__init__.py``'s imports: light ones only (the runtime's errors, config and program class, the enums)."""
-    lines = []
-    if plan.program_decls:
-        typing = ["TYPE_CHECKING", "Any", *(["Literal"] if uses_literal else [])]
-        lines += ["from __future__ import annotations", "", f"from typing import {', '.join(typing)}", ""]
-    lines += ["from . import programs", f"from ._runtime.errors import {', '.join(ERRORS)}"]
-    lines += [f"from ._runtime.{module} import {name}" for module, name in kind_errors(plan)]
-    lines += [
-        "from ._runtime.lm.client import LM",
+def init_imports(plan: Plan) -> tuple[str, ...]:
+    """``__init__.py``'s imports: the light ones (the runtime's errors, config and program class), and the
+    enums a program's class needs for its defaults."""
+    lines = [
+        "from __future__ import annotations",
+        "",
+        f"from ._runtime.errors import {', '.join(ERRORS)}",
         "from ._runtime.package import PackageConfig, PackagedProgram",
-        "from .params import PARAMS",
     ]
-    types = sorted(public_types(plan), key=isort_key)
-    if types:
-        lines.append(f"from .types import {', '.join(types)}")
+    eager = default_types(plan)
+    if eager:
+        lines.append(f"from .types import {', '.join(eager)}")
     return tuple(lines)
 
 
-def init_type_checking(plan: Plan) -> tuple[str, ...]:
-    """What ``__init__.py``'s annotations name that importing the package must not load."""
-    if not plan.program_decls:
-        return ()
-    models = ", ".join(sorted(lazy_models(plan), key=isort_key))
-    return ("from ._runtime.lm.protocol import LanguageModel", f"from .results import {models}")
+def default_types(plan: Plan) -> list[str]:
+    """The enums a program's input defaults to (``mood: Mood = Mood.happy``), sorted: imported with the package."""
+    found = {plan.default_enum(q) for p in plan.program_decls for q in p.params}
+    return sorted((name for name in found if name is not None), key=isort_key)
+
+
+def lazy_names(plan: Plan) -> list[tuple[str, str]]:
+    """(name, module) for each name ``__init__.py`` leaves for first use, sorted by module then name."""
+    eager = set(default_types(plan))
+    found = [(name, f"._runtime.{module}") for module, name in kind_errors(plan)]
+    found += [("LM", "._runtime.lm.client"), ("PARAMS", ".params")]
+    found += [(name, ".results") for name in lazy_models(plan)]
+    found += [(name, ".types") for name in public_types(plan) if name not in eager]
+    return sorted(found, key=lambda entry: (entry[1], isort_key(entry[0])))
+
+
+def init_type_checking(plan: Plan, uses_literal: bool) -> tuple[str, ...]:
+    """What ``__init__.py``'s annotations, ``__all__`` and ``_LAZY`` name that importing the package must not
+    load: imported for the type checker only."""
+    typing = ["Any", *(["Literal"] if uses_literal else [])]
+    by_module: dict[str, list[str]] = {}
+    for name, module in lazy_names(plan):
+        # PARAMS is not in __all__: the redundant alias tells linters and type checkers that it is exported.
+        by_module.setdefault(module, []).append(f"{name} as {name}" if name == "PARAMS" else name)
+    if plan.program_decls:
+        by_module.setdefault("._runtime.lm.protocol", []).append("LanguageModel")
+    local = [
+        f"from {module} import {', '.join(sorted(names, key=isort_key))}" for module, names in sorted(by_module.items())
+    ]
+    return (f"from typing import {', '.join(typing)}", "", *local)
 
 
 def program_classes(plan: Plan, annotations: Annotations) -> tuple[ProgramClassView, ...]:
@@ -105,6 +133,7 @@ def program_classes(plan: Plan, annotations: Annotations) -> tuple[ProgramClassV
         out.append(
             ProgramClassView(
                 py_name=plan.program_names[name],
+                name_literal=py_literal(name),
                 class_name=plan.class_names[name],
                 doc=py_docstring(f"The program `{name}`: its inputs as keyword arguments, a `{result}` back."),
                 receiver=receiver,

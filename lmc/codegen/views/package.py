@@ -15,7 +15,7 @@ from typing import Any
 
 from ...ir import nodes as ir
 from ...ir.values import options_dict
-from ...runtime.package import cli_option
+from ...runtime.cli import cli_option
 from ..info import BuildInfo, ParityCase
 from ..literals import py_literal
 from ..names import usable

@@ -119,13 +119,27 @@ class Plan:
         """A parameter's default as Python source: an enum parameter's member (``Mood.happy``), else the literal."""
         if param.default is None:
             return None
+        member = self._default_member(param)
+        if member is not None:
+            return ".".join(member)
+        return py_literal(param.default.value)
+
+    def default_enum(self, param: ir.Param) -> str | None:
+        """The enum whose member ``param``'s default is (``Mood`` for ``Mood.happy``), if it is one."""
+        member = self._default_member(param)
+        return member[0] if member is not None else None
+
+    def _default_member(self, param: ir.Param) -> tuple[str, str] | None:
+        """(the enum's Python name, the member's) when ``param``'s default is a member of its enum type."""
+        if param.default is None:
+            return None
         value = param.default.value
         t = param.type.inner if isinstance(param.type, ir.OptionalType) else param.type
         if isinstance(t, ir.NamedType) and isinstance(value, str):
             member = self.enum_members.get(t.name.name, {}).get(value)
             if member is not None:
-                return f"{self.type_names[t.name.name]}.{member}"
-        return py_literal(value)
+                return self.type_names[t.name.name], member
+        return None
 
     def signature(self, name: str) -> ir.SignatureDecl:
         decl = self.decls.get(name)

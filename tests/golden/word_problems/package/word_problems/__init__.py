@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from . import programs
 from ._runtime.errors import AdapterParseError, LMError, ParseError, ProgramError
-from ._runtime.kinds.sandbox import SandboxError
-from ._runtime.lm.client import LM
 from ._runtime.package import PackageConfig, PackagedProgram
-from .params import PARAMS
 
+# typing.TYPE_CHECKING, without importing typing (~8 ms): the import stays light.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
+    from ._runtime.kinds.sandbox import SandboxError
+    from ._runtime.lm.client import LM
     from ._runtime.lm.protocol import LanguageModel
+    from .params import PARAMS as PARAMS
     from .results import SolveInputs, SolveResult
 
 CONFIG = PackageConfig(
@@ -42,10 +43,9 @@ class SolveProgram(PackagedProgram["SolveResult"]):
 
 
 solve = SolveProgram(
-    programs.solve,
-    PARAMS,
+    "solve",
     CONFIG,
-    models=f"{__name__}.results",
+    package=__name__,
     result="SolveResult",
     inputs="SolveInputs",
 )
@@ -68,11 +68,26 @@ __all__ = [
     "solve",
 ]
 
+# The names the import leaves for their first use, with the module that defines each.
+_LAZY = {
+    "SandboxError": "._runtime.kinds.sandbox",
+    "LM": "._runtime.lm.client",
+    "PARAMS": ".params",
+    "SolveInputs": ".results",
+    "SolveResult": ".results",
+}
+
 
 def __getattr__(name: str) -> Any:
-    """Program input and result models: loaded from results.py at first use."""
-    if name in {"SolveInputs", "SolveResult"}:
-        from . import results
+    """A name of ``_LAZY``, imported at its first use (PEP 562), then kept."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(results, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = getattr(import_module(module, __name__), name)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

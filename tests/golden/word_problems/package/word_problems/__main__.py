@@ -3,7 +3,7 @@
 import sys
 
 from . import CONFIG, PROGRAMS
-from ._runtime.package import cli_main
+from ._runtime.cli import cli_main
 
 
 def main(argv: list[str] | None = None) -> int:
