@@ -284,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
         name = "optimizers_local" if local else "optimizers"
         if not local and args.latency_ms != LATENCY_MS:
             name += f"_latency{args.latency_ms:g}"
+        if not local and args.oracle_threads != THREADS:  # another setup: its own file, the default's kept
+            name += f"_threads{args.oracle_threads}"
         path = write_results(name, {"setup": setup, "runs": _with_earlier(name, setup, results)})
         logger.info("wrote %s", path.relative_to(ROOT))
     return 0
