@@ -37,10 +37,11 @@ or scored that would not have been.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import random
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -111,8 +112,8 @@ class BootstrapFewShotWithRandomSearch:
                 max_errors=max_errors,
             )
 
-        with search.until_budget():
-            candidates = self._candidates(task, calls, threads, gate)
+        # Closed on the way out: a failed scoring must not leave the bootstraps built ahead running.
+        with search.until_budget(), contextlib.closing(self._candidates(task, calls, threads, gate)) as candidates:
             scored = (
                 overlapped(candidates, score, student, gate)
                 if gate is not None
@@ -137,7 +138,7 @@ class BootstrapFewShotWithRandomSearch:
 
     def _candidates(
         self, task: Task, calls: CallCounter, threads: int, gate: Gate | None
-    ) -> Iterator[tuple[str, Chosen]]:
+    ) -> Generator[tuple[str, Chosen], None, None]:
         """Every candidate in seed order; built ahead, concurrently, when a ``gate`` says nothing can end
         the search early (each build holding one of its slots while it runs)."""
         seeds = range(-3, self.num_candidate_programs)
