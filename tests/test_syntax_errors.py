@@ -121,6 +121,16 @@ MISTAKES = [
         "program p(question) -> (b: str) {}\n",
         "E002", 1, 19, "a parameter needs a type", "`question: str`",
     ),
+    (
+        "enum member as a default, written as in Python",
+        "enum Mood { calm, angry }\nprogram p(m: str, mood: Mood = Mood.calm) -> (b: str) {}\n",
+        "E002", 2, 32, "a default is a literal", '`= "calm"`',
+    ),
+    (
+        "a bare name as a tool parameter's default",
+        'tool t(a: str = hello) -> str = python "m:f"\n',
+        "E002", 1, 17, "not `hello`", "in quotes",
+    ),
     ("chained comparison", PROGRAM.format("  if a < b < c { }"), "E002", 2, 12, "comparisons do not chain", None),
     ("assignment as condition", PROGRAM.format("  if a = b { }"), "E002", 2, 8, "a condition compares with `==`", None),
     ("method call", PROGRAM.format("  x = a.b(c)"), "E002", 2, 10, "only a name can be called", None),

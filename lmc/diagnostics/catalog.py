@@ -139,6 +139,12 @@ ASSIGN_IN_CONDITION = Entry(
 PARAMETER_WITHOUT_TYPE = Entry(
     "E002", "parameter without a type", "a parameter needs a type", "write `{token_before}: str` (or another type)"
 )
+DEFAULT_NOT_LITERAL = Entry(
+    "E002",
+    "default that is not a literal",
+    "a default is a literal (a string, a number, `true`, `false` or `none`), not `{token}`",
+    'write a literal: an enum member is its name in quotes (`= "calm"`, not `= Mood.calm`), and so is a text',
+)
 UNEXPECTED_EOF = Entry("E003", "unexpected end of file", "unexpected end of file; expected {expected}")
 NEVER_CLOSED = Entry(
     "E003",

@@ -191,6 +191,14 @@ _MISTAKES = (
             'tool t(a) -> str = python "m:f"\n',
         ),
     ),
+    _Mistake(
+        catalog.DEFAULT_NOT_LITERAL,
+        (
+            "program p(a: Mood = Mood.calm) -> (b: str) { }\n",
+            "program p(x: str, a: Mood = calm) -> (b: str) { }\n",
+            'tool t(a: Mood = Mood.calm) -> str = python "m:f"\n',
+        ),
+    ),
 )
 
 
