@@ -89,39 +89,51 @@ def test_threads_do_not_change_the_outcome():
     )
 
 
+class InFlight:
+    """Wraps answer functions: each answer waits ``pause`` seconds, and ``peak`` keeps the most running at once."""
+
+    def __init__(self, pause: float) -> None:
+        import threading
+
+        self.pause = pause
+        self.lock = threading.Lock()
+        self.running = self.peak = 0
+
+    def counted(self, answer):
+        import time
+
+        def run(request):
+            with self.lock:
+                self.running += 1
+                self.peak = max(self.peak, self.running)
+            time.sleep(self.pause)
+            with self.lock:
+                self.running -= 1
+            return answer(request)
+
+        return run
+
+
+def search_in_flight(threads: int, student, teacher):
+    task = Task(
+        program=classify_program(),
+        trainset=TRAIN,
+        valset=VAL,
+        metric=label_match,
+        lm=FakeLM(student, "student"),
+        teacher_lm=FakeLM(teacher, "teacher"),
+    )
+    options = {"max_bootstrapped_demos": 3, "max_labeled_demos": 3, "num_candidate_programs": 4}
+    return BootstrapFewShotWithRandomSearch(num_threads=threads, **options).compile(task)
+
+
 def test_candidates_are_bootstrapped_concurrently_with_threads():
-    import threading
-    import time
-
-    lock, running, peak = threading.Lock(), [0], [0]
-
-    def slow_teacher(request):
-        with lock:
-            running[0] += 1
-            peak[0] = max(peak[0], running[0])
-        time.sleep(0.01)
-        with lock:
-            running[0] -= 1
-        return teacher_answer(request)
-
-    def run(threads):
-        task = Task(
-            program=classify_program(),
-            trainset=TRAIN,
-            valset=VAL,
-            metric=label_match,
-            lm=FakeLM(student_answer, "student"),
-            teacher_lm=FakeLM(slow_teacher, "teacher"),
-        )
-        options = {"max_bootstrapped_demos": 3, "max_labeled_demos": 3, "num_candidate_programs": 4}
-        return BootstrapFewShotWithRandomSearch(num_threads=threads, **options).compile(task)
-
-    peak[0] = 0
-    sequential = run(1)
-    assert peak[0] == 1
-    peak[0] = 0
-    parallel = run(4)
-    assert peak[0] > 1
+    teachers = InFlight(pause=0.01)
+    sequential = search_in_flight(1, student_answer, teachers.counted(teacher_answer))
+    assert teachers.peak == 1
+    teachers.peak = 0
+    parallel = search_in_flight(4, student_answer, teachers.counted(teacher_answer))
+    assert teachers.peak > 1
     assert parallel.params == sequential.params and parallel.candidates == sequential.candidates
 
 
@@ -157,38 +169,10 @@ def test_zero_bootstrapped_demos_is_allowed():
 def test_scoring_overlaps_candidates_within_the_threads_in_flight():
     """The next candidate is scored beside the end of the current one, teacher and student requests
     together never more than ``threads`` in flight, and the outcome is the sequential one."""
-    import threading
-    import time
-
-    lock, running, peak = threading.Lock(), [0], [0]
-
-    def counted(answer):
-        def run(request):
-            with lock:
-                running[0] += 1
-                peak[0] = max(peak[0], running[0])
-            time.sleep(0.005)
-            with lock:
-                running[0] -= 1
-            return answer(request)
-
-        return run
-
-    def run(threads):
-        task = Task(
-            program=classify_program(),
-            trainset=TRAIN,
-            valset=VAL,
-            metric=label_match,
-            lm=FakeLM(counted(student_answer), "student"),
-            teacher_lm=FakeLM(counted(teacher_answer), "teacher"),
-        )
-        options = {"max_bootstrapped_demos": 3, "max_labeled_demos": 3, "num_candidate_programs": 4}
-        return BootstrapFewShotWithRandomSearch(num_threads=threads, **options).compile(task)
-
-    sequential = run(1)
-    peak[0] = 0
-    overlapping = run(3)
-    assert 1 < peak[0] <= 3
+    both = InFlight(pause=0.005)
+    sequential = search_in_flight(1, both.counted(student_answer), both.counted(teacher_answer))
+    both.peak = 0
+    overlapping = search_in_flight(3, both.counted(student_answer), both.counted(teacher_answer))
+    assert 1 < both.peak <= 3
     assert overlapping.params == sequential.params and overlapping.candidates == sequential.candidates
     assert overlapping.lm_calls == sequential.lm_calls
