@@ -168,3 +168,29 @@ def test_without_a_blank_run_each_regex_is_tried_in_larks_order() -> None:
 
     assert described(tokens(slow, text)) == described(tokens(fast, text))
     assert described(Newlines().process(tokens(slow, text))) == described(parser().lex(text))
+
+
+@pytest.mark.parametrize("text", ["signature S {\n  in a: str\n  out b: str\n}\n", "signature S {\n  in a str\n}\n"])
+def test_the_collector_is_paused_while_reading_and_left_as_it_was(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paused during the read (a file that reads and one that does not), then on again; a host's `off` is kept."""
+    import gc
+
+    from lmc.syntax import parse as parse_module
+
+    seen: list[bool] = []
+    real = Reader.read
+
+    def watched(self: Reader, *args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parse_module.Reader, "read", watched)
+    assert gc.isenabled()
+    parse(text, "f.lmp")
+    assert seen and not seen[0] and gc.isenabled()
+    gc.disable()
+    try:
+        parse(text, "f.lmp")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
