@@ -848,3 +848,40 @@ def test_settings_tables_agree_with_the_optimizers() -> None:
 
     for name, keys in settings.TRAINSET_COUNTS.items():  # each count is an option of its optimizer
         assert set(keys) <= set(lmc.schemas.blocks.OPTIMIZERS[name].keys()), name
+
+
+def test_a_bodys_assignments_are_found_through_statements_alone():
+    """``_assignments`` visits statements only: the same variables, in the same order, as a walk of every node."""
+    from pathlib import Path
+
+    from lmc.checks.programs import _assignments
+    from lmc.ir import nodes as ir
+    from lmc.syntax.parse import parse
+
+    def walked(stmts):
+        for node in (n for stmt in stmts for n in ir.walk(stmt)):
+            if isinstance(node, ir.Assign):
+                yield node.target, "variable"
+            elif isinstance(node, ir.For):
+                yield node.var, "loop variable"
+
+    root = Path(__file__).parent
+    files = [*root.parent.joinpath("samples").rglob("*.lmp"), *root.joinpath("data").rglob("*.lmp")]
+    programs = 0
+    for path in files:
+        source, _ = parse(path.read_text(encoding="utf-8"), str(path))
+        for program in source.of(ir.ProgramDecl) if source is not None else ():
+            programs += 1
+            assert list(_assignments(program.body)) == list(walked(program.body)), path
+    nested = (
+        "program p(a: str) -> (b: str) {\n  x = a\n  for y in [a] {\n    if y == a { z = y } else { repeat 2 { w = z } }\n"
+        "  }\n  return {b: x}\n}\n"
+    )
+    (program,) = parse(nested, "f.lmp")[0].of(ir.ProgramDecl)
+    assert [(i.name, role) for i, role in _assignments(program.body)] == [
+        ("x", "variable"),
+        ("y", "loop variable"),
+        ("z", "variable"),
+        ("w", "variable"),
+    ]
+    assert programs > 20

@@ -480,9 +480,21 @@ def _merge(a: State | None, b: State | None) -> State | None:
 
 
 def _assignments(stmts: tuple[ir.Stmt, ...]) -> Iterator[tuple[ir.Ident, str]]:
-    """Every variable a body assigns (assignment targets and loop variables), nested ones too, in source order."""
-    for node in (n for stmt in stmts for n in ir.walk(stmt)):
+    """Every variable a body assigns (assignment targets and loop variables), nested ones too, in source order.
+
+    Only statements are visited (expressions hold none): the bodies of ``for``, ``repeat`` and both
+    branches of ``if``, depth first, without recursion.
+    """
+    pending = list(reversed(stmts))
+    while pending:
+        node = pending.pop()
         if isinstance(node, ir.Assign):
             yield node.target, "variable"
         elif isinstance(node, ir.For):
             yield node.var, "loop variable"
+            pending.extend(reversed(node.body))
+        elif isinstance(node, ir.Repeat):
+            pending.extend(reversed(node.body))
+        elif isinstance(node, ir.If):
+            pending.extend(reversed(node.orelse))
+            pending.extend(reversed(node.then))
