@@ -24,3 +24,24 @@ def test_equality_hash_and_repr_are_dataclass_defaults(cls: type) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         node.span = None  # type: ignore[misc]
     assert not hasattr(node, "__dict__")
+
+
+def test_statements_are_every_statement_a_walk_finds_in_the_same_order():
+    """``statements`` skips expressions; it must still reach every statement a full walk reaches
+    (a new statement kind with a body of its own has to be opened there too)."""
+    from pathlib import Path
+
+    from lmc.ir import nodes as ir
+    from lmc.syntax.parse import parse
+
+    kinds = (ir.ModuleDecl, ir.Assign, ir.Repeat, ir.For, ir.If, ir.Return, ir.ExprStmt)
+    assert set(kinds) == set(ir.Stmt.__args__)
+    root = Path(__file__).parent
+    checked = 0
+    for path in [*root.parent.joinpath("samples").rglob("*.lmp"), *root.joinpath("data").rglob("*.lmp")]:
+        source, _ = parse(path.read_text(encoding="utf-8"), str(path))
+        for program in source.of(ir.ProgramDecl) if source is not None else ():
+            walked = [n for stmt in program.body for n in ir.walk(stmt) if isinstance(n, kinds)]
+            assert list(ir.statements(program.body)) == walked, path
+            checked += len(walked)
+    assert checked > 100

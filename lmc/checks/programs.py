@@ -89,7 +89,7 @@ class _Body:
         end = self._block(self.program.body, state)
         if end is not None:
             name = self.program.name
-            has_return = any(isinstance(n, ir.Return) for s in self.program.body for n in ir.walk(s))
+            has_return = any(isinstance(n, ir.Return) for n in ir.statements(self.program.body))
             entry = catalog.MAY_NOT_RETURN if has_return else catalog.NEVER_RETURNS
             self.ctx.report(entry, name.span, program=name.name)
         for module in self.modules.values():
@@ -480,21 +480,9 @@ def _merge(a: State | None, b: State | None) -> State | None:
 
 
 def _assignments(stmts: tuple[ir.Stmt, ...]) -> Iterator[tuple[ir.Ident, str]]:
-    """Every variable a body assigns (assignment targets and loop variables), nested ones too, in source order.
-
-    Only statements are visited (expressions hold none): the bodies of ``for``, ``repeat`` and both
-    branches of ``if``, depth first, without recursion.
-    """
-    pending = list(reversed(stmts))
-    while pending:
-        node = pending.pop()
+    """Every variable a body assigns (assignment targets and loop variables), nested ones too, in source order."""
+    for node in ir.statements(stmts):
         if isinstance(node, ir.Assign):
             yield node.target, "variable"
         elif isinstance(node, ir.For):
             yield node.var, "loop variable"
-            pending.extend(reversed(node.body))
-        elif isinstance(node, ir.Repeat):
-            pending.extend(reversed(node.body))
-        elif isinstance(node, ir.If):
-            pending.extend(reversed(node.orelse))
-            pending.extend(reversed(node.then))

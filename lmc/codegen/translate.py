@@ -209,12 +209,11 @@ class _Translator:
 
     def _assigned(self) -> Iterator[str]:
         """The names the body assigns (loop variables included), in source order."""
-        for stmt in self.program.body:
-            for node in ir.walk(stmt):
-                if isinstance(node, ir.Assign):
-                    yield node.target.name
-                elif isinstance(node, ir.For):
-                    yield node.var.name
+        for node in ir.statements(self.program.body):
+            if isinstance(node, ir.Assign):
+                yield node.target.name
+            elif isinstance(node, ir.For):
+                yield node.var.name
 
     # -------------------------------------------------------- statements
 

@@ -345,6 +345,21 @@ class ExprStmt(_Node):
 
 Stmt = ModuleDecl | Assign | Repeat | For | If | Return | ExprStmt
 
+
+def statements(body: tuple[Stmt, ...]) -> Iterator[Stmt]:
+    """Every statement of ``body``, nested ones too (``for`` and ``repeat`` bodies, both branches of ``if``),
+    depth first in source order, without recursion; expressions, which hold no statement, are not visited."""
+    pending: list[Stmt] = list(reversed(body))
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, (For, Repeat)):
+            pending.extend(reversed(node.body))
+        elif isinstance(node, If):
+            pending.extend(reversed(node.orelse))
+            pending.extend(reversed(node.then))
+
+
 # ------------------------------------------------------------ declarations
 
 
@@ -449,7 +464,7 @@ class ProgramDecl(_Node):
     @property
     def modules(self) -> tuple[ModuleDecl, ...]:
         """Module declarations anywhere in the body, in source order."""
-        return tuple(n for stmt in self.body for n in walk(stmt) if isinstance(n, ModuleDecl))
+        return tuple(n for n in statements(self.body) if isinstance(n, ModuleDecl))
 
 
 @_node
