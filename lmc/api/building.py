@@ -100,8 +100,15 @@ def build(
     build's events (``lmc.building.events.ProgressEvent``); nothing is printed.
     ``cache=False`` turns the LM cache off even where ``cache_dir`` or
     ``$LMC_CACHE_DIR`` names one. ``storage`` (an optuna RDB URL) and ``study``
-    let several builds share MIPROv2's trials (``docs/optimizers.md``).
+    let several builds share MIPROv2's trials (``docs/optimizers.md``). ``lm`` is a model id: a build
+    caches, meters and records its LM's answers, which an LM object of the caller's cannot promise
+    (``lmc.compile(..., lm=obj)`` runs programs on one); anything else raises ``TypeError``.
     """
+    if lm is not None and not isinstance(lm, str):
+        raise TypeError(
+            f"lmc.build(lm=...) takes a model id (a str such as 'openai/gpt-4o-mini'), not {type(lm).__name__}; "
+            "an LM object runs programs in this process: lmc.compile(source, lm=obj)"
+        )
     with compile(
         source, path=path, files=files, datasets=datasets, name=name, lm=lm, cache_dir=cache_dir, cache=cache
     ) as project:

@@ -145,3 +145,19 @@ def test_a_project_from_a_lock_runs_what_the_build_learned(server, tmp_path):
     assert [r.outputs["intent"].value for r in scored.rows] == ["shipping", "refund"] and scored.failed == 0
     with pytest.raises(lmc.BuildError, match="written for another version of the source"):
         lmc.compile(source.replace("Name the customer's intent.", "Name the intent."), datasets=rows, lock=lock)
+
+
+def test_an_lm_object_is_refused_by_build_with_what_to_do_instead(tmp_path):
+    """``lm=`` of a build is a model id; an LM object (which ``lmc.compile`` takes) is a TypeError, not a crash."""
+
+    class Mine:
+        def complete(self, messages):
+            return chat_answer(sentiment="positive")
+
+        async def acomplete(self, messages):
+            return self.complete(messages)
+
+    source = SOURCE.format(api_base="http://127.0.0.1:9/v1", key_env=KEY_ENV)
+    with pytest.raises(TypeError, match=r"takes a model id .* not Mine; .*lmc\.compile\(source, lm=obj\)"):
+        lmc.build(source, datasets={"train": TRAIN, "dev": DEV}, lm=Mine())  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []

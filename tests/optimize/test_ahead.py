@@ -238,3 +238,25 @@ def test_one_bar_is_drawn_by_one_run_at_a_time():
     first(3, 3)  # the first is done: the bar is free
     second(2, 2)
     assert drawn == [("a", 1, 3), ("a", 3, 3), ("b", 2, 2)]
+
+
+def test_a_wrapper_can_change_its_options_only_when_its_lm_can():
+    """Counting, metering, gating and stopping wrappers of an LM without ``replace`` have none either."""
+    from lmc.optimize.core.ahead import Gate
+    from lmc.optimize.core.base import CallCounter
+    from lmc.runtime.lm.protocol import replaceable
+
+    class Changes(_Counting):
+        def replace(self, **changes):
+            return Changes()
+
+    for inner, expected in ((_Counting(), False), (Changes(), True)):
+        wrapped = [
+            CallCounter().wrap(inner),
+            Gate(2).wrap(inner),
+            ahead._StoppableLM(inner, threading.Event()),
+            ahead._StoppableLM(Gate(2).wrap(CallCounter().wrap(inner)), threading.Event()),
+        ]
+        assert [replaceable(lm) for lm in wrapped] == [expected] * 4
+        if expected:
+            assert all(replaceable(lm.replace(temperature=0.5)) for lm in wrapped)

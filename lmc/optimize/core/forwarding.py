@@ -24,6 +24,10 @@ class Forwarding:
 
     def __init__(self, lm: LanguageModel) -> None:
         self.lm = lm
+        if getattr(lm, "replace", None) is None:
+            # An LM that cannot change its options (a test double, a host's own object): neither can its
+            # wrapper, so a module with its own settings is answered by it as it is (``runtime.program.lm_for``).
+            self.__dict__["replace"] = None
 
     def complete(self, messages: Messages) -> str:
         return self.lm.complete(messages)
