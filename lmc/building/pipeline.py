@@ -44,7 +44,7 @@ from ..host.session import Session
 from ..ir import nodes as ir
 from ..ir.values import plain
 from ..optimize import OptionError
-from ..optimize.core.base import DEFAULT_MAX_ERRORS, DemoOrigin, Task, metered_task, run_optimizer
+from ..optimize.core.base import DEFAULT_MAX_ERRORS, DemoOrigin, Task, metered_task, params_key, run_optimizer
 from ..optimize.core.budget import Meter, Spent, spent_of
 from ..optimize.finetune import FinetuneError
 from ..optimize.mipro.errors import StudyError
@@ -221,6 +221,9 @@ def optimize_block(
 
     scored = f"{program.name} on {valset.name}"
     baseline = _score(session, reporter, lms(), program, valset, metric, params, f"baseline {scored}", plan.max_errors)
+    # The baseline is a candidate too (a random search's zero-shot one): its score stands for the same program
+    # on the same rows, when none of its rows failed (a search's own scoring could then not have stopped).
+    known = {params_key(program, params): baseline.score} if baseline.total and not baseline.failed else {}
     current, current_origins = dict(params), dict(origins)
     steps: list[StepResult] = []
     copies = reused = Spent()
@@ -246,6 +249,7 @@ def optimize_block(
                 storage=request.storage,
                 study=request.study,
                 candidates=previous,
+                known_scores=known,
             )
             before = lms.spent()
             result = run_optimizer(step.optimizer, metered_task(task, meter))

@@ -176,3 +176,35 @@ def test_scoring_overlaps_candidates_within_the_threads_in_flight():
     assert 1 < both.peak <= 3
     assert overlapping.params == sequential.params and overlapping.candidates == sequential.candidates
     assert overlapping.lm_calls == sequential.lm_calls
+
+
+def test_a_known_score_of_the_zero_shot_program_is_taken_not_measured_again():
+    """The build's baseline (the same program on the same rows) stands for the zero-shot candidate."""
+    from dataclasses import replace
+
+    from lmc.optimize.core.base import params_key
+
+    plain, _, plain_student = search(num_candidate_programs=2)
+    teacher, student = FakeLM(teacher_answer, "teacher"), FakeLM(student_answer, "student")
+    program = classify_program()
+    task = Task(program=program, trainset=TRAIN, valset=VAL, metric=label_match, lm=student, teacher_lm=teacher)
+    zero_shot = {path: replace(p, demos=()) for path, p in task.start_params().items()}
+    known = replace(task, known_scores={params_key(program, zero_shot): 0.0})
+    options = {"max_bootstrapped_demos": 3, "max_labeled_demos": 3, "num_candidate_programs": 2}
+    result = BootstrapFewShotWithRandomSearch(num_threads=2, **options).compile(known)
+    assert [(c.label, c.score) for c in result.candidates] == [(c.label, c.score) for c in plain.candidates]
+    assert result.params == plain.params
+    assert len(student.requests) == len(plain_student.requests) - len(VAL)  # the zero-shot rows were not asked
+    assert all(r.demos for r in student.requests)  # every request the student saw had demos: none was zero-shot
+
+
+def test_params_key_reads_a_missing_module_as_its_defaults():
+    from dataclasses import replace
+
+    from lmc.optimize.core.base import params_key
+
+    program = classify_program()
+    defaults = program.default_params()
+    assert params_key(program, {}) == params_key(program, defaults)
+    changed = {path: replace(p, instructions="Another instruction.") for path, p in defaults.items()}
+    assert params_key(program, changed) != params_key(program, defaults)

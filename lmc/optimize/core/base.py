@@ -18,6 +18,7 @@ cleanly, with its starting parameters. ``estimate_calls`` tells
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -31,6 +32,7 @@ from ...runtime.errors import LMError
 from ...runtime.lm.protocol import LanguageModel, Messages, Scored
 from ...runtime.program import Program
 from ...runtime.signature import Params
+from ...runtime.types import to_jsonable
 from .budget import BudgetExhausted, Meter, Spent, metered_metric
 from .forwarding import Forwarding, replaced
 
@@ -38,6 +40,13 @@ logger = logging.getLogger(__name__)
 
 # DSPy's ``settings.max_errors``: what ``max_errors: none`` means.
 DEFAULT_MAX_ERRORS = 10
+
+
+def params_key(program: Program, params: Mapping[str, Params]) -> str:
+    """``params`` for every module of ``program`` (a module without its own: its defaults), as canonical JSON."""
+    defaults = program.default_params()
+    every = {path: to_jsonable((params.get(path) or defaults[path]).to_json()) for path in program.module_paths}
+    return json.dumps(every, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +77,11 @@ class Task:
     and ``study`` name an optuna RDB storage and study shared by several
     build processes (``lmc build --storage URL --study NAME``).
     ``candidates`` are the previous optimizer's scored candidates in a chain
-    (with their parameters), in the order it scored them.
+    (with their parameters), in the order it scored them. ``known_scores``
+    holds valset scores the build has already measured with this task's LM
+    and metric, by :func:`params_key` (the block's baseline, run without a
+    failed row): an optimizer may take a candidate's score from it rather
+    than score the very same program again.
     """
 
     program: Program
@@ -91,11 +104,18 @@ class Task:
     storage: str | None = None
     study: str | None = None
     candidates: tuple[Candidate, ...] = ()
+    known_scores: Mapping[str, float] = field(default_factory=dict)
 
     def start_params(self) -> dict[str, Params]:
         """The parameters each module starts from: ``initial``, else the defaults."""
         defaults = self.program.default_params()
         return {path: self.initial.get(path, defaults[path]) for path in self.program.module_paths}
+
+    def known_score(self, params: Mapping[str, Params]) -> float | None:
+        """The valset score of ``params`` when the build has measured it already (``known_scores``)."""
+        if not self.known_scores:
+            return None
+        return self.known_scores.get(params_key(self.program, params))
 
     def start_origins(self) -> dict[str, tuple[DemoOrigin, ...]]:
         """Where the demos of :meth:`start_params` came from (none for modules starting from defaults)."""

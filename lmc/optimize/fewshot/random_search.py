@@ -23,7 +23,9 @@ from the list by a generator of its own for the candidate's seed
 (``core/adapters.py``); the demos are the same as without the option.
 
 When the LM budget runs out, the candidate being built or scored is dropped
-and the best candidate scored so far wins.
+and the best candidate scored so far wins. A candidate whose score the build
+already knows (``Task.known_scores``: the block's baseline, the zero-shot
+program, when none of its rows failed) is not scored again.
 
 DSPy bootstraps each candidate, then scores it, one candidate after the other.
 lmc bootstraps the candidates concurrently (each bootstrap still sequential
@@ -45,7 +47,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from ...host.evaluate import EvalResult, evaluate
+from ...host.evaluate import evaluate
 from ...runtime.lm.protocol import LanguageModel
 from ...runtime.signature import Params
 from ..core.adapters import adapter_choices, draw_adapters, with_adapters
@@ -97,8 +99,12 @@ class BootstrapFewShotWithRandomSearch:
         gate = Gate(threads) if ahead else None
         bar = OneBar(task.progress)
 
-        def score(candidate: tuple[str, Chosen], lm: LanguageModel) -> EvalResult:
+        def score_of(candidate: tuple[str, Chosen], lm: LanguageModel) -> float:
             label, chosen = candidate
+            known = task.known_score(chosen[0])  # the build's baseline: the very same program, scored already
+            if known is not None:
+                logger.info("candidate %s: the baseline's score", label)
+                return known
             return evaluate(
                 task.program,
                 valset,
@@ -110,19 +116,19 @@ class BootstrapFewShotWithRandomSearch:
                 fatal=(*task.fatal, Stopped),
                 metric_threshold=threshold,
                 max_errors=max_errors,
-            )
+            ).score
 
         # Closed on the way out: a failed scoring must not leave the bootstraps built ahead running.
         with search.until_budget(), contextlib.closing(self._candidates(task, calls, threads, gate)) as candidates:
             scored = (
-                overlapped(candidates, score, student, gate)
+                overlapped(candidates, score_of, student, gate)
                 if gate is not None
-                else ((c, score(c, student)) for c in candidates)
+                else ((c, score_of(c, student)) for c in candidates)
             )
-            for (label, chosen), result in scored:
-                logger.info("candidate %s: %.2f%% on %d examples", label, result.score, result.total)
-                search.record(label, result.score, *chosen)
-                if self.stop_at_score is not None and result.score >= self.stop_at_score:
+            for (label, chosen), score in scored:
+                logger.info("candidate %s: %.2f%% on %d examples", label, score, len(valset))
+                search.record(label, score, *chosen)
+                if self.stop_at_score is not None and score >= self.stop_at_score:
                     logger.info("stopping: %s reached stop_at_score %s", label, self.stop_at_score)
                     break
         return search.result(lm_calls=calls.count)
