@@ -121,8 +121,9 @@ def test_a_judged_build_stops_at_the_budget_and_its_files_count_the_judge(projec
     lock = json.loads((tmp_path / "app.lock").read_text())
     (step,) = lock["blocks"][0]["steps"]
     assert "budget of 6 LM call(s)" in step["stopped"]
-    # zero-shot: 2 runs and 2 judgings; the labeled candidate's first run and judging end the budget.
+    # zero-shot: the baseline's score, no call; labeled: 2 runs and 2 judgings; the bootstrapped
+    # candidate's first calls end the budget.
     assert step["usage"]["answers"] == 6
-    assert [c[0] for c in step["candidates"]] == ["zero-shot"]
+    assert [c[0] for c in step["candidates"]] == ["zero-shot", "labeled"]
     report = json.loads((tmp_path / "out" / "app" / "build.json").read_text())
     assert report["lm_calls"] == server.count == lock["usage"]["answers"]
