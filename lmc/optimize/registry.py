@@ -20,21 +20,22 @@ from .core.base import Optimizer
 from .core.budget import BUDGET_OPTIONS
 from .core.options import OptionError, OptionSpec, resolve
 
-# Each optimizer's module (under ``lmc.optimize``) and class, in the order ``lmc`` lists them.
-# A module is imported when its optimizer is first asked for: a build imports only the ones it runs.
-_HOMES: Mapping[str, tuple[str, str]] = MappingProxyType(
+# Each optimizer's module (under ``lmc.optimize``; the class is named after the optimizer), in the order
+# ``lmc`` lists them. A module is imported when its optimizer is first asked for: a build imports only the
+# ones it runs.
+_HOMES: Mapping[str, str] = MappingProxyType(
     {
-        "LabeledFewShot": ("fewshot.labeled", "LabeledFewShot"),
-        "BootstrapFewShot": ("fewshot.bootstrap", "BootstrapFewShot"),
-        "BootstrapFewShotWithRandomSearch": ("fewshot.random_search", "BootstrapFewShotWithRandomSearch"),
-        "COPRO": ("copro", "COPRO"),
-        "MIPROv2": ("mipro.optimizer", "MIPROv2"),
-        "Ensemble": ("ensemble", "Ensemble"),
-        "KNNFewShot": ("fewshot.knn", "KNNFewShot"),
-        "BootstrapFinetune": ("finetune", "BootstrapFinetune"),
-        "Calibrate": ("calibrate", "Calibrate"),
-        "SIMBA": ("simba", "SIMBA"),
-        "GEPA": ("gepa", "GEPA"),
+        "LabeledFewShot": "fewshot.labeled",
+        "BootstrapFewShot": "fewshot.bootstrap",
+        "BootstrapFewShotWithRandomSearch": "fewshot.random_search",
+        "COPRO": "copro",
+        "MIPROv2": "mipro.optimizer",
+        "Ensemble": "ensemble",
+        "KNNFewShot": "fewshot.knn",
+        "BootstrapFinetune": "finetune",
+        "Calibrate": "calibrate",
+        "SIMBA": "simba",
+        "GEPA": "gepa",
     }
 )
 
@@ -57,8 +58,7 @@ def _info(cls: type[Optimizer]) -> OptimizerInfo:
 
 @functools.cache
 def _load(name: str) -> OptimizerInfo:
-    module, attr = _HOMES[name]
-    cls: type[Optimizer] = getattr(importlib.import_module(f"{__package__}.{module}"), attr)
+    cls: type[Optimizer] = getattr(importlib.import_module(f"{__package__}.{_HOMES[name]}"), name)
     assert cls.name == name, (cls, name)
     return _info(cls)
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any
 
-__all__ = ["AdapterParseError", "LMError", "ParseError", "ProgramError", "ToolError"]
+__all__ = ["AdapterParseError", "LMError", "ParseError", "ProgramError", "SandboxWarning", "ToolError"]
 
 # How much of one raw LM answer a message quotes; the full text stays on the exception.
 _QUOTE_LIMIT = 2000

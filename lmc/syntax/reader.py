@@ -50,7 +50,7 @@ def tokens(tables: Tables, text: str) -> Iterator[Token]:
     if len(tables.patterns) != 1 or not tables.blank:
         yield from _tokens_lark_order(tables, text)
         return
-    match = _compiled((f"(?:{tables.blank})?(?:{tables.patterns[0]})",), tables.flags)[0].match
+    match = re.compile(f"(?:{tables.blank})?(?:{tables.patterns[0]})", tables.flags).match  # `re` keeps it compiled
     keywords, ignore, newline = tables.keywords, tables.ignore, tables.newline
     new, make = str.__new__, Token
     pos, line, line_start, size = 0, 1, 0, len(text)
