@@ -45,3 +45,45 @@ def test_statements_are_every_statement_a_walk_finds_in_the_same_order():
             assert list(ir.statements(program.body)) == walked, path
             checked += len(walked)
     assert checked > 100
+
+
+def _levels(node: ir._Node) -> int:
+    return 1 + max((_levels(child) for child in ir.iter_children(node)), default=0)
+
+
+def test_survey_walks_like_walk_and_measures_the_depth():
+    """The depth guard and the checks share one walk: its nodes are ``walk``'s, its depth the recursive one."""
+    from pathlib import Path
+
+    from lmc.syntax.parse import parse
+
+    root = Path(__file__).parent
+    deepest_seen = 0
+    for path in [*root.parent.joinpath("samples").rglob("*.lmp"), *root.joinpath("data").rglob("*.lmp")]:
+        source, _ = parse(path.read_text(encoding="utf-8"), str(path))
+        if source is None:
+            continue
+        found = ir.survey(source)
+        walked = list(ir.walk(source))
+        assert len(found.nodes) == len(walked) and all(a is b for a, b in zip(found.nodes, walked, strict=True))
+        assert found.levels == _levels(source), path
+        # the deepest node is one at that level: nothing hangs under it
+        assert not list(ir.iter_children(found.deepest))
+        deepest_seen = max(deepest_seen, found.levels)
+    assert deepest_seen >= 10
+
+
+def test_survey_measures_a_deep_file_and_finds_its_deepest_node():
+    from lmc.syntax.parse import parse
+
+    text = "program p(q: str) -> (a: str) {\n  x = " + " + ".join(["1"] * 150) + "\n  return q\n}\n"
+    source, _ = parse(text, "deep.lmp")
+    assert source is not None
+    found = ir.survey(source)
+    assert found.levels == _levels(source) > 150
+    assert isinstance(found.deepest, ir.Const) and found.deepest.span.col == 7  # the first `1`
+
+
+def test_survey_of_a_lone_node_is_one_level():
+    ident = ir.Ident(name="x", span=None)  # type: ignore[arg-type]
+    assert ir.survey(ident) == (([ident], 1, ident))

@@ -22,7 +22,7 @@ owns that reference), so one mistake gives one diagnostic.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..diagnostics.catalog import INTERNAL_ERROR
@@ -66,8 +66,13 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def run_checks(source_file: ir.SourceFile, base_dir: Path, *, strict: bool = False) -> list[Diagnostic]:
+def run_checks(
+    source_file: ir.SourceFile, base_dir: Path, *, strict: bool = False, nodes: Sequence[object] | None = None
+) -> list[Diagnostic]:
     """Run every check and return their diagnostics, sorted by position.
+
+    ``nodes`` is ``ir.survey(source_file).nodes`` when the caller walked the
+    file already (the checks walk it once otherwise).
 
     A crashing check is a bug in lmc, not in the file: it becomes an E900
     diagnostic (and a logged traceback) so the other checks still report,
@@ -75,6 +80,8 @@ def run_checks(source_file: ir.SourceFile, base_dir: Path, *, strict: bool = Fal
     """
     sink = DiagnosticSink()
     ctx = CheckContext(source_file, Path(base_dir), sink, SymbolTable.build(source_file))
+    if nodes is not None:
+        ctx.memo["nodes"] = nodes
     for check in CHECKS:
         try:
             check(ctx)

@@ -42,12 +42,11 @@ NOT_REGULAR = "not a regular file (a folder, a FIFO or a device)"
 MAX_NESTING = 200  # levels of IR nodes a file may nest (E012)
 
 
-def _too_deep(source: ir.SourceFile) -> Diagnostic | None:
-    levels, node = ir.deepest(source)
-    if levels <= MAX_NESTING:
+def _too_deep(source: ir.SourceFile, survey: ir.Survey) -> Diagnostic | None:
+    if survey.levels <= MAX_NESTING:
         return None
-    span = getattr(node, "span", source.span)
-    return catalog.NESTED_TOO_DEEPLY.at(span, levels=levels, limit=MAX_NESTING)
+    span = getattr(survey.deepest, "span", source.span)
+    return catalog.NESTED_TOO_DEEPLY.at(span, levels=survey.levels, limit=MAX_NESTING)
 
 
 def read_regular(path: Path) -> bytes:
@@ -80,12 +79,14 @@ def load_text(text: str, path: str, folder: Path, prepare: Callable[[ir.SourceFi
 
     source, syntax = parse(text, path)
     diagnostics = list(syntax)
-    too_deep = _too_deep(source) if source is not None else None
-    if too_deep is not None:
-        diagnostics.append(too_deep)  # the checks and codegen walk it recursively: stop here
-    elif source is not None:
-        if prepare is not None:
-            prepare(source)
-        diagnostics.extend(run_checks(source, folder))
+    if source is not None:
+        survey = ir.survey(source)  # one walk: the depth guard's, and the nodes the checks read
+        too_deep = _too_deep(source, survey)
+        if too_deep is not None:
+            diagnostics.append(too_deep)  # the checks and codegen walk it recursively: stop here
+        else:
+            if prepare is not None:
+                prepare(source)  # it may replace datasets' rows, not nodes: the walk still holds
+            diagnostics.extend(run_checks(source, folder, nodes=survey.nodes))
     diagnostics.sort(key=lambda d: (d.span.sort_key(), d.code))
     return Loaded(path, text, source, tuple(diagnostics), folder)

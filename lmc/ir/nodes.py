@@ -11,7 +11,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, cast
 
 from ..diagnostics.core import Span
 
@@ -90,16 +90,35 @@ def walk(node: _Node) -> Iterator[_Node]:
             extend(found)
 
 
-def deepest(node: _Node) -> tuple[int, _Node]:
-    """How many levels of nodes ``node`` holds (itself included), and a node at the deepest level."""
-    found = (1, node)
-    pending = [(node, 1)]
-    while pending:
-        current, level = pending.pop()
-        if level > found[0]:
-            found = (level, current)
-        pending.extend((child, level + 1) for child in iter_children(current))
-    return found
+class Survey(NamedTuple):
+    """Every node of a tree, depth first in source order, and how deep it goes."""
+
+    nodes: list[_Node]
+    levels: int  # levels of nodes, the root's included
+    deepest: _Node  # a node at the deepest level
+
+
+def survey(node: _Node) -> Survey:
+    """``walk``'s nodes as a list, with the tree's depth: one walk for both, no recursion."""
+    found: list[_Node] = []
+    levels, deepest = 1, node
+    # One list per level: the nodes of that level still to visit, last first.
+    stack: list[list[_Node]] = [[node]]
+    add, push, pop, children = found.append, stack.append, stack.pop, _children
+    while stack:
+        siblings = stack[-1]
+        if not siblings:
+            pop()
+            continue
+        current = siblings.pop()
+        add(current)
+        below = children(current)
+        if below:
+            below.reverse()
+            push(below)
+            if len(stack) > levels:
+                levels, deepest = len(stack), below[-1]
+    return Survey(found, levels, deepest)
 
 
 @dataclass_transform(frozen_default=True, kw_only_default=True)
@@ -135,12 +154,16 @@ class NamedType(_Node):
 
 @_node
 class ListType(_Node):
+    """``list[T]``."""
+
     item: TypeExpr
     span: Span
 
 
 @_node
 class DictType(_Node):
+    """``dict[K, V]``."""
+
     key: TypeExpr
     value: TypeExpr
     span: Span
@@ -148,6 +171,8 @@ class DictType(_Node):
 
 @_node
 class OptionalType(_Node):
+    """``T?``: the value may be absent (None)."""
+
     inner: TypeExpr
     span: Span
 
@@ -178,6 +203,8 @@ class Const(_Node):
 
 @_node
 class ListValue(_Node):
+    """A list in an option block: ``[a, b, c]``."""
+
     items: tuple[Value, ...]
     span: Span
 
@@ -192,6 +219,8 @@ class NameValue(_Node):
 
 @_node
 class OptionEntry(_Node):
+    """``key: value`` in an option block."""
+
     key: Ident
     value: Value
     span: Span
@@ -199,6 +228,8 @@ class OptionEntry(_Node):
 
 @_node
 class Options(_Node):
+    """An option block, ``{ key: value, ... }`` (or a module's and metric's options written without braces)."""
+
     entries: tuple[OptionEntry, ...]
     span: Span
 
@@ -228,12 +259,16 @@ Value = Const | ListValue | NameValue | Options | CallValue
 
 @_node
 class Name(_Node):
+    """A name read as a value: a parameter, a variable, a module or a declaration."""
+
     ident: Ident
     span: Span
 
 
 @_node
 class ListExpr(_Node):
+    """``[expr, ...]`` in a program body."""
+
     items: tuple[Expr, ...]
     span: Span
 
@@ -248,6 +283,8 @@ class RecordExpr(_Node):
 
 @_node
 class Attr(_Node):
+    """``obj.attr``: a field of a module's answer or of a record."""
+
     obj: Expr
     attr: Ident
     span: Span
@@ -255,6 +292,8 @@ class Attr(_Node):
 
 @_node
 class KwArg(_Node):
+    """``name=expr`` in a call."""
+
     name: Ident
     value: Expr
     span: Span
@@ -272,6 +311,8 @@ class Call(_Node):
 
 @_node
 class BinOp(_Node):
+    """``left op right``: arithmetic, comparison or boolean."""
+
     op: str  # "+", "==", "!=", "<", ">", "<=", ">=", "and", "or"
     left: Expr
     right: Expr
@@ -280,6 +321,8 @@ class BinOp(_Node):
 
 @_node
 class UnaryOp(_Node):
+    """``not x`` or ``-x``."""
+
     op: str  # "not", "-"
     operand: Expr
     span: Span
@@ -303,6 +346,8 @@ class ModuleDecl(_Node):
 
 @_node
 class Assign(_Node):
+    """``name = expr``."""
+
     target: Ident
     value: Expr
     span: Span
@@ -310,6 +355,8 @@ class Assign(_Node):
 
 @_node
 class Repeat(_Node):
+    """``repeat N { ... }``."""
+
     count: Expr
     body: tuple[Stmt, ...]
     span: Span
@@ -317,6 +364,8 @@ class Repeat(_Node):
 
 @_node
 class For(_Node):
+    """``for var in iterable { ... }``."""
+
     var: Ident
     iterable: Expr
     body: tuple[Stmt, ...]
@@ -325,6 +374,8 @@ class For(_Node):
 
 @_node
 class If(_Node):
+    """``if cond { ... } else { ... }``."""
+
     cond: Expr
     then: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...]  # empty when there is no else; an `else if` nests an If
@@ -333,12 +384,16 @@ class If(_Node):
 
 @_node
 class Return(_Node):
+    """``return expr``: the program's outputs."""
+
     value: Expr
     span: Span
 
 
 @_node
 class ExprStmt(_Node):
+    """An expression standing alone as a statement (a call made for its effect)."""
+
     value: Expr
     span: Span
 
@@ -386,6 +441,8 @@ class Param(_Node):
 
 @_node
 class LmDecl(_Node):
+    """``lm NAME = "provider/model" { options }``."""
+
     name: Ident
     model: str
     options: Options
@@ -394,6 +451,8 @@ class LmDecl(_Node):
 
 @_node
 class EnumDecl(_Node):
+    """``enum NAME { a, b, c }``."""
+
     name: Ident
     doc: str | None  # the docstring, cleandoc-dedented: the emitted enum's docstring
     members: tuple[Ident, ...]
@@ -402,6 +461,8 @@ class EnumDecl(_Node):
 
 @_node
 class TypeDecl(_Node):
+    """``type NAME { field: type, ... }``: a record type."""
+
     name: Ident
     doc: str | None  # the docstring: the emitted model's docstring, and its schema's description
     fields: tuple[FieldDecl, ...]
@@ -410,6 +471,8 @@ class TypeDecl(_Node):
 
 @_node
 class SignatureDecl(_Node):
+    """``signature NAME { ... }``, or ``signature NAME = "a, b -> c"``."""
+
     name: Ident
     instructions: str | None  # the docstring, cleandoc-dedented
     fields: tuple[FieldDecl, ...]  # in source order; see inputs/outputs
@@ -435,6 +498,8 @@ class PythonRef(_Node):
 
 @_node
 class ToolDecl(_Node):
+    """``tool NAME(params) -> type = python "module:function"``."""
+
     name: Ident
     params: tuple[Param, ...]
     returns: TypeExpr
@@ -445,6 +510,8 @@ class ToolDecl(_Node):
 
 @_node
 class RetrieverDecl(_Node):
+    """``retriever NAME = bm25 "corpus" { options }``, or ``python "module:function"``."""
+
     name: Ident
     kind: Ident  # "bm25" or "python"
     source: str  # corpus path (bm25) or "module:function" (python)
@@ -455,6 +522,8 @@ class RetrieverDecl(_Node):
 
 @_node
 class ProgramDecl(_Node):
+    """``program NAME(params) -> (outputs) { body }``."""
+
     name: Ident
     params: tuple[Param, ...]
     outputs: tuple[Param, ...]  # defaults are always None here
@@ -482,6 +551,8 @@ MetricExpr = BuiltinMetric | PythonRef
 
 @_node
 class MetricDecl(_Node):
+    """``metric NAME = expr``: a built-in metric or a Python function."""
+
     name: Ident
     expr: MetricExpr
     span: Span
@@ -489,6 +560,8 @@ class MetricDecl(_Node):
 
 @_node
 class DatasetDecl(_Node):
+    """``dataset NAME = "path" { options }``."""
+
     name: Ident
     path: str
     options: Options
@@ -498,6 +571,8 @@ class DatasetDecl(_Node):
 
 @_node
 class OptimizeDecl(_Node):
+    """``optimize PROGRAM { options }``: how ``lmc build`` optimizes a program."""
+
     program: Ident
     options: Options
     span: Span
@@ -505,6 +580,8 @@ class OptimizeDecl(_Node):
 
 @_node
 class EvaluateDecl(_Node):
+    """``evaluate PROGRAM { options }``: what ``lmc eval`` scores a program on."""
+
     program: Ident
     options: Options
     span: Span
@@ -540,6 +617,8 @@ DECL_KIND = {
 
 @_node
 class SourceFile(_Node):
+    """One ``.lmp`` file: its declarations in source order."""
+
     path: str  # as given on the command line (used in diagnostics)
     decls: tuple[Decl, ...]
     span: Span

@@ -26,8 +26,8 @@ NL = "_NL"
 
 
 def _symbol(tok: AnyToken) -> str | None:
-    """The text of a punctuation or keyword token; None for names, strings, numbers."""
-    return None if tok.type in _WORDLIKE else str(tok)
+    """The text of a punctuation or keyword token (the token itself: a ``str``); None for names, strings, numbers."""
+    return None if tok.type in _WORDLIKE else tok
 
 
 def _marker(at: AnyToken, *, after: bool) -> AnyToken:
@@ -66,7 +66,7 @@ class Newlines:
                     continue
                 pending = tok
                 continue
-            sym = _symbol(tok)
+            sym = None if tok.type in _WORDLIKE else tok  # _symbol(tok), inline: once per token
             if pending is not None:
                 if sym not in _CONTINUATIONS:
                     yield pending
