@@ -49,12 +49,8 @@ class Vendored:
 def kind_modules(kinds: Iterable[str]) -> tuple[str, ...]:
     """The runtime modules (``kinds.pot``) that define these module kinds, sorted; none for unknown kinds."""
     prefix = runtime.__name__ + "."
-    found = set()
-    for kind in kinds:
-        cls = KINDS.get(kind)
-        if cls is not None:
-            found.add(cls.__module__.removeprefix(prefix))
-    return tuple(sorted(found))
+    found = {KINDS.module_of(kind) for kind in kinds} - {None}  # named, not imported: vendoring runs no kind
+    return tuple(sorted(m.removeprefix(prefix) for m in found if m is not None))
 
 
 def adapter_modules(names: Iterable[str]) -> tuple[str, ...]:

@@ -306,6 +306,14 @@ class _Kinds(Mapping[str, ModuleKind]):
             raise TypeError(f"{module}.{name} is not a module kind")
         return found
 
+    def module_of(self, kind: str) -> str | None:
+        """The dotted name of the runtime module that defines ``kind``, without importing it; None if unknown."""
+        here = self._HERE.get(kind)
+        if here is not None:
+            return here.__module__
+        where = self._WHERE.get(kind)
+        return f"{__package__}.{where[0]}" if where is not None else None
+
     def __iter__(self) -> Iterator[str]:
         return iter([*self._HERE, *self._WHERE])
 
@@ -313,7 +321,7 @@ class _Kinds(Mapping[str, ModuleKind]):
         return len(self._HERE) + len(self._WHERE)
 
 
-KINDS: Mapping[str, ModuleKind] = _Kinds()
+KINDS = _Kinds()
 
 
 def make_module(spec: ModuleSpec, params: Params, lm: LanguageModel | None, ctx: ModuleContext | None = None) -> Module:

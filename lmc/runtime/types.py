@@ -22,6 +22,7 @@ import enum
 import functools
 import inspect
 import json
+import math
 import sys
 import types
 from collections.abc import Mapping
@@ -150,8 +151,16 @@ def _type_first(value: Any) -> Any:
 # -------------------------------------------------------------- formatting
 
 
+# The values pydantic's JSON mode gives back as they are: read without loading pydantic (~65 ms to import),
+# which a prompt of text and numbers alone then never needs. Exact types only: subclasses (enums) go to it.
+_AS_THEY_ARE = frozenset({str, int, bool, type(None)})
+
+
 def serialize_for_json(value: Any) -> Any:
     """A JSON-compatible form of ``value`` (pydantic's JSON mode), or its ``str`` when it has none."""
+    kind = type(value)
+    if kind in _AS_THEY_ARE or (kind is float and math.isfinite(value)):  # pydantic writes inf and nan as null
+        return value
     from pydantic import PydanticUserError
     from pydantic_core import PydanticSerializationError
 

@@ -126,6 +126,40 @@ def test_format_value():
     assert format_value(dict[str, int], {"b": 1, "a": 2}) == '{"b": 1, "a": 2}'
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["x", "", "a\udc80", 0, -5, 10**30, True, False, None, 1.5, -0.0, 1e300, float("inf"), float("nan")],
+    ids=repr,
+)
+def test_plain_values_serialize_as_pydantic_writes_them(value):
+    """Text, whole numbers, booleans, None and finite floats skip pydantic; the result is what its JSON mode gives."""
+    from lmc.runtime.types import serialize_for_json
+
+    expected = pydantic.TypeAdapter(type(value)).dump_python(value, mode="json")
+    got = serialize_for_json(value)
+    assert type(got) is type(expected)
+    assert got == expected or (got != got and expected != expected)  # nan
+
+
+def test_a_prompt_of_text_never_loads_pydantic():
+    """Formatting a call with text inputs and an enum output: pydantic (~65 ms to import) stays unloaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import enum, sys\n"
+        "from lmc.runtime.adapters import ChatAdapter\n"
+        "from lmc.runtime.signature import Field, Signature\n"
+        "class Label(str, enum.Enum):\n"
+        "    good = 'good'\n"
+        "    bad = 'bad'\n"
+        "sig = Signature('S', 'Classify.', (Field('text', str), Field('n', int)), (Field('label', Label),))\n"
+        "ChatAdapter().format(sig, [], {'text': 'fine', 'n': 3})\n"
+        "assert 'pydantic' not in sys.modules, 'pydantic was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_to_jsonable():
     value = {"s": Sentiment.positive, "c": Citation(title="T", year=1), "l": (Color.RED, 2.5), "n": None}
     assert to_jsonable(value) == {"s": "positive", "c": {"title": "T", "year": 1}, "l": ["r", 2.5], "n": None}
