@@ -26,6 +26,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..codegen.render import template_cache
 from ..optimize.core.base import Candidate, DemoOrigin, Frontier
 from ..resources import resource_dir
 from .lock import AnswerUsage, BlockResult, Lock, StepResult
@@ -167,7 +168,9 @@ def render_report(lock: Lock) -> str:
 
 @functools.cache
 def _environment() -> Environment:
+    """The report's environment (HTML: autoescaped), its compiled template kept as the package's are."""
     return Environment(
+        bytecode_cache=template_cache(),
         loader=FileSystemLoader(resource_dir("templates")),
         undefined=StrictUndefined,
         autoescape=True,

@@ -42,19 +42,25 @@ class _TemplateCache(FileSystemBytecodeCache):
             pass
 
 
+def template_cache() -> _TemplateCache | None:
+    """Where compiled templates are kept: lmc's cache folder when there is one (``resources.cache_folder``;
+    Jinja checks each against its source), which saves ~35 ms a build; None when there is none."""
+    folder = cache_folder()
+    if folder is None:
+        return None
+    templates = folder / "templates"
+    try:
+        templates.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    return _TemplateCache(str(templates))
+
+
 @functools.cache
 def environment() -> Environment:
-    """The templates' environment; compiled templates are kept in lmc's cache folder when there is one
-    (``resources.cache_folder``: Jinja checks each against its source), which saves ~35 ms a build."""
-    folder = cache_folder()
-    templates = None if folder is None else folder / "templates"
-    if templates is not None:
-        try:
-            templates.mkdir(exist_ok=True)
-        except OSError:
-            templates = None
+    """The package templates' environment, its compiled templates kept (``template_cache``)."""
     return Environment(
-        bytecode_cache=_TemplateCache(str(templates)) if templates is not None else None,
+        bytecode_cache=template_cache(),
         loader=FileSystemLoader(resource_dir("templates")),
         undefined=StrictUndefined,
         trim_blocks=True,

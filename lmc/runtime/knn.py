@@ -15,10 +15,12 @@ The vectorizer is lmc's own and needs nothing installed or downloaded:
 hashed features (lowercase words, and character 3-grams of each word padded
 with spaces) into 2**20 buckets by CRC-32, weighted by count times the
 trainset's smoothed IDF and L2-normalized; the score is the dot product
-(cosine). It is stdlib only (no numpy in a package), deterministic, and
-cheap at the sizes a trainset has. Weights are stored rounded to 6 decimals,
-and the build and the package both score with the stored numbers, so both
-choose the same neighbours (ties: the earlier trainset example).
+(cosine). It needs only the standard library (a package need not install
+numpy) and is deterministic. Weights are stored rounded to 6 decimals, and
+the build and the package both score with the stored numbers, exactly
+(``knn_index``: integer millionths, numpy's path when it imports, the
+standard library's otherwise), so both choose the same neighbours (ties:
+the earlier trainset example).
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from __future__ import annotations
 import math
 import random
 import re
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .knn_index import NearestIndex
 from .metrics import as_text
 
 __all__ = ["KnnRow", "KnnTable", "Vector", "choose_demos", "example_text", "idf_of", "vectorize"]
@@ -75,10 +79,6 @@ def vectorize(text: str, idf: Mapping[int, float]) -> Vector:
     if norm == 0:
         return ()
     return tuple((b, round(w / norm, DIGITS)) for b, w in weights.items())
-
-
-def _dot(a: Vector, b: Mapping[int, float]) -> float:
-    return sum(w * b.get(bucket, 0.0) for bucket, w in a)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,12 +125,25 @@ class KnnTable:
     paths: tuple[str, ...]
     idf: Mapping[int, float]
     rows: tuple[KnnRow, ...]
+    # The rows' vectors indexed for `nearest`, made at its first call (lmc's optimizer and a package's
+    # params make tables a call may never read); a lock, so that threads calling at once make it once.
+    _index: list[NearestIndex] = field(init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", [])
+        object.__setattr__(self, "_lock", threading.Lock())
 
     def nearest(self, inputs: Mapping[str, Any]) -> list[int]:
-        """Indices of the ``k`` rows nearest to ``inputs``, nearest first (ties: lower index)."""
-        query = dict(vectorize(example_text(self.keys, inputs), self.idf))
-        scores = [_dot(row.vector, query) for row in self.rows]
-        return sorted(range(len(self.rows)), key=lambda i: (-scores[i], i))[: self.k]
+        """Indices of the ``k`` rows nearest to ``inputs``, nearest first (ties: lower index).
+
+        Scores are exact (``knn_index``): the same neighbours with numpy or without, on any Python.
+        """
+        if not self._index:
+            with self._lock:
+                if not self._index:
+                    self._index.append(NearestIndex([row.vector for row in self.rows]))
+        return self._index[0].nearest(vectorize(example_text(self.keys, inputs), self.idf), self.k)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -9,7 +9,7 @@ from lmc.optimize.core.base import TaskSizes, metered_task
 from lmc.optimize.core.budget import Budget, Meter
 from lmc.optimize.core.options import OptionError
 from lmc.optimize.fewshot.knn import KNNFewShot
-from lmc.runtime.knn import KnnTable, choose_demos, example_text, idf_of, vectorize
+from lmc.runtime.knn import KnnRow, KnnTable, choose_demos, example_text, idf_of, vectorize
 from lmc.runtime.signature import Params
 from tests.optimize.fakes import FakeLM, classify_program, label_match, pipeline_program
 
@@ -54,6 +54,76 @@ def test_vectors_are_unit_length_deterministic_and_rank_shared_words_first():
     assert max(range(len(texts)), key=scores.__getitem__) in (0, 4)  # the two texts about cats
     assert vectorize(texts[0], idf) == vectorize(texts[0], idf_of(list(texts)))
     assert vectorize("sentence: zzzz qqqq", {}) == ()
+
+
+def _nearest_by_every_dot(table: KnnTable, inputs: dict) -> list[int]:
+    """The reference: every row's exact dot product with the query (in millionths, the weights' unit), sorted."""
+    query = {b: round(w * 10**6) for b, w in vectorize(example_text(table.keys, inputs), table.idf)}
+    scores = [sum(round(w * 10**6) * query.get(b, 0) for b, w in row.vector) for row in table.rows]
+    return sorted(range(len(table.rows)), key=lambda i: (-scores[i], i))[: table.k]
+
+
+def _random_table(k: int, seed: int = 0) -> tuple[KnnTable, list[str]]:
+    import random
+
+    rng = random.Random(seed)
+    words = "cats dogs rain sun stock market river tree stone glass".split()
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 5))) for _ in range(30)]
+    texts += [texts[3], texts[3], "zzz", "qqq qqq", ""]  # exact ties, rows no query shares, an empty vector
+    idf = idf_of([f"q: {t}" for t in texts])
+    rows = [KnnRow(vectorize(f"q: {t}", idf), {"q": t}, True, {}) for t in texts]
+    rows[5] = KnnRow(tuple((b, 0.0) for b, _ in rows[5].vector), {"q": texts[5]}, True, {})  # weights rounded to 0
+    queries = [*(" ".join(rng.sample(words, 2)) for _ in range(40)), texts[3], "nothing shared", ""]
+    return KnnTable(k, 1, 2, 0, ("q",), ("p.m",), idf, tuple(rows)), queries
+
+
+@pytest.mark.parametrize("numpy", [True, False], ids=["numpy", "stdlib"])
+@pytest.mark.parametrize("k", [1, 3, 8, 50])
+def test_nearest_ranks_by_the_exact_dot_product_on_either_path(k, numpy):
+    """numpy's path and the standard library's rank as scoring every row exactly would: ties by index, rows
+    sharing nothing (or only a zero weight) after the others, duplicates, an empty query, k above the rows."""
+    from lmc.runtime.knn_index import NearestIndex
+
+    table, queries = _random_table(k)
+    index = NearestIndex([row.vector for row in table.rows], numpy=numpy)
+    for query in queries:
+        vector = vectorize(example_text(table.keys, {"q": query}), table.idf)
+        assert index.nearest(vector, k) == _nearest_by_every_dot(table, {"q": query}), query
+        assert table.nearest({"q": query}) == _nearest_by_every_dot(table, {"q": query}), query
+    assert len(table.nearest({"q": "nothing shared"})) == min(k, len(table.rows))
+
+
+def test_an_exact_tie_goes_to_the_earlier_row_where_adding_floats_would_not():
+    """Two rows whose weights are the same numbers in another order tie exactly; summed as floats, in
+    each row's bucket order, they need not (0.1 + 0.2 + 0.3 != 0.3 + 0.2 + 0.1)."""
+    from lmc.runtime.knn_index import NearestIndex
+
+    query = ((1, 1.0), (2, 1.0), (3, 1.0))
+    vectors = [((1, 0.3), (2, 0.2), (3, 0.1)), ((1, 0.1), (2, 0.2), (3, 0.3))]
+    assert (0.3 * 1.0 + 0.2 * 1.0) + 0.1 * 1.0 != (0.1 * 1.0 + 0.2 * 1.0) + 0.3 * 1.0  # the float sums differ
+    for numpy in (True, False):
+        assert NearestIndex(vectors, numpy=numpy).nearest(query, 2) == [0, 1]
+        assert NearestIndex(vectors[::-1], numpy=numpy).nearest(query, 2) == [0, 1]
+
+
+def test_a_package_without_numpy_chooses_the_same_neighbours():
+    """The index takes numpy when it imports; without it (a package's plain install) the choice is the same."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['numpy'] = None  # as if not installed\n"
+        "from tests.optimize.test_knn import _random_table\n"
+        "from lmc.runtime.knn_index import NearestIndex\n"
+        "table, queries = _random_table(4)\n"
+        "print([table.nearest({'q': q}) for q in queries])\n"
+        "assert table._index[0]._np is None\n"
+    )
+    without = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    table, queries = _random_table(4)
+    assert without.strip() == str([table.nearest({"q": q}) for q in queries])
+    assert table._index[0]._np is not None
 
 
 def test_example_text_is_dspys_key_value_join():
