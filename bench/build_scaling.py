@@ -57,6 +57,9 @@ LABELS = ("positive", "negative", "neutral")
 WORDS = "good bad fine great awful plain lovely poor okay superb dull bright slow quick warm cold".split()
 DEFAULT_POINTS = ("20:8", "200:8", "2000:8", "200:32", "200:64")
 KEY_ENV, KEY = "LMC_BENCH_KEY", "sk-bench-scaling"
+RANDOM_SEARCH = (
+    "BootstrapFewShotWithRandomSearch { max_bootstrapped_demos: 4, max_labeled_demos: 4, num_candidate_programs: 5 }"
+)
 SOURCE = """\
 lm default = "openai/oracle" {{ api_base: "{api_base}", api_key_env: "{key_env}", temperature: 0.0 }}
 
@@ -78,7 +81,7 @@ metric em = exact_match(label)
 dataset rows = "rows.jsonl" {{ inputs: [text] }}
 
 optimize classify {{
-  optimizer: BootstrapFewShotWithRandomSearch {{ max_bootstrapped_demos: 4, max_labeled_demos: 4, num_candidate_programs: 5 }}
+  optimizer: {optimizer}
   metric: em
   trainset: rows
   valset: rows
@@ -165,7 +168,14 @@ class CpuSampler:
         return before[-1] if before else 0.0
 
 
-def one_point(rows: int, threads: int, latency_ms: float, pycache: Path) -> dict[str, Any]:
+def source(api_base: str, optimizer: str = RANDOM_SEARCH) -> str:
+    """The task's ``.lmp`` file against the oracle at ``api_base``, optimized by ``optimizer`` (its `.lmp` text)."""
+    return SOURCE.format(api_base=api_base, key_env=KEY_ENV, optimizer=optimizer)
+
+
+def one_point(
+    rows: int, threads: int, latency_ms: float, pycache: Path, optimizer: str = RANDOM_SEARCH
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lmc-bench-scaling-") as tmp:
         folder = Path(tmp)
         gold = write_task(folder, rows)
@@ -173,7 +183,7 @@ def one_point(rows: int, threads: int, latency_ms: float, pycache: Path) -> dict
         oracle, api_base = start_oracle(gold, latency_ms, log)
         try:
             app = folder / "app.lmp"
-            app.write_text(SOURCE.format(api_base=api_base, key_env=KEY_ENV), encoding="utf-8")
+            app.write_text(source(api_base, optimizer), encoding="utf-8")
             before = served(api_base)
             # A fresh, empty LM cache; lmc's modules compiled once for every point (``pycache``), as installed.
             env = {**bytecode_env(pycache), KEY_ENV: KEY, "LMC_CACHE_DIR": str(folder / "cache")}

@@ -75,6 +75,31 @@ def build_scaling(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def optimizer_scaling(data: dict[str, Any]) -> list[str]:
+    points, grew = data["points"], data["growth"]
+    largest = max(p["rows"] for p in points)
+    headers = ["optimizer", "N rows", "LM calls", "wall s", "CPU ms/call", "peak RSS MB", "CPU growth / calls growth"]
+    rows = [
+        [p["optimizer"], p["rows"], p["calls"], p["wall_s"], p["cpu_ms_per_call"], p["peak_rss_mb"]]
+        + [grew.get(p["optimizer"]) if p["rows"] == largest else ""]
+        for p in points
+    ]
+    knn = [[k["rows"], k["path"], k["index_s"], k["ms_per_query"]] for k in data["knn"]]
+    return [
+        "### `optimizer_scaling.py`: every optimizer at N and 10 N rows, the oracle at 0 ms",
+        "",
+        _machine(data) + f"; {data['threads']} threads, a fresh LM cache per point.",
+        "",
+        table(headers, rows),
+        "",
+        "KNNFewShot's neighbour search alone (`runtime/knn_index.py`), Zipf-worded rows:",
+        "",
+        table(["trainset rows", "path", "index s", "ms per query"], knn),
+        "",
+        "A growth above 1 means lmc's own work grows faster than the LM calls (issue 13: linear in rows).",
+    ]
+
+
 def import_time(data: dict[str, Any]) -> list[str]:
     ratios = data.get("ratios_to_pass", {})
     rows = [[f"`{k}`", v["median_ms"], v["min_ms"], ratios.get(k, "")] for k, v in data["timings"].items()]
@@ -182,6 +207,7 @@ SECTIONS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "check_time": check_time,
     "import_time": import_time,
     "build_scaling": build_scaling,
+    "optimizer_scaling": optimizer_scaling,
     "per_call": per_call,
     "optimize_sentiment": optimize_sentiment,
 }

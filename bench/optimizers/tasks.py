@@ -123,7 +123,7 @@ def scale_task(rows: int) -> BenchTask:
     if not lmp.is_file():
         folder.mkdir(parents=True, exist_ok=True)
         build_scaling.write_task(folder, rows)
-        text = build_scaling.SOURCE.format(api_base="http://127.0.0.1:9/v1", key_env="LMC_BENCH_KEY")
+        text = build_scaling.source("http://127.0.0.1:9/v1")
         lmp.write_text(text.split("\noptimize ")[0], encoding="utf-8")  # the sides run the optimizers themselves
     return BenchTask(
         name=f"scale{rows}",
