@@ -166,7 +166,10 @@ def test_dry_run_prints_the_estimate_and_calls_no_lm(stub, tmp_path: Path, capsy
     step = next(line for line in text.splitlines() if "1. BootstrapFewShotWithRandomSearch" in line)
     assert "at most 20" in step and "capped by max_lm_calls" in step
     assert "baseline score on dev" in text and "evaluate classify on dev (accuracy)" in text
-    # baseline 4, search at most 20, final 4, evaluate 2 x 4, parity 3.
+    # The search's clean score of its winner may stand for the final score (the cache is on by default).
+    final = next(line for line in text.splitlines() if "final score on dev" in line)
+    assert "at most 4" in final and "none when the search scored the chosen program cleanly" in final
+    # baseline 4, search at most 20, final at most 4, evaluate 2 x 4, parity 3.
     assert text.splitlines()[-1].split()[-3:] == ["at", "most", "39"]
 
 

@@ -13,7 +13,7 @@ warm cache answers repeated requests for free.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..host.session import Session
 from ..ir import nodes as ir
@@ -97,7 +97,11 @@ def _block(session: Session, plan: BlockPlan) -> tuple[str, list[Line]]:
     lines = [_runs(f"baseline score on {plan.scored_on}", scored, scored_run)]
     for number, step in enumerate(plan.steps, 1):
         lines.append(_step(number, step, sizes, scored_run))
-    lines.append(_runs(f"final score on {plan.scored_on}", scored, scored_run))
+    final = _runs(f"final score on {plan.scored_on}", scored, scored_run)
+    if any(getattr(step.optimizer, "measures_final", False) for step in plan.steps):
+        note = "none when the search scored the chosen program cleanly and the LM cache is on"
+        final = replace(final, upper_bound=True, note=note)
+    lines.append(final)
     return heading, lines
 
 

@@ -131,6 +131,12 @@ class UsedLms:
         self._names.add(name)
         return self.session.lm(name)
 
+    def replayable(self) -> bool:
+        """Whether every LM of the session keeps a cache: scoring a program again would read the very answers
+        its first scoring got (without one, a second scoring is a new sample, which the final score must be:
+        the search's score of its winner is the best of several, biased up by the choice)."""
+        return all(self.session.lm(name).cache is not None for name in self._names | set(self.session.lm_names()))
+
     def spent(self) -> Spent:
         """What these LMs spent, with the copies of them that modules asked for (``LM.replace``: a module
         on another declared lm, at its own temperature, with a response format)."""
@@ -221,9 +227,10 @@ def optimize_block(
 
     scored = f"{program.name} on {valset.name}"
     baseline = _score(session, reporter, lms(), program, valset, metric, params, f"baseline {scored}", plan.max_errors)
-    # The baseline is a candidate too (a random search's zero-shot one): its score stands for the same program
-    # on the same rows, when none of its rows failed (a search's own scoring could then not have stopped).
-    known = {params_key(program, params): baseline.score} if baseline.total and not baseline.failed else {}
+    # The block's programs scored already on these rows, with this LM and metric, none of their rows failed
+    # (a search's own scoring could then not have stopped): the baseline is a candidate too (a random search's
+    # zero-shot one), and a step's winner may be the next step's start, or the final program.
+    measured = {params_key(program, params): baseline.score} if baseline.total and not baseline.failed else {}
     current, current_origins = dict(params), dict(origins)
     steps: list[StepResult] = []
     copies = reused = Spent()
@@ -249,10 +256,11 @@ def optimize_block(
                 storage=request.storage,
                 study=request.study,
                 candidates=previous,
-                known_scores=known,
+                known_scores=dict(measured),  # the baseline, and what earlier steps measured
             )
             before = lms.spent()
             result = run_optimizer(step.optimizer, metered_task(task, meter))
+        measured.update(result.measured)
         used = meter.spent()
         copies = copies + (used - (lms.spent() - before))
         reused = reused + result.reused
@@ -273,8 +281,13 @@ def optimize_block(
                 frontier=result.frontier,
             )
         )
-    final = _score(session, reporter, lms(), program, valset, metric, current, f"optimized {scored}", plan.max_errors)
-    row = ScoreRow(plan.label(), baseline.score, final.score)
+    final = measured.get(params_key(program, current)) if lms.replayable() else None
+    if final is not None:  # the chosen program, scored already in full with no row failed: the very score
+        logger.info("optimized %s: %.2f%%, as the search measured it", scored, final)
+    else:
+        what = f"optimized {scored}"
+        final = _score(session, reporter, lms(), program, valset, metric, current, what, plan.max_errors).score
+    row = ScoreRow(plan.label(), baseline.score, final)
     block = BlockResult(plan=plan.to_json(), row=row, steps=tuple(steps))
     return BlockOutcome(current, current_origins, block, copies, reused)
 

@@ -208,7 +208,11 @@ class OptimizeResult:
     in a resumed study), as recorded then: the build counts it with what its
     meter saw, so a resumed run records the usage of an uninterrupted one.
     ``frontier`` is a Pareto search's lineage and per-row scores of its
-    ``candidates`` (GEPA), None for the others.
+    ``candidates`` (GEPA), None for the others. ``measured`` holds valset
+    scores the build may take as they are, by :func:`params_key`: programs
+    the optimizer scored on the task's whole valset with the task's LM and
+    metric, no metric threshold, and not a row failed (the build's final
+    scoring of the chosen program is then that score, not a second run).
     """
 
     params: dict[str, Params]
@@ -219,6 +223,7 @@ class OptimizeResult:
     stopped: str | None = None
     reused: Spent = Spent()
     frontier: Frontier | None = None
+    measured: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

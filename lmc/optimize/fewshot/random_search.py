@@ -25,7 +25,10 @@ from the list by a generator of its own for the candidate's seed
 When the LM budget runs out, the candidate being built or scored is dropped
 and the best candidate scored so far wins. A candidate whose score the build
 already knows (``Task.known_scores``: the block's baseline, the zero-shot
-program, when none of its rows failed) is not scored again.
+program, when none of its rows failed) is not scored again; the scores it
+measures on the whole valset with no row failed and no ``metric_threshold``
+are the build's to take (``OptimizeResult.measured``): the winner's is the
+block's final score, not a second scoring.
 
 DSPy bootstraps each candidate, then scores it, one candidate after the other.
 lmc bootstraps the candidates concurrently (each bootstrap still sequential
@@ -61,6 +64,7 @@ from ..core.base import (
     Search,
     Task,
     TaskSizes,
+    params_key,
     with_demos,
 )
 from .bootstrap import BootstrapSettings, bootstrap, bootstrap_runs
@@ -74,6 +78,8 @@ Chosen = tuple[dict[str, Params], dict[str, tuple[DemoOrigin, ...]]]
 @dataclass(frozen=True, slots=True)
 class BootstrapFewShotWithRandomSearch:
     name: ClassVar[str] = "BootstrapFewShotWithRandomSearch"
+    # Its result's ``measured`` may hold the chosen program's score: the build's final scoring may not run.
+    measures_final: ClassVar[bool] = True
     max_bootstrapped_demos: int = 4
     max_labeled_demos: int = 16
     max_rounds: int = 1
@@ -99,13 +105,15 @@ class BootstrapFewShotWithRandomSearch:
         gate = Gate(threads) if ahead else None
         bar = OneBar(task.progress)
 
+        measured: dict[str, float] = {}  # what the build may take for its final scoring (``OptimizeResult``)
+
         def score_of(candidate: tuple[str, Chosen], lm: LanguageModel) -> float:
             label, chosen = candidate
-            known = task.known_score(chosen[0])  # the build's baseline: the very same program, scored already
+            known = task.known_score(chosen[0])  # the very same program, scored already (the baseline, a step before)
             if known is not None:
-                logger.info("candidate %s: the baseline's score", label)
+                logger.info("candidate %s: scored already, on the same rows", label)
                 return known
-            return evaluate(
+            scored = evaluate(
                 task.program,
                 valset,
                 task.metric,
@@ -116,7 +124,10 @@ class BootstrapFewShotWithRandomSearch:
                 fatal=(*task.fatal, Stopped),
                 metric_threshold=threshold,
                 max_errors=max_errors,
-            ).score
+            )
+            if task.valset and threshold is None and not scored.failed:
+                measured[params_key(task.program, chosen[0])] = scored.score
+            return scored.score
 
         # Closed on the way out: a failed scoring must not leave the bootstraps built ahead running.
         with search.until_budget(), contextlib.closing(self._candidates(task, calls, threads, gate)) as candidates:
@@ -131,7 +142,7 @@ class BootstrapFewShotWithRandomSearch:
                 if self.stop_at_score is not None and score >= self.stop_at_score:
                     logger.info("stopping: %s reached stop_at_score %s", label, self.stop_at_score)
                     break
-        return search.result(lm_calls=calls.count)
+        return replace(search.result(lm_calls=calls.count), measured=measured)
 
     def estimate_calls(self, sizes: TaskSizes) -> CallEstimate:
         """Bootstraps of candidates -1 .. N-1 (each at most a full bootstrap), then N + 3 valset evaluations."""
