@@ -260,3 +260,50 @@ def test_a_wrapper_can_change_its_options_only_when_its_lm_can():
         assert [replaceable(lm) for lm in wrapped] == [expected] * 4
         if expected:
             assert all(replaceable(lm.replace(temperature=0.5)) for lm in wrapped)
+
+
+def test_a_freed_slot_goes_to_the_earlier_runs_request_however_long_a_later_one_waited():
+    """The run that started first keeps every slot it can use; a later run's requests fill only what it leaves
+    free (else both progress together and end together, and the slots idle while the next run starts)."""
+    import time
+
+    from lmc.optimize.core.ahead import Gate
+
+    gate = Gate(1)
+    release, order = threading.Event(), []
+
+    class Recording:
+        def __init__(self, name: str, hold: bool = False) -> None:
+            self.name, self.hold = name, hold
+
+        def complete(self, messages: list) -> str:
+            order.append(self.name)
+            if self.hold:
+                release.wait(5)
+            return "ok"
+
+    def waiting(rank: int) -> bool:
+        with gate._lock:
+            found = gate._ranks.get(rank)
+            return found is not None and found[1][0] > 0
+
+    def until(check) -> None:
+        deadline = time.monotonic() + 5
+        while not check():
+            assert time.monotonic() < deadline, "a request never started waiting"
+            time.sleep(0.001)
+
+    holder = threading.Thread(target=gate.wrap(Recording("first", hold=True), 0).complete, args=([],))
+    holder.start()
+    until(lambda: order == ["first"])
+    later = threading.Thread(target=gate.wrap(Recording("later run"), 1).complete, args=([],))
+    later.start()
+    until(lambda: waiting(1))
+    earlier = threading.Thread(target=gate.wrap(Recording("earlier run"), 0).complete, args=([],))
+    earlier.start()
+    until(lambda: waiting(0))
+    release.set()
+    for thread in (holder, later, earlier):
+        thread.join(5)
+    assert order == ["first", "earlier run", "later run"]
+    assert gate._ranks == {} and gate._free == 1

@@ -97,18 +97,21 @@ class Gate:
     (:meth:`holding`); an LM wrapped by :meth:`wrap` (the threads of an
     evaluation run beside them) takes a slot per request, and only when no
     job is waiting for one: the jobs are the critical path, the requests
-    fill the slots they leave free.
+    fill the slots they leave free. Among requests, a lower ``rank`` goes
+    first: the run that started earlier keeps every slot it can use, and a
+    run beside it fills only the slots it leaves free (its last rows), so it
+    still has its whole length to run when the earlier one ends.
     """
 
     def __init__(self, limit: int) -> None:
         self._free = max(limit, 1)
         self._jobs_waiting = 0
-        # Jobs and requests wait on conditions of their own, so that a freed slot wakes one waiter of the
-        # kind it goes to (waking every waiter at each release costs a thread switch per waiter: at 64
-        # threads that was more CPU than the request itself).
-        lock = threading.Lock()
-        self._jobs = threading.Condition(lock)
-        self._requests = threading.Condition(lock)
+        # Jobs and each rank of requests wait on conditions of their own, so that a freed slot wakes one
+        # waiter of the kind it goes to (waking every waiter at each release costs a thread switch per
+        # waiter: at 64 threads that was more CPU than the request itself).
+        self._lock = threading.Lock()
+        self._jobs = threading.Condition(self._lock)
+        self._ranks: dict[int, tuple[threading.Condition, list[int]]] = {}  # rank -> (its condition, [waiting])
 
     def holding(self, job: Callable[[], T]) -> Callable[[], T]:
         """``job``, holding a slot while it runs."""
@@ -138,9 +141,9 @@ class Gate:
 
         return reserved
 
-    def wrap(self, lm: LanguageModel) -> LanguageModel:
-        """``lm`` taking a slot for each plain request."""
-        return _GatedLM(lm, self)
+    def wrap(self, lm: LanguageModel, rank: int = 0) -> LanguageModel:
+        """``lm`` taking a slot for each plain request, after the waiting requests of lower ranks."""
+        return _GatedLM(lm, self, rank)
 
     def _acquire_job(self) -> None:
         with self._jobs:
@@ -150,10 +153,25 @@ class Gate:
             self._free -= 1
             self._wake()  # no job waits any more: a slot left free goes to a request
 
-    def _acquire_request(self) -> None:
-        with self._requests:
-            self._requests.wait_for(lambda: self._free > 0 and self._jobs_waiting == 0)
+    def _acquire_request(self, rank: int = 0) -> None:
+        with self._lock:
+            found = self._ranks.get(rank)
+            if found is None:
+                found = self._ranks[rank] = (threading.Condition(self._lock), [0])
+            condition, waiting = found
+            waiting[0] += 1
+            try:
+                condition.wait_for(lambda: self._free > 0 and self._jobs_waiting == 0 and self._first_rank() == rank)
+            finally:
+                waiting[0] -= 1
+                if not waiting[0]:
+                    del self._ranks[rank]  # no one waits on it: a run's rank goes with its last request
             self._free -= 1
+            self._wake()  # this rank may have no waiter left: a slot still free goes to the next one
+
+    def _first_rank(self) -> int | None:
+        """The lowest rank with a request waiting (lock held)."""
+        return min((rank for rank, (_, waiting) in self._ranks.items() if waiting[0]), default=None)
 
     def _release(self) -> None:
         with self._jobs:
@@ -161,13 +179,16 @@ class Gate:
             self._wake()
 
     def _wake(self) -> None:
-        """Wake as many waiters as there are free slots: jobs first, requests when no job waits (lock held)."""
+        """Wake as many waiters as there are free slots: jobs first, then the requests of the lowest waiting
+        rank (lock held)."""
         if self._free <= 0:
             return
         if self._jobs_waiting:
             self._jobs.notify(self._free)
-        else:
-            self._requests.notify(self._free)
+            return
+        rank = self._first_rank()
+        if rank is not None:
+            self._ranks[rank][0].notify(self._free)
 
 
 class _GatedLM(Forwarding):
@@ -176,12 +197,13 @@ class _GatedLM(Forwarding):
     Scored requests (``complete_scored``) go straight through, ungated.
     """
 
-    def __init__(self, lm: LanguageModel, gate: Gate) -> None:
+    def __init__(self, lm: LanguageModel, gate: Gate, rank: int = 0) -> None:
         super().__init__(lm)
         self._gate = gate
+        self._rank = rank
 
     def complete(self, messages: Messages) -> str:
-        self._gate._acquire_request()
+        self._gate._acquire_request(self._rank)
         try:
             return self.lm.complete(messages)
         finally:
@@ -190,15 +212,15 @@ class _GatedLM(Forwarding):
     async def acomplete(self, messages: Messages) -> str:
         import asyncio  # here: only an async caller reaches it (asyncio is ~11 ms of a build's start)
 
-        await asyncio.to_thread(self._gate._acquire_request)
+        await asyncio.to_thread(self._gate._acquire_request, self._rank)
         try:
             return await self.lm.acomplete(messages)
         finally:
             self._gate._release()
 
     def replace(self, **changes: Any) -> LanguageModel:
-        """A changed copy of the LM (another temperature), behind the same gate."""
-        return _GatedLM(replaced(self.lm, **changes), self._gate)
+        """A changed copy of the LM (another temperature), behind the same gate, at the same rank."""
+        return _GatedLM(replaced(self.lm, **changes), self._gate, self._rank)
 
 
 class Stopped(Exception):
@@ -246,7 +268,9 @@ def overlapped(
 
     Both runs share ``gate`` (``lm'`` takes a slot per request), so no more
     requests are in flight than its slots, and the next run fills the slots
-    the current one's last requests leave free. ``run`` must raise :class:`Stopped` (pass it as fatal) when
+    the current one's last requests leave free. Each run's requests rank after the
+    runs before it (:class:`Gate`), so the next run fills only the slots the
+    current one leaves free. ``run`` must raise :class:`Stopped` (pass it as fatal) when
     its LM does: when the caller stops early or a run fails, the run beside
     it is stopped at its next request and waited for. Each run sees the
     context variables of the caller.
@@ -255,9 +279,10 @@ def overlapped(
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="lmc-overlap")
     pending: list[tuple[A, Future[T]]] = []
     try:
-        for item in items:
+        for rank, item in enumerate(items):  # the earlier run first at the gate: the later one fills its tail
             context = contextvars.copy_context()
-            pending.append((item, pool.submit(context.run, run, item, _StoppableLM(gate.wrap(lm), stop))))
+            gated = _StoppableLM(gate.wrap(lm, rank), stop)
+            pending.append((item, pool.submit(context.run, run, item, gated)))
             if len(pending) == 2:
                 first, future = pending.pop(0)
                 yield first, future.result()
