@@ -229,8 +229,11 @@ def optimize_block(
     baseline = _score(session, reporter, lms(), program, valset, metric, params, f"baseline {scored}", plan.max_errors)
     # The block's programs scored already on these rows, with this LM and metric, none of their rows failed
     # (a search's own scoring could then not have stopped): the baseline is a candidate too (a random search's
-    # zero-shot one), and a step's winner may be the next step's start, or the final program.
-    measured = {params_key(program, params): baseline.score} if baseline.total and not baseline.failed else {}
+    # zero-shot one), and a step's winner may be the next step's start, or the final program. A score a search
+    # measured stands for another scoring only when the LMs replay their answers (``UsedLms.replayable``):
+    # otherwise the winner's is the best of several samples, biased up by the choice.
+    known = {params_key(program, params): baseline.score} if baseline.total and not baseline.failed else {}
+    measured = dict(known)
     current, current_origins = dict(params), dict(origins)
     steps: list[StepResult] = []
     copies = reused = Spent()
@@ -256,7 +259,7 @@ def optimize_block(
                 storage=request.storage,
                 study=request.study,
                 candidates=previous,
-                known_scores=dict(measured),  # the baseline, and what earlier steps measured
+                known_scores=dict(measured) if lms.replayable() else known,  # and what earlier steps measured
             )
             before = lms.spent()
             result = run_optimizer(step.optimizer, metered_task(task, meter))

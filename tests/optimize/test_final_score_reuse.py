@@ -100,17 +100,19 @@ def test_a_metric_threshold_has_it_scored_again(tmp_path: Path, monkeypatch) -> 
     assert stages.count(FINAL_STAGE) == 1
 
 
+SEARCH = (
+    "BootstrapFewShotWithRandomSearch { max_bootstrapped_demos: 1, max_labeled_demos: 2, num_candidate_programs: 1 }"
+)
+CHAIN = SOURCE.replace(
+    SEARCH.replace("{", "{{").replace("}", "}}"), f"[{SEARCH}, {SEARCH}]".replace("{", "{{").replace("}", "}}")
+)
+
+
 def test_a_later_step_takes_the_scores_an_earlier_step_measured(tmp_path: Path, monkeypatch, caplog) -> None:
     """In a chain, the second search's candidates that are programs the first one scored take those scores."""
-    search = "BootstrapFewShotWithRandomSearch { max_bootstrapped_demos: 1, max_labeled_demos: 2, num_candidate_programs: 1 }"
-    chain = f"[{search}, {search}]"
-    source = SOURCE.replace(
-        "BootstrapFewShotWithRandomSearch {{ max_bootstrapped_demos: 1, max_labeled_demos: 2, num_candidate_programs: 1 }}",
-        chain.replace("{", "{{").replace("}", "}}"),
-    )
-    assert source != SOURCE
+    assert CHAIN != SOURCE
     with caplog.at_level("INFO", logger="lmc.optimize"):
-        result, stages = built(tmp_path, monkeypatch, cache=True, source=source)
+        result, stages = built(tmp_path, monkeypatch, cache=True, source=CHAIN)
     taken = [r.getMessage() for r in caplog.records if "scored already" in r.getMessage()]
     # The first search takes the baseline for its zero-shot candidate; the second, starting from the first's
     # winner, proposes the same four programs (the same seeds and demos here) and scores none of them again.
@@ -118,3 +120,59 @@ def test_a_later_step_takes_the_scores_an_earlier_step_measured(tmp_path: Path, 
     first, second = json.loads(result.lock)["blocks"][0]["steps"]
     assert [c[:2] for c in second["candidates"]] == [c[:2] for c in first["candidates"]]
     assert FINAL_STAGE not in stages
+
+
+JUDGED = SOURCE.replace(
+    "metric right = exact_match(topic)",
+    """lm grader = "openai/stub" {{ api_base: "{api_base}", api_key_env: "{key_env}", temperature: 0.0, cache: false }}
+
+signature Verdict {{
+  in  line: str
+  in  topic: str
+  out correct: bool
+}}
+
+metric right = judge(Verdict, lm: grader)""",
+)
+
+
+def judged_answer(body: dict) -> str:
+    """The program as ``answer`` has it; the judge says whether the topic fits the line."""
+    system, user = body["messages"][0]["content"], body["messages"][-1]["content"]
+    if "`correct` (bool)" not in system:
+        return answer(frozenset())(body)
+    line = re.search(r"\[\[ ## line ## \]\]\n(.*?)\n", user).group(1)
+    topic = re.search(r"\[\[ ## topic ## \]\]\n(.*?)\n", user).group(1)
+    right = "money" if ("rates" in line or "bank" in line) else "sport"
+    return chat_answer(correct=str(topic == right))
+
+
+def test_an_uncached_judge_has_the_winner_scored_again(tmp_path: Path, monkeypatch) -> None:
+    """A judge whose LM keeps no cache gives a new verdict at each scoring: the search's score of its winner
+    cannot stand for the final one, however the program's own LM is cached."""
+    assert JUDGED != SOURCE
+    stages: list[str] = []
+    with StubServer(answer=judged_answer) as server:
+        monkeypatch.setenv(KEY_ENV, "sk-final")
+        files = {
+            f"{name}.jsonl": "\n".join(json.dumps({"line": line, "topic": topic}) for line, topic in rows) + "\n"
+            for name, rows in (("train", TRAIN), ("dev", DEV))
+        }
+        result = lmc.build(
+            JUDGED.format(api_base=server.api_base, key_env=KEY_ENV),
+            files=files,
+            threads=3,
+            cache_dir=tmp_path / "cache",
+            progress=lambda event: stages.append(event.text) if event.kind == "start" else None,
+        )
+    assert stages.count(FINAL_STAGE) == 1
+    assert result.scores[0].optimized == 100.0
+
+
+def test_without_a_cache_a_later_step_takes_only_the_baselines_score(tmp_path: Path, monkeypatch, caplog) -> None:
+    """A winner's score from an earlier search is the best of several samples: without a cache the second
+    search scores its programs again; the baseline (measured before any choice) still stands for zero-shot."""
+    with caplog.at_level("INFO", logger="lmc.optimize"):
+        built(tmp_path, monkeypatch, cache=False, source=CHAIN)
+    taken = [r.getMessage() for r in caplog.records if "scored already" in r.getMessage()]
+    assert taken == ["candidate zero-shot: scored already, on the same rows"] * 2
