@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..building.events import ProgressEvent, Reporter
 from ..building.lock import AnswerUsage
-from ..building.pipeline import BuildFailed, BuildOutput, BuildRequest, emit, not_written, write_lock
+from ..building.pipeline import BuildFailed, BuildOutput, BuildRequest
 from ..building.pipeline import build as run_build
+from ..building.writing import emit, not_written, write_lock
 from ..codegen.errors import CodegenError
 from ..codegen.files import WriteError, out_dir_problem
 from ..optimize.core.budget import Spent

@@ -59,7 +59,7 @@ def test_an_unwritable_parent_is_found_first(tmp_path, monkeypatch, capsys):
 
 def test_the_package_and_its_records_are_replaced_together(tmp_path, monkeypatch):
     """An interruption while writing leaves the old complete folder: package, build.json and report.html."""
-    from lmc.building import pipeline
+    from lmc.building import writing
 
     with stub_project(tmp_path, monkeypatch) as (server, project):
         out = tmp_path / "out"
@@ -70,7 +70,7 @@ def test_the_package_and_its_records_are_replaced_together(tmp_path, monkeypatch
         def interrupted(lock):
             raise KeyboardInterrupt  # as a kill between the package and its records would
 
-        monkeypatch.setattr(pipeline, "render_report", interrupted)
+        monkeypatch.setattr(writing, "render_report", interrupted)
         assert main(["build", str(project), "-o", str(out)]) == 130
         after = {p.name: p.read_bytes() for p in (out / "app").iterdir() if p.is_file()}
     assert after == before

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from tests.scripted import chat_answer
 FINAL_STAGE = "optimized route on dev"
 
 
-def answer(broken: frozenset[str]) -> object:
+def answer(broken: frozenset[str]) -> Callable[[dict], str]:
     """Right with demos, wrong zero-shot; no parsable answer at all for the ``broken`` lines."""
 
     def reply(body: dict) -> str:
@@ -48,15 +49,16 @@ def built(
     cache: bool,
     broken: frozenset[str] = frozenset(),
     source: str = SOURCE,
+    reply: Callable[[dict], str] | None = None,
 ):
-    """The build's result and the names of the stages it ran."""
+    """The build's result and the names of the stages it ran (the stub answers by ``reply``, else ``answer``)."""
     stages: list[str] = []
 
     def progress(event: ProgressEvent) -> None:
         if event.kind == "start":
             stages.append(event.text)
 
-    with StubServer(answer=answer(broken)) as server:
+    with StubServer(answer=reply or answer(broken)) as server:
         monkeypatch.setenv(KEY_ENV, "sk-final")
         files = {
             f"{name}.jsonl": "\n".join(json.dumps({"line": line, "topic": topic}) for line, topic in rows) + "\n"
@@ -151,20 +153,7 @@ def test_an_uncached_judge_has_the_winner_scored_again(tmp_path: Path, monkeypat
     """A judge whose LM keeps no cache gives a new verdict at each scoring: the search's score of its winner
     cannot stand for the final one, however the program's own LM is cached."""
     assert JUDGED != SOURCE
-    stages: list[str] = []
-    with StubServer(answer=judged_answer) as server:
-        monkeypatch.setenv(KEY_ENV, "sk-final")
-        files = {
-            f"{name}.jsonl": "\n".join(json.dumps({"line": line, "topic": topic}) for line, topic in rows) + "\n"
-            for name, rows in (("train", TRAIN), ("dev", DEV))
-        }
-        result = lmc.build(
-            JUDGED.format(api_base=server.api_base, key_env=KEY_ENV),
-            files=files,
-            threads=3,
-            cache_dir=tmp_path / "cache",
-            progress=lambda event: stages.append(event.text) if event.kind == "start" else None,
-        )
+    result, stages = built(tmp_path, monkeypatch, cache=True, source=JUDGED, reply=judged_answer)
     assert stages.count(FINAL_STAGE) == 1
     assert result.scores[0].optimized == 100.0
 
