@@ -68,7 +68,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ..data.datasets import Example
 from ..host.evaluate import ExampleResult, Job, run_jobs
-from ..runtime.signature import Field, Params, Signature
+from ..runtime.signature import Params
 from ..schemas.optimizers import GEPA_SIZE_OPTIONS
 from .core.base import (
     DEFAULT_MAX_ERRORS,
@@ -82,6 +82,7 @@ from .core.base import (
     TaskSizes,
 )
 from .core.options import OptionError
+from .prompts import PROPOSE_INSTRUCTION
 
 if TYPE_CHECKING:
     from gepa import EvaluationBatch
@@ -95,34 +96,6 @@ STRATEGIES = ("pareto", "current_best")
 COMPONENT_SELECTORS = ("round_robin", "all")
 MERGE_ROWS = 5  # the valset rows a merge is tried on (gepa's ``num_subsample_ids``)
 NO_FEEDBACK = "This trajectory got a score of {score}."  # DSPy's feedback when the metric gives none
-
-# DSPy's ``ProposeInstruction`` (``dspy/teleprompt/gepa/instruction_proposal.py``), the signature its
-# default instruction proposer asks the reflection LM with: the same instructions, fields and descriptions.
-PROPOSE_INSTRUCTION = Signature(
-    name="ProposeInstruction",
-    instructions=(
-        "I provided an assistant with instructions to perform a task for me. You are given those instructions, "
-        "along with examples of different task inputs provided to the assistant, the assistant's response for each "
-        "of them, and some feedback on how the assistant's response could be better.\n\n"
-        "Your task is to write a new instruction for the assistant.\n\n"
-        "Read the inputs carefully and identify the input format and infer detailed task description about the "
-        "task I wish to solve with the assistant.\n\n"
-        "Read all the assistant responses and the corresponding feedback. Identify all niche and domain specific "
-        "factual information about the task and include it in the instruction, as a lot of it may not be available "
-        "to the assistant in the future. The assistant may have utilized a generalizable strategy to solve the "
-        "task, if so, include that in the instruction as well."
-    ),
-    inputs=(
-        Field("current_instruction", str, "The instructions I provided to the assistant."),
-        Field(
-            "examples_with_feedback",
-            list[dict[str, Any]],
-            "Task inputs provided to the assistant, the assistant's response for each, "
-            "and feedback on how the response could be better.",
-        ),
-    ),
-    outputs=(Field("new_instruction", str, "The new instruction for the assistant."),),
-)
 
 
 def auto_budget(

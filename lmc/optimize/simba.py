@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..host.evaluate import ExampleResult, Job, evaluate, run_jobs
 from ..runtime.kinds.refine import describe_module
 from ..runtime.lm.protocol import LanguageModel
-from ..runtime.signature import Field, Params, Signature
+from ..runtime.signature import Field, Params
 from ..runtime.types import to_jsonable
 from ..schemas.blocks import MODULE_EXTRA_OUTPUTS
 from .core.base import (
@@ -78,64 +78,12 @@ from .core.base import (
 from .core.options import OptionError
 from .core.prompt_model import ask
 from .mipro.propose import program_code
+from .prompts import OFFER_FEEDBACK
 
 if TYPE_CHECKING:
     import numpy
 
 logger = logging.getLogger(__name__)
-
-# DSPy's ``OfferFeedback`` of ``simba_utils.py``: instructions and fields word for word.
-OFFER_FEEDBACK = Signature(
-    name="OfferFeedback",
-    instructions=(
-        "You will be given two trajectories of an LLM-driven program's execution. Your goal is to help the "
-        "program's modules\nbuild up experience on how to maximize the reward value assigned to the program's "
-        "outputs if it were to receive\nsimilar inputs in the future.\n\n"
-        "The module won't see its own history. It will rely on your advice balancing being concrete and being "
-        "generalizable.\n\n"
-        "In your advice:\n"
-        "- Avoid boilerplate. Offer advice that would change the module's behavior for the better in the future.\n"
-        "- Ensure that advice offered to a module M is specific to that M's specific sub-task, not the overall "
-        "program.\n"
-        "- Rely on contrasting the behavior of the worse trajectory against the better trajectory in making "
-        "recommendations.\n"
-        "- Ensure each unique module name appears exactly once as a key in the advice dictionary."
-    ),
-    inputs=(
-        Field("program_code", str, "The code of the program that we are analyzing"),
-        Field("modules_defn", str, "The definition of each module in the program, including its I/O"),
-        Field("program_inputs", str, "The inputs to the program that we are analyzing"),
-        Field("oracle_metadata", str, "Any (hidden) metadata about the training set instance we're analyzing"),
-        Field("worse_program_trajectory", str, "The trajectory of the program's execution, showing each module's I/O"),
-        Field("worse_program_outputs", str, "The outputs of the program that we are analyzing"),
-        Field("worse_reward_value", float, "The reward value assigned to the program's outputs"),
-        Field(
-            "worse_reward_info",
-            str,
-            "Additional information that might be helpful to understanding the assigned reward value.",
-        ),
-        Field("better_program_trajectory", str, "The trajectory of the program's execution, showing each module's I/O"),
-        Field("better_program_outputs", str, "The outputs of the program that we are analyzing"),
-        Field("better_reward_value", float, "The reward value assigned to the program's outputs"),
-        Field(
-            "better_reward_info",
-            str,
-            "Additional information that might be helpful to understanding the assigned reward value.",
-        ),
-        Field("module_names", list[str], "The names of the modules in the program, for which we seek advice"),
-    ),
-    outputs=(
-        Field("discussion", str, "Discussing blame of where each module went wrong, if it did"),
-        Field(
-            "module_advice",
-            dict[str, str],
-            "For each module, describe very concretely: If the module receives ${description of input or patterns "
-            "therein}, then it should ${description of content, behavior, or strategies to adopt and/or others to "
-            "avoid}. Basically, your advice be such that if the module has access to your tip, it would be much more "
-            "likely to act like the successful trajectory rather than the lower-scoring trajectory.",
-        ),
-    ),
-)
 
 APPEND_A_DEMO = "append_a_demo"
 APPEND_A_RULE = "append_a_rule"
