@@ -28,6 +28,7 @@ from .errors import CodegenError
 from .files import write_package
 from .format import format_many
 from .info import BuildInfo, ParityCase, ScoreRow
+from .param_parts import knn_files
 from .parity import RecordingLM, record_parity
 from .render import render_code_files, render_project_files
 from .retrievers import corpus_files, index_files
@@ -95,6 +96,8 @@ def render_package(
         files[pkg / "_ext" / PurePosixPath(*parts).with_suffix(".py")] = _read(ext.source)
     for data_file in view.data_files:
         files[pkg / data_file.dest] = _read(data_file.source)
+    for name, table in knn_files(params or {}).items():
+        files[pkg / name] = table.encode("utf-8")
     retrievers = source.of(ir.RetrieverDecl)
     for rel, data in index_files(retrievers, corpus_files(retrievers, source_dir)).items():
         files[pkg / rel] = data

@@ -38,10 +38,11 @@ from typing import Any
 from .knn_index import NearestIndex
 from .metrics import as_text
 
-__all__ = ["KnnRow", "KnnTable", "Vector", "choose_demos", "example_text", "idf_of", "vectorize"]
+__all__ = ["KnnRow", "KnnTable", "Vector", "choose_demos", "example_text", "idf_of", "read_table", "vectorize"]
 
 BUCKETS = 2**20
 DIGITS = 6
+TABLES_FOLDER = "knn"  # a package's tables, one JSON file per module beside its params.py: knn/<path>.json
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 Vector = tuple[tuple[int, float], ...]  # (bucket, weight), buckets ascending
@@ -169,6 +170,20 @@ class KnnTable:
             idf={int(b): float(w) for b, w in (pair.split(":") for pair in data["idf"].split())},
             rows=tuple(KnnRow.from_json(r) for r in data["rows"]),
         )
+
+
+def read_table(params_file: str, path: str) -> dict[str, Any]:
+    """A module's table in its JSON form, as the build wrote it beside the package's ``params.py``.
+
+    Data, read by the JSON parser: a table grows with the trainset (about 1 KB a row of short text),
+    which as a literal in ``params.py`` cost its first import a compile of the whole, and its build an
+    AST of it (the vendoring's import scan) and a format.
+    """
+    import json
+    from pathlib import Path
+
+    data: dict[str, Any] = json.loads((Path(params_file).parent / TABLES_FOLDER / f"{path}.json").read_bytes())
+    return data
 
 
 def choose_demos(table: KnnTable, inputs: Mapping[str, Any]) -> dict[str, tuple[Mapping[str, Any], ...]]:

@@ -8,14 +8,14 @@ the choice of neighbours the same on every path and every Python: numpy's
 numpy), and the ranking exact: the higher score first, an exact tie to the
 earlier trainset row, as documented.
 
-The standard library path adds each query bucket's products to the rows
-that hold it (an inverted index: only the rows sharing a bucket with the
-query gain score). numpy's multiplies every stored weight by the query's
-weight for its bucket and sums each row's run (the rows as one sparse
-matrix): a query costs a few vector operations over all stored weights. Its
-sums are float64 of integer values no larger than about ``10**12`` (two
-unit vectors, in millionths: Cauchy-Schwarz), far below ``2**53``, so they
-are exact too.
+Both paths keep an inverted index: per bucket, the rows that hold it and
+their weights, so a query touches only the rows sharing a bucket with it.
+The standard library's adds each product to its row's score in a Python
+loop; numpy's keeps every bucket's rows and weights as one run of two
+arrays (the rows as a sparse matrix by columns) and sums the query's runs
+into the rows with one ``bincount``. Its sums are float64 of integer values
+no larger than about ``10**12`` (two unit vectors, in millionths:
+Cauchy-Schwarz), far below ``2**53``, so they are exact too, in any order.
 """
 
 from __future__ import annotations
@@ -86,28 +86,38 @@ class NearestIndex:
 
     # ------------------------------------------------------------------ numpy
     def _matrix(self, vectors: Sequence[Vector], np: Any) -> None:
-        """The rows as a sparse matrix: each row's weights (in units) and their columns, run after run."""
-        column: dict[int, int] = {}
-        columns: list[int] = []
+        """Every stored weight (in units) and its row, ordered by bucket; each bucket's run of them."""
+        rows: list[int] = []
+        buckets: list[int] = []
         weights: list[int] = []
-        ends = []
-        for vector in vectors:
+        for index, vector in enumerate(vectors):
             for bucket, weight in vector:
-                columns.append(column.setdefault(bucket, len(column)))
+                rows.append(index)
+                buckets.append(bucket)
                 weights.append(units(weight))
-            ends.append(len(weights))
-        self._column = column
-        self._columns = np.asarray(columns, dtype=np.int64)
-        self._weights = np.asarray(weights, dtype=np.float64)  # integers below 2**53: exact
-        self._row_of = np.repeat(np.arange(self.size), np.diff(np.asarray([0, *ends])))
+        by_bucket = np.asarray(buckets, dtype=np.int64)
+        order = np.argsort(by_bucket, kind="stable")
+        by_bucket = by_bucket[order]
+        self._rows = np.asarray(rows, dtype=np.intp)[order]
+        self._weights = np.asarray(weights, dtype=np.float64)[order]  # integers below 2**53: exact
+        self._runs: dict[int, tuple[int, int]] = {}
+        if len(by_bucket):
+            starts = np.flatnonzero(np.diff(by_bucket, prepend=by_bucket[0] - 1)).tolist()
+            ends = [*starts[1:], len(by_bucket)]
+            self._runs = dict(zip(by_bucket[starts].tolist(), zip(starts, ends, strict=True), strict=True))
 
     def _nearest_numpy(self, query: list[tuple[int, int]], k: int) -> list[int]:
         np = self._np
-        dense = np.zeros(len(self._column) + 1)  # the last column: buckets no row holds
+        rows, products = [], []
         for bucket, q in query:
-            dense[self._column.get(bucket, -1)] = q
-        dense[-1] = 0.0
-        scores = np.bincount(self._row_of, weights=self._weights * dense[self._columns], minlength=self.size)
+            run = self._runs.get(bucket)
+            if run is not None:
+                rows.append(self._rows[run[0] : run[1]])
+                products.append(self._weights[run[0] : run[1]] * q)
+        if rows:
+            scores = np.bincount(np.concatenate(rows), weights=np.concatenate(products), minlength=self.size)
+        else:
+            scores = np.zeros(self.size)
         if k >= self.size:
             reaching = np.arange(self.size)
         else:

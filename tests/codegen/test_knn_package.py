@@ -1,6 +1,12 @@
-"""A KNNFewShot table in the emitted package: written to params.py, read back, and used per call."""
+"""A KNNFewShot table in the emitted package: written to its own JSON file, read back, and used per call."""
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -59,6 +65,60 @@ def test_params_py_is_deterministic_and_reads_back_the_same_table(built):
     assert files == render_package(source, **kwargs)
     package = load_package(files, package="near")
     assert package.PARAMS["ask.reply"] == params["ask.reply"]
+
+
+def test_the_table_is_data_beside_params_py_one_row_a_line(built):
+    """params.py names the table's file, which holds the table's JSON form: options, then a row a line."""
+    source, _, kwargs, params = built
+    files = render_package(source, **kwargs)
+    code = files[PurePosixPath("near/params.py")].decode()
+    assert 'knn=read_table(__file__, "ask.reply")' in code
+    assert "capital of" not in code  # no row in the code
+    text = files[PurePosixPath("near/knn/ask.reply.json")].decode()
+    assert json.loads(text) == params["ask.reply"].knn.to_json()
+    lines = text.splitlines()
+    assert lines[0].startswith('{"k": 1,') and lines[0].endswith('"rows": [') and lines[-1] == "]}"
+    assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == params["ask.reply"].knn.to_json()["rows"]
+
+
+def test_a_package_without_knn_has_no_table_and_no_reader(built):
+    source, folder, _, _ = built
+    files = render_package(source, package="near", source_dir=folder, source_text=SOURCE)
+    assert not [name for name in files if "knn" in name.parts]
+    assert b"read_table" not in files[PurePosixPath("near/params.py")]
+
+
+def test_the_wheel_ships_the_table_and_the_installed_package_reads_it(built, tmp_path: Path):
+    source, _, kwargs, params = built
+    files = render_package(source, **kwargs)
+    write_package(files, tmp_path / "near")
+    wheel = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path / "dist"),
+            str(tmp_path / "near"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert wheel.returncode == 0, wheel.stderr[-2000:]
+    (built_wheel,) = (tmp_path / "dist").glob("near-*.whl")
+    names = {n for n in zipfile.ZipFile(built_wheel).namelist() if not n.startswith("near-")}
+    assert "near/knn/ask.reply.json" in names
+    assert names == {str(p) for p in files if p.parts[0] == "near"}
+    site = tmp_path / "site"
+    install = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(built_wheel)]
+    assert subprocess.run(install, capture_output=True, text=True).returncode == 0
+    code = f"import sys; sys.path.insert(0, {str(site)!r}); import near; print(near.PARAMS['ask.reply'].knn.to_json() == {params['ask.reply'].knn.to_json()!r})"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert shown.stdout.strip() == "True", shown.stderr[-2000:]
 
 
 def test_the_package_shows_the_nearest_examples_demo(built):

@@ -106,6 +106,20 @@ def test_an_exact_tie_goes_to_the_earlier_row_where_adding_floats_would_not():
         assert NearestIndex(vectors[::-1], numpy=numpy).nearest(query, 2) == [0, 1]
 
 
+@pytest.mark.parametrize("numpy", [True, False], ids=["numpy", "stdlib"])
+def test_rows_without_a_weight_rank_after_the_rest_by_index(numpy):
+    """Rows whose text gave no bucket (all of them, or some) score 0: the k earliest among them follow
+    the rows that share a bucket, a query repeating a bucket counts it twice, and no row means no neighbour."""
+    from lmc.runtime.knn_index import NearestIndex
+
+    assert NearestIndex([(), (), ()], numpy=numpy).nearest(((7, 0.5),), 2) == [0, 1]
+    some = NearestIndex([(), ((7, 0.25),), (), ((7, 0.5), (9, 0.5))], numpy=numpy)
+    assert some.nearest(((7, 0.5),), 3) == [3, 1, 0]
+    assert some.nearest(((9, 0.1), (7, 0.1), (7, 0.1)), 2) == [3, 1]
+    assert some.nearest((), 2) == [0, 1]
+    assert NearestIndex([], numpy=numpy).nearest(((7, 0.5),), 2) == []
+
+
 def test_a_package_without_numpy_chooses_the_same_neighbours():
     """The index takes numpy when it imports; without it (a package's plain install) the choice is the same."""
     import subprocess

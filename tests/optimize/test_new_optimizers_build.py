@@ -38,10 +38,14 @@ def test_knn_is_emitted_with_its_table_and_rebuilds_frozen_identically(tmp_path,
     code, out = _build(tmp_path, monkeypatch, "KNNFewShot { k: 2 }")
     assert code == 0
     first = _params_py(out)
-    assert "knn={" in first
+    assert 'knn=read_table(__file__, "' in first
+    (table,) = out.glob("*/*/knn/*.json")
+    rows = table.read_bytes()
+    assert b'"rows": [' in rows
     (project,) = tmp_path.glob("app.lmp")
     assert main(["build", str(project), "-o", str(out), "--frozen"]) == 0
     assert _params_py(out) == first
+    assert table.read_bytes() == rows
 
 
 def test_finetune_on_a_custom_api_base_stops_with_exit_3_after_writing_the_data(tmp_path, monkeypatch, capsys):

@@ -91,6 +91,7 @@ def build_view(
         uses_data_dir=bool(data_files),
         programs=programs.views,
         params=params_views(plan, params or {}, module_order),
+        reads_knn_tables=any(p.knn is not None for p in (params or {}).values()),
         init_imports=entry.init_imports(plan),
         init_type_checking=entry.init_type_checking(plan, init_annotations.uses_literal),
         program_classes=program_classes,

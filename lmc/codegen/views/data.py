@@ -142,6 +142,7 @@ class PackageView:
     programs: tuple[ProgramView, ...]
     # params.py
     params: tuple[ParamsView, ...]
+    reads_knn_tables: bool  # a KNNFewShot module's table is read from knn/<path>.json
     # __init__.py
     init_imports: tuple[str, ...]  # lines: light imports only
     init_type_checking: tuple[str, ...]  # lines under ``if TYPE_CHECKING:``

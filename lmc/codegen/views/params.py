@@ -39,7 +39,7 @@ def params_views(
                 instructions=py_literal(p.instructions),
                 demos=py_literal(tuple(dict(d) for d in p.demos)),
                 adapter=py_literal(p.adapter),
-                extra=extra_arguments(p),
+                extra=extra_arguments(p, path),
             )
         )
     return tuple(views)
