@@ -299,7 +299,13 @@ def _one_bar(update: Callable[[int, int], None]) -> Callable[[str, int, int], No
 
 def _plain_params(params: Mapping[str, Params]) -> dict[str, Params]:
     """``params`` as their JSON form reads back, so the package renders the same from the lock."""
-    return {path: Params.from_json(json.loads(json.dumps(to_jsonable(p.to_json())))) for path, p in params.items()}
+    return {path: _read_back(p) for path, p in params.items()}
+
+
+def _read_back(p: Params) -> Params:
+    """One module's: a KNN table (every module's the same, thousands of rows) is read back once."""
+    plain = Params.from_json(json.loads(json.dumps(to_jsonable(replace(p, knn=None).to_json()))))
+    return plain if p.knn is None else replace(plain, knn=p.knn.as_read_back())
 
 
 def parity_cases(session: Session, params: Mapping[str, Params], build_info: BuildInfo) -> list[ParityCase]:

@@ -130,10 +130,16 @@ class KnnTable:
     # params make tables a call may never read); a lock, so that threads calling at once make it once.
     _index: list[NearestIndex] = field(init=False, repr=False, compare=False)
     _lock: threading.Lock = field(init=False, repr=False, compare=False)
+    # Made once, each: the JSON form (written to the lock, the package and read back: a row's vector
+    # is formatted once), and the table that form reads back as (None: this very one).
+    _json: list[dict[str, Any]] = field(init=False, repr=False, compare=False)
+    _read_back: list[KnnTable | None] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_index", [])
         object.__setattr__(self, "_lock", threading.Lock())
+        object.__setattr__(self, "_json", [])
+        object.__setattr__(self, "_read_back", [])
 
     def nearest(self, inputs: Mapping[str, Any]) -> list[int]:
         """Indices of the ``k`` rows nearest to ``inputs``, nearest first (ties: lower index).
@@ -147,16 +153,39 @@ class KnnTable:
         return self._index[0].nearest(vectorize(example_text(self.keys, inputs), self.idf), self.k)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "k": self.k,
-            "max_bootstrapped_demos": self.max_bootstrapped_demos,
-            "max_labeled_demos": self.max_labeled_demos,
-            "seed": self.seed,
-            "keys": list(self.keys),
-            "paths": list(self.paths),
-            "idf": " ".join(f"{b}:{w!r}" for b, w in self.idf.items()),
-            "rows": [r.to_json() for r in self.rows],
-        }
+        """The table as plain data (a new dict each time; the rows' dicts are made once and shared)."""
+        if not self._json:
+            self._json.append(
+                {
+                    "k": self.k,
+                    "max_bootstrapped_demos": self.max_bootstrapped_demos,
+                    "max_labeled_demos": self.max_labeled_demos,
+                    "seed": self.seed,
+                    "keys": list(self.keys),
+                    "paths": list(self.paths),
+                    "idf": " ".join(f"{b}:{w!r}" for b, w in self.idf.items()),
+                    "rows": [r.to_json() for r in self.rows],
+                }
+            )
+        data = dict(self._json[0])
+        data["rows"] = list(data["rows"])
+        return data
+
+    def as_read_back(self) -> KnnTable:
+        """The table its JSON text reads back as (every value plain JSON), made once per table.
+
+        It keeps this table's index: a stored weight's text reads back as the very float.
+        """
+        if not self._read_back:
+            import json
+
+            from .types import to_jsonable
+
+            table = KnnTable.from_json(json.loads(json.dumps(to_jsonable(self.to_json()))))
+            table._read_back.append(None)
+            table._index.extend(self._index)
+            self._read_back.append(table)
+        return self._read_back[0] or self
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> KnnTable:

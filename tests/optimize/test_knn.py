@@ -120,6 +120,22 @@ def test_rows_without_a_weight_rank_after_the_rest_by_index(numpy):
     assert NearestIndex([], numpy=numpy).nearest(((7, 0.5),), 2) == []
 
 
+def test_a_table_reads_back_once_as_its_json_text_would_and_keeps_its_index():
+    """The build renders the package from params as the lock reads them back: a table's read-back is
+    made once (its rows are formatted once), equals one made from its JSON text, and keeps the index."""
+    table, queries = _random_table(3)
+    first = table.to_json()
+    first["rows"].append("not a row")
+    first["k"] = 99
+    assert table.to_json() == KnnTable.from_json(json.loads(json.dumps(table.to_json()))).to_json()
+    assert table.nearest({"q": queries[0]}) == _nearest_by_every_dot(table, {"q": queries[0]})
+    back = table.as_read_back()
+    assert back is table.as_read_back() and back.as_read_back() is back
+    assert back == KnnTable.from_json(json.loads(json.dumps(table.to_json())))
+    assert back._index == table._index and back._index[0] is table._index[0]
+    assert [back.nearest({"q": q}) for q in queries] == [table.nearest({"q": q}) for q in queries]
+
+
 def test_a_package_without_numpy_chooses_the_same_neighbours():
     """The index takes numpy when it imports; without it (a package's plain install) the choice is the same."""
     import subprocess
