@@ -2,7 +2,8 @@
 
 An ensemble's module carries ``members`` (one ``Params`` per member, see
 ``runtime/ensemble.py``); a KNNFewShot module its ``knn`` table
-(``runtime/knn.py``), read from its own JSON file (``knn_files``); a fine-tuned module the
+(``runtime/knn.py``), read from a JSON file (``knn_files``: one per table, which every module of
+a program holds); a fine-tuned module the
 ``model`` it calls; a calibrated module (``Calibrate``) its ``choice_bias``
 per field and value. Each part is written as keyword arguments of the
 module's ``Params(...)``, an empty string when the module has none, so
@@ -20,14 +21,18 @@ from ..runtime.signature import Params
 from .literals import py_literal
 
 
-def extra_arguments(params: Params, path: str) -> str:
-    """``members=``, ``knn=``, ``model=`` and ``choice_bias=`` keyword arguments, as set; "" otherwise."""
+def extra_arguments(params: Params, table: str | None) -> str:
+    """``members=``, ``knn=``, ``model=`` and ``choice_bias=`` keyword arguments, as set; "" otherwise.
+
+    ``table``: the name of the file that holds the module's KNN table (``table_names``).
+    """
     parts = []
     if params.members:
         members = "".join(f"\n            {_params_call(m)}," for m in params.members)
         parts.append(f"members=({members}\n        ),")
     if params.knn is not None:
-        parts.append(f"knn=read_table(__file__, {py_literal(path)}),")
+        assert table is not None, "a module with a table has its table's file"
+        parts.append(f"knn=read_table(__file__, {py_literal(table)}),")
     if params.model is not None:
         parts.append(f"model={py_literal(params.model)},")
     if params.choice_bias:
@@ -42,14 +47,31 @@ def _params_call(params: Params) -> str:
     )
 
 
-def knn_files(params: Mapping[str, Params]) -> dict[str, str]:
-    """Each KNNFewShot module's table, by file name relative to the package: ``knn/<path>.json``.
+def table_names(params: Mapping[str, Params]) -> dict[str, str]:
+    """Per module with a KNN table, the name of its table's file: the first module path (in sorted
+    order) whose table equals it. A program's modules all hold the table KNNFewShot made: one file.
 
     A module path is names joined by dots (``program.module``): a file name on every system.
     """
-    return {
-        f"{TABLES_FOLDER}/{path}.json": table_text(p.knn.to_json()) for path, p in params.items() if p.knn is not None
-    }
+    names: dict[str, str] = {}
+    firsts: list[tuple[Any, str]] = []
+    for path in sorted(params):
+        table = params[path].knn
+        if table is not None:
+            names[path] = next((name for held, name in firsts if held is table or held == table), path)
+            if names[path] == path:
+                firsts.append((table, path))
+    return names
+
+
+def knn_files(params: Mapping[str, Params]) -> dict[str, str]:
+    """Each KNN table's file, by name relative to the package: ``knn/<name>.json`` (``table_names``)."""
+    files = {}
+    for name in sorted(set(table_names(params).values())):
+        table = params[name].knn
+        assert table is not None
+        files[f"{TABLES_FOLDER}/{name}.json"] = table_text(table.to_json())
+    return files
 
 
 def table_text(data: Mapping[str, Any]) -> str:

@@ -15,6 +15,7 @@ from lmc.data.datasets import Example
 from lmc.host.loader import load_package
 from lmc.optimize import Task
 from lmc.optimize.fewshot.knn import KNNFewShot
+from lmc.runtime.signature import Params
 from tests.codegen.helpers import parse_ok
 from tests.package_tests import run_package_tests
 from tests.scripted import ScriptedLM, chat_answer
@@ -79,6 +80,40 @@ def test_the_table_is_data_beside_params_py_one_row_a_line(built):
     lines = text.splitlines()
     assert lines[0].startswith('{"k": 1,') and lines[0].endswith('"rows": [') and lines[-1] == "]}"
     assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == params["ask.reply"].knn.to_json()["rows"]
+
+
+TWO_MODULES = """
+signature Answer {
+  in  question: str
+  out answer: str
+}
+
+program ask(question: str) -> (answer: str) {
+  module draft = Predict(Answer)
+  module reply = Predict(Answer)
+  first = draft(question=question).answer
+  return reply(question=first)
+}
+"""
+
+
+def test_the_modules_of_a_program_share_one_table_file_live_or_read_back(built, tmp_path: Path):
+    """KNNFewShot gives every module of a program the same table: the package holds it once, whether
+    the modules hold one table (a live build) or equal copies (params read back from the lock)."""
+    _, _, _, params = built
+    source = parse_ok(TWO_MODULES, tmp_path)
+    table = params["ask.reply"].knn
+    assert table is not None
+    shared = {path: Params(instructions="", knn=table) for path in ("ask.draft", "ask.reply")}
+    copies = {path: Params.from_json(json.loads(json.dumps(p.to_json()))) for path, p in shared.items()}
+    assert copies["ask.draft"].knn is not copies["ask.reply"].knn
+    kwargs = {"package": "near", "source_dir": tmp_path, "source_text": TWO_MODULES}
+    live, read_back = render_package(source, params=shared, **kwargs), render_package(source, params=copies, **kwargs)
+    assert live == read_back
+    assert [name for name in live if "knn" in name.parts] == [PurePosixPath("near/knn/ask.draft.json")]
+    assert live[PurePosixPath("near/params.py")].count(b'knn=read_table(__file__, "ask.draft")') == 2
+    package = load_package(live, package="near")
+    assert package.PARAMS["ask.draft"].knn == package.PARAMS["ask.reply"].knn == table
 
 
 def test_a_package_without_knn_has_no_table_and_no_reader(built):

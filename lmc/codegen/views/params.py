@@ -14,7 +14,7 @@ from ...ir.values import options_dict
 from ...runtime.signature import Params
 from ..errors import CodegenError
 from ..literals import py_literal
-from ..param_parts import extra_arguments
+from ..param_parts import extra_arguments, table_names
 from .data import ParamsView
 from .plan import Plan, instructions
 
@@ -27,6 +27,7 @@ def params_views(
     unknown = sorted(set(params) - known)
     if unknown:
         raise CodegenError(f"parameters for unknown module(s): {', '.join(unknown)}")
+    tables = table_names(params)
     views = []
     for path, m in order:
         pinned = options_dict(m.options).get("adapter")
@@ -39,7 +40,7 @@ def params_views(
                 instructions=py_literal(p.instructions),
                 demos=py_literal(tuple(dict(d) for d in p.demos)),
                 adapter=py_literal(p.adapter),
-                extra=extra_arguments(p, path),
+                extra=extra_arguments(p, tables.get(path)),
             )
         )
     return tuple(views)
