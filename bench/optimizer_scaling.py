@@ -19,6 +19,7 @@ Two measurements:
 
     .venv/bin/python bench/optimizer_scaling.py                      # N = 200 and 2,000
     .venv/bin/python bench/optimizer_scaling.py --rows 200 2000 --only KNNFewShot
+    .venv/bin/python bench/optimizer_scaling.py --rows 20000 --only KNNFewShot --name optimizer_scaling_knn20k
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def main() -> None:
     parser.add_argument("--rows", nargs="*", type=int, default=[200, 2000])
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--only", nargs="*", choices=list(OPTIMIZERS), default=list(OPTIMIZERS))
+    parser.add_argument("--name", default="optimizer_scaling", help="the results file's name (bench/results/NAME.json)")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     setup_logging(args.verbose)
@@ -140,7 +142,7 @@ def main() -> None:
     knn = knn_points()
     print(table(["KNN rows", "path", "index s", "ms / query"], [list(p.values()) for p in knn]))
     path = write_results(
-        "optimizer_scaling", {"threads": args.threads, "latency_ms": 0.0, "points": points, "growth": grew, "knn": knn}
+        args.name, {"threads": args.threads, "latency_ms": 0.0, "points": points, "growth": grew, "knn": knn}
     )
     logger.info("wrote %s", path)
 

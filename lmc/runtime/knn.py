@@ -32,7 +32,7 @@ import threading
 import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .knn_index import NearestIndex
@@ -174,14 +174,20 @@ class KnnTable:
     def as_read_back(self) -> KnnTable:
         """The table its JSON text reads back as (every value plain JSON), made once per table.
 
-        It keeps this table's index: a stored weight's text reads back as the very float.
+        It keeps this table's vectors and index: a stored weight's text reads back as the very float
+        (the rows' vectors are thousands of small tuples: 6.6 KB a row of 50 buckets).
         """
         if not self._read_back:
             import json
 
             from .types import to_jsonable
 
-            table = KnnTable.from_json(json.loads(json.dumps(to_jsonable(self.to_json()))))
+            plain = json.loads(json.dumps(to_jsonable([[r.example, r.passed, r.demos] for r in self.rows])))
+            rows = (
+                KnnRow(row.vector, dict(example), bool(passed), {path: dict(d) for path, d in demos.items()})
+                for row, (example, passed, demos) in zip(self.rows, plain, strict=True)
+            )
+            table = replace(self, rows=tuple(rows))
             table._read_back.append(None)
             table._index.extend(self._index)
             self._read_back.append(table)

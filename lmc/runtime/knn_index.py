@@ -86,24 +86,23 @@ class NearestIndex:
 
     # ------------------------------------------------------------------ numpy
     def _matrix(self, vectors: Sequence[Vector], np: Any) -> None:
-        """Every stored weight (in units) and its row, ordered by bucket; each bucket's run of them."""
-        rows: list[int] = []
-        buckets: list[int] = []
-        weights: list[int] = []
-        for index, vector in enumerate(vectors):
-            for bucket, weight in vector:
-                rows.append(index)
-                buckets.append(bucket)
-                weights.append(units(weight))
-        by_bucket = np.asarray(buckets, dtype=np.int64)
+        """Every stored weight (in units) and its row, ordered by bucket; each bucket's run of them.
+
+        The arrays are filled from generators: no list of a million Python ints on the way (~90 MB
+        at 20,000 rows of 57 buckets).
+        """
+        sizes = np.fromiter((len(vector) for vector in vectors), dtype=np.intp, count=self.size)
+        total = int(sizes.sum())
+        by_bucket = np.fromiter((b for vector in vectors for b, _ in vector), dtype=np.int64, count=total)
+        weights = np.fromiter((units(w) for vector in vectors for _, w in vector), dtype=np.float64, count=total)
         order = np.argsort(by_bucket, kind="stable")
         by_bucket = by_bucket[order]
-        self._rows = np.asarray(rows, dtype=np.intp)[order]
-        self._weights = np.asarray(weights, dtype=np.float64)[order]  # integers below 2**53: exact
+        self._rows = np.repeat(np.arange(self.size, dtype=np.intp), sizes)[order]
+        self._weights = weights[order]  # integers below 2**53: exact
         self._runs: dict[int, tuple[int, int]] = {}
-        if len(by_bucket):
+        if total:
             starts = np.flatnonzero(np.diff(by_bucket, prepend=by_bucket[0] - 1)).tolist()
-            ends = [*starts[1:], len(by_bucket)]
+            ends = [*starts[1:], total]
             self._runs = dict(zip(by_bucket[starts].tolist(), zip(starts, ends, strict=True), strict=True))
 
     def _nearest_numpy(self, query: list[tuple[int, int]], k: int) -> list[int]:
