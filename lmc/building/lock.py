@@ -26,7 +26,10 @@ one. It holds
 - ``result``: the chosen parameters per module, their demos' origins, and
   each module's instructions before optimizing (for the report's diffs);
 - ``build``, ``parity``: what the package's README and parity test show;
-- ``package``: the SHA-256 of every file of the emitted package.
+- ``package``: the SHA-256 of every file of the emitted package;
+- ``knn_tables``: each KNNFewShot table once (thousands of rows), by a name
+  that every module's parameters holding it give as their ``knn``, in the
+  steps and in the result alike (format 2 wrote the table into each).
 
 ``lmc build --frozen`` reads it, refuses with every difference when the
 inputs no longer match (:func:`mismatches`), renders the package from the
@@ -41,7 +44,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..codegen import BuildInfo, ParityCase
 from ..codegen import ScoreRow as ReadmeRow
@@ -54,8 +57,14 @@ from ..runtime.types import to_jsonable
 from ..version import __version__
 from .plan import BlockPlan
 
+if TYPE_CHECKING:
+    from ..runtime.knn import KnnTable
+
 LOCK_SUFFIX = ".lock"
-LOCK_FORMAT = 2  # 2: answers' usage per optimizer and in all, instead of a count of requests
+# 2: answers' usage per optimizer and in all; 3: KNN tables written once (``knn_tables``), named by
+# the params. A lock without a table is written as format 2, which lmc versions before 3 read too.
+LOCK_FORMAT = 3
+READS_FORMATS = (2, 3)  # format 2 is format 3 with every table written where it is used
 
 
 class LockError(Exception):
@@ -190,13 +199,13 @@ class Lock:
     # ------------------------------------------------------------- JSON
 
     def to_text(self) -> str:
-        data = {
-            "format": LOCK_FORMAT,
+        tables = _Tables()
+        data: dict[str, Any] = {
             "inputs": self.inputs,
-            "blocks": [_block_json(b) for b in self.blocks],
+            "blocks": [_block_json(b, tables) for b in self.blocks],
             "scores": [_row_json(r) for r in self.scores],
             "result": {
-                "params": {path: _Verbatim(p.to_json()) for path, p in self.params.items()},
+                "params": tables.params_json(self.params),
                 "origins": {path: _origins_json(o) for path, o in self.origins.items()},
                 "trainsets": dict(self.trainsets),
                 "instructions": dict(self.instructions),
@@ -211,24 +220,29 @@ class Lock:
             "package": dict(self.package),
             "usage": self.usage.to_json(),
         }
+        data["format"] = LOCK_FORMAT if tables.written else 2
+        if tables.written:
+            data["knn_tables"] = tables.written
         return json.dumps(_canonical(data), indent=2, ensure_ascii=False) + "\n"
 
     @classmethod
     def from_text(cls, text: str) -> Lock:
         try:
             data = json.loads(text)
-            if data.get("format") != LOCK_FORMAT:
-                raise LockError(f"it has format {data.get('format')!r}; this lmc reads format {LOCK_FORMAT}")
+            if data.get("format") not in READS_FORMATS:
+                formats = " and ".join(str(f) for f in READS_FORMATS)
+                raise LockError(f"it has format {data.get('format')!r}; this lmc reads formats {formats}")
             _check_shape(data)
+            tables = _Tables(data.get("knn_tables", {}))
             inputs = data["inputs"]
             result = data["result"]
             rows = tuple(_row(r) for r in data["scores"])
             build = data["build"]
             return cls(
                 inputs=inputs,
-                blocks=tuple(_block(b) for b in data["blocks"]),
+                blocks=tuple(_block(b, tables) for b in data["blocks"]),
                 scores=rows,
-                params={path: Params.from_json(p) for path, p in result["params"].items()},
+                params=tables.params(result["params"]),
                 origins={path: _origins(o) for path, o in result["origins"].items()},
                 trainsets=dict(result["trainsets"]),
                 instructions=dict(result["instructions"]),
@@ -270,21 +284,67 @@ def _check_shape(data: Any) -> None:
         raise LockError("it is not a valid lock (its inputs or optimize blocks are malformed)")
 
 
-def _block_json(block: BlockResult) -> dict[str, Any]:
+class _Tables:
+    """The lock's KNN tables, each written once and named ("1", "2", ... in the order the lock meets them:
+    blocks, their steps, then the result; each one's modules by path) for the params that hold it."""
+
+    def __init__(self, read: Mapping[str, Any] | None = None) -> None:
+        self.written: dict[str, _Verbatim] = {}
+        self._named: list[tuple[KnnTable, str]] = []
+        self._read = read or {}
+        self._tables: dict[str, KnnTable] = {}
+
+    def params_json(self, params: Mapping[str, Params]) -> dict[str, _Verbatim]:
+        found = {}
+        for path in sorted(params):
+            data = params[path].to_json()
+            table = params[path].knn
+            if table is not None:
+                data["knn"] = self._name(table)
+            found[path] = _Verbatim(data)
+        return found
+
+    def _name(self, table: KnnTable) -> str:
+        for held, name in self._named:
+            if held is table or held == table:
+                return name
+        name = str(len(self._named) + 1)
+        self._named.append((table, name))
+        self.written[name] = _Verbatim(table.to_json())
+        return name
+
+    def params(self, data: Mapping[str, Any]) -> dict[str, Params]:
+        """Params read back; a table named by several is read once, and they share it."""
+        found = {}
+        for path, p in data.items():
+            name = p.get("knn")
+            if isinstance(name, str):
+                if name not in self._tables:
+                    if name not in self._read:
+                        raise LockError(f"its params name the KNN table {name!r}, which it does not hold")
+                    from ..runtime.knn import KnnTable  # only a lock with a table pays for its import
+
+                    self._tables[name] = KnnTable.from_json(self._read[name])
+                p = {**p, "knn": self._tables[name]}
+            found[path] = Params.from_json(p)
+        return found
+
+
+def _block_json(block: BlockResult, tables: _Tables) -> dict[str, Any]:
     return {
         "plan": block.plan,
         "row": _row_json(block.row),
-        "steps": [_step_json(s) for s in block.steps],
+        "steps": [_step_json(s, tables) for s in block.steps],
     }
 
 
-def _step_json(s: StepResult) -> dict[str, Any]:
+def _step_json(s: StepResult, tables: _Tables) -> dict[str, Any]:
     step: dict[str, Any] = {
         "score": s.score,
         "candidates": [[c.label, c.score] for c in s.candidates],
         "stopped": s.stopped,
         "usage": s.usage.to_json(),
-        "params": {path: _Verbatim(p.to_json()) for path, p in s.params.items()},
+        "params": tables.params_json(s.params),
         "origins": {path: _origins_json(o) for path, o in s.origins.items()},
     }
     chosen = [i for i, c in enumerate(s.candidates) if c.chosen]
@@ -309,7 +369,7 @@ def _frontier(data: Mapping[str, Any] | None) -> Frontier | None:
     )
 
 
-def _block(data: Mapping[str, Any]) -> BlockResult:
+def _block(data: Mapping[str, Any], tables: _Tables) -> BlockResult:
     """A block read back; each step's plan is the block's chain entry (written once)."""
     steps = tuple(
         StepResult(
@@ -320,7 +380,7 @@ def _block(data: Mapping[str, Any]) -> BlockResult:
             ),
             stopped=s["stopped"],
             usage=AnswerUsage.from_json(s["usage"]),
-            params={path: Params.from_json(p) for path, p in s["params"].items()},
+            params=tables.params(s["params"]),
             origins={path: _origins(o) for path, o in s["origins"].items()},
             frontier=_frontier(s.get("frontier")),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,42 @@ def test_knn_is_emitted_with_its_table_and_rebuilds_frozen_identically(tmp_path,
     assert main(["build", str(project), "-o", str(out), "--frozen"]) == 0
     assert _params_py(out) == first
     assert table.read_bytes() == rows
+
+
+def test_the_lock_holds_a_knn_table_once_and_reads_format_2_locks_that_inline_it(tmp_path, monkeypatch):
+    """Format 3 writes the table once and names it in the step's params and the result's; a format 2
+    lock (the table written where it is used) reads back to the same params; a missing name is refused."""
+    from lmc.building.lock import Lock, LockError
+
+    assert _build(tmp_path, monkeypatch, "KNNFewShot { k: 2 }")[0] == 0
+    (path,) = tmp_path.glob("app.lock")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["format"] == 3 and list(data["knn_tables"]) == ["1"]
+    (step,) = data["blocks"][0]["steps"]
+    named = [p["knn"] for p in (*step["params"].values(), *data["result"]["params"].values())]
+    assert named and set(named) == {"1"}
+    lock = read_lock(path)
+    tables = [p.knn for p in lock.params.values()] + [p.knn for p in lock.blocks[0].steps[0].params.values()]
+    assert all(table is tables[0] for table in tables)
+    assert Lock.from_text(lock.to_text()).to_text() == lock.to_text() == path.read_text(encoding="utf-8")
+
+    inline = json.loads(json.dumps(data))
+    table = inline.pop("knn_tables")["1"]
+    for params in (*inline["blocks"][0]["steps"][0]["params"].values(), *inline["result"]["params"].values()):
+        params["knn"] = table
+    inline["format"] = 2
+    assert Lock.from_text(json.dumps(inline)).params == lock.params
+
+    data["result"]["params"][next(iter(data["result"]["params"]))]["knn"] = "7"
+    with pytest.raises(LockError, match="KNN table '7'"):
+        Lock.from_text(json.dumps(data))
+
+
+def test_a_lock_without_a_table_is_written_as_format_2(tmp_path, monkeypatch):
+    assert _build(tmp_path, monkeypatch, SEARCH_TEXT)[0] == 0
+    (path,) = tmp_path.glob("app.lock")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["format"] == 2 and "knn_tables" not in data
 
 
 def test_finetune_on_a_custom_api_base_stops_with_exit_3_after_writing_the_data(tmp_path, monkeypatch, capsys):
