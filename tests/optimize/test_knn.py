@@ -9,7 +9,7 @@ from lmc.optimize.core.base import TaskSizes, metered_task
 from lmc.optimize.core.budget import Budget, Meter
 from lmc.optimize.core.options import OptionError
 from lmc.optimize.fewshot.knn import KNNFewShot
-from lmc.runtime.knn import KnnRow, KnnTable, choose_demos, example_text, idf_of, vectorize
+from lmc.runtime.knn import KnnRow, KnnTable, choose_demos, example_text, idf_of, vector_text, vectorize
 from lmc.runtime.signature import Params
 from tests.optimize.fakes import FakeLM, classify_program, label_match, pipeline_program
 
@@ -59,7 +59,7 @@ def test_vectors_are_unit_length_deterministic_and_rank_shared_words_first():
 def _nearest_by_every_dot(table: KnnTable, inputs: dict) -> list[int]:
     """The reference: every row's exact dot product with the query (in millionths, the weights' unit), sorted."""
     query = {b: round(w * 10**6) for b, w in vectorize(example_text(table.keys, inputs), table.idf)}
-    scores = [sum(round(w * 10**6) * query.get(b, 0) for b, w in row.vector) for row in table.rows]
+    scores = [sum(round(w * 10**6) * query.get(b, 0) for b, w in row.pairs()) for row in table.rows]
     return sorted(range(len(table.rows)), key=lambda i: (-scores[i], i))[: table.k]
 
 
@@ -71,8 +71,9 @@ def _random_table(k: int, seed: int = 0) -> tuple[KnnTable, list[str]]:
     texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 5))) for _ in range(30)]
     texts += [texts[3], texts[3], "zzz", "qqq qqq", ""]  # exact ties, rows no query shares, an empty vector
     idf = idf_of([f"q: {t}" for t in texts])
-    rows = [KnnRow(vectorize(f"q: {t}", idf), {"q": t}, True, {}) for t in texts]
-    rows[5] = KnnRow(tuple((b, 0.0) for b, _ in rows[5].vector), {"q": texts[5]}, True, {})  # weights rounded to 0
+    rows = [KnnRow(vector_text(vectorize(f"q: {t}", idf)), {"q": t}, True, {}) for t in texts]
+    zeros = vector_text(tuple((b, 0.0) for b, _ in rows[5].pairs()))
+    rows[5] = KnnRow(zeros, {"q": texts[5]}, True, {})  # weights rounded to 0
     queries = [*(" ".join(rng.sample(words, 2)) for _ in range(40)), texts[3], "nothing shared", ""]
     return KnnTable(k, 1, 2, 0, ("q",), ("p.m",), idf, tuple(rows)), queries
 
@@ -85,7 +86,7 @@ def test_nearest_ranks_by_the_exact_dot_product_on_either_path(k, numpy):
     from lmc.runtime.knn_index import NearestIndex
 
     table, queries = _random_table(k)
-    index = NearestIndex([row.vector for row in table.rows], numpy=numpy)
+    index = NearestIndex([row.pairs() for row in table.rows], numpy=numpy)
     for query in queries:
         vector = vectorize(example_text(table.keys, {"q": query}), table.idf)
         assert index.nearest(vector, k) == _nearest_by_every_dot(table, {"q": query}), query
@@ -134,6 +135,18 @@ def test_a_table_reads_back_once_as_its_json_text_would_and_keeps_its_index():
     assert back == KnnTable.from_json(json.loads(json.dumps(table.to_json())))
     assert back._index == table._index and back._index[0] is table._index[0]
     assert [back.nearest({"q": q}) for q in queries] == [table.nearest({"q": q}) for q in queries]
+
+
+def test_a_row_keeps_its_vector_as_the_stored_text_and_refuses_one_that_is_not():
+    idf = idf_of(["q: capital of France", "q: largest ocean"])
+    vector = vectorize("q: capital of France", idf)
+    row = KnnRow(vector_text(vector), {"q": "capital of France"}, True, {})
+    assert row.pairs() == vector and row.vector == " ".join(f"{b}:{w!r}" for b, w in vector)
+    assert KnnRow.from_json(row.to_json()) == row
+    assert KnnRow.from_json({**row.to_json(), "vector": ""}).pairs() == ()
+    for bad in ("12:0.5 x", "12:0.5 ", "12;0.5", 12):
+        with pytest.raises(ValueError, match="bucket:weight"):
+            KnnRow.from_json({**row.to_json(), "vector": bad})
 
 
 def test_a_package_without_numpy_chooses_the_same_neighbours():

@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from ...runtime.knn import KnnRow, KnnTable, example_text, idf_of, vectorize
+from ...runtime.knn import KnnRow, KnnTable, example_text, idf_of, vector_text, vectorize
 from ..core.base import BudgetStop, CallCounter, CallEstimate, OptimizeResult, Task, TaskSizes
 from ..core.options import OptionError
 from .bootstrap import BootstrapSettings, _Session, _teacher_params
@@ -79,7 +79,9 @@ class KNNFewShot:
             for demo in found:
                 demos.setdefault(demo.origin.index, {})[path] = dict(demo.value)
         rows = tuple(
-            KnnRow(vectorize(text, idf), dict(example), i in passed, demos.get(i, {}) if i in passed else {})
+            KnnRow(
+                vector_text(vectorize(text, idf)), dict(example), i in passed, demos.get(i, {}) if i in passed else {}
+            )
             for i, (text, example) in enumerate(zip(texts, task.trainset, strict=True))
         )
         return KnnTable(
