@@ -2,12 +2,13 @@
 
 An ensemble's module carries ``members`` (one ``Params`` per member, see
 ``runtime/ensemble.py``); a KNNFewShot module its ``knn`` table
-(``runtime/knn.py``), read from a JSON file (``knn_files``: one per table, which every module of
-a program holds); a fine-tuned module the
-``model`` it calls; a calibrated module (``Calibrate``) its ``choice_bias``
-per field and value. Each part is written as keyword arguments of the
-module's ``Params(...)``, an empty string when the module has none, so
-parameters without such parts render exactly as before.
+(``runtime/knn.py``), read from the package's JSON file of that table
+(``knn_files``: one file per table, however many modules hold it); a
+fine-tuned module the ``model`` it calls; a calibrated module
+(``Calibrate``) its ``choice_bias`` per field and value. Each part is
+written as keyword arguments of the module's ``Params(...)``, an empty
+string when the module has none, so parameters without such parts render
+exactly as before.
 """
 
 from __future__ import annotations
@@ -54,13 +55,15 @@ def table_names(params: Mapping[str, Params]) -> dict[str, str]:
     A module path is names joined by dots (``program.module``): a file name on every system.
     """
     names: dict[str, str] = {}
-    firsts: list[tuple[Any, str]] = []
+    firsts: list[tuple[Any, str]] = []  # (a table, the first path holding it)
     for path in sorted(params):
         table = params[path].knn
-        if table is not None:
-            names[path] = next((name for held, name in firsts if held is table or held == table), path)
-            if names[path] == path:
-                firsts.append((table, path))
+        if table is None:
+            continue
+        held = [first for other, first in firsts if other is table or other == table]
+        if not held:
+            firsts.append((table, path))
+        names[path] = held[0] if held else path
     return names
 
 
