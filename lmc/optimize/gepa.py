@@ -53,6 +53,11 @@ lmc keeps its promises around the engine:
   same draws make the same candidates; there is no other state.
 - **Report.** Every candidate of the pool, its parents, its score on each
   valset row and a note per iteration are the result's ``frontier``.
+- **Final score.** A candidate's valset score is the mean the build's own
+  scoring computes, row for row in the same order: when the block has a
+  valset and none of the candidate's runs on it failed (a failure scores
+  ``failure_score``, the build's scoring 0 and a count against
+  ``max_errors``), it is the build's to take (``OptimizeResult.measured``).
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ from .core.base import (
     OptimizeResult,
     Task,
     TaskSizes,
+    params_key,
 )
 from .core.options import OptionError
 from .prompts import PROPOSE_INSTRUCTION
@@ -257,6 +263,8 @@ class _Run:
             modules=len(self.paths), trainset=len(self.trainset), valset=len(self.valset), valset_given=given
         )
         self.state: GEPAState[Any, Any] | None = None
+        # Per program (``params_key``): the valset rows it ran on, and whether a run on one failed.
+        self.valset_runs: dict[str, tuple[set[int], bool]] = {}
         self.notes: list[str] = []
         if options.reflection_lm is None:
             self.notes.append(
@@ -328,6 +336,11 @@ class _Run:
             max_errors=DEFAULT_MAX_ERRORS,
         )
         scores = [self.options.failure_score if r.error is not None else r.score for r in results]
+        if batch and self.valset and split == self.valset[0].split:
+            key = params_key(self.task.program, params)
+            rows, failed = self.valset_runs.get(key, (set(), False))
+            rows.update(row.index for row in batch)
+            self.valset_runs[key] = (rows, failed or any(r.error is not None for r in results))
         return EvaluationBatch(outputs=list(results), scores=scores, trajectories=list(results))
 
     def make_reflective_dataset(
@@ -438,7 +451,21 @@ class _Run:
             lm_calls=self.calls.count,
             stopped=stopped,
             frontier=frontier,
+            measured=self._measured(candidates),
         )
+
+    def _measured(self, candidates: Sequence[Candidate]) -> dict[str, float]:
+        """The candidates' valset scores the build may take: the block's valset, every row run, none failed."""
+        if not self.task.valset:
+            return {}
+        measured = {}
+        for c in candidates:
+            assert c.params is not None
+            key = params_key(self.task.program, c.params)
+            rows, failed = self.valset_runs.get(key, (set(), True))
+            if not failed and len(rows) == len(self.valset):
+                measured[key] = c.score
+        return measured
 
     def _label(self, index: int, parents: tuple[int, ...]) -> str:
         assert self.state is not None

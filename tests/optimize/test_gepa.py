@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from lmc.optimize import GEPA, OptionError, Task, create_optimizer
-from lmc.optimize.core.base import TaskSizes, metered_task, run_optimizer
+from lmc.optimize.core.base import TaskSizes, metered_task, params_key, run_optimizer
 from lmc.optimize.core.budget import Budget, Meter
 from lmc.optimize.gepa import auto_budget
 from lmc.runtime.errors import LMError
@@ -346,6 +346,25 @@ def test_component_selector_all_rewrites_every_module_in_one_reflection():
         "candidate 1: candidate 0 with new instructions for `pipe.draft`, `pipe.finish` (iteration 1)"
     )
     assert len(reflector.prompts) == 2 and result.score == 100.0
+
+
+def test_each_candidates_clean_valset_score_is_the_builds_to_take():
+    """A candidate's valset score is what the build's scoring computes; with a failed row, or no valset
+    (the trainset stands in), the build scores the winner itself."""
+    from lmc.host.evaluate import evaluate
+
+    task, lm = classify_task()
+    result = ONE.compile(task)
+    assert result.params["classify.judge"].instructions.endswith(RULE)
+    assert result.measured == {params_key(task.program, c.params): c.score for c in result.candidates}
+    scored = evaluate(task.program, task.valset, task.metric, lm=lm, params=result.params)
+    assert result.measured[params_key(task.program, result.params)] == scored.score == result.score
+
+    def broken_on_v1(request: Request) -> dict | str:
+        return "not json" if request.inputs["sentence"] == "v1" else ruled(request)
+
+    assert ONE.compile(classify_task(broken_on_v1)[0]).measured == {}
+    assert ONE.compile(classify_task(valset=())[0]).measured == {}
 
 
 def test_failed_runs_score_the_failure_score_and_are_not_reflected_on():
