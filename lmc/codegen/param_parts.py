@@ -33,7 +33,7 @@ def extra_arguments(params: Params, table: str | None) -> str:
         parts.append(f"members=({members}\n        ),")
     if params.knn is not None:
         assert table is not None, "a module with a table has its table's file"
-        parts.append(f"knn=read_table(__file__, {py_literal(table)}),")
+        parts.append(f"knn=TABLES[{py_literal(table)}],")
     if params.model is not None:
         parts.append(f"model={py_literal(params.model)},")
     if params.choice_bias:

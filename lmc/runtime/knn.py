@@ -236,8 +236,8 @@ class KnnTable:
         )
 
 
-def read_table(params_file: str, path: str) -> dict[str, Any]:
-    """A module's table in its JSON form, as the build wrote it beside the package's ``params.py``.
+def read_table(params_file: str, name: str) -> KnnTable:
+    """A table as the build wrote it beside the package's ``params.py``: ``knn/<name>.json``.
 
     Data, read by the JSON parser: a table grows with the trainset (about 1 KB a row of short text),
     which as a literal in ``params.py`` cost its first import a compile of the whole, and its build an
@@ -246,8 +246,7 @@ def read_table(params_file: str, path: str) -> dict[str, Any]:
     import json
     from pathlib import Path
 
-    data: dict[str, Any] = json.loads((Path(params_file).parent / TABLES_FOLDER / f"{path}.json").read_bytes())
-    return data
+    return KnnTable.from_json(json.loads((Path(params_file).parent / TABLES_FOLDER / f"{name}.json").read_bytes()))
 
 
 def choose_demos(table: KnnTable, inputs: Mapping[str, Any]) -> dict[str, tuple[Mapping[str, Any], ...]]:

@@ -73,7 +73,8 @@ def test_the_table_is_data_beside_params_py_one_row_a_line(built):
     source, _, kwargs, params = built
     files = render_package(source, **kwargs)
     code = files[PurePosixPath("near/params.py")].decode()
-    assert 'knn=read_table(__file__, "ask.reply")' in code
+    assert 'TABLES = {\n    "ask.reply": read_table(__file__, "ask.reply"),\n}' in code
+    assert 'knn=TABLES["ask.reply"]' in code
     assert "capital of" not in code  # no row in the code
     text = files[PurePosixPath("near/knn/ask.reply.json")].decode()
     assert json.loads(text) == params["ask.reply"].knn.to_json()
@@ -111,9 +112,11 @@ def test_the_modules_of_a_program_share_one_table_file_live_or_read_back(built, 
     live, read_back = render_package(source, params=shared, **kwargs), render_package(source, params=copies, **kwargs)
     assert live == read_back
     assert [name for name in live if "knn" in name.parts] == [PurePosixPath("near/knn/ask.draft.json")]
-    assert live[PurePosixPath("near/params.py")].count(b'knn=read_table(__file__, "ask.draft")') == 2
+    code = live[PurePosixPath("near/params.py")]
+    assert code.count(b"read_table(__file__,") == 1 and code.count(b'knn=TABLES["ask.draft"]') == 2
     package = load_package(live, package="near")
-    assert package.PARAMS["ask.draft"].knn == package.PARAMS["ask.reply"].knn == table
+    assert package.PARAMS["ask.draft"].knn is package.PARAMS["ask.reply"].knn  # read once, shared
+    assert package.PARAMS["ask.draft"].knn == table
 
 
 def test_a_package_without_knn_has_no_table_and_no_reader(built):

@@ -39,7 +39,7 @@ def test_knn_is_emitted_with_its_table_and_rebuilds_frozen_identically(tmp_path,
     code, out = _build(tmp_path, monkeypatch, "KNNFewShot { k: 2 }")
     assert code == 0
     first = _params_py(out)
-    assert 'knn=read_table(__file__, "' in first
+    assert 'knn=TABLES["' in first and "read_table(__file__, " in first
     (table,) = out.glob("*/*/knn/*.json")
     rows = table.read_bytes()
     assert b'"rows": [' in rows

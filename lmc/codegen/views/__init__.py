@@ -24,6 +24,7 @@ from ...runtime.signature import Params
 from ..info import BuildInfo, ParityCase
 from ..literals import py_literal
 from ..names import isort_key
+from ..param_parts import table_names
 from ..retrievers import corpus_files
 from ..typemap import Annotations
 from ..vendor import adapter_modules, kind_modules
@@ -91,7 +92,7 @@ def build_view(
         uses_data_dir=bool(data_files),
         programs=programs.views,
         params=params_views(plan, params or {}, module_order),
-        reads_knn_tables=any(p.knn is not None for p in (params or {}).values()),
+        knn_tables=tuple(py_literal(name) for name in sorted(set(table_names(params or {}).values()))),
         init_imports=entry.init_imports(plan),
         init_type_checking=entry.init_type_checking(plan, init_annotations.uses_literal),
         program_classes=program_classes,

@@ -142,7 +142,7 @@ class PackageView:
     programs: tuple[ProgramView, ...]
     # params.py
     params: tuple[ParamsView, ...]
-    reads_knn_tables: bool  # a KNNFewShot module's table is read from knn/<path>.json
+    knn_tables: tuple[str, ...]  # literals: each KNNFewShot table's name, its file knn/<name>.json
     # __init__.py
     init_imports: tuple[str, ...]  # lines: light imports only
     init_type_checking: tuple[str, ...]  # lines under ``if TYPE_CHECKING:``
