@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.package_tests import wheel_files
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -65,24 +67,6 @@ def test_an_emitted_package_wheel_ships_py_typed_and_its_runtime(tmp_path: Path)
     assert source is not None
     files = render_package(source, package="sentiment", source_dir=sample.parent, source_text=text)
     write_package(files, tmp_path / "sentiment")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--quiet",
-            "-w",
-            str(tmp_path / "dist"),
-            str(tmp_path / "sentiment"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    (wheel,) = (tmp_path / "dist").glob("sentiment-*.whl")
-    names = {n for n in zipfile.ZipFile(wheel).namelist() if not n.startswith("sentiment-")}
+    _, names = wheel_files(tmp_path / "sentiment", "sentiment", tmp_path / "dist")
     assert "sentiment/py.typed" in names
     assert names == {str(p) for p in files if p.parts[0] == "sentiment"}  # the package, exactly

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import zipfile
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -17,7 +16,7 @@ from lmc.optimize import Task
 from lmc.optimize.fewshot.knn import KNNFewShot
 from lmc.runtime.signature import Params
 from tests.codegen.helpers import parse_ok
-from tests.package_tests import run_package_tests
+from tests.package_tests import run_package_tests, wheel_files
 from tests.scripted import ScriptedLM, chat_answer
 
 SOURCE = """
@@ -130,25 +129,7 @@ def test_the_wheel_ships_the_table_and_the_installed_package_reads_it(built, tmp
     source, _, kwargs, params = built
     files = render_package(source, **kwargs)
     write_package(files, tmp_path / "near")
-    wheel = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--quiet",
-            "-w",
-            str(tmp_path / "dist"),
-            str(tmp_path / "near"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
-    assert wheel.returncode == 0, wheel.stderr[-2000:]
-    (built_wheel,) = (tmp_path / "dist").glob("near-*.whl")
-    names = {n for n in zipfile.ZipFile(built_wheel).namelist() if not n.startswith("near-")}
+    built_wheel, names = wheel_files(tmp_path / "near", "near", tmp_path / "dist")
     assert "near/knn/ask.reply.json" in names
     assert names == {str(p) for p in files if p.parts[0] == "near"}
     site = tmp_path / "site"
