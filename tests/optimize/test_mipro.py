@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import logging
 import subprocess
@@ -94,6 +95,33 @@ def test_search_scores_trials_and_keeps_the_best_full_evaluation():
     assert len(result.params["classify.judge"].demos) == len(result.origins["classify.judge"])
     # The default LM was never used: task_model and prompt_model serve every call.
     assert task.lm.requests == []
+
+
+def test_trial_0_takes_the_score_the_build_measured_for_the_starting_program(caplog):
+    """Trial 0 is the block's baseline in a chain's first step: the build's clean score of it is taken, and
+    the valset is not run for it. With another task model, that score does not stand for trial 0's."""
+    from lmc.optimize.core.base import params_key
+    from tests.optimize.mipro_fakes import VAL
+
+    def task_with(**kw):
+        lm = FakeLM(task_answer, "task")
+        task = mipro_task(**kw)
+        return dataclasses.replace(task, lm=lm, lm_named={"task": lm, "proposer": ProposerLM(propose)}.__getitem__)
+
+    plain = task_with()
+    start = plain.start_params()
+    known = {params_key(plain.program, start): 33.33}  # no mean of 8 rows: taken, not computed
+    measured = task_with(known_scores=known)
+    options = {"task_model": None, "num_threads": 1}
+    with caplog.at_level(logging.INFO, logger="lmc.optimize.mipro.run"):
+        taken = MIPROv2(**{**MANUAL, **options}).compile(measured)
+    scored = MIPROv2(**{**MANUAL, **options}).compile(plain)
+    assert taken.candidates[0].label.startswith("trial 0 (starting program)")
+    assert taken.candidates[0].score == 33.33 and scored.candidates[0].score != 33.33
+    assert "trial 0: scored already, on the same rows (33.33%)" in caplog.text
+    assert len(plain.lm.requests) - len(measured.lm.requests) == len(VAL)  # trial 0's run of the valset
+    other = task_with(known_scores=known)
+    assert MIPROv2(**{**MANUAL, **options, "task_model": "task"}).compile(other).candidates[0].score != 33.33
 
 
 def test_task_model_runs_the_program_and_prompt_model_proposes():

@@ -165,7 +165,7 @@ class MiproRun:
         # bootstrap and proposal holds one while it runs, the evaluation takes the slots left free.
         ahead = may_build_ahead(self.prompt) and may_build_ahead(self.task_lm)
         gate = Gate(task.threads) if ahead else None
-        early = ahead and self._starts_the_study()
+        early = ahead and self._starts_the_study() and self._known(self._start_params()) is None
         writing = self._summary if gate is None else gate.reserving(self._summary)
         with beside(writing, ahead) as summary, beside(lambda: self._score_start(gate), early) as start:
             sets = self._demo_sets(gate)
@@ -305,13 +305,25 @@ class MiproRun:
         bootstrap answers came in meanwhile, and a rebuild or a resumed build,
         which reuses the trial, counted those twice.
         """
-        params = self.start if self.options.zero_shot else {p: replace(v, demos=()) for p, v in self.start.items()}
+        params = self._start_params()
         own = _own_counters(self.task_lm)
         lm = self.calls.wrap(own if gate is None else gate.wrap(own))
         metric = self.task.metric
         if isinstance(metric, Judge):
             metric = metric.with_lm(_own_counters(metric.lm) if metric.lm is not None else None)
         return self._evaluate(params, self.valset, lm, "trial 0", quiet=True, metric=metric)
+
+    def _start_params(self) -> dict[str, Params]:
+        """Trial 0's parameters: the starting instructions with demo set 0 (zero-shot, or the starting demos)."""
+        return self.start if self.options.zero_shot else {p: replace(v, demos=()) for p, v in self.start.items()}
+
+    def _known(self, params: Mapping[str, Params]) -> float | None:
+        """The score the build has measured already for ``params`` on these very rows with this LM and metric
+        (``Task.known_scores``: the block's baseline is trial 0 in a chain's first step): the task's own
+        valset, whole, and the task's own LM."""
+        if self.options.task_model is not None or not self.task.valset or self.valset is not self.task.valset:
+            return None
+        return self.task.known_score(params)
 
     def _demo_sets(self, gate: Gate | None) -> list[DemoSet]:
         o = self.options
@@ -345,7 +357,11 @@ class MiproRun:
                 return known
         params = self.candidates.params(self.start, chosen)
         early = self.early
-        if slot.role == "default" and early is not None and early.params == params:
+        known = self._known(params) if slot.role == "default" else None
+        if known is not None:
+            logger.info("trial %d: scored already, on the same rows (%.2f%%)", slot.index, known)
+            scored = _Scored(params, known, _recorded(Spent()))
+        elif slot.role == "default" and early is not None and early.params == params:
             scored = early
         else:
             scored = self._evaluate(params, rows, self.student, f"trial {slot.index}")
