@@ -52,7 +52,7 @@ __all__ = [
 
 BUCKETS = 2**20
 DIGITS = 6
-TABLES_FOLDER = "knn"  # a package's tables, one JSON file per module beside its params.py: knn/<path>.json
+TABLES_FOLDER = "knn"  # a package's tables beside its params.py, a JSON file each: knn/<name>.json
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 Vector = tuple[tuple[int, float], ...]  # (bucket, weight), buckets ascending
