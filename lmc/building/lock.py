@@ -318,6 +318,8 @@ class _Tables:
         found = {}
         for path, p in data.items():
             name = p.get("knn")
+            if name is not None and not isinstance(name, (str, Mapping)):
+                raise LockError(f"the KNN table of {path} is {type(name).__name__}, neither a table nor a name")
             if isinstance(name, str):
                 if name not in self._tables:
                     if name not in self._read:

@@ -73,8 +73,16 @@ def test_the_lock_holds_a_knn_table_once_and_reads_format_2_locks_that_inline_it
     inline["format"] = 2
     assert Lock.from_text(json.dumps(inline)).params == lock.params
 
-    data["result"]["params"][next(iter(data["result"]["params"]))]["knn"] = "7"
+    path = next(iter(data["result"]["params"]))
+    data["result"]["params"][path]["knn"] = "7"
     with pytest.raises(LockError, match="KNN table '7'"):
+        Lock.from_text(json.dumps(data))
+    data["result"]["params"][path]["knn"] = 5
+    with pytest.raises(LockError, match=f"the KNN table of {path} is int"):
+        Lock.from_text(json.dumps(data))
+    data["knn_tables"]["1"]["rows"][0]["vector"] = "x:y"
+    data["result"]["params"][path]["knn"] = "1"
+    with pytest.raises(LockError, match="bucket:weight"):
         Lock.from_text(json.dumps(data))
 
 
