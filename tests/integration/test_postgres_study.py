@@ -197,10 +197,11 @@ def test_two_builds_share_one_study_on_postgresql(tmp_path: Path):
     assert sorted(t.user_attrs["slot"] for t in trials) == list(range(len(roles)))
     assert [t.user_attrs["role"] for t in sorted(trials, key=lambda t: t.user_attrs["slot"])] == list(roles)
 
-    # Every slot scores the whole valset once; the rest of a build (baseline, final score, parity runs) is
-    # the same in every build. So the workers' trials add up to the plan, and each worker ran some.
+    # Every slot scores the whole valset once, but trial 0, the starting program, which takes the build's
+    # baseline score (the same scoring); the rest of a build (baseline, final score, parity runs) is the
+    # same in every build. So the workers' trials add up to the plan, and each worker ran some.
     rows = len(DEV)
-    own = solo - len(roles) * rows
+    own = solo - (len(roles) - 1) * rows
     assert sum(shared.values()) == solo + own, (shared, solo)
     ran = {worker: (count - own) / rows for worker, count in shared.items()}
     assert sorted(ran) == ["sk-worker-0", "sk-worker-1"]
