@@ -61,12 +61,9 @@ from .lock import (
     LockError,
     ScoreRow,
     StepResult,
-    build_inputs,
-    mismatches,
-    package_hashes,
-    package_mismatches,
     read_lock,
 )
+from .lock_inputs import build_inputs, mismatches, package_hashes, package_mismatches
 from .plan import BlockPlan, plan_blocks, required
 
 PARITY_CASES = 3
