@@ -17,7 +17,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..runtime.knn import TABLES_FOLDER
 from ..runtime.signature import Params
 from .literals import py_literal
 
@@ -69,8 +68,13 @@ def table_names(params: Mapping[str, Params]) -> dict[str, str]:
 
 def knn_files(params: Mapping[str, Params]) -> dict[str, str]:
     """Each KNN table's file, by name relative to the package: ``knn/<name>.json`` (``table_names``)."""
+    names = sorted(set(table_names(params).values()))
+    if not names:
+        return {}
+    from ..runtime.knn import TABLES_FOLDER  # only a package with a table pays for the module's import
+
     files = {}
-    for name in sorted(set(table_names(params).values())):
+    for name in names:
         table = params[name].knn
         assert table is not None
         files[f"{TABLES_FOLDER}/{name}.json"] = table_text(table.to_json())
