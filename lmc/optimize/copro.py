@@ -17,6 +17,14 @@ DSPy's procedure (``dspy/teleprompt/copro_optimizer.py``), step by step:
 4. The result is the program scored highest in any evaluation (the first
    one on a tie, in module order). Demos are kept as they started.
 
+When the trainset is the block's valset (the very rows: a block without a
+``valset``, or one naming the same dataset twice), COPRO's evaluations are
+the build's own scoring: a candidate the build has scored already (the
+starting program, as the baseline) takes that score (``Task.known_scores``),
+and every evaluation with no failed row is handed back for the build's final
+scoring (``OptimizeResult.measured``), so the chosen program is not run on
+those rows again.
+
 lmc's ChatAdapter, like DSPy's, never renders a field's *prefix*, so the
 ``proposed_prefix_for_output_field`` DSPy asks for would change no prompt:
 lmc asks for the instruction alone, and the attempts it shows list
@@ -51,6 +59,7 @@ from .core.base import (
     OptimizeResult,
     Task,
     TaskSizes,
+    params_key,
 )
 from .core.options import OptionError
 from .core.prompt_model import ask, clean_instruction, sampling, signature
@@ -131,6 +140,9 @@ class _Run:
         # Per module: instruction -> its best evaluation, in first-evaluated order (DSPy's dict).
         self.evaluated: dict[str, dict[str, _Scored]] = {path: {} for path in self.paths}
         self.history: list[Candidate] = []
+        # The build's scorings are these very evaluations (see the module's docstring).
+        self.on_valset = bool(task.valset) and task.trainset is task.valset
+        self.measured: dict[str, float] = {}
 
     def search(self) -> None:
         o = self.options
@@ -173,6 +185,7 @@ class _Run:
             candidates=tuple(self.history),
             lm_calls=self.calls.count,
             stopped=stopped,
+            measured=self.measured,
         )
 
     def _propose(self, sig: Signature, n: int, **inputs: Any) -> list[str]:
@@ -188,25 +201,32 @@ class _Run:
         task = self.task
         self.working[path] = replace(self.working[path], instructions=instruction)
         label = f"{stage} {path}: candidate {len(self.history) + 1}"
-        result = evaluate(
-            task.program,
-            task.trainset,
-            task.metric,
-            lm=self.student,
-            params=self.working,
-            threads=task.threads,
-            on_progress=lambda done, total: task.progress(label, done, total),
-            fatal=task.fatal,
-            max_errors=DEFAULT_MAX_ERRORS,
-        )
-        self.history.append(Candidate(label, result.score))
-        logger.info("%s: %.2f%% on the trainset", label, result.score)
+        score = task.known_score(self.working) if self.on_valset else None
+        if score is not None:
+            logger.info("%s: scored already, on the same rows", label)
+        else:
+            result = evaluate(
+                task.program,
+                task.trainset,
+                task.metric,
+                lm=self.student,
+                params=self.working,
+                threads=task.threads,
+                on_progress=lambda done, total: task.progress(label, done, total),
+                fatal=task.fatal,
+                max_errors=DEFAULT_MAX_ERRORS,
+            )
+            score = result.score
+            if self.on_valset and not result.failed:
+                self.measured[params_key(task.program, self.working)] = score
+        self.history.append(Candidate(label, score))
+        logger.info("%s: %.2f%% on the trainset", label, score)
         if task.on_candidate is not None:
-            task.on_candidate(label, result.score)
-        known = self.evaluated[path].get(instruction)
-        if known is None or known.score < result.score:
-            self.evaluated[path][instruction] = _Scored(instruction, result.score, dict(self.working))
-        return result.score
+            task.on_candidate(label, score)
+        best = self.evaluated[path].get(instruction)
+        if best is None or best.score < score:
+            self.evaluated[path][instruction] = _Scored(instruction, score, dict(self.working))
+        return score
 
     def _attempts(self, path: str) -> list[str]:
         """The best attempts so far (up to ``breadth``), worst first: DSPy's list of lines."""

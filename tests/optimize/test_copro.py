@@ -211,3 +211,49 @@ def test_estimate_counts_proposals_and_trainset_evaluations():
     assert one.calls == result.lm_calls and one.upper_bound
     two = COPRO(breadth=2, depth=2).estimate_calls(TaskSizes(trainset=4, valset=4, run_calls=2, modules=2))
     assert two.calls == 2 * (1 + 2) + (2 * 2 + 2 * 4) * 4 * 2
+
+
+def test_on_the_valset_a_known_start_is_taken_and_every_clean_evaluation_is_handed_back():
+    """A block without a valset scores COPRO's very rows: the baseline stands for the starting instruction,
+    and the evaluations are the build's to take for its final scoring."""
+    from lmc.optimize.core.base import params_key
+
+    plain_task, _ = copro_task()
+    plain = COPRO(breadth=3, depth=2, prompt_model="proposer").compile(replace(plain_task, valset=TRAIN))
+    start = plain_task.start_params()
+    task, _ = copro_task()
+    known = replace(task, valset=task.trainset, known_scores={params_key(task.program, start): 0.0})
+    result = COPRO(breadth=3, depth=2, prompt_model="proposer").compile(known)
+
+    assert [(c.label, c.score) for c in result.candidates] == [(c.label, c.score) for c in plain.candidates]
+    assert result.params == plain.params
+    # The starting instruction (round 1's last candidate) was not run: one trainset fewer.
+    assert len(known.lm.requests) == 6 * len(TRAIN) - len(TRAIN)
+    assert START not in {r.instructions for r in known.lm.requests}
+    assert result.measured[params_key(task.program, result.params)] == result.score
+    assert len(result.measured) == 5  # every evaluation that ran: 2 + 3 proposals
+
+
+def test_on_other_rows_nothing_known_is_taken_nor_handed_back():
+    from lmc.optimize.core.base import params_key
+
+    task, _ = copro_task()  # trainset and valset differ
+    known = replace(task, known_scores={params_key(task.program, task.start_params()): 0.0})
+    result = COPRO(breadth=3, depth=2, prompt_model="proposer").compile(known)
+    assert len(known.lm.requests) == 6 * len(TRAIN)
+    assert result.measured == {}
+
+
+def test_an_evaluation_with_a_failed_row_is_not_handed_back():
+    import json
+
+    def flaky(request):
+        if index_of(request.inputs["sentence"]) == 0 and request.instructions == START:
+            raise ValueError("a run that fails")
+        return student_answer(request)
+
+    task, _ = copro_task(student=FakeLM(flaky))
+    result = COPRO(breadth=3, depth=1, prompt_model="proposer").compile(replace(task, valset=task.trainset))
+    assert len(result.candidates) == 3  # the starting instruction was scored, with its failed row
+    handed = [json.loads(key)["classify.judge"]["instructions"] for key in result.measured]
+    assert len(handed) == 2 and START not in handed

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
+import sys
 from pathlib import Path
 
 import optuna
@@ -12,7 +14,7 @@ import pytest
 from lmc.cli.main import main
 from tests.runtime.stub_server import StubServer
 from tests.scripted import chat_answer
-from tests.test_cli import KEY_ENV, ROWS, SOURCE, knows_the_labels
+from tests.test_cli import KEY_ENV, ROWS, SOURCE, knows_the_labels, sentence_of
 
 PROPOSED = "Read the sentence and answer with its sentiment."
 OPTIMIZER = (
@@ -21,6 +23,10 @@ OPTIMIZER = (
 
 
 PROMPT_MODEL = {"proposes": PROPOSED}
+
+
+def label_of(body: dict) -> str:
+    return dict(ROWS).get(sentence_of(body), "positive")
 
 
 def answer(body: dict) -> str:
@@ -58,6 +64,23 @@ def completed_trials(storage: str) -> list[int]:
     (summary,) = optuna.get_all_study_summaries(storage)
     study = optuna.load_study(study_name=summary.study_name, storage=storage)
     return sorted(t.user_attrs["slot"] for t in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,)))
+
+
+def test_a_copro_build_without_a_valset_takes_its_own_scores(project, tmp_path: Path, caplog, monkeypatch):
+    """COPRO scores on the trainset, which a block without a valset is scored on too: its evaluations are
+    the build's scorings, so neither the starting instruction nor the winner runs on those rows again."""
+    _, write = project
+    # A model that answers in the format zero-shot: the baseline has no failed row, so it is a known score.
+    monkeypatch.setattr(sys.modules[__name__], "knows_the_labels", lambda body: chat_answer(sentiment=label_of(body)))
+    app = write("COPRO { breadth: 2, depth: 1 }")
+    app.write_text(app.read_text(encoding="utf-8").replace("  valset: dev\n", ""), encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="lmc"):
+        assert build(app, tmp_path / "out") == 0
+    assert "candidate 2: scored already, on the same rows" in caplog.text  # the starting instruction
+    assert re.search(r"optimized classify on train: [\d.]+%, as the search measured it", caplog.text)
+    lock = json.loads((tmp_path / "app.lock").read_text(encoding="utf-8"))
+    (row,) = [r for r in lock["scores"] if "trainset: no valset given" in r["label"]]
+    assert row["optimized"] >= row["baseline"]
 
 
 MIPRO = "MIPROv2 { auto: none, num_candidates: 3, num_trials: 4, minibatch: false, max_bootstrapped_demos: 1, max_labeled_demos: 2 }"
