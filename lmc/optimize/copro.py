@@ -140,8 +140,7 @@ class _Run:
         # Per module: instruction -> its best evaluation, in first-evaluated order (DSPy's dict).
         self.evaluated: dict[str, dict[str, _Scored]] = {path: {} for path in self.paths}
         self.history: list[Candidate] = []
-        # The build's scorings are these very evaluations (see the module's docstring).
-        self.on_valset = bool(task.valset) and task.trainset is task.valset
+        self.on_valset = task.trains_on_valset  # the build's scorings are these very evaluations
         self.measured: dict[str, float] = {}
 
     def search(self) -> None:

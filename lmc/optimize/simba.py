@@ -34,6 +34,12 @@ Each of ``max_steps`` steps:
 At the end, up to ``num_candidates + 1`` of the winners, evenly spaced
 over the steps (the starting program first), are scored on the whole
 **trainset** (as in DSPy); the best (the first on a tie) is the result.
+When the trainset is the block's valset (the very rows), these scorings
+are the build's: each one with no failed row is handed back for the
+build's final scoring (``OptimizeResult.measured``), so the chosen program
+is not run on those rows again. (The starting program's baseline is not
+taken for its evaluation: SIMBA chooses on the unrounded mean, which the
+baseline's rounded percentage does not give back.)
 
 As everywhere in lmc, the draws are DSPy's draws: one ``random.Random(seed)``
 and one ``numpy.random.default_rng(seed)`` (for the Poisson counts), in
@@ -74,6 +80,7 @@ from .core.base import (
     OptimizeResult,
     Task,
     TaskSizes,
+    params_key,
 )
 from .core.options import OptionError
 from .core.prompt_model import ask
@@ -187,6 +194,7 @@ class _Run:
         self.winners: list[_Program] = [self.pool[0]]
         self.history: list[Candidate] = []
         self.final: list[tuple[float, _Program]] = []  # the winners scored on the trainset: mean, program
+        self.measured: dict[str, float] = {}  # their scores, when the trainset is the valset (module docstring)
 
     # ------------------------------------------------------------------ the search
 
@@ -302,6 +310,8 @@ class _Run:
             )
             mean = sum(r.score for r in result.results) / result.total if result.total else 0.0
             self.final.append((mean, program))
+            if task.trains_on_valset and not result.failed:
+                self.measured[params_key(task.program, program.params)] = result.score
             self.history.append(
                 Candidate(f"{label} on the trainset", result.score, dict(program.params), dict(program.origins))
             )
@@ -327,6 +337,7 @@ class _Run:
             candidates=tuple(history),
             lm_calls=self.calls.count,
             stopped=stopped,
+            measured=self.measured,
         )
 
     # ------------------------------------------------------------- the draws

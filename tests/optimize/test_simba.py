@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -86,6 +87,33 @@ def test_rules_are_written_from_a_better_and_a_worse_run_and_the_best_winner_is_
     # Each step: 2 rows x 2 rollouts, a rule per bucket, 2 candidates x 2 rows; then 3 x 4 trainset runs.
     assert len(lm.requests) == 2 * (4 + 4) + 12 and len(proposals) == 4
     assert result.lm_calls == 32 == RULES.estimate_calls(TaskSizes(trainset=4, valset=4, run_calls=1)).calls
+
+
+def test_on_the_valset_the_final_scorings_are_handed_back_to_the_build():
+    """Trained on the block's valset, the very rows: each final scoring with no failed row is the build's."""
+    from lmc.optimize.core.base import params_key
+
+    task, _ = simba_task(rollout_right, advising([]))
+    on_valset = RULES.compile(replace(task, valset=task.trainset))
+    finals = [c for c in on_valset.candidates if c.label.startswith("final:")]
+    assert on_valset.measured == {params_key(task.program, c.params): c.score for c in finals}
+    assert on_valset.measured[params_key(task.program, on_valset.params)] == on_valset.score == 100.0
+
+    other, _ = simba_task(rollout_right, advising([]))
+    assert RULES.compile(replace(other, valset=sentences(4, prefix="v"))).measured == {}  # other rows
+
+
+def test_a_final_scoring_with_a_failed_row_is_not_handed_back():
+    from lmc.optimize.core.base import params_key
+
+    def fails_once_with_the_rule(request: Request) -> dict:
+        if current_rollout() is None and RULE in request.instructions and index_of(request.inputs["sentence"]) == 3:
+            raise ValueError("a run that fails")
+        return rollout_right(request)
+
+    task, _ = simba_task(fails_once_with_the_rule, advising([]))
+    result = RULES.compile(replace(task, valset=task.trainset))
+    assert list(result.measured) == [params_key(task.program, task.start_params())]  # the rules' runs failed
 
 
 def test_the_rule_prompt_is_dspys_offer_feedback_with_the_metrics_feedback():

@@ -11,6 +11,7 @@ prompt model.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -157,6 +158,19 @@ def test_a_simba_build_learns_from_feedback_and_reports_its_steps(project, tmp_p
     assert "SIMBA" in report and "(minibatch)" in report and "on the trainset" in report
     marked = re.findall(r'<tr class="chosen"><td class="num">\d+</td><td>([^<]*)</td>', report)
     assert marked == [chosen[0].label]
+
+
+def test_without_a_valset_the_winners_trainset_scoring_is_the_final_score(project, tmp_path: Path, caplog):
+    """SIMBA scores its final candidates on the trainset, which a block without a valset is scored on: the
+    chosen one's scoring (no row failed) is the block's final score, not run again."""
+    _, _, write = project
+    source = write()
+    source.write_text(source.read_text(encoding="utf-8").replace("  valset: dev\n", ""), encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="lmc.building.pipeline"):
+        assert build(source, tmp_path / "out") == 0
+    assert "optimized route on train: 100.00%, as the search measured it" in caplog.text
+    lock = read_lock(source.with_suffix(".lock"))
+    assert lock.scores[0].optimized == lock.blocks[0].steps[0].score == 100.0
 
 
 def test_frozen_and_warm_rebuilds_write_the_same_bytes(project, tmp_path: Path):

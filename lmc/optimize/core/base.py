@@ -111,6 +111,12 @@ class Task:
         defaults = self.program.default_params()
         return {path: self.initial.get(path, defaults[path]) for path in self.program.module_paths}
 
+    @property
+    def trains_on_valset(self) -> bool:
+        """Whether the trainset is the valset, the very rows (a block without a ``valset``, or naming one
+        dataset for both): an optimizer's trainset scoring is then the build's valset scoring."""
+        return bool(self.valset) and self.trainset is self.valset
+
     def known_score(self, params: Mapping[str, Params]) -> float | None:
         """The valset score of ``params`` when the build has measured it already (``known_scores``)."""
         if not self.known_scores:
