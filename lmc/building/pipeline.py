@@ -226,7 +226,9 @@ def optimize_block(
     # zero-shot one), and a step's winner may be the next step's start, or the final program. A score a search
     # measured stands for another scoring only when the LMs replay their answers (``UsedLms.replayable``):
     # otherwise the winner's is the best of several samples, biased up by the choice.
-    known = {params_key(program, params): baseline.score} if baseline.total and not baseline.failed else {}
+    clean = bool(baseline.total) and not baseline.failed
+    known = {params_key(program, params): baseline.score} if clean else {}
+    known_runs = {params_key(program, params): baseline.results} if clean else {}
     measured = dict(known)
     current, current_origins = dict(params), dict(origins)
     steps: list[StepResult] = []
@@ -254,6 +256,7 @@ def optimize_block(
                 study=request.study,
                 candidates=previous,
                 known_scores=dict(measured) if lms.replayable() else known,  # and what earlier steps measured
+                known_runs=known_runs,
             )
             before = lms.spent()
             result = run_optimizer(step.optimizer, metered_task(task, meter))

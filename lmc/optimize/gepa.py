@@ -323,18 +323,20 @@ class _Run:
         from gepa import EvaluationBatch
 
         params = self.params_of(candidate)
-        jobs = [Job(row.example, params, self.student, None, row.where) for row in batch]
         split = batch[0].split if batch else "valset"
-        stage = f"iteration {self.record.iteration}: {len(batch)} {split} row(s)"
-        results = run_jobs(
-            self.task.program,
-            jobs,
-            self.task.metric,
-            threads=self.threads,
-            on_progress=functools.partial(self.task.progress, stage),
-            fatal=self.task.fatal,
-            max_errors=DEFAULT_MAX_ERRORS,
-        )
+        results = None if capture_traces else self._known(params, batch)
+        if results is None:
+            jobs = [Job(row.example, params, self.student, None, row.where) for row in batch]
+            stage = f"iteration {self.record.iteration}: {len(batch)} {split} row(s)"
+            results = run_jobs(
+                self.task.program,
+                jobs,
+                self.task.metric,
+                threads=self.threads,
+                on_progress=functools.partial(self.task.progress, stage),
+                fatal=self.task.fatal,
+                max_errors=DEFAULT_MAX_ERRORS,
+            )
         scores = [self.options.failure_score if r.error is not None else r.score for r in results]
         if batch and self.valset and split == self.valset[0].split:
             key = params_key(self.task.program, params)
@@ -342,6 +344,17 @@ class _Run:
             rows.update(row.index for row in batch)
             self.valset_runs[key] = (rows, failed or any(r.error is not None for r in results))
         return EvaluationBatch(outputs=list(results), scores=scores, trajectories=list(results))
+
+    def _known(self, params: Mapping[str, Params], batch: Sequence[_Row]) -> tuple[ExampleResult, ...] | None:
+        """The batch's results from the build's own scoring of these very valset rows (``Task.known_runs``:
+        the baseline is the starting program's), in batch order; None when the build has not run them all."""
+        known = self.task.known_run(params)
+        if known is None or not batch:
+            return None
+        if not all(row.index < len(known) and known[row.index].example is row.example for row in batch):
+            return None  # not the rows the build ran (the trainset, when a valset is given)
+        logger.info("GEPA: %d valset row(s) of this program scored already, by the build", len(batch))
+        return tuple(replace(known[row.index], index=i) for i, row in enumerate(batch))
 
     def make_reflective_dataset(
         self,

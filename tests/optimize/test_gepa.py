@@ -367,6 +367,36 @@ def test_each_candidates_clean_valset_score_is_the_builds_to_take():
     assert ONE.compile(classify_task(valset=())[0]).measured == {}
 
 
+def test_the_starting_programs_valset_rows_are_taken_from_the_builds_baseline(caplog):
+    """The build scored the starting program on the valset already (``Task.known_runs``): the engine gets
+    those rows' results and the same search follows, with one valset fewer asked of the LM."""
+    from dataclasses import replace
+
+    from lmc.host.evaluate import evaluate
+
+    plain, plain_lm = classify_task()
+    expected = ONE.compile(plain)
+    task, lm = classify_task()
+    baseline = evaluate(task.program, task.valset, task.metric, lm=FakeLM(ruled), params=task.start_params())
+    known = replace(task, known_runs={params_key(task.program, task.start_params()): baseline.results})
+    with caplog.at_level(logging.INFO, logger="lmc.optimize.gepa"):
+        result = ONE.compile(known)
+    assert "GEPA: 4 valset row(s) of this program scored already, by the build" in caplog.text
+    assert (result.params, result.candidates, result.frontier) == (
+        expected.params,
+        expected.candidates,
+        expected.frontier,
+    )
+    assert result.measured == expected.measured
+    assert len(lm.requests) == len(plain_lm.requests) - len(task.valset)
+    assert not any(r.inputs["sentence"].startswith("v") and r.instructions == START for r in lm.requests)
+
+    # Results of other rows (the same number of them, but not those the build ran) are never taken.
+    other, other_lm = classify_task(valset=sentences(4, "w"))
+    ONE.compile(replace(other, known_runs=known.known_runs))
+    assert sum(r.inputs["sentence"].startswith("w") and r.instructions == START for r in other_lm.requests) == 4
+
+
 def test_failed_runs_score_the_failure_score_and_are_not_reflected_on():
     def broken_on_s1(request: Request) -> dict | str:
         return "not json" if request.inputs["sentence"] == "s1" else ruled(request)

@@ -126,10 +126,12 @@ def build(source: Path, out: Path, *extra: str) -> int:
 def test_a_gepa_build_learns_from_feedback_and_reports_its_frontier(project, tmp_path: Path, caplog):
     _, stub, write = project
     source = write()
-    with caplog.at_level(logging.INFO, logger="lmc.building.pipeline"):
+    with caplog.at_level(logging.INFO, logger="lmc"):
         assert build(source, tmp_path / "out") == 0
     # The winner's valset scoring (all three rows, none failed) is the block's final score: not run again.
     assert "optimized triage on dev: 100.00%, as the search measured it" in caplog.text
+    # And the starting program's valset rows are the baseline's, not run again either.
+    assert "GEPA: 3 valset row(s) of this program scored already, by the build" in caplog.text
 
     lock = read_lock(source.with_suffix(".lock"))
     (step,) = lock.blocks[0].steps
@@ -208,8 +210,9 @@ def test_the_dry_run_estimate_bounds_the_calls_the_build_makes(project, tmp_path
 
     assert build(source, tmp_path / "out") == 0
     (step,) = read_lock(source.with_suffix(".lock")).blocks[0].steps
-    # The valset (3), iteration 1 (2 + 1 reflection + 2 + 3), then perfect minibatches of 2 up to 20 runs.
-    assert step.usage.answers == 3 + 8 + 2 * 5 == 21 <= estimate
+    # The valset (3 runs, taken from the baseline: no answer), iteration 1 (2 + 1 reflection + 2 + 3), then
+    # perfect minibatches of 2 up to 20 runs. The estimate cannot know the baseline's rows will be taken.
+    assert step.usage.answers == 8 + 2 * 5 == 18 <= estimate - 3
 
 
 def test_a_budget_stops_gepa_and_the_build_goes_on(project, tmp_path: Path):
@@ -218,7 +221,7 @@ def test_a_budget_stops_gepa_and_the_build_goes_on(project, tmp_path: Path):
     assert build(source, tmp_path / "out") == 0
     (step,) = read_lock(source.with_suffix(".lock")).blocks[0].steps
     assert step.stopped is not None and "budget of 7 LM call(s)" in step.stopped
-    assert step.usage.answers == 3 + 7  # the valset's 3 answers come free from the baseline's, then 7 calls
+    assert step.usage.answers == 7  # the valset's 3 rows are the baseline's results (no answer), then 7 calls
     assert [c.label for c in step.candidates] == ["candidate 0: the starting program"]
     report = (tmp_path / "out" / "triage" / "report.html").read_text(encoding="utf-8")
     assert "Stopped early" in report and "Lineage and Pareto frontier" in report

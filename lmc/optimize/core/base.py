@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
 from ...data.datasets import Example
-from ...host.evaluate import Fatal, Metric
+from ...host.evaluate import ExampleResult, Fatal, Metric
 from ...runtime.errors import LMError
 from ...runtime.lm.protocol import LanguageModel, Messages, Scored
 from ...runtime.program import Program
@@ -81,7 +81,9 @@ class Task:
     holds valset scores the build has already measured with this task's LM
     and metric, by :func:`params_key` (the block's baseline, run without a
     failed row): an optimizer may take a candidate's score from it rather
-    than score the very same program again.
+    than score the very same program again. ``known_runs`` holds the same
+    scorings row by row (their results in valset order), for an optimizer
+    that needs each row's score (GEPA's starting program).
     """
 
     program: Program
@@ -105,6 +107,7 @@ class Task:
     study: str | None = None
     candidates: tuple[Candidate, ...] = ()
     known_scores: Mapping[str, float] = field(default_factory=dict)
+    known_runs: Mapping[str, tuple[ExampleResult, ...]] = field(default_factory=dict)
 
     def start_params(self) -> dict[str, Params]:
         """The parameters each module starts from: ``initial``, else the defaults."""
@@ -122,6 +125,12 @@ class Task:
         if not self.known_scores:
             return None
         return self.known_scores.get(params_key(self.program, params))
+
+    def known_run(self, params: Mapping[str, Params]) -> tuple[ExampleResult, ...] | None:
+        """The valset results of ``params``, row by row, when the build has them already (``known_runs``)."""
+        if not self.known_runs:
+            return None
+        return self.known_runs.get(params_key(self.program, params))
 
     def start_origins(self) -> dict[str, tuple[DemoOrigin, ...]]:
         """Where the demos of :meth:`start_params` came from (none for modules starting from defaults)."""
