@@ -47,6 +47,7 @@ from ..optimize.core.budget import Meter, Spent, spent_of
 from ..optimize.finetune import FinetuneError
 from ..optimize.mipro.errors import StudyError
 from ..runtime.errors import LMError, ProgramError
+from ..runtime.lm.cache import CacheError, flush_writes
 from ..runtime.lm.client import LM
 from ..runtime.lm.protocol import LanguageModel
 from ..runtime.program import Program
@@ -68,7 +69,17 @@ from .plan import BlockPlan, plan_blocks, required
 
 PARITY_CASES = 3
 # Failures of a run that are the user's to fix (exit 3), not lmc's bugs.
-RUN_FAILURES = (LMError, DataError, PyRefError, OptionError, TooManyErrors, MetricError, StudyError, FinetuneError)
+RUN_FAILURES = (
+    LMError,
+    CacheError,
+    DataError,
+    PyRefError,
+    OptionError,
+    TooManyErrors,
+    MetricError,
+    StudyError,
+    FinetuneError,
+)
 logger = logging.getLogger(__name__)
 
 
@@ -398,6 +409,7 @@ def build(session: Session, request: BuildRequest, reporter: Reporter | None = N
         if request.storage is None:
             build_info = replace(build_info, lm_calls=usage.answers)
         files = session.render(params=params or None, parity=cases, info=build_info)  # indexes bm25 corpora
+        flush_writes()  # every answer the build used is in the LM cache's file before it reports
     except RUN_FAILURES as exc:
         raise BuildFailed(str(exc)) from exc
     lock = Lock(
@@ -498,6 +510,7 @@ def evaluate_program(
         what = f"eval {program_name}"
         params = dict(session.params or {})
         result = _evaluate(session, reporter or Reporter(), program, dataset, metric, params, what, max_errors=None)
+        flush_writes()
     except RUN_FAILURES as exc:
         raise BuildFailed(str(exc)) from exc
     return Evaluation(program_name, dataset_name, metric_name, result)

@@ -6,6 +6,7 @@ with 0.0 and `lmc build` wrote the wrong score into build.json and the lock.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -93,3 +94,22 @@ def test_a_cache_write_on_a_full_disk_stops_the_build_and_nothing_is_scored(tmp_
         assert "--no-cache" in err and "internal error" not in err and "Traceback" not in err
         assert "optimized" not in err, "a score was reported"
     assert files_of(out / "app") == package and lock.read_bytes() == locked
+
+
+def test_a_write_behind_that_fails_stops_the_build_before_it_reports(tmp_path, monkeypatch, capsys):
+    """The answers are written in batches behind the calls: a batch the file refuses is raised by the next
+    put or, at the latest, when the build flushes the cache before it reports. Exit 3, nothing written."""
+    from lmc.runtime.lm import cache as cache_module
+
+    with stub_project(tmp_path, monkeypatch) as (server, project):
+        out = tmp_path / "out"
+        monkeypatch.setenv("LMC_CACHE_DIR", str(tmp_path / "fresh-cache"))
+        monkeypatch.setattr(cache_module, "_INSERT", "INSERT INTO answers_gone VALUES (?, ?, ?, ?, ?, ?, ?)")
+        capsys.readouterr()
+        assert main(["build", str(project), "-o", str(out)]) == 3
+        err = capsys.readouterr().err
+        assert "the LM cache" in err and "cannot be written" in err and "no such table: answers_gone" in err
+        assert "internal error" not in err and "Traceback" not in err
+    assert not (out / "app" / "build.json").exists() and not (tmp_path / "app.lock").exists()
+    with contextlib.suppress(CacheError):  # what the stopped build's last threads put, refused too
+        cache_module.flush_writes()

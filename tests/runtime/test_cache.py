@@ -193,3 +193,59 @@ def test_connections_are_reused_by_the_threads_that_come_next(tmp_path):
     assert len(cache._connections) <= 17  # at most one per thread at once, and the constructor's
     cache.close()
     assert cache.get("0-0") == "a"  # reopens after close
+
+
+def test_an_answer_is_read_back_the_moment_it_is_put_by_any_cache_of_the_file(tmp_path, monkeypatch):
+    """Answers are written behind, in batches: every Cache of the file in this process reads the queue."""
+    from lmc.runtime.lm import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_GATHER_SECONDS", 5.0)  # nothing is written while the test looks
+    first, second = Cache(tmp_path), Cache(tmp_path)
+    first.put("k", "m", "queued", prompt_tokens=3)
+    assert second.answer("k") == Answer("queued", 3, 0, 0.0)
+    with sqlite3.connect(tmp_path / Cache.FILENAME) as raw:  # another process sees it only once written
+        assert raw.execute("SELECT COUNT(*) FROM answers").fetchone() == (0,)
+    second.flush()  # written now, without waiting out the gathering
+    with sqlite3.connect(tmp_path / Cache.FILENAME) as raw:
+        assert raw.execute("SELECT text, prompt_tokens FROM answers").fetchall() == [("queued", 3)]
+
+
+def test_a_write_that_fails_is_raised_once_by_the_next_put_or_flush(tmp_path, monkeypatch):
+    from lmc.runtime.lm import cache as cache_module
+    from lmc.runtime.lm.cache import CacheError
+
+    cache = Cache(tmp_path)
+    monkeypatch.setattr(cache_module, "_INSERT", "INSERT INTO no_such_table VALUES (?, ?, ?, ?, ?, ?, ?)")
+    cache.put("lost", "m", "a")
+    with pytest.raises(CacheError, match="cannot be written .*no such table.*--no-cache"):
+        cache.flush()
+    cache.flush()  # said once: the cache goes on
+    monkeypatch.undo()
+    cache.put("kept", "m", "b")
+    assert len(cache) == 1 and cache.get("kept") == "b" and cache.get("lost") is None
+
+
+def test_a_forked_child_writes_its_own_answers_and_its_parent_keeps_its_queue(tmp_path, monkeypatch):
+    import os
+
+    from lmc.runtime.lm import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_GATHER_SECONDS", 5.0)
+    cache = Cache(tmp_path)
+    cache.put("parent", "m", "from the parent")  # queued, not written, when the process forks
+    pid = os.fork()
+    if pid == 0:  # the child: an empty queue of its own, and a writer of its own
+        code = 0 if cache._writes.get("parent") is not None else 1  # the copy of the parent's queue
+        try:
+            cache.put("child", "m", "from the child")
+            code += 0 if cache._writes.get("parent") is None else 2  # a new queue: the parent writes its own
+            cache.flush()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    cache.flush()
+    assert {key: cache.get(key) for key in ("parent", "child")} == {
+        "parent": "from the parent",
+        "child": "from the child",
+    }
