@@ -2,10 +2,11 @@
 
 A self-hosted or loopback server (vLLM, llama.cpp's server, LM Studio, a
 test stub) speaks OpenAI's ``/chat/completions`` protocol. For those, the
-runtime posts the request itself over a kept-alive ``http.client``
-connection instead of going through litellm: it needs no import of litellm
-(seconds) and no per-call translation layers (milliseconds), and sends the
-same JSON body litellm would. Hosted providers, and ``openai/`` models
+runtime posts the request itself over a kept-alive connection
+(``http1.py``: one send, one buffer, no email parser) instead of going
+through litellm: it needs no import of litellm (seconds) and no per-call
+translation layers (milliseconds), and sends the same JSON body litellm
+would. Hosted providers, and ``openai/`` models
 without an ``api_base``, still go through litellm, which knows their
 endpoints, quirks and prices.
 
@@ -23,10 +24,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..choices import TokenLogprobs, parse_openai_logprobs
+
+if TYPE_CHECKING:
+    from .http1 import Connection
 
 __all__ = ["Completion", "HTTPFailure", "OpenAICompatClient", "is_direct", "token_count"]
 
@@ -99,48 +103,47 @@ class OpenAICompatClient:
             raise HTTPFailure(_error_message(raw), status, retry_after)
         return _completion(raw)
 
-    def _post(self, payload: bytes, headers: Mapping[str, str]) -> tuple[int, bytes, float | None]:
+    def _post(self, payload: bytes, headers: dict[str, str]) -> tuple[int, bytes, float | None]:
         """Send and read the answer within the deadline: a watchdog shuts the socket when it passes."""
-        import http.client  # here: it (with email and ssl) costs ~25 ms of a package's import time
+        from .http1 import ProtocolError, TooLarge  # here: it (with socket) costs ~4 ms of a package's import
 
         # A kept-alive connection may have been closed by the server since the
         # last call: one fresh reconnect is part of sending, not a retry.
-        for fresh in (False, True):
-            conn = self._connection(fresh)
+        while True:
+            conn = self._connection()
+            reused = not conn.fresh
             watchdog = _Watchdog(self._timeout)
             try:
-                conn.request("POST", self._path, body=payload, headers=dict(headers))
-                watchdog.watch(conn.sock)  # the response may take the socket over: keep it now
-                response = conn.getresponse()
-                raw = _read_capped(response)
+                watchdog.watch(conn.open())
+                response = conn.exchange(self._path, headers, payload, limit=MAX_ANSWER_BYTES)
                 if watchdog.fired:  # the read ended because the socket was shut: what came is not the whole
                     raise TimeoutError
-            except (ConnectionError, http.client.RemoteDisconnected, http.client.BadStatusLine) as exc:
+            except TooLarge as exc:
+                conn.close()
+                size = MAX_ANSWER_BYTES // (1024 * 1024)
+                raise HTTPFailure(f"the server's answer is over {size} MiB; it was not read", exc.status) from exc
+            except (ConnectionError, ProtocolError) as exc:
                 conn.close()
                 if watchdog.fired:
                     raise HTTPFailure(f"no whole answer within {self._timeout:g} s (the lm's `timeout`)") from exc
-                if fresh:
-                    raise HTTPFailure(f"connection failed: {exc}") from exc
-                continue
-            except (TimeoutError, OSError, http.client.HTTPException) as exc:
+                if reused:
+                    continue
+                raise HTTPFailure(f"connection failed: {exc}") from exc
+            except OSError as exc:  # TimeoutError too
                 conn.close()
                 if watchdog.fired:
                     raise HTTPFailure(f"no whole answer within {self._timeout:g} s (the lm's `timeout`)") from exc
                 raise HTTPFailure(f"connection failed: {type(exc).__name__}: {exc}") from exc
             finally:
                 watchdog.cancel()
-            if response.will_close:
-                conn.close()
-            return response.status, raw, _seconds(response.getheader("retry-after"))
-        raise AssertionError("unreachable")
+            return response.status, response.body, _seconds(response.headers.get("retry-after"))
 
-    def _connection(self, fresh: bool) -> Any:
-        import http.client
+    def _connection(self) -> Connection:
+        from .http1 import Connection
 
-        conn = getattr(self._local, "conn", None)
-        if conn is None or fresh:
-            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            conn = self._local.conn = cls(self._host, self._port, timeout=self._timeout)
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = Connection(self._host, self._port, https=self._https, timeout=self._timeout)
         return conn
 
 
@@ -252,15 +255,6 @@ class _Deadlines:
 _DEADLINES = _Deadlines()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_DEADLINES.reset)
-
-
-def _read_capped(response: Any) -> bytes:
-    """The response body, refused past ``MAX_ANSWER_BYTES`` (read no further than that)."""
-    raw = response.read(MAX_ANSWER_BYTES + 1)
-    if len(raw) > MAX_ANSWER_BYTES:
-        size = MAX_ANSWER_BYTES // (1024 * 1024)
-        raise HTTPFailure(f"the server's answer is over {size} MiB; it was not read", status=response.status)
-    return bytes(raw)
 
 
 def _completion(raw: bytes) -> Completion:
