@@ -300,7 +300,8 @@ class _Writes:
                     connection.executemany(_INSERT, rows)
                     connection.execute("COMMIT")
                 except BaseException:
-                    connection.execute("ROLLBACK")
+                    with contextlib.suppress(sqlite3.Error):  # the fault is the write's, not the rollback's
+                        connection.execute("ROLLBACK")
                     raise
             except Exception as exc:  # noqa: BLE001 (any fault: the batch is lost, its answers asked again later)
                 error = CacheError(self.path, "written", exc)

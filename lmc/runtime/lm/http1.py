@@ -61,14 +61,14 @@ class Connection:
     """A socket to one server, opened on first use, kept open between exchanges while the server allows."""
 
     def __init__(self, host: str, port: int | None, *, https: bool, timeout: float) -> None:
+        default = 443 if https else 80
         self.host = host
-        self.port = port or (443 if https else 80)
+        self.port = port or default
         self.https = https
         self.timeout = timeout
         self.sock: socket.socket | None = None
         self._buf = bytearray()
-        default = 443 if https else 80
-        shown = f"[{host}]" if ":" in host else host
+        shown = f"[{host}]" if ":" in host else host  # an IPv6 address
         self.host_header = shown if self.port == default else f"{shown}:{self.port}"
 
     @property
@@ -106,9 +106,9 @@ class Connection:
         lines.append(f"Content-Length: {len(body)}")
         sock = self.open()
         sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-        status, fields, version = self._head()
+        status, fields, version = self._head(started=False)
         while 100 <= status < 200:  # informational: the real response follows
-            status, fields, version = self._head()
+            status, fields, version = self._head(started=True)
         keep_alive = "close" not in fields.get("connection", "").lower() and (
             version == 1 or "keep-alive" in fields.get("connection", "").lower()
         )
@@ -139,8 +139,9 @@ class Connection:
             )
         self._buf += chunk
 
-    def _head(self) -> tuple[int, dict[str, str], int]:
-        started = bool(self._buf)
+    def _head(self, *, started: bool) -> tuple[int, dict[str, str], int]:
+        """The status, the headers and the minor version of the next response head in the stream."""
+        started = started or bool(self._buf)
         while True:
             end = _HEAD_END.search(self._buf)
             if end is not None:
