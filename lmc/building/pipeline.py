@@ -268,6 +268,7 @@ def optimize_block(
                 candidates=previous,
                 known_scores=dict(measured) if lms.replayable() else known,  # and what earlier steps measured
                 known_runs=known_runs,
+                replayable=lms.replayable(),
             )
             before = lms.spent()
             result = run_optimizer(step.optimizer, metered_task(task, meter))

@@ -23,7 +23,10 @@ the build's own scoring: a candidate the build has scored already (the
 starting program, as the baseline) takes that score (``Task.known_scores``),
 and every evaluation with no failed row is handed back for the build's final
 scoring (``OptimizeResult.measured``), so the chosen program is not run on
-those rows again.
+those rows again. When every LM keeps a cache (``Task.replayable``), a
+program scored already in the run (a proposal repeated, or a module's
+candidates scored again while the other modules kept their instructions)
+takes that score instead of a second scoring of the same cached answers.
 
 lmc's ChatAdapter, like DSPy's, never renders a field's *prefix*, so the
 ``proposed_prefix_for_output_field`` DSPy asks for would change no prompt:
@@ -142,6 +145,7 @@ class _Run:
         self.history: list[Candidate] = []
         self.on_valset = task.trains_on_valset  # the build's scorings are these very evaluations
         self.measured: dict[str, float] = {}
+        self.scored: dict[str, float] = {}  # each program scored with no failed row (params_key: score)
 
     def search(self) -> None:
         o = self.options
@@ -200,7 +204,10 @@ class _Run:
         task = self.task
         self.working[path] = replace(self.working[path], instructions=instruction)
         label = f"{stage} {path}: candidate {len(self.history) + 1}"
-        score = task.known_score(self.working) if self.on_valset else None
+        key = params_key(task.program, self.working)
+        score = task.known_scores.get(key) if self.on_valset else None
+        if score is None and task.replayable:
+            score = self.scored.get(key)
         if score is not None:
             logger.info("%s: scored already, on the same rows", label)
         else:
@@ -216,8 +223,10 @@ class _Run:
                 max_errors=DEFAULT_MAX_ERRORS,
             )
             score = result.score
-            if self.on_valset and not result.failed:
-                self.measured[params_key(task.program, self.working)] = score
+            if not result.failed:
+                self.scored[key] = score
+                if self.on_valset:
+                    self.measured[key] = score
         self.history.append(Candidate(label, score))
         logger.info("%s: %.2f%% on the trainset", label, score)
         if task.on_candidate is not None:

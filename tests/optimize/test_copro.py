@@ -257,3 +257,23 @@ def test_an_evaluation_with_a_failed_row_is_not_handed_back():
     assert len(result.candidates) == 3  # the starting instruction was scored, with its failed row
     handed = [json.loads(key)["classify.judge"]["instructions"] for key in result.measured]
     assert len(handed) == 2 and START not in handed
+
+
+def test_with_every_lm_cached_a_program_scored_already_is_not_scored_again():
+    """A repeated proposal (or a module's candidate scored again while the others kept theirs) is the very
+    program on the very rows: with replayable LMs, its score is taken from the run's own scoring."""
+
+    def same(proposal):
+        return {"proposed_instruction": "Label it, level 2."}
+
+    def run(replayable: bool):
+        task, _ = copro_task(prompt=ProposerLM(same))
+        return COPRO(breadth=3, depth=2, prompt_model="proposer").compile(replace(task, replayable=replayable)), task
+
+    again, again_task = run(False)
+    taken, taken_task = run(True)
+    assert [(c.label, c.score) for c in taken.candidates] == [(c.label, c.score) for c in again.candidates]
+    assert taken.params == again.params
+    # Round 1: the proposal twice and the start; round 2: the proposal three times. Scored once each.
+    assert len(again_task.lm.requests) == 6 * len(TRAIN)
+    assert len(taken_task.lm.requests) == 2 * len(TRAIN)

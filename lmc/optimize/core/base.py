@@ -83,7 +83,11 @@ class Task:
     failed row): an optimizer may take a candidate's score from it rather
     than score the very same program again. ``known_runs`` holds the same
     scorings row by row (their results in valset order), for an optimizer
-    that needs each row's score (GEPA's starting program).
+    that needs each row's score (GEPA's starting program). ``replayable``
+    says that scoring the very same program on the same rows again would
+    read the very same answers (every LM keeps a cache): an optimizer may
+    then take a score it measured itself, with no failed row, rather than
+    score that program again.
     """
 
     program: Program
@@ -108,6 +112,7 @@ class Task:
     candidates: tuple[Candidate, ...] = ()
     known_scores: Mapping[str, float] = field(default_factory=dict)
     known_runs: Mapping[str, tuple[ExampleResult, ...]] = field(default_factory=dict)
+    replayable: bool = False
 
     def start_params(self) -> dict[str, Params]:
         """The parameters each module starts from: ``initial``, else the defaults."""
