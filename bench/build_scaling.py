@@ -29,6 +29,15 @@ For each point it reports:
   request log (the same monotonic clock);
 * the process's peak resident memory.
 
+It also measures the machine (``wake_cost``): the CPU time of one fixed
+piece of Python work (a chat request's JSON written and read back), run
+back to back and run with a sleep of the LM's latency before each. A thread
+that sleeps between calls, as every build thread does while its request is
+out, finds its caches cold when it wakes: on the machine the README's
+numbers come from (2 vCPUs of a virtual machine) the same work then costs
+1.5-2.5x its CPU time. Read lmc's CPU per call at 50 ms against that ratio;
+``--latency-ms 0`` gives the hot figure.
+
     .venv/bin/python bench/build_scaling.py                    # N = 20, 200, 2000 at 8 threads; N = 200 at 32, 64
     .venv/bin/python bench/build_scaling.py --points 20000:64  # one point, N:threads
 """
@@ -234,6 +243,29 @@ def one_point(
     }
 
 
+def wake_cost(latency_ms: float, runs: int = 200) -> dict[str, float]:
+    """CPU ms of one fixed piece of work run back to back, and with a sleep of ``latency_ms`` before each."""
+    body = {"model": "oracle", "messages": [{"role": "system", "content": "x" * 1500}] * 3, "temperature": 0.0}
+
+    def work() -> None:
+        for _ in range(10):
+            json.loads(json.dumps(body))
+
+    def per_run(sleep_s: float) -> float:
+        spent = 0.0
+        for _ in range(runs):
+            if sleep_s:
+                time.sleep(sleep_s)
+            start = time.thread_time()
+            work()
+            spent += time.thread_time() - start
+        return spent * 1000 / runs
+
+    per_run(0.0)  # warm up
+    hot, woken = per_run(0.0), per_run(max(latency_ms, 1.0) / 1000)
+    return {"hot_ms": round(hot, 3), "after_sleep_ms": round(woken, 3), "ratio": round(woken / hot, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", nargs="*", default=list(DEFAULT_POINTS), metavar="N:THREADS")
@@ -255,7 +287,12 @@ def main() -> None:
     keys = ["rows", "threads", "calls", "bound_s", "wall_s", "ratio", "cpu_ms_per_call", "span_cpu_ms_per_call"]
     keys += ["before_first_request_s", "after_last_answer_s", "idle_s", "utilization", "peak_rss_mb"]
     print(table(headers, [[p[k] for k in keys] for p in points]))
-    path = write_results(args.name, {"latency_ms": args.latency_ms, "points": points})
+    wake = wake_cost(args.latency_ms)
+    print(
+        f"machine: the same work costs {wake['hot_ms']} ms of CPU back to back, {wake['after_sleep_ms']} ms after "
+        f"sleeping {max(args.latency_ms, 1.0):g} ms ({wake['ratio']}x)"
+    )
+    path = write_results(args.name, {"latency_ms": args.latency_ms, "points": points, "wake_cost": wake})
     logger.info("wrote %s", path)
 
 

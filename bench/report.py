@@ -70,8 +70,22 @@ def build_scaling(data: dict[str, Any]) -> list[str]:
         "",
         table(headers, [[p[k] for k in keys] for p in data["points"]]),
         "",
+        *_wake_cost(data),
         "Goals (issue 13): wall <= 1.2x the bound; CPU per call <= 0.5 ms; before the first request and after"
         " the last answer < 0.5 s each.",
+    ]
+
+
+def _wake_cost(data: dict[str, Any]) -> list[str]:
+    """The machine's factor on CPU time after a sleep (``build_scaling.wake_cost``), when the run measured it."""
+    wake = data.get("wake_cost")
+    if wake is None:
+        return []
+    return [
+        f"The machine: one fixed piece of Python work costs {wake['hot_ms']} ms of CPU back to back and"
+        f" {wake['after_sleep_ms']} ms after a sleep of the latency ({wake['ratio']}x): every per-call figure"
+        " at that latency carries the factor.",
+        "",
     ]
 
 
