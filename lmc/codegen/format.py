@@ -2,14 +2,16 @@
 
 Formatting runs with ``--isolated`` so the output never depends on a
 ``pyproject.toml`` near the current directory: the same input gives the
-same bytes on every machine with the same ruff. ``python -m ruff`` (the ruff
-that lmc depends on) is preferred; a ``ruff`` on ``PATH`` is the fallback.
+same bytes on every machine with the same ruff. The ruff that lmc depends on
+is preferred (its binary, found as ``python -m ruff`` finds it); a ``ruff``
+on ``PATH`` is the fallback.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -24,9 +26,15 @@ _TIMEOUT_S = 60
 
 @functools.cache
 def ruff_command() -> tuple[str, ...]:
-    """The argv prefix that runs ruff."""
+    """The argv prefix that runs ruff: the binary of the ruff package lmc depends on, as ``python -m ruff``
+    finds it (running it through an interpreter cost each render ~16 ms), else a ``ruff`` on ``PATH``."""
     if importlib.util.find_spec("ruff") is not None:
-        return (sys.executable, "-m", "ruff")
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
+
+        try:
+            return (os.fsdecode(find_ruff_bin()),)
+        except FileNotFoundError:
+            return (sys.executable, "-m", "ruff")
     exe = shutil.which("ruff")
     if exe is None:
         raise CodegenError("ruff is not installed: lmc needs it to format generated code (pip install ruff)")

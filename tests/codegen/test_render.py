@@ -5,6 +5,7 @@ from __future__ import annotations
 import compileall
 import re
 import subprocess
+import sys
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -81,6 +82,19 @@ def test_generated_code_passes_ruff_and_compiles(sample: Path, tmp_path: Path) -
     fmt = subprocess.run([*ruff, "format", "--check", "--no-cache", "."], cwd=out, capture_output=True, text=True)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
     assert compileall.compile_dir(out, quiet=1, force=True)
+
+
+def test_ruff_runs_as_its_binary_and_formats_as_python_m_ruff_does(tmp_path: Path) -> None:
+    """The ruff package's own binary, with no interpreter started before it: the bytes `python -m ruff` gives."""
+    from lmc.codegen.format import format_many
+
+    (binary,) = ruff_command()
+    assert Path(binary).name.startswith("ruff") and Path(binary).is_file()
+    source = "x = {  'a':1,\n 'b' : [1,2,\n3]}\ndef f( a ):\n  return a\n"
+    (tmp_path / "m.py").write_text(source, encoding="utf-8")
+    argv = [sys.executable, "-m", "ruff", "format", "--isolated", "--no-cache", "m.py"]
+    subprocess.run(argv, cwd=tmp_path, check=True, capture_output=True)
+    assert format_many({"m.py": source}) == {"m.py": (tmp_path / "m.py").read_text(encoding="utf-8")}
 
 
 def test_expected_files_and_dependencies(tmp_path: Path) -> None:
