@@ -248,3 +248,22 @@ def test_a_wrong_command_line_exits_64_not_2_which_means_a_crash(argv: list[str]
         main(argv)
     assert info.value.code == 64
     assert "usage: lmc" in capsys.readouterr().err
+
+
+def test_check_in_process_leaves_the_collector_as_it_found_it(tmp_path: Path) -> None:
+    """`lmc check` turns the collector off while it runs; `main` called in-process (a host, these tests)
+    gets it back as it was, and nothing is frozen (only the `lmc` command's own process freezes, at exit)."""
+    import gc
+
+    source = tmp_path / "ok.lmp"
+    source.write_text("signature S {\n  in q: str\n  out a: str\n}\n", encoding="utf-8")
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    assert main(["check", str(source)]) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    gc.disable()
+    try:
+        assert main(["check", str(source)]) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

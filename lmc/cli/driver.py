@@ -7,6 +7,7 @@ else (diagnostics, progress, tables) to stderr.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -111,11 +112,20 @@ def _learned_project(args: argparse.Namespace, loaded: Loaded) -> Project | int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    status = EXIT_OK
-    for path in args.files:
-        if not _check_one(path, args.format):
-            status = EXIT_DIAGNOSTICS
-    return status
+    # A check is short and makes few cycles; the collector would only walk each file's IR (~100,000
+    # objects at 5,000 lines) again and again as the checks allocate: off for the command (~8 ms), and
+    # back on after it for a process that goes on (``main`` called in-process).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        status = EXIT_OK
+        for path in args.files:
+            if not _check_one(path, args.format):
+                status = EXIT_DIAGNOSTICS
+        return status
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def cmd_build(args: argparse.Namespace) -> int:

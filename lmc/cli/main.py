@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 diagnostics, 2 crash (a bug in lmc), 3 a failed run, 64
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -132,7 +133,11 @@ def _show_own_warnings() -> None:
 
 
 def entry() -> None:
-    sys.exit(main())
+    code = main()
+    # The process ends here: its objects need not be walked by the collector again on the way out
+    # (~40 ms after a build). Only the command's process does this, never ``main`` (hosts and tests call it).
+    gc.freeze()
+    sys.exit(code)
 
 
 if __name__ == "__main__":
