@@ -23,12 +23,9 @@ spent (calls made, cache hits, tokens, cost) is printed on the console only.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import importlib
 import json
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -394,8 +391,6 @@ def build(session: Session, request: BuildRequest, reporter: Reporter | None = N
     try:
         inputs = _inputs(session, request)
         plans = plan_blocks(session.source, request.seed) if request.optimize else ()
-        if plans:
-            _import_beside("pydantic.main")  # BaseModel's module: the parity runs after the search load it
         for plan in plans:
             outcome = optimize_block(session, plan, params, origins, request, lms, reporter)
             params, origins = _plain_params(outcome.params), outcome.origins
@@ -432,23 +427,6 @@ def build(session: Session, request: BuildRequest, reporter: Reporter | None = N
         usage=usage,
     )
     return BuildOutput(session.package, files, lock, total, session.lm().usage.truncated)
-
-
-def _import_beside(name: str) -> None:
-    """Import ``name`` in a thread of its own while the search waits on its LMs.
-
-    The parity runs after the search are the package's first calls, which
-    load pydantic: ~60 ms after the last answer, where during the search the
-    interpreter is mostly idle, its threads waiting on the LMs. An import
-    that fails here is left to the parity runs, which import it again and
-    report it.
-    """
-
-    def load() -> None:
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
-
-    threading.Thread(target=load, name=f"lmc-import-{name}", daemon=True).start()
 
 
 def _default_instructions(session: Session, params: Mapping[str, Params]) -> dict[str, str]:
