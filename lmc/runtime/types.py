@@ -66,10 +66,11 @@ def type_adapter(annotation: Any) -> TypeAdapter[Any]:
 def is_model(value: Any) -> bool:
     """Whether ``value`` is a pydantic model instance, without importing pydantic.
 
-    ``BaseModel`` is defined in ``pydantic.main``: no model exists before that module is loaded.
+    ``BaseModel`` is defined in ``pydantic.main``: no model exists before that module is loaded, nor
+    while another thread is still importing it (the module is then in ``sys.modules`` half made).
     """
-    main = sys.modules.get("pydantic.main")
-    return main is not None and isinstance(value, main.BaseModel)
+    base = getattr(sys.modules.get("pydantic.main"), "BaseModel", None)
+    return base is not None and isinstance(value, base)
 
 
 # ------------------------------------------------------------------ naming
@@ -287,8 +288,9 @@ def _enum_member(annotation: type[enum.Enum], value: Any) -> enum.Enum:
 
 def describe_error(exc: Exception) -> str:
     """A one-line reason for a failed parse: pydantic's messages without its preamble."""
-    core = sys.modules.get("pydantic_core")  # pydantic's ValidationError is pydantic_core's
-    if core is not None and isinstance(exc, core.ValidationError):
+    # pydantic's ValidationError is pydantic_core's; None before that module is loaded, or half made.
+    error = getattr(sys.modules.get("pydantic_core"), "ValidationError", None)
+    if error is not None and isinstance(exc, error):
         return "; ".join(err["msg"] for err in exc.errors()[:3])
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

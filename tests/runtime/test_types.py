@@ -191,3 +191,17 @@ def test_missing_optional_outputs_read_as_none(adapter, answer):
 def test_a_missing_required_output_is_still_an_error(adapter, answer):
     with pytest.raises(AdapterParseError, match="lacks the output field\\(s\\) `a`"):
         adapter.parse(OPTIONAL_OUT, answer)
+
+
+def test_a_pydantic_module_another_thread_is_still_importing_is_read_as_not_loaded(monkeypatch):
+    """The runtime asks about pydantic without importing it, through ``sys.modules``; a module another
+    thread is importing sits there half made (no ``BaseModel`` yet): no model exists yet, so no error."""
+    import sys
+    import types
+
+    from lmc.runtime.types import describe_error, is_model
+
+    monkeypatch.setitem(sys.modules, "pydantic.main", types.ModuleType("pydantic.main"))
+    monkeypatch.setitem(sys.modules, "pydantic_core", types.ModuleType("pydantic_core"))
+    assert is_model({"a": 1}) is False
+    assert describe_error(ValueError("not a number")) == "not a number"
