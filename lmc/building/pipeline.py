@@ -23,9 +23,13 @@ spent (calls made, cache hits, tokens, cost) is printed on the console only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib
 import json
 import logging
+import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
@@ -232,6 +236,7 @@ def optimize_block(
 
     scored = f"{program.name} on {valset.name}"
     baseline = _score(session, reporter, lms(), program, valset, metric, params, f"baseline {scored}", plan.max_errors)
+    _import_beside("pydantic.main")  # BaseModel's module: the parity runs after the search load it
     # The block's programs scored already on these rows, with this LM and metric, none of their rows failed
     # (a search's own scoring could then not have stopped): the baseline is a candidate too (a random search's
     # zero-shot one), and a step's winner may be the next step's start, or the final program. A score a search
@@ -427,6 +432,29 @@ def build(session: Session, request: BuildRequest, reporter: Reporter | None = N
         usage=usage,
     )
     return BuildOutput(session.package, files, lock, total, session.lm().usage.truncated)
+
+
+def _import_beside(name: str) -> None:
+    """Import ``name`` in a thread of its own while the search waits on its LMs.
+
+    The parity runs after the search are the package's first calls, which
+    load pydantic: ~40 ms after the last answer, where during the search the
+    interpreter is mostly idle, its threads waiting on the LMs (it starts
+    after the baseline, so that the first requests go out first). An import
+    that fails here is left to the parity runs, which import it again and
+    report it. The runs meanwhile never read a module half made: the
+    runtime asks about pydantic through ``sys.modules`` with defaults
+    (``runtime/types.py``), and an ``import`` waits for the other thread.
+    """
+
+    if name in sys.modules:
+        return
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+    threading.Thread(target=load, name=f"lmc-import-{name}", daemon=True).start()
 
 
 def _default_instructions(session: Session, params: Mapping[str, Params]) -> dict[str, str]:
