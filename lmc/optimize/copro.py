@@ -143,7 +143,6 @@ class _Run:
         # Per module: instruction -> its best evaluation, in first-evaluated order (DSPy's dict).
         self.evaluated: dict[str, dict[str, _Scored]] = {path: {} for path in self.paths}
         self.history: list[Candidate] = []
-        self.on_valset = task.trains_on_valset  # the build's scorings are these very evaluations
         self.measured: dict[str, float] = {}
         self.scored: dict[str, float] = {}  # each program scored with no failed row (params_key: score)
 
@@ -205,7 +204,7 @@ class _Run:
         self.working[path] = replace(self.working[path], instructions=instruction)
         label = f"{stage} {path}: candidate {len(self.history) + 1}"
         key = params_key(task.program, self.working)
-        score = task.known_scores.get(key) if self.on_valset else None
+        score = task.known_scores.get(key) if task.trains_on_valset else None  # the build's own scorings
         if score is None and task.replayable:
             score = self.scored.get(key)
         if score is not None:
@@ -225,7 +224,7 @@ class _Run:
             score = result.score
             if not result.failed:
                 self.scored[key] = score
-                if self.on_valset:
+                if task.trains_on_valset:
                     self.measured[key] = score
         self.history.append(Candidate(label, score))
         logger.info("%s: %.2f%% on the trainset", label, score)

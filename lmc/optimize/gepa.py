@@ -257,7 +257,7 @@ class _Run:
         self.start = task.start_params()
         self.origins = task.start_origins()
         self.trainset = [_Row("trainset", i, e) for i, e in enumerate(task.trainset)]
-        given = bool(task.valset) and task.valset is not task.trainset
+        given = bool(task.valset) and not task.trains_on_valset
         self.valset = [_Row("valset", i, e) for i, e in enumerate(task.valset)] if given else self.trainset
         self.size = options.metric_calls(
             modules=len(self.paths), trainset=len(self.trainset), valset=len(self.valset), valset_given=given
