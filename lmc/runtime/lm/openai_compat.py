@@ -6,9 +6,8 @@ runtime posts the request itself over a kept-alive connection
 (``http1.py``: one send, one buffer, no email parser) instead of going
 through litellm: it needs no import of litellm (seconds) and no per-call
 translation layers (milliseconds), and sends the same JSON body litellm
-would. Hosted providers, and ``openai/`` models
-without an ``api_base``, still go through litellm, which knows their
-endpoints, quirks and prices.
+would. Hosted providers, and ``openai/`` models without an ``api_base``,
+still go through litellm, which knows their endpoints, quirks and prices.
 
 Failures are raised as :class:`HTTPFailure` with the status (None for a
 connection failure or timeout) and the server's ``Retry-After``; ``client.py``
