@@ -14,7 +14,7 @@ from pathlib import Path
 LMC = Path(__file__).resolve().parents[1] / "lmc"
 
 # Each part of lmc (a subpackage or a top-level module) and the parts it may import.
-FOUNDATION = {"exitcodes", "resources", "version"}
+FOUNDATION = {"exitcodes", "records", "resources", "version"}
 ALLOWED: dict[str, set[str]] = {
     "runtime": set(),
     "diagnostics": set(),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from ..building.writing import emit, not_written, write_lock
 from ..codegen.errors import CodegenError
 from ..codegen.files import WriteError, out_dir_problem
 from ..optimize.core.budget import Spent
+from ..records import record
 from .diagnostics import BuildError, Diagnostic
 from .project import compile
 from .workspace import Files, Rows, Source
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..host.session import Session
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScoreRow:
     """One score of the build, in percent: a program on a split, before and after optimizing."""
 
@@ -35,7 +35,7 @@ class ScoreRow:
     optimized: float | None  # None: nothing was optimized for it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Usage:
     """LM answers and what they cost (``cache_hits``: how many of them came from the LM cache)."""
 
@@ -46,7 +46,7 @@ class Usage:
     cache_hits: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildResult:
     """A finished build: its package in memory, its scores, the parameters it chose, its lock and usage.
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 from ..diagnostics import core
+from ..records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     """One problem of a ``.lmp`` program, at a place in its source.
 

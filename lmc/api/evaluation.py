@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Row:
     """One row of the dataset: its inputs, the outputs (None when the run failed), the score, the failure.
 
@@ -28,7 +29,7 @@ class Row:
     feedback: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Evaluation:
     """``score`` is the mean metric value in percent (DSPy's ``Evaluate``); failed rows score 0 and count."""
 

@@ -27,13 +27,13 @@ count is then an upper bound.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ..ir import nodes as ir
 from ..ir.values import options_dict
+from ..records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RunCalls:
     """LM requests of one program run, and how far the count can be trusted."""
 

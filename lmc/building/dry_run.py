@@ -13,17 +13,18 @@ warm cache answers repeated requests for free.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..host.session import Session
 from ..ir import nodes as ir
 from ..optimize.core.base import CallEstimate, TaskSizes
+from ..records import record
 from .callcount import RunCalls, metric_calls, run_calls
 from .pipeline import PARITY_CASES, RUN_FAILURES, BuildFailed
 from .plan import BlockPlan, StepPlan, plan_blocks, required
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Line:
     """One row of the estimate: what runs, its LM requests (None: not estimated), how sure."""
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Literal
+
+from ..records import record
 
 EventKind = Literal["start", "advance", "end", "note"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgressEvent:
     """``start``/``advance``/``end`` of a stage named ``text`` (``done`` of ``total``), or a ``note``."""
 

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +48,7 @@ from ..codegen import BuildInfo, ParityCase
 from ..codegen import ScoreRow as ReadmeRow
 from ..optimize.core.base import Candidate, DemoOrigin, Frontier
 from ..optimize.core.budget import Spent
+from ..records import record
 from ..runtime.signature import Params
 from ..runtime.types import to_jsonable
 
@@ -71,7 +71,7 @@ def lock_path_for(source: str | Path) -> Path:
     return Path(source).with_suffix(LOCK_SUFFIX)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Verbatim:
     """A JSON value written as it is: its keys keep their order (a demo's fields), not sorted."""
 
@@ -89,7 +89,7 @@ def _canonical(value: Any) -> Any:
     return to_jsonable(value)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScoreRow:
     """One score line of a build: a program's metric on one split, before and after optimizing."""
 
@@ -102,7 +102,7 @@ class ScoreRow:
         return ReadmeRow(self.label, self.baseline, self.optimized)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AnswerUsage:
     """The LM answers a build (or one optimizer of it) used, and what they cost when the LM made them.
 
@@ -148,7 +148,7 @@ class AnswerUsage:
         return cls(cost_usd=float(cost), **counts)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StepResult:
     """What one optimizer of a chain did (``plan`` is ``StepPlan.to_json()``, its block's chain entry)."""
 
@@ -162,7 +162,7 @@ class StepResult:
     frontier: Frontier | None = None  # a Pareto search's lineage and per-row scores of its candidates (GEPA)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BlockResult:
     """One ``optimize`` block: its plan (``BlockPlan.to_json()``), its steps and its scores."""
 
@@ -175,7 +175,7 @@ class BlockResult:
         return str(self.plan["program"])
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Lock:
     """The content of a lock file (see the module docstring)."""
 

@@ -31,7 +31,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -50,6 +50,7 @@ from ..optimize.core.base import DEFAULT_MAX_ERRORS, DemoOrigin, Task, metered_t
 from ..optimize.core.budget import Meter, Spent, spent_of
 from ..optimize.finetune import FinetuneError
 from ..optimize.mipro.errors import StudyError
+from ..records import record
 from ..runtime.errors import LMError, ProgramError
 from ..runtime.lm.cache import CacheError, flush_writes
 from ..runtime.lm.client import LM
@@ -98,7 +99,7 @@ class BuildFailed(Exception):
         self.details = tuple(details)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildOutput:
     """A finished build, in memory: the package's files and the lock they were rendered from.
 
@@ -114,7 +115,7 @@ class BuildOutput:
     from_lock: bool = False  # ``--frozen``: rendered from the lock, no LM called
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildRequest:
     out_dir: str = "build"
     optimize: bool = True
@@ -157,7 +158,7 @@ class UsedLms:
         return total
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BlockOutcome:
     """One optimize block's result: the parameters and origins after it.
 
@@ -502,7 +503,7 @@ def evaluate_block(
     return ScoreRow(label, base.score, tuned.score if tuned else None)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Evaluation:
     """``lmc eval``'s result: the program scored on a dataset with a metric."""
 

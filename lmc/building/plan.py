@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ..ir import nodes as ir
@@ -19,9 +18,10 @@ from ..ir.values import options_dict, plain
 from ..optimize import Optimizer, create_optimizer
 from ..optimize.core.base import DEFAULT_MAX_ERRORS
 from ..optimize.core.budget import Budget, split_budget
+from ..records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StepPlan:
     """One optimizer of a chain: as written (``given``), built, and its budget."""
 
@@ -52,7 +52,7 @@ class StepPlan:
         return {"optimizer": self.name, "options": self.options, "budget": budget}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BlockPlan:
     """One ``optimize`` block: its program, data, metric, teacher, seed and optimizer chain."""
 

@@ -21,13 +21,13 @@ import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..codegen.render import template_cache
 from ..optimize.core.base import Candidate, DemoOrigin, Frontier
+from ..records import record
 from ..resources import resource_dir
 from .lock import AnswerUsage, BlockResult, Lock, StepResult
 
@@ -38,7 +38,7 @@ _PREVIEW = 400  # characters of a demo shown
 # ---------------------------------------------------------- view-models
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Segment:
     """A run of words in an instruction diff: ``same``, ``del`` (old only) or ``ins`` (new only)."""
 
@@ -46,7 +46,7 @@ class Segment:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Point:
     x: float
     y: float
@@ -54,7 +54,7 @@ class Point:
     best: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Chart:
     """An SVG chart of candidate scores in trial order, and the best score so far."""
 
@@ -70,7 +70,7 @@ class Chart:
     x_ticks: tuple[tuple[float, str], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LineageView:
     """One candidate of a Pareto search: its number (the optimizer's), its parents, score and frontier rows."""
 
@@ -81,7 +81,7 @@ class LineageView:
     chosen: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FrontierView:
     """A Pareto search (GEPA): the candidates' lineage, the frontier on each valset row, a note per step."""
 
@@ -91,7 +91,7 @@ class FrontierView:
     notes: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StepView:
     number: int
     title: str
@@ -104,7 +104,7 @@ class StepView:
     frontier: FrontierView | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BlockView:
     title: str
     details: str
@@ -113,13 +113,13 @@ class BlockView:
     steps: tuple[StepView, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DemoView:
     origin: str
     preview: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModuleView:
     path: str
     changed: bool
@@ -128,7 +128,7 @@ class ModuleView:
     choice_bias: tuple[str, ...] = ()  # "field: value +0.66" per biased value (Calibrate)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScoreView:
     label: str
     baseline: str
@@ -136,7 +136,7 @@ class ScoreView:
     change: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UsageView:
     """One row of the usage table, as shown: counts, or "at least ..." / "unknown" where answers lack a record."""
 
@@ -147,7 +147,7 @@ class UsageView:
     cost_usd: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ReportView:
     title: str
     facts: tuple[tuple[str, str], ...]

@@ -8,7 +8,7 @@ reported once, the same way, whichever check meets it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeGuard, TypeVar
@@ -17,6 +17,7 @@ from ..diagnostics import catalog
 from ..diagnostics.catalog import Entry, Help
 from ..diagnostics.core import DiagnosticSink, Span, did_you_mean
 from ..ir import nodes as ir
+from ..records import record
 from ..schemas.blocks import BUILTIN_TYPES, article
 
 # The declarations that bind a name in the file namespace (the keys of ``ir.DECL_KIND``).
@@ -40,7 +41,7 @@ def is_named(decl: ir.Decl) -> TypeGuard[NamedDecl]:
     return type(decl) in ir.DECL_KIND
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SymbolTable:
     """The file-level namespace: the first declaration of each name."""
 
@@ -68,7 +69,7 @@ class SymbolTable:
         return tuple(name for name, decl in self.decls.items() if isinstance(decl, classes))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckContext:
     source_file: ir.SourceFile
     base_dir: Path

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -24,6 +24,7 @@ from ..diagnostics import catalog
 from ..diagnostics.catalog import Help
 from ..diagnostics.core import Span, did_you_mean
 from ..ir import nodes as ir
+from ..records import record
 from ..schemas.blocks import DATA_FORMATS
 from .context import CheckContext
 from .metrics import field_of
@@ -39,7 +40,7 @@ _MEMO = "datasets"
 _PURPOSE = {"trainset": "train on", "valset": "score candidates on", "dataset": "evaluate on"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DataInfo:
     """What the checker learned about one dataset."""
 
@@ -51,7 +52,7 @@ class DataInfo:
     values: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # field -> text value -> its first row
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Learned:
     """What ``learned`` keeps in the context's memo."""
 

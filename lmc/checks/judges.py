@@ -16,16 +16,15 @@ name another ``lm:`` (both E512).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..diagnostics import catalog
 from ..ir import nodes as ir
 from ..ir.values import options_dict
+from ..records import record
 from .context import CheckContext
 from .datasets import dataset_keys, learned
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Judge:
     """A use of a well-formed judge metric: the name as written, the metric, its signature."""
 

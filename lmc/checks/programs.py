@@ -15,13 +15,13 @@ from __future__ import annotations
 import difflib
 import keyword
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..diagnostics import catalog
 from ..diagnostics.catalog import Entry
 from ..diagnostics.core import did_you_mean
 from ..ir import nodes as ir
+from ..records import record
 from ..schemas.blocks import BUILTIN_FUNCTIONS, MODULE_EXTRA_OUTPUTS, REACT_FINISH_TOOL, own_field
 from .context import CheckContext, a_kind
 from .recursion import report_recursion
@@ -29,7 +29,7 @@ from .recursion import report_recursion
 _RETRIEVER_PARAMS = ("query", "k")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Shape:
     """What is known about a value: its fields (a prediction or a record), or that it has none."""
 
@@ -38,7 +38,7 @@ class Shape:
     enum: ir.EnumDecl | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Binding:
     definite: bool  # assigned on every path that reaches here
     shape: Shape | None  # None: nothing known

@@ -18,19 +18,19 @@ import importlib.machinery
 import importlib.util
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import catalog
 from ..diagnostics.core import Span, did_you_mean
 from ..ir import nodes as ir
+from ..records import record
 from .context import CheckContext
 
 _DOTTED = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
 _REF = re.compile(rf"({_DOTTED}):({_DOTTED})\Z")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Use:
     ref: str
     span: Span
@@ -111,7 +111,7 @@ def _check_use(ctx: CheckContext, use: _Use, modules: dict[Path, _Module | None]
         _check_function(ctx, use, found, function)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Module:
     name: str  # as the .lmp file shows it: "tools.py"
     callables: frozenset[str]  # top-level defs, classes, imports and assignments of a call

@@ -16,11 +16,11 @@ are not compared with it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..diagnostics import catalog
 from ..ir import nodes as ir
+from ..records import record
 from ..schemas.blocks import OPTIMIZERS
 from ..schemas.sizes import AUTO_RUN_SETTINGS, MIN_MINIBATCH_SIZE
 from .context import CheckContext
@@ -48,7 +48,7 @@ _SIMBA = OPTIMIZERS["SIMBA"]
 _WRONG = object()  # an option value of the wrong type or word: the `options` check reports it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Used:
     """A dataset an optimize block uses, whose rows are known and not zero (an empty one is E513)."""
 

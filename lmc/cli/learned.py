@@ -9,17 +9,17 @@ Each command says on stderr which parameters it runs with, and why.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..building.lock import LockError, lock_path_for, read_lock
+from ..records import record
 
 
 class ParamsError(Exception):
     """A lock named with ``--lock`` that cannot be used (the message says why)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Chosen:
     lock: Path | None  # the lock whose learned parameters to run; None: the program's defaults
     note: str  # what the command prints about them

@@ -8,11 +8,12 @@ rebuilding with the same inputs gives the same bytes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from ..records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class ScoreRow:
     """One row of the README's scores table: a split's score before and after optimizing."""
 
@@ -21,7 +22,7 @@ class ScoreRow:
     optimized: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BuildInfo:
     """Provenance shown in the package's README.
 
@@ -49,7 +50,7 @@ ParityCall = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParityCase:
     """One recorded program run: the package's parity test replays it.
 

@@ -18,12 +18,12 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..data.datasets import DataError
 from ..ir import nodes as ir
 from ..ir.values import options_dict
+from ..records import record
 from ..runtime.retrieve import CorpusError, load_corpus, tokenize
 from .literals import py_literal
 
@@ -33,7 +33,7 @@ DEFAULT_TEXT_FIELD = "text"
 _JSON_FILES = frozenset({"vocab.index.json", "params.index.json"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DataFile:
     source: Path
     dest: PurePosixPath  # relative to the package folder: data/<name>

@@ -21,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from ..ir import nodes as ir
+from ..records import record
 from ..runtime.builtins import BUILTINS
 from .errors import CodegenError
 from .literals import py_literal
@@ -52,25 +53,25 @@ _BINARY = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModuleRef:
     path: str  # "program.module"
     inputs: tuple[str, ...]  # the signature's input field names, in order
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramRef:
     py_name: str  # the Program object's global name in programs.py
     params: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnumRef:
     py_name: str
     members: Mapping[str, str]  # .lmp member -> Python member name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParamCode:
     """A program parameter as Python source: its annotation and, if it has one, its default."""
 
@@ -78,7 +79,7 @@ class ParamCode:
     default: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scope:
     """What a body can refer to besides its own parameters and variables."""
 
@@ -92,7 +93,7 @@ class Scope:
     renamed_fields: frozenset[str] = frozenset()  # record fields stored under another Python name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Body:
     """One translated program: both function headers and bodies, plus what they use."""
 

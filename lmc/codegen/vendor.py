@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .. import runtime
+from ..records import record
 from ..resources import runtime_dir
 from ..runtime.adapters import ADAPTER_MODULES
 from ..runtime.modules import KINDS
@@ -37,7 +37,7 @@ RUNTIME = "_runtime"
 UNTYPED_IMPORTS = ("bm25s", "litellm", "llama_cpp", "numpy")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Vendored:
     """The runtime files a package ships, and what its type checker must be told about them."""
 
@@ -92,7 +92,7 @@ def _is_within(module: str, package: str) -> bool:
     return module == package or module.startswith(package + ".")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Source:
     path: PurePosixPath  # relative to the folder of its top package
     data: bytes

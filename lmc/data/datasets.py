@@ -23,11 +23,12 @@ import json
 import logging
 import typing
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from ..records import record
 from ..runtime.retrieve import json_kind
 from ..runtime.retrieve import too_much as _too_much
 
@@ -98,7 +99,7 @@ class Example(Mapping[str, Any]):
         return {k: v for k, v in self._fields.items() if k not in self.input_keys}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Dataset:
     name: str
     path: Path
@@ -138,7 +139,7 @@ def load_dataset(
     return Dataset(name=name, path=path, examples=tuple(examples))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DataShape:
     """What the checker learns of a data file without building examples.
 
@@ -233,7 +234,7 @@ def _type_name(annotation: Any) -> str:
 # --------------------------------------------------------------- reading
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Place:
     """Where a row came from: its 1-based row number, and its line if the format has lines."""
 

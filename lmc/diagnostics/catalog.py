@@ -17,16 +17,16 @@ and ``tests/test_catalog.py`` holds the two to each other.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
+from ..records import record
 from .core import Diagnostic, Severity, Span
 from .template import fill
 
 WARNING = Severity.WARNING
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Filled:
     """An entry's message and help, filled in: a diagnostic waiting for its span."""
 
@@ -42,14 +42,14 @@ class Filled:
         return Diagnostic(self.entry.code, self.message, span, self.help, self.entry.severity)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Help:
     """Another help for an entry, for a case the entry's own help does not fit."""
 
     template: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     code: str  # stable, documented in docs/diagnostics.md
     title: str

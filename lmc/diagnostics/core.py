@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from ..records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Span:
     file: str
     line: int
@@ -35,7 +37,7 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Diagnostic:
     code: str  # "E101": an entry's code in ``catalog.py``
     message: str

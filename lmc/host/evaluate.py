@@ -26,10 +26,10 @@ import logging
 import queue
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from ..data.datasets import Example
+from ..records import record
 from ..runtime.errors import ParseError, ProgramError
 from ..runtime.lm.protocol import LanguageModel
 from ..runtime.lm.rollout import rollout
@@ -68,7 +68,7 @@ class TooManyErrors(Exception):
         super().__init__(f"stopped after {errors} failed runs (max_errors is {max_errors}); the last error{at}: {last}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExampleResult:
     """How one example went: outputs (None when it failed), score, error message, trace."""
 
@@ -87,7 +87,7 @@ class ExampleResult:
     feedback: str | None = None  # what the metric said besides the score, when it returned a score with feedback
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EvalResult:
     """All examples' results in example order, and the summary numbers.
 
@@ -112,7 +112,7 @@ class EvalResult:
         return sum(r.error is not None for r in self.results)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Job:
     """One run to score: an example, the parameters and LM to run it with, and its rollout (None: a plain call).
 

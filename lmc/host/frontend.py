@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import catalog
 from ..diagnostics.core import Diagnostic, Severity, Span
 from ..ir import nodes as ir
+from ..records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Loaded:
     path: str  # as given by the user: diagnostics print it
     text: str | None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..ir import nodes as ir
 from ..ir.values import options_dict
+from ..records import record
 from ..runtime.errors import LMError
 from ..runtime.lm.cache import Cache, CacheError
 from ..runtime.lm.client import LM
@@ -17,7 +17,7 @@ from ..runtime.lm.client import LM
 _PROVIDER_BOUND = ("api_base", "api_key_env")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LmSettings:
     override: str | None = None  # `--lm MODEL` replaces the `default` lm's model
     cache: bool = True

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..ir import nodes as ir
 from ..ir.values import options_dict
+from ..records import record
 from ..runtime import metrics as builtin_metrics
 from ..runtime.judge import Judge
 from ..runtime.lm.protocol import LanguageModel
@@ -48,7 +48,7 @@ class MetricError(Exception):
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JudgeParts:
     """What a ``judge`` metric is made from: the package's signatures by name, and the LMs by name."""
 

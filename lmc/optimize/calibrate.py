@@ -29,11 +29,12 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar, TypeVar
 
 from ..data.datasets import Example
 from ..host.evaluate import EvalResult, evaluate
+from ..records import record
 from ..runtime.choices import choice_values
 from ..runtime.lm.client import LOCAL_PREFIX
 from ..runtime.lm.protocol import LanguageModel, Messages, Scored
@@ -51,7 +52,7 @@ SCORED_KINDS = frozenset({"Predict", "ChainOfThought"})
 ROUNDS = 2
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Calibrate:
     name: ClassVar[str] = "Calibrate"
     candidates: int = 1

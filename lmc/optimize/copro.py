@@ -48,10 +48,11 @@ import logging
 import random
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from ..host.evaluate import evaluate
+from ..records import record
 from ..runtime.signature import Params, Signature
 from .core.base import (
     DEFAULT_MAX_ERRORS,
@@ -90,7 +91,7 @@ GENERATE_GIVEN_ATTEMPTS = signature(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Scored:
     """One instruction of one module, its best score, and the whole program's parameters then."""
 
@@ -99,7 +100,7 @@ class _Scored:
     params: Mapping[str, Params]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class COPRO:
     name: ClassVar[str] = "COPRO"
     breadth: int = 10

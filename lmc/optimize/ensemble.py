@@ -19,9 +19,10 @@ the chain.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
+from ..records import record
 from ..runtime.signature import Params
 from .core.base import CallEstimate, Candidate, OptimizeResult, Task, TaskSizes
 from .core.options import OptionError
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 REDUCE_FUNCTIONS = ("majority",)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ensemble:
     name: ClassVar[str] = "Ensemble"
     reduce_fn: str = "majority"

@@ -39,12 +39,13 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ..host.evaluate import TooManyErrors, passes
 from ..host.metrics import MetricValueError, measure
+from ..records import record
 from ..runtime.adapters.base import MISSING_IN_COMPLETE_DEMO
 from ..runtime.errors import ProgramError
 from ..runtime.lm.protocol import LanguageModel
@@ -63,7 +64,7 @@ class FinetuneError(Exception):
     """A fine-tune that cannot go on; the message says where the training data was written."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BootstrapFinetune:
     name: ClassVar[str] = "BootstrapFinetune"
     multitask: bool = True

@@ -68,11 +68,12 @@ import math
 import random
 import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from ..data.datasets import Example
 from ..host.evaluate import ExampleResult, Job, run_jobs
+from ..records import record
 from ..runtime.signature import Params
 from ..schemas.optimizers import GEPA_SIZE_OPTIONS
 from .core.base import (
@@ -117,7 +118,7 @@ def auto_budget(
     return total + (periodic_fulls + extra_final) * valset_size
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GEPA:
     name: ClassVar[str] = "GEPA"
     auto: str | None = None
@@ -221,7 +222,7 @@ class _Fatal(BaseException):
         self.error = error
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Row:
     """One row handed to the engine: which split, its index there, and the example."""
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from types import MappingProxyType
 from typing import Any
 
+from ..records import record
 from ..schemas.optimizers import OWN_OPTIONS
 from .core.base import Optimizer
 from .core.budget import BUDGET_OPTIONS
@@ -40,7 +41,7 @@ _HOMES: Mapping[str, str] = MappingProxyType(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OptimizerInfo:
     name: str
     factory: Callable[..., Optimizer]

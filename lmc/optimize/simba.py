@@ -65,6 +65,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..host.evaluate import ExampleResult, Job, evaluate, run_jobs
+from ..records import record
 from ..runtime.kinds.refine import describe_module
 from ..runtime.lm.protocol import LanguageModel
 from ..runtime.signature import Field, Params
@@ -98,7 +99,7 @@ _TRUNCATED = "\n\t\t... <TRUNCATED FOR BREVITY>"
 _NOT_AVAILABLE = {"N/A": "Prediction not available"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SIMBA:
     name: ClassVar[str] = "SIMBA"
     bsize: int = 32
@@ -165,7 +166,7 @@ class _Program:
         return sum(self.scores) / len(self.scores) if self.scores else 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Sampled:
     """One run of a step: which trainset row, the program it used, and how it went."""
 
@@ -500,7 +501,7 @@ def _row(index: int) -> str:
     return f"trainset row {index + 1}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Side:
     """The better or the worse run of a bucket, as ``OfferFeedback`` reads it."""
 

@@ -13,8 +13,9 @@ Optimizer and module option names and defaults follow DSPy's constructors.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
+
+from ..records import record
 
 # The `X as X` imports are re-exports: the other checks read these names through this module.
 # The vocabulary is lmc/schemas/vocabulary.py's and the optimizers' table lmc/schemas/optimizers.py's,
@@ -192,7 +193,7 @@ def own_field(kind: str, name: str) -> bool:
 # ----------------------------------------------------------------- metrics
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MetricFunction:
     """A built-in metric: what its positional arguments name, and its options."""
 
@@ -223,7 +224,7 @@ METRIC_FUNCTIONS: Mapping[str, MetricFunction] = MappingProxyType(
 # ---------------------------------------------------------------- builtins
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Builtin:
     """A built-in function of program bodies: its parameters, the first ``required`` of them needed."""
 

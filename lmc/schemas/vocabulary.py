@@ -9,12 +9,12 @@ it without loading the other (``lmc check`` loads no optimizer).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..records import record
 
 # ------------------------------------------------------------ value types
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Scalar:
     """``int``, ``float`` (an int is accepted too), ``bool`` or ``str``."""
 
@@ -24,7 +24,7 @@ class Scalar:
         return {"int": "an integer", "float": "a number", "bool": "a boolean", "str": "a string"}[self.name]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ref:
     """A bare name of a file-level declaration of one kind (``metric: accuracy``)."""
 
@@ -34,7 +34,7 @@ class Ref:
         return f"the name of {article(self.kind)} {self.kind}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ListOf:
     item: ValueType
 
@@ -46,7 +46,7 @@ class ListOf:
         return "a list"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class AnyOf:
     choices: tuple[ValueType, ...]
 
@@ -54,7 +54,7 @@ class AnyOf:
         return " or ".join(c.describe() for c in self.choices)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Choice:
     """One of a few fixed words, written as a string (or as a bare name when ``bare`` is set)."""
 
@@ -67,7 +67,7 @@ class Choice:
         return f"one of {words}" + (" or `none`" if self.nullable else "")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FieldNames:
     """A list of field names of the data (``inputs: [question, context]``)."""
 
@@ -75,7 +75,7 @@ class FieldNames:
         return "a list of field names"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Optimizers:
     """An optimizer (``Name`` or ``Name { ... }``) or a list of them, applied in turn."""
 
@@ -103,7 +103,7 @@ def article(word: str) -> str:
 # --------------------------------------------------------------- schemas
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OptionSpec:
     """One option of a block. ``none`` leaves an option that is neither required nor defaulted unset."""
 
@@ -117,7 +117,7 @@ class OptionSpec:
     doc: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Schema:
     """The options one block accepts; ``owner`` names the block in messages."""
 

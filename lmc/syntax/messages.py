@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -24,6 +23,7 @@ from lark.lexer import PatternStr
 
 from ..diagnostics import catalog
 from ..diagnostics.catalog import Entry, Filled, Help
+from ..records import record
 
 # The words that begin a top-level declaration.
 DECL_WORDS = frozenset(
@@ -45,7 +45,7 @@ _WORDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SyntaxProblem:
     text: Filled
     start: int  # offsets into the parsed text; end exclusive
@@ -149,7 +149,7 @@ def _open_bracket(err: UnexpectedInput) -> Token | None:
 # -------------------------------------------------- recognised mistakes
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Mistake:
     entry: Entry  # its help may use {token} and {token_before}
     examples: tuple[str, ...]

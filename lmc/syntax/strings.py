@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..diagnostics import catalog
 from ..diagnostics.catalog import Filled
+from ..records import record
 from .tokens import Token
 
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EscapeProblem:
     """A bad escape, as offsets into the literal's source text (quotes included)."""
 
@@ -28,7 +28,7 @@ class EscapeProblem:
     text: Filled
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StringLiteral:
     """A decoded string literal.
 

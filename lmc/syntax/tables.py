@@ -17,10 +17,11 @@ import marshal
 import os
 import sys
 import zlib
-from dataclasses import astuple, dataclass
+from dataclasses import astuple
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..records import record
 from ..version import __version__
 from .grammar import cache_folder, grammar_text
 
@@ -30,14 +31,14 @@ if TYPE_CHECKING:
 TABLES_FORMAT = 2  # bump when the fields below change
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Symbol:
     name: str
     is_term: bool
     filter_out: bool  # a terminal the tree leaves out (a keyword or punctuation)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RuleShape:
     """What a reduction of one grammar rule does with its stack items (Lark's tree-building options)."""
 
@@ -50,7 +51,7 @@ class RuleShape:
     empty_indices: tuple[bool, ...]  # where absent `[item]`s stand (``maybe_placeholders``)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Tables:
     actions: dict[int, dict[str, tuple[bool, int]]]  # state -> symbol -> (shift?, next state or rule index)
     start_states: dict[str, int]

@@ -8,21 +8,21 @@ program or ``Params`` entry of one generated file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+from ...records import record
 from ..info import BuildInfo
 from ..retrievers import DataFile
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EnumView:
     py_name: str
     doc: str | None  # a string literal: the .lmp docstring, if any
     members: tuple[tuple[str, str], ...]  # (Python member name, value literal)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModelView:
     py_name: str
     doc: str | None  # a string literal; records have one only when the .lmp file gives it
@@ -31,7 +31,7 @@ class ModelView:
     uses_field: bool  # some field line calls pydantic's ``Field``
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SignatureView:
     py_name: str
     name: str  # literal
@@ -40,7 +40,7 @@ class SignatureView:
     outputs: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ModuleView:
     path: str  # literal
     kind: str  # literal
@@ -49,7 +49,7 @@ class ModuleView:
     settings: str | None = None  # keyword arguments (lm=..., adapter=...), or None when the module has none
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramView:
     name: str  # the .lmp name
     name_literal: str
@@ -66,7 +66,7 @@ class ProgramView:
     inputs_name: str  # literal: the input model's class name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProgramClassView:
     """A program as ``__init__.py`` exposes it: a ``PackagedProgram`` subclass with a typed call."""
 
@@ -82,7 +82,7 @@ class ProgramClassView:
     inputs_name: str  # literal: the input model's class name
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParamsView:
     path: str  # literal
     instructions: str  # literal
@@ -91,7 +91,7 @@ class ParamsView:
     extra: str  # further keyword arguments (an ensemble's members), "" when none
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DocField:
     """An input or output as the README describes it."""
 
@@ -101,7 +101,7 @@ class DocField:
     option: str  # the command-line option of an input
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DocProgram:
     name: str
     py_name: str
@@ -111,7 +111,7 @@ class DocProgram:
     shell_example: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExtModule:
     """A user Python module shipped in ``_ext/``: where it comes from and how it is imported."""
 
@@ -120,7 +120,7 @@ class ExtModule:
     py_name: str  # its global name in programs.py
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class PackageView:
     package: str
     source_name: str

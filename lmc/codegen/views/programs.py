@@ -8,11 +8,11 @@ returns it with the views rather than leaving it in shared state.
 from __future__ import annotations
 
 from collections.abc import Mapping, Set
-from dataclasses import dataclass
 from typing import Any
 
 from ...ir import nodes as ir
 from ...ir.values import options_dict
+from ...records import record
 from ..errors import CodegenError
 from ..literals import py_literal
 from ..names import isort_key
@@ -23,7 +23,7 @@ from .data import ModuleView, ProgramView, SignatureView
 from .plan import Plan, instructions, module_parts
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TranslatedPrograms:
     """Every program's view, and what their bodies need ``programs.py`` to import."""
 

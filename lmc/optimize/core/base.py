@@ -22,12 +22,13 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import Field, dataclass, field, replace
+from dataclasses import Field, field, replace
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NamedTuple, Protocol
 
 from ...data.datasets import Example
 from ...host.evaluate import ExampleResult, Fatal, Metric
+from ...records import record
 from ...runtime.errors import LMError
 from ...runtime.lm.protocol import LanguageModel, Messages, Scored
 from ...runtime.program import Program
@@ -49,7 +50,7 @@ def params_key(program: Program, params: Mapping[str, Params]) -> str:
     return json.dumps(every, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(kw_only=True)
 class Task:
     """Everything an optimizer may use, passed explicitly (no global settings).
 
@@ -154,7 +155,7 @@ class Task:
             self.on_progress(stage, done, total)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DemoOrigin:
     """Where one demo came from: trainset example ``index``, run by the teacher
     and kept because the run passed the metric (``bootstrapped``), or copied
@@ -164,7 +165,7 @@ class DemoOrigin:
     index: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Demo:
     """A demo value (field name -> JSON value) with its origin."""
 
@@ -191,7 +192,7 @@ class Candidate(NamedTuple):
     chosen: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Frontier:
     """A Pareto search's candidates in detail (GEPA's): their lineage and their score on each valset row.
 
@@ -214,7 +215,7 @@ class Frontier:
         return tuple(i for i, s in enumerate(scores) if s == top)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OptimizeResult:
     """New parameters for every module, and how they were found.
 
@@ -246,7 +247,7 @@ class OptimizeResult:
     measured: Mapping[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TaskSizes:
     """What an optimizer's LM call count depends on, known before any call.
 
@@ -265,7 +266,7 @@ class TaskSizes:
     valset_given: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CallEstimate:
     """LM requests an optimizer will make, before cache hits.
 

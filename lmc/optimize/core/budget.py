@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from ...records import record
 from ...runtime.judge import Judge
 from ...runtime.lm.cache import Cache
 from ...runtime.lm.protocol import LanguageModel, Messages, Scored
@@ -52,7 +53,7 @@ BUDGET_OPTIONS: Mapping[str, OptionSpec] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Budget:
     """What one optimizer run may spend; None means no limit."""
 
@@ -85,7 +86,7 @@ def split_budget(optimizer: str, options: Mapping[str, Any]) -> tuple[Budget, di
     return Budget(**values), rest
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Spent:
     """What a meter's LMs spent, and what the answers they gave cost.
 

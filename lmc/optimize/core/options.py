@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ...records import record
 from ...schemas import vocabulary as option_schema
 
 # The Python type an option's value reaches the optimizer as, per scalar type name.
 _SCALARS: Mapping[str, type] = {"int": int, "float": float, "bool": bool, "str": str}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OptionSpec:
     """One option: its type, default, whether ``none`` is allowed, and its lower bound."""
 

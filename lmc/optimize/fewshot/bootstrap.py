@@ -38,11 +38,12 @@ import json
 import logging
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from ...host.evaluate import TooManyErrors, passes
 from ...host.metrics import MetricValueError, measure
+from ...records import record
 from ...runtime.errors import ProgramError
 from ...runtime.lm.protocol import LanguageModel
 from ...runtime.signature import Params
@@ -65,7 +66,7 @@ from .labeled import sample_labeled
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BootstrapSettings:
     max_bootstrapped_demos: int
     max_labeled_demos: int
@@ -74,7 +75,7 @@ class BootstrapSettings:
     metric_threshold: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BootstrapFewShot:
     name: ClassVar[str] = "BootstrapFewShot"
     max_bootstrapped_demos: int = 4

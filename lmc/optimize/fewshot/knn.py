@@ -21,9 +21,10 @@ leaves the examples not yet tried as failed ones (labeled demos only).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
+from ...records import record
 from ...runtime.knn import KnnRow, KnnTable, example_text, idf_of, vector_text, vectorize
 from ..core.base import BudgetStop, CallCounter, CallEstimate, OptimizeResult, Task, TaskSizes
 from ..core.options import OptionError
@@ -32,7 +33,7 @@ from .bootstrap import BootstrapSettings, _Session, _teacher_params
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KNNFewShot:
     name: ClassVar[str] = "KNNFewShot"
     k: int

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
+from ...records import record
 from ..core.base import CallEstimate, Demo, OptimizeResult, Task, TaskSizes, labeled_demo, with_demos
 
 logger = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def sample_labeled(task: Task, order: Sequence[int], k: int, rng: random.Random)
     }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LabeledFewShot:
     name: ClassVar[str] = "LabeledFewShot"
     k: int = 16

@@ -47,10 +47,11 @@ import functools
 import logging
 import random
 from collections.abc import Generator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from ...host.evaluate import evaluate
+from ...records import record
 from ...runtime.lm.protocol import LanguageModel
 from ...runtime.signature import Params
 from ..core.adapters import adapter_choices, draw_adapters, with_adapters
@@ -75,7 +76,7 @@ logger = logging.getLogger(__name__)
 Chosen = tuple[dict[str, Params], dict[str, tuple[DemoOrigin, ...]]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BootstrapFewShotWithRandomSearch:
     name: ClassVar[str] = "BootstrapFewShotWithRandomSearch"
     # Its result's ``measured`` may hold the chosen program's score: the build's final scoring may not run.

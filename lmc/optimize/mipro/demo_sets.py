@@ -20,8 +20,9 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from ...records import record
 from ...runtime.signature import Params
 from ..core.ahead import Gate, in_order, may_build_ahead
 from ..core.base import CallCounter, Demo, DemoOrigin, Task
@@ -29,7 +30,7 @@ from ..fewshot.bootstrap import BootstrapSettings, bootstrap
 from ..fewshot.labeled import sample_labeled
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DemoSet:
     """One candidate: the demos of every module (paths of the program), and how it was made."""
 

@@ -55,9 +55,9 @@ estimate; ``run.py`` holds one run of it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import ClassVar
 
+from ...records import record
 from ...schemas.sizes import ZERO_SHOT_PROPOSAL_DEMOS
 from ..core.base import BudgetStop, CallEstimate, OptimizeResult, Task, TaskSizes
 from ..fewshot.bootstrap import bootstrap_runs
@@ -65,7 +65,7 @@ from .options import MiproOptions
 from .propose import SUMMARY_BATCHES
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MIPROv2(MiproOptions):
     name: ClassVar[str] = "MIPROv2"
 

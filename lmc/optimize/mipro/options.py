@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
+from ...records import record
 from ...schemas.sizes import AUTO_RUN_SETTINGS, MIN_MINIBATCH_SIZE
 from ..core.options import OptionError
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Sizes:
     """What ``auto`` (or the manual options) make of one search."""
 
@@ -24,7 +24,7 @@ class Sizes:
     valset: int | None = None  # auto: the valset is a sample of at most this many rows
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MiproOptions:
     """MIPROv2's options (DSPy's names and defaults) and what they make of a search: sizes and trial roles."""
 

@@ -47,11 +47,11 @@ import random
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar
 
 from ...data.datasets import Example
+from ...records import record
 from ...runtime.lm.protocol import LanguageModel
 from ...runtime.program import Program
 from ...runtime.signature import Field, Params, Signature
@@ -176,7 +176,7 @@ def instruction_signature(*, data_aware: bool, program_aware: bool, tip: bool) -
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProposerSettings:
     """MIPROv2's ``*_aware_proposer`` switches and the proposals' temperature.
 
@@ -189,7 +189,7 @@ class ProposerSettings:
     init_temperature: float = 1.0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Draw:
     """The random choices of one proposal: which module, which demo set, its tip and its rollout id."""
 

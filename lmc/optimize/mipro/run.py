@@ -14,11 +14,12 @@ import json
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ...data.datasets import Example
 from ...host.evaluate import Metric, TooManyErrors, evaluate
+from ...records import record
 from ...runtime.judge import Judge
 from ...runtime.lm.protocol import LanguageModel
 from ...runtime.signature import ModuleSpec, Params
@@ -53,7 +54,7 @@ logger = logging.getLogger(__name__)
 STUDY_FILE = "optuna.sqlite3"  # the study's file in the build's state folder
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Candidates:
     """What the trials index: instructions per module, demo sets (None in zero-shot mode), and with the
     ``adapters`` option the adapters of each module the file does not fix one (``core/adapters.py``)."""
@@ -96,7 +97,7 @@ class _Candidates:
         return attrs
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Scored:
     """Parameters scored on some rows: the score and the LM answers it used (a trial's ``usage``)."""
 

@@ -56,7 +56,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -64,6 +64,7 @@ import optuna
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+from ...records import record
 from .errors import StudyError
 from .slot_sampler import DspySampler, set_params
 
@@ -91,7 +92,7 @@ def quiet_optuna() -> Iterator[None]:
         optuna.logging.set_verbosity(level)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StudyPlace:
     """Where the study lives: an optuna RDB URL (None: in memory), its name, whose it is.
 
@@ -104,7 +105,7 @@ class StudyPlace:
     shared: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StudyPlan:
     """What the study searches: one role per slot, the parameters, the candidates they index."""
 
@@ -113,7 +114,7 @@ class StudyPlan:
     candidates: Mapping[str, Any]  # JSON values, one user attribute each
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Slot:
     """A claimed slot: its index, role, the parameters sampled for it, and the completed slots before it.
 
