@@ -10,7 +10,6 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from ..host.naming import check_name
-from ..runtime.lm.protocol import LanguageModel
 from .diagnostics import CompileError, Diagnostic
 from .workspace import TEXT_PATH, Files, Rows, Source, Workspace, load
 
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
 
     from ..building.events import ProgressEvent
     from ..host.session import Session
+    from ..runtime.lm.protocol import LanguageModel
     from ..runtime.package import PackagedProgram
     from ..runtime.signature import Params
     from .evaluation import Evaluation

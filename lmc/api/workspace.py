@@ -17,7 +17,6 @@ import io
 import json
 import os
 import shutil
-import tempfile
 import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -66,6 +65,8 @@ def load(source: Source, *, path: str | None, files: Files | None, datasets: Row
         raise TypeError(f"source must be .lmp text (str) or a path, not {type(source).__name__}")
     private = None
     if files or datasets:
+        import tempfile  # only for files given in memory: not at every check's start
+
         private = Path(tempfile.mkdtemp(prefix="lmc-files-"))
         folder = private
         try:

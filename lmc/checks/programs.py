@@ -12,7 +12,6 @@ executing anything.
 
 from __future__ import annotations
 
-import difflib
 import keyword
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
@@ -428,6 +427,8 @@ class _Body:
         for kw in call.kwargs:
             key = kw.name.name
             if key not in params:
+                import difflib  # only for a misspelt argument: here, not at every check's start
+
                 help = did_you_mean(key, params)
                 self.ctx.report(catalog.UNKNOWN_ARGUMENT, kw.name.span, help=help, key=key, what=what, params=params)
                 meant = difflib.get_close_matches(key, [p for p in params if p not in bound], n=1, cutoff=0.6)
