@@ -172,7 +172,8 @@ def _undo(src: Path, dst: Path) -> None:
 
 def _stage_file(path: Path, data: bytes) -> Path:
     """``data`` in a new temporary file beside ``path`` (``.NAME.XXXX.partial``), removed again on failure."""
-    partial = path.with_name(f".{path.name}.{os.urandom(6).hex()}.partial")  # 12 random hex digits (uuid costs ~2 ms to import)
+    # 12 random hex digits (uuid would cost ~2 ms of import for them)
+    partial = path.with_name(f".{path.name}.{os.urandom(6).hex()}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # the umask applies, as to any file

@@ -8,6 +8,9 @@ the API key.
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 
 import pytest
 
@@ -53,6 +56,22 @@ def test_a_trickling_server_cannot_hold_a_call_past_its_timeout():
         lm = LM("openai/stub", api_base=server.api_base, timeout=1.0, num_retries=0)
         with pytest.raises(LMError, match=r"no whole answer within 1 s"):
             lm.complete(HI)
+
+
+@pytest.mark.parametrize("accepts", [True, False], ids=["accepts-then-silent", "never-accepts"])
+def test_a_silent_server_cannot_hold_a_call_past_its_timeout(accepts: bool):
+    """The connection's socket blocks once open: the call's own deadline ends a wait for bytes that never come."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        held: list[socket.socket] = []
+        if accepts:
+            threading.Thread(target=lambda: held.append(listener.accept()[0]), daemon=True).start()
+        lm = LM("openai/stub", api_base=f"http://127.0.0.1:{listener.getsockname()[1]}/v1", timeout=0.5, num_retries=0)
+        started = time.monotonic()
+        with pytest.raises(LMError, match=r"no whole answer within 0.5 s"):
+            lm.complete(HI)
+        assert time.monotonic() - started < 5
+        for conn in held:
+            conn.close()
 
 
 def test_an_answer_over_the_cap_is_not_read(monkeypatch):

@@ -150,6 +150,17 @@ def test_the_head_is_read_as_written():
     assert response.headers["retry-after"] == "7"
 
 
+def test_an_open_connection_blocks_without_a_timeout_of_its_own():
+    """A socket with a timeout polls before each send and receive; the caller's watchdog bounds the exchange."""
+    with RawServer([framed()]) as server:
+        conn = Connection("127.0.0.1", server.sock.getsockname()[1], https=False, timeout=5)
+        sock = conn.open()
+        try:
+            assert sock.gettimeout() is None
+        finally:
+            conn.close()
+
+
 @pytest.mark.parametrize(
     ("reply", "error", "message"),
     [

@@ -14,7 +14,9 @@ the caller's limit is refused unread (``TooLarge``).
 Failures: ``Closed`` when the connection ends before any byte of a response
 (a kept-alive connection the server has closed since: worth one fresh
 connection), ``ProtocolError`` for bytes that are no HTTP/1.1 response or a
-response cut short, and the socket's own ``OSError``/``TimeoutError``.
+response cut short, and the socket's own ``OSError`` (``TimeoutError`` while
+connecting). Once open, the socket blocks: the caller bounds each exchange
+(``openai_compat``'s watchdog shuts the socket at the call's deadline).
 """
 
 from __future__ import annotations
@@ -84,6 +86,10 @@ class Connection:
                 import ssl  # here: a plain-HTTP run never imports it (~10 ms)
 
                 sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
+            # Blocking from here on: a socket with a timeout polls before every send and every receive,
+            # two more system calls a request and two more hand-overs of the interpreter's lock between
+            # threads. The caller bounds each exchange (openai_compat's watchdog shuts the socket).
+            sock.settimeout(None)
             self.sock = sock
             self._buf.clear()
         return self.sock
