@@ -551,6 +551,30 @@ def test_missing_file_help_shows_the_resolved_path(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("written", "present", "meant"),
+    [
+        ("request.jsonl", "requests.jsonl", "requests.jsonl"),
+        ("sub/train-rows.csv", "sub/train_rows.csv", "sub/train_rows.csv"),
+        ("Rows.json", "rows.json", "rows.json"),
+    ],
+)
+def test_a_missing_file_names_the_near_one_beside_it(tmp_path: Path, written: str, present: str, meant: str) -> None:
+    """A newcomer's slip in a data file's name: the help names the file they meant, in the source's terms."""
+    d = only(diagnose(tmp_path, f'dataset d = "{written}" {{ inputs: [a] }}\n', {present: '{"a": "x"}\n'}), "E502")
+    assert d.help == f"did you mean `{meant}`? (looked for {(tmp_path / written).resolve()})"
+
+
+@pytest.mark.parametrize("present", ["other.jsonl", "train.jsonl", "request.txt", "requests.jsonl/"])
+def test_a_missing_file_with_nothing_near_keeps_the_plain_help(tmp_path: Path, present: str) -> None:
+    """No name close enough, a close name of a format no dataset reads, or a folder: where it looked, no guess."""
+    files = {} if present.endswith("/") else {present: "x"}
+    if present.endswith("/"):
+        (tmp_path / present).mkdir()
+    d = only(diagnose(tmp_path, 'dataset d = "request.jsonl" { inputs: [a] }\n', files), "E502")
+    assert (d.help or "").startswith("looked for ")
+
+
+@pytest.mark.parametrize(
     ("name", "content", "help"),
     [
         ("d.jsonl", '{"sentence": "a"}\n[1]\n', "fix line 2 of d.jsonl"),

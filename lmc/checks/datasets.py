@@ -22,7 +22,7 @@ from types import MappingProxyType
 from ..data.datasets import DataError, DataShape, peek
 from ..diagnostics import catalog
 from ..diagnostics.catalog import Help
-from ..diagnostics.core import Span, did_you_mean
+from ..diagnostics.core import Span, closest, did_you_mean
 from ..ir import nodes as ir
 from ..records import record
 from ..schemas.blocks import DATA_FORMATS
@@ -130,7 +130,11 @@ def file_found(ctx: CheckContext, raw_path: str, path: Path, span: Span, owner: 
     try:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
-        ctx.report(catalog.DATA_MISSING, span, owner=owner, path=raw_path, resolved=path.resolve())
+        near = _near_file(raw_path, path, formats)
+        help = None if near is None else catalog.DATA_NEAR
+        ctx.report(
+            catalog.DATA_MISSING, span, help=help, owner=owner, path=raw_path, resolved=path.resolve(), near=near
+        )
         return False
     except OSError as exc:  # a name too long, a loop of links, no permission
         reason = exc.strerror or type(exc).__name__
@@ -144,6 +148,25 @@ def file_found(ctx: CheckContext, raw_path: str, path: Path, span: Span, owner: 
         ctx.report(catalog.DATA_UNREADABLE, span, owner=owner, reason=reason, path=raw_path)
         return False
     return True
+
+
+def _near_file(raw_path: str, path: Path, formats: tuple[str, ...]) -> str | None:
+    """A file of one of ``formats`` beside where ``path`` was looked for, with a name close to its name
+    (``request.jsonl`` for ``requests.jsonl``), written as the source would write it; None if none."""
+    try:
+        files = sorted(p for p in path.parent.iterdir() if p.suffix.lower() in formats and p.is_file())
+    except OSError:  # no such folder, or one that cannot be listed
+        return None
+    by_stem: dict[str, str] = {}
+    for file in files:  # names compared without their suffix (`.jsonl` alone would make any two alike)
+        if file.stem not in by_stem or file.suffix == path.suffix:
+            by_stem[file.stem] = file.name
+    stem = closest(path.stem, list(by_stem))
+    if stem is None:
+        return None
+    near = by_stem[stem]
+    folder = raw_path.replace("\\", "/").rpartition("/")[0]
+    return f"{folder}/{near}" if folder else near
 
 
 def fix_help(line: int | None, row: int | None) -> Help:

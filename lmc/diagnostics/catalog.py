@@ -591,6 +591,7 @@ METRIC_FIELD_NOT_OUTPUT = Entry(
 )
 SUGGESTED_OUTPUT = Help("{suggestion} (its outputs are {outputs:ordered})")
 DATA_MISSING = Entry("E502", "data file not found", "{owner}: file `{path}` not found", _LOOKED_FOR)
+DATA_NEAR = Help("did you mean `{near}`? (looked for {resolved})")
 DATA_IS_A_FOLDER = Entry("E502", "data file not found", "{owner}: `{path}` is a folder, not a file", _LOOKED_FOR)
 DATA_UNREADABLE = Entry(
     "E503", "data file cannot be read", "{owner}: cannot read the file: {reason}", "check the file {path}"

@@ -118,11 +118,16 @@ def read_source(path: str | Path) -> str | None:
 
 def did_you_mean(name: str, candidates: list[str] | set[str] | tuple[str, ...]) -> str | None:
     """A ``help:`` text naming the closest candidate, or None."""
+    match = closest(name, candidates)
+    return f"did you mean `{match}`?" if match is not None else None
+
+
+def closest(name: str, candidates: list[str] | set[str] | tuple[str, ...]) -> str | None:
+    """The candidate closest to ``name`` (a misspelling, or the same name in another case), or None."""
     import difflib
 
     match = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
-    if not match and candidates:
-        lowered = {c.lower(): c for c in candidates}
-        if name.lower() in lowered:
-            match = [lowered[name.lower()]]
-    return f"did you mean `{match[0]}`?" if match else None
+    if match:
+        return match[0]
+    lowered = {c.lower(): c for c in candidates}
+    return lowered.get(name.lower())
