@@ -87,3 +87,10 @@ def test_survey_measures_a_deep_file_and_finds_its_deepest_node():
 def test_survey_of_a_lone_node_is_one_level():
     ident = ir.Ident(name="x", span=None)  # type: ignore[arg-type]
     assert ir.survey(ident) == (([ident], 1, ident))
+
+
+def test_node_classes_have_no_subclasses() -> None:
+    """Checks read the file's nodes by their exact class (``CheckContext.nodes_of``)."""
+    from lmc.ir import nodes as ir
+
+    assert ir._NODE_CLASSES and all(cls.__subclasses__() == [] for cls in ir._NODE_CLASSES)

@@ -34,6 +34,7 @@ NamedDecl = (
 )
 
 D = TypeVar("D", bound=NamedDecl)
+N = TypeVar("N")
 
 
 def is_named(decl: ir.Decl) -> TypeGuard[NamedDecl]:
@@ -86,6 +87,22 @@ class CheckContext:
             found = self.memo["nodes"] = list(ir.walk(self.source_file))
         assert isinstance(found, list)
         return found
+
+    def nodes_of(self, cls: type[N]) -> list[N]:
+        """The file's nodes of class ``cls`` (node classes have no subclasses), in source order: the
+        nodes sorted by class once for all the checks that want one or two classes of them."""
+        found = self.memo.get("nodes by class")
+        if found is None:
+            by_class: dict[type, list[object]] = {}
+            for node in self.nodes():
+                kind = type(node)
+                if kind in by_class:
+                    by_class[kind].append(node)
+                else:
+                    by_class[kind] = [node]
+            found = self.memo["nodes by class"] = by_class
+        assert isinstance(found, dict)
+        return found.get(cls, [])  # type: ignore[no-any-return]
 
     def modules_of(self, program: ir.ProgramDecl) -> tuple[ir.ModuleDecl, ...]:
         """``program.modules`` (a walk of its body), found once for all the checks that read them."""

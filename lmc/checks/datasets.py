@@ -12,7 +12,6 @@ their problems when it reads them.
 
 from __future__ import annotations
 
-import logging
 import stat
 from collections.abc import Mapping
 from dataclasses import field
@@ -28,8 +27,6 @@ from ..records import record
 from ..schemas.blocks import DATA_FORMATS
 from .context import CheckContext
 from .metrics import field_of
-
-logger = logging.getLogger(__name__)
 
 MAX_BYTES = 16 * 1024 * 1024
 
@@ -111,7 +108,9 @@ def _read(ctx: CheckContext, raw_path: str, span: Span, owner: str, limit: int |
         ctx.report(catalog.DATA_UNREADABLE, span, owner=owner, reason=reason, path=path)
         return None
     if size > MAX_BYTES:
-        logger.debug("%s is %d bytes; its fields are checked when it is loaded", path, size)
+        import logging  # only for a file this large: logging costs a check ~2 ms to import
+
+        logging.getLogger(__name__).debug("%s is %d bytes; its fields are checked when it is loaded", path, size)
         return None
     shape = peek(path, limit=limit)
     if isinstance(shape, DataError):

@@ -10,6 +10,6 @@ from .context import CheckContext
 
 
 def check(ctx: CheckContext) -> None:
-    for node in ctx.nodes():
-        if isinstance(node, ir.Const) and isinstance(node.value, float) and not math.isfinite(node.value):
+    for node in ctx.nodes_of(ir.Const):
+        if isinstance(node.value, float) and not math.isfinite(node.value):
             ctx.report(catalog.NUMBER_TOO_LARGE, node.span)

@@ -26,11 +26,10 @@ def check(ctx: CheckContext) -> None:
         if isinstance(decl, (ir.ToolDecl, ir.ProgramDecl)):
             for param in decl.params:
                 _default(ctx, param)
-    for node in ctx.nodes():
-        if isinstance(node, ir.DictType):
-            _dict_key(ctx, node)
-        elif isinstance(node, ir.LiteralType):
-            _literal(ctx, node)
+    for dict_type in ctx.nodes_of(ir.DictType):
+        _dict_key(ctx, dict_type)
+    for literal in ctx.nodes_of(ir.LiteralType):
+        _literal(ctx, literal)
     _recursive_records(ctx)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 import typing
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import field
@@ -35,7 +34,6 @@ from ..runtime.retrieve import too_much as _too_much
 if TYPE_CHECKING:
     import _csv  # where the type of csv.reader() objects is named (csv does not export it)
 
-logger = logging.getLogger(__name__)
 
 FORMATS = (".jsonl", ".json", ".csv")
 
@@ -135,7 +133,9 @@ def load_dataset(
         examples.append(Example(fields, keys))
     if not examples:
         raise DataError("the dataset has no rows", path)
-    logger.debug("loaded %d examples from %s", len(examples), path)
+    import logging  # here, not at the top: a check reads data files but never loads them
+
+    logging.getLogger(__name__).debug("loaded %d examples from %s", len(examples), path)
     return Dataset(name=name, path=path, examples=tuple(examples))
 
 
