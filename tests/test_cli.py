@@ -178,9 +178,34 @@ def test_run_prints_outputs_as_json(project: Path, server: StubServer, capsys) -
 
 def test_run_with_unknown_input_or_program(project: Path, capsys) -> None:
     assert main(["run", str(project), "classify", "--input", "text=hi"]) == 3
-    assert "unknown input `text`" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "unknown input `text`" in err and "did you mean" not in err  # nothing close: no guess
     assert main(["run", str(project), "classfy", "--input", "sentence=hi"]) == 3
-    assert "no program `classfy`" in capsys.readouterr().err
+    assert "no program `classfy` in" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ["run", "{p}", "classify", "--input", "sentense=hi"],
+            "unknown input `sentense` (inputs: sentence); did you mean `sentence`?",
+        ),
+        (["run", "{p}", "clasify", "--input", "sentence=hi"], "(programs: classify); did you mean `classify`?"),
+        (
+            ["eval", "{p}", "clasify", "--dataset", "dev"],
+            "no program `clasify` (programs: classify); did you mean `classify`?",
+        ),
+        (
+            ["eval", "{p}", "classify", "--dataset", "devs"],
+            "no dataset `devs` (datasets: dev, train); did you mean `dev`?",
+        ),
+        (["prompt", "{p}", "classify.judg", "--input", "sentence=hi"], "did you mean `classify.judge`?"),
+    ],
+)
+def test_a_misspelt_name_on_the_command_line_gets_a_guess(project: Path, capsys, argv: list[str], said: str) -> None:
+    assert main([a.format(p=project) for a in argv]) in (1, 3)
+    assert said in capsys.readouterr().err
 
 
 def test_eval_prints_table_and_score(project: Path, server: StubServer, capsys) -> None:

@@ -38,6 +38,7 @@ from typing import Any
 from ..codegen import BuildInfo, ParityCase
 from ..codegen.parity import record_parity
 from ..data.datasets import DataError, Dataset
+from ..diagnostics.core import meant
 from ..host.evaluate import EvalResult, Metric, TooManyErrors, evaluate
 from ..host.loader import load_package
 from ..host.metrics import MetricError
@@ -523,9 +524,14 @@ def evaluate_program(
     """Score the program with the session's parameters (learned, or the defaults); raises ``BuildFailed``."""
     names = {d.name.name for d in session.source.of(ir.ProgramDecl)}
     if program_name not in names:
-        raise BuildFailed(f"no program `{program_name}` (programs: {', '.join(sorted(names))})")
-    if dataset_name not in {d.name.name for d in session.source.of(ir.DatasetDecl)}:
-        raise BuildFailed(f"no dataset `{dataset_name}`")
+        raise BuildFailed(
+            f"no program `{program_name}` (programs: {', '.join(sorted(names))}){meant(program_name, names)}"
+        )
+    datasets = {d.name.name for d in session.source.of(ir.DatasetDecl)}
+    if dataset_name not in datasets:
+        raise BuildFailed(
+            f"no dataset `{dataset_name}` (datasets: {', '.join(sorted(datasets)) or 'none'}){meant(dataset_name, datasets)}"
+        )
     if metric_name is None:
         for decl in session.source.of(ir.EvaluateDecl) + session.source.of(ir.OptimizeDecl):
             if decl.program.name == program_name and decl.options.get("metric") is not None:

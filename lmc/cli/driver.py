@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..diagnostics.core import meant
 from ..exitcodes import EXIT_DIAGNOSTICS, EXIT_OK
 from ..host.frontend import Loaded, load_file
 from ..ir import nodes as ir
@@ -183,7 +184,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     names = [p.name.name for p in loaded.source.of(ir.ProgramDecl)] if loaded.source else []
     if args.program not in names:
-        return fail(f"no program `{args.program}` in {args.file} (programs: {', '.join(names) or 'none'})")
+        listed = ", ".join(names) or "none"
+        return fail(f"no program `{args.program}` in {args.file} (programs: {listed}){meant(args.program, names)}")
     project = _learned_project(args, loaded)
     if isinstance(project, int):
         return project

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..diagnostics.core import meant
+
 
 def parse_inputs(pairs: Sequence[str], types: Mapping[str, Any]) -> dict[str, Any] | str:
     """``k=v`` pairs into values typed by the fields' types, by name (JSON for non-str types)."""
@@ -15,7 +17,7 @@ def parse_inputs(pairs: Sequence[str], types: Mapping[str, Any]) -> dict[str, An
         if not sep:
             return f"`--input {pair}` is not of the form key=value"
         if key not in types:
-            return f"unknown input `{key}` (inputs: {', '.join(types) or 'none'})"
+            return f"unknown input `{key}` (inputs: {', '.join(types) or 'none'}){meant(key, list(types))}"
         if types[key] is str:
             values[key] = raw
         else:

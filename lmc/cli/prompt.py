@@ -18,6 +18,7 @@ def format_messages(messages: list[dict[str, str]]) -> str:
 
 
 def print_prompt(project: Project, target: str, pairs: Sequence[str]) -> int:
+    from ..diagnostics.core import meant
     from ..exitcodes import EXIT_DIAGNOSTICS, EXIT_OK
     from ..host.prompting import module_paths
     from .inputs import parse_inputs
@@ -26,7 +27,7 @@ def print_prompt(project: Project, target: str, pairs: Sequence[str]) -> int:
     modules = module_paths(project.session.generated)
     if target not in modules:
         known = ", ".join(sorted(modules)) or "none"
-        print(f"lmc: error: no module `{target}` (modules: {known})", file=sys.stderr)
+        print(f"lmc: error: no module `{target}` (modules: {known}){meant(target, list(modules))}", file=sys.stderr)
         return EXIT_DIAGNOSTICS
     fields = modules[target].signature.inputs
     inputs = parse_inputs(pairs, {f.name: f.annotation for f in fields})

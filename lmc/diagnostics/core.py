@@ -122,6 +122,12 @@ def did_you_mean(name: str, candidates: list[str] | set[str] | tuple[str, ...]) 
     return f"did you mean `{match}`?" if match is not None else None
 
 
+def meant(name: str, candidates: list[str] | set[str] | tuple[str, ...]) -> str:
+    """``"; did you mean `x`?"`` to end a one-line message about ``name``, or "" when nothing is close."""
+    match = closest(name, candidates)
+    return f"; did you mean `{match}`?" if match is not None else ""
+
+
 def closest(name: str, candidates: list[str] | set[str] | tuple[str, ...]) -> str | None:
     """The candidate closest to ``name`` (a misspelling, or the same name in another case), or None."""
     import difflib
