@@ -55,6 +55,8 @@ def record(cls: Any = None, /, *, kw_only: bool = False) -> Any:
 
 def _record(cls: type, *, kw_only: bool) -> type:
     own = {name for name in ("__init__", "__repr__", "__eq__", "__hash__") if name in cls.__dict__}
+    if cls.__dict__.get("__hash__", ...) is None and "__eq__" in cls.__dict__:
+        own.discard("__hash__")  # Python's None for a class that writes __eq__: dataclass hashes it all the same
     for name in ("__setattr__", "__delattr__"):
         if name in cls.__dict__:
             raise TypeError(f"{cls.__qualname__}: a record is frozen; it cannot define {name}")

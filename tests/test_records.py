@@ -176,3 +176,15 @@ def test_lmc_makes_its_frozen_classes_as_records() -> None:
         if path.relative_to(lmc).parts[0] != "runtime" and decorator.search(path.read_text("utf-8"))
     ]
     assert left == [], f"use lmc.records.record: {left}"
+
+
+def test_a_class_with_its_own_eq_is_hashed_as_dataclass_hashes_it() -> None:
+    """Writing ``__eq__`` sets ``__hash__`` to None in the class; a frozen dataclass hashes its fields anyway."""
+    body = """
+    a: int
+    def __eq__(self, other):
+        return isinstance(other, type(self)) and self.a == other.a
+"""
+    reference, ours = _pair(body)
+    assert hash(reference(1)) == hash(ours(1)) == hash((1,))
+    assert ours(1) == ours(1)
