@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
+import pickle
 
 import pytest
 
@@ -23,7 +25,23 @@ def test_equality_hash_and_repr_are_dataclass_defaults(cls: type) -> None:
     assert node == same and node != other and node != twin(**values)
     with pytest.raises(dataclasses.FrozenInstanceError):
         node.span = None  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del node.span  # type: ignore[misc]
     assert not hasattr(node, "__dict__")
+
+
+@pytest.mark.parametrize("cls", NODES, ids=lambda c: c.__name__)
+def test_nodes_copy_pickle_and_replace_as_frozen_dataclasses_do(cls: type) -> None:
+    names = [f.name for f in dataclasses.fields(cls)]
+    node = cls(**{name: f"{name}-value" for name in names})
+    for other in (copy.copy(node), copy.deepcopy(node), pickle.loads(pickle.dumps(node))):
+        assert other == node and other is not node
+    changed = dataclasses.replace(node, **{names[0]: "changed"})
+    assert getattr(changed, names[0]) == "changed" and getattr(node, names[0]) == f"{names[0]}-value"
+    with pytest.raises(TypeError):
+        cls(**{name: 1 for name in names}, nope=1)  # keyword-only, and only its fields
+    with pytest.raises(TypeError):
+        cls(*names)  # no positional arguments
 
 
 def test_statements_are_every_statement_a_walk_finds_in_the_same_order():
