@@ -216,6 +216,17 @@ def test_eval_prints_table_and_score(project: Path, server: StubServer, capsys) 
     assert "A tedious mess." in captured.err
 
 
+def test_eval_shows_rows_that_look_like_markup_as_written(project: Path, server: StubServer, capsys) -> None:
+    """A row's text is data: rich markup or an emoji code in it is printed as it is, never read (a `[/bold]`
+    stopped `lmc eval` with an internal error)."""
+    rows = [{"sentence": "Fine [/bold] :smile:", "sentiment": "positive"}, {"sentence": "[red]Bad", "sentiment": "x"}]
+    (project.parent / "dev.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    server.answer = lambda body: chat_answer(sentiment="positive")
+    assert main(["eval", str(project), "classify", "--dataset", "dev"]) == 0
+    err = capsys.readouterr().err
+    assert "Fine [/bold] :smile:" in err and "[red]Bad" in err
+
+
 def test_prompt_prints_the_exact_messages_without_calling_the_lm(project: Path, server: StubServer, capsys) -> None:
     assert main(["prompt", str(project), "classify.judge", "--input", "sentence=Fine."]) == 0
     out = capsys.readouterr().out

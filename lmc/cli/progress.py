@@ -16,7 +16,9 @@ from rich.table import Table
 
 from ..building.events import ProgressEvent
 
-console = Console(stderr=True, highlight=False)
+# Everything lmc prints is text as it is: rich markup (`[bold]`, `[/]`) and emoji codes (`:smile:`) would
+# rewrite or reject what users wrote (a row's input, a label, an error's `[redacted]`), so both are off.
+console = Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 
 class ConsoleProgress:
@@ -41,7 +43,7 @@ class ConsoleProgress:
             self._shown[stage] = -1
             return
         bar = Progress(
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
