@@ -81,6 +81,9 @@ MISTAKES = [
     ("stray character", 'lm a = "m" @\n', "E001", 1, 12, "unexpected character `@`", None),
     ("single quotes", "lm a = 'm'\n", "E001", 1, 8, "unexpected character `'`", "double quotes"),
     ("C comment", PROGRAM.format("  x = a // b"), "E001", 2, 9, "unexpected character `/`", "comments start with `#`"),
+    ("accented name", "enum Étiquette { a }\n", "E001", 1, 6, "unexpected character `É`", "ASCII letters, digits and `_`"),
+    ("accent inside a name", PROGRAM.format("  résumé = a"), "E001", 2, 4, "unexpected character `é`", "ASCII letters"),
+    ("another script's digit", "enum E { a٣ }\n", "E001", 1, 11, "unexpected character `٣`", "ASCII letters"),
     (
         "keyword used as a declaration name",
         "program type(a: str) -> (b: str) {}\n",

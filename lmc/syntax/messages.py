@@ -279,6 +279,8 @@ def _characters(err: UnexpectedCharacters, text: str, in_signature_string: bool)
         return SyntaxProblem(catalog.UNCLOSED_STRING.fill(), pos, line_end)
     shown = char if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
     help = catalog.COMMENT_SIGN if text.startswith("//", pos) else _CHARACTER_HELP.get(char)
+    if help is None and (char.isalnum() or char == "_") and not char.isascii():  # `é`, `名`, `٣`: a name's, meant
+        help = catalog.ASCII_NAMES
     entry = catalog.UNEXPECTED_CHARACTER_IN_SIGNATURE if in_signature_string else catalog.UNEXPECTED_CHARACTER
     return SyntaxProblem(entry.fill(help, char=shown), pos, pos + 1)
 
