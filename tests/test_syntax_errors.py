@@ -81,6 +81,26 @@ MISTAKES = [
     ("stray character", 'lm a = "m" @\n', "E001", 1, 12, "unexpected character `@`", None),
     ("single quotes", "lm a = 'm'\n", "E001", 1, 8, "unexpected character `'`", "double quotes"),
     ("C comment", PROGRAM.format("  x = a // b"), "E001", 2, 9, "unexpected character `/`", "comments start with `#`"),
+    (
+        "program without outputs",
+        "program p(q: str) {\n}\n",
+        "E002", 1, 19, "a program declares its outputs after its inputs: expected `->`, found `{`", "-> (answer: str)",
+    ),
+    (
+        "program without outputs, its brace on the next line",
+        "program p(q: str)\n{\n}\n",
+        "E002", 1, 18, "expected `->`, found the end of the line", "name them after an arrow",
+    ),
+    (
+        "a file cut off after closed brackets",
+        "program p(q: str) -> (a: str)",
+        "E003", 1, 30, "unexpected end of file; expected `{`", None,
+    ),
+    (
+        "a file cut off inside a call after a closed list",
+        "program p(q: str) -> (a: str) {\n  x = f(a, [1, 2]",
+        "E003", 2, 18, "the `(` on line 2 is never closed", None,
+    ),
     ("accented name", "enum Étiquette { a }\n", "E001", 1, 6, "unexpected character `É`", "ASCII letters, digits and `_`"),
     ("accent inside a name", PROGRAM.format("  résumé = a"), "E001", 2, 4, "unexpected character `é`", "ASCII letters"),
     ("another script's digit", "enum E { a٣ }\n", "E001", 1, 11, "unexpected character `٣`", "ASCII letters"),

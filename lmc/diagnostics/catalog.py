@@ -146,6 +146,12 @@ DEFAULT_NOT_LITERAL = Entry(
     "a default is a literal (a string, a number, `true`, `false` or `none`), not `{token}`",
     'write a literal: an enum member is its name in quotes (`= "calm"`, not `= Mood.calm`), and so is a text',
 )
+PROGRAM_WITHOUT_OUTPUTS = Entry(
+    "E002",
+    "program without outputs",
+    "a program declares its outputs after its inputs: expected `->`, found {found}",
+    "name them after an arrow: `program p(question: str) -> (answer: str) {{ ... }}`",
+)
 UNEXPECTED_EOF = Entry("E003", "unexpected end of file", "unexpected end of file; expected {expected}")
 NEVER_CLOSED = Entry(
     "E003",

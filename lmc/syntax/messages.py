@@ -137,12 +137,24 @@ def _starts_line(tok: Token, text: str) -> bool:
 
 
 def _open_bracket(err: UnexpectedInput) -> Token | None:
-    """The innermost bracket still open where the parser stopped."""
+    """The innermost bracket still open where the parser stopped.
+
+    The stack holds a rule's brackets until the rule is reduced: in ``program p(a: str) -> (b: str)``
+    cut off before its body, both `(` are there, each closed by the `)` after it.
+    """
     state = getattr(err, "state", None)
     stack = getattr(state, "value_stack", None) or []
+    closers = set(_CLOSERS.values())
+    unmatched = 0  # closers met, walking back, whose opener is still to come
     for item in reversed(stack):
-        if isinstance(item, Token) and item.value in _CLOSERS and item.type != "STRING":
-            return item
+        if not isinstance(item, Token) or item.type == "STRING":
+            continue
+        if item.value in closers:
+            unmatched += 1
+        elif item.value in _CLOSERS:
+            if not unmatched:
+                return item
+            unmatched -= 1
     return None
 
 
@@ -151,7 +163,7 @@ def _open_bracket(err: UnexpectedInput) -> Token | None:
 
 @record
 class _Mistake:
-    entry: Entry  # its help may use {token} and {token_before}
+    entry: Entry  # its message and help may use {token}, {token_before} and {found}
     examples: tuple[str, ...]
 
 
@@ -190,6 +202,10 @@ _MISTAKES = (
             "program p(x: str) -> (b) { }\n",
             'tool t(a) -> str = python "m:f"\n',
         ),
+    ),
+    _Mistake(
+        catalog.PROGRAM_WITHOUT_OUTPUTS,
+        ("program p(a: str) {\n}\n", "program p() {\n}\n", "program p(a: str)\n{\n}\n", "program p()\n{\n}\n"),
     ),
     _Mistake(
         catalog.DEFAULT_NOT_LITERAL,
@@ -341,7 +357,8 @@ def _token(err: UnexpectedInput, tok: Token, expected: set[str], text: str, lark
     mistake = _mistake_index(lark).get((position, tok.type)) if position is not None else None
     if mistake is not None:
         token_before = str(before) if before is not None else "name"
-        return SyntaxProblem(mistake.entry.fill(token=value, token_before=token_before), start, end)
+        filled = mistake.entry.fill(token=value, token_before=token_before, found=_found(tok, text))
+        return SyntaxProblem(filled, start, end)
 
     if value == "=" and before is not None and _is_keyword(str(before)) and _starts_line(before, text):
         before_start, before_end = _bounds(before, text)
