@@ -32,7 +32,7 @@ else:  # type checkers only: nothing to do when the program runs
         return lambda decorator: decorator
 
 
-__all__ = ["record"]
+__all__ = ["record", "tuple_of"]
 
 _C = TypeVar("_C", bound=type)
 
@@ -66,7 +66,7 @@ def _record(cls: type, *, kw_only: bool) -> type:
     found = fields(made)
     _check_order(made, found)
     compared = [f.name for f in found if (f.compare if f.hash is None else f.hash)]
-    made._record_compared = _values(compared)
+    made._record_compared = tuple_of(compared)
     made._record_shown = tuple(f.name for f in found if f.repr)
     if "__init__" not in own:
         made.__init__ = _first_init(made)
@@ -95,8 +95,9 @@ def _check_order(cls: type, found: tuple[Field[Any], ...]) -> None:
             raise TypeError(f"{cls.__qualname__}: non-default argument {f.name!r} follows default argument")
 
 
-def _values(names: list[str]) -> Any:
-    """The values of ``names`` as a tuple, for any count of names: a class attribute, never bound."""
+def tuple_of(names: list[str]) -> Any:
+    """A getter of an object's attributes ``names`` as a tuple, for any count of names (``attrgetter``
+    gives a bare value for one); fit to be a class attribute, never bound as a method."""
     if len(names) > 1:
         return operator.attrgetter(*names)
     if names:

@@ -8,13 +8,13 @@ hashable and immutable; use ``dataclasses.replace`` to derive a changed copy.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Iterator
-from dataclasses import MISSING, FrozenInstanceError, dataclass, fields
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, cast
 
 from ..diagnostics.core import Span
+from ..records import record, tuple_of
 
 if TYPE_CHECKING:
     from typing_extensions import dataclass_transform
@@ -28,45 +28,12 @@ _N = TypeVar("_N", bound=type)
 
 
 class _Node:
-    """Equality, hash and repr over a node's fields, exactly as ``dataclass`` writes them.
-
-    Written once here instead of generated (compiled) for each of the ~45
-    node classes: that halves the cost of importing this module, which every
-    ``lmc`` command pays.
-    """
+    """The base of every IR node (``_node``): a record of ``lmc.records``, so its equality, hash, repr,
+    freezing, copy and pickle are a frozen dataclass's, none of them compiled per node class."""
 
     __slots__ = ()
-    _values: ClassVar[Any]  # the fields' values, as a tuple (an ``operator.attrgetter``)
-    _names: ClassVar[tuple[str, ...]]
     # The values of the fields that may hold nodes, as a tuple; None where none may (``_may_hold_nodes``).
     _branches: ClassVar[Any]
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return bool(self._values(self) == self._values(other))
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values(self))
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._names, self._values(self), strict=True))
-        return f"{type(self).__qualname__}({shown})"
-
-    # Frozen, as ``dataclass(frozen=True)`` makes a class, for every node at once; ``__init__`` (made by
-    # ``_make_inits``) sets the fields through their slots, and copy and pickle go through the state below.
-    def __setattr__(self, name: str, value: object) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
-
-    def __getstate__(self) -> tuple[Any, ...]:
-        return tuple(self._values(self))
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for name, value in zip(self._names, state, strict=True):
-            object.__setattr__(self, name, value)
 
 
 def iter_children(node: _Node) -> Iterator[_Node]:
@@ -142,24 +109,16 @@ def survey(node: _Node) -> Survey:
     return Survey(found, levels, deepest)
 
 
-_NODE_CLASSES: list[type] = []  # in the order they are made: ``_make_inits`` writes their ``__init__``s
+_NODE_CLASSES: list[type] = []  # every node class, in the order they are made
 
 
 @dataclass_transform(frozen_default=True, kw_only_default=True)
 def _node(cls: _N) -> _N:
-    """A frozen, slotted, keyword-only dataclass whose equality, hash and repr are ``_Node``'s.
-
-    ``dataclass`` makes only the fields and slots: ``_Node`` is frozen for all, and ``_make_inits``
-    writes every class's ``__init__`` in one go once the module has made them all.
-    """
+    """A frozen, slotted, keyword-only record (``lmc.records.record``) that knows its branches."""
     assert issubclass(cls, _Node), cls
-    # ``slots=True`` makes a new class; typed Any here, the decorated class is ``cls``'s type.
-    made: Any = dataclass(slots=True, kw_only=True, init=False, eq=False, repr=False)(cls)
-    made._names = tuple(f.name for f in fields(made))
-    assert len(made._names) > 1, "attrgetter gives a tuple only for two fields or more"
-    made._values = operator.attrgetter(*made._names)
-    branches = [name for name in made._names if _may_hold_nodes(made.__annotations__[name])]
-    made._branches = _getter(branches)
+    made: Any = record(kw_only=True)(cls)
+    branches = [f.name for f in fields(made) if _may_hold_nodes(made.__annotations__[f.name])]
+    made._branches = tuple_of(branches) if branches else None
     _NODE_CLASSES.append(made)
     return cast("_N", made)
 
@@ -173,43 +132,6 @@ def _may_hold_nodes(annotation: str) -> bool:
     """Whether a field may hold a node: its annotation (a string, under ``from __future__ import
     annotations``) names a type that is not a leaf type; one that names an alias counts as a node."""
     return not _LEAF_TYPES.issuperset(_TYPE_NAME.findall(annotation))
-
-
-def _getter(names: list[str]) -> Any:
-    """The values of ``names`` as a tuple, for any count of names; None for none."""
-    if not names:
-        return None
-    if len(names) == 1:
-        only = operator.attrgetter(names[0])
-        return staticmethod(lambda node: (only(node),))  # a class attribute: not bound as a method
-    return operator.attrgetter(*names)
-
-
-def _make_inits(classes: list[type]) -> None:
-    """Each class's keyword-only ``__init__``, compiled together: one ``exec`` for all (``dataclass``
-    compiles three functions per class, a third of this module's import), and each field set through
-    its slot's own setter, about twice as fast as ``object.__setattr__``: the parser makes ~25,000
-    nodes in a 5,000-line file."""
-    scope: dict[str, Any] = {}
-    source = []
-    for k, cls in enumerate(classes):
-        params, body = [], []
-        for f in fields(cls):
-            assert f.default_factory is MISSING, f"{cls.__name__}.{f.name}: a node's default is a value"
-            if f.default is MISSING:
-                params.append(f.name)
-            else:
-                scope[f"_d{k}_{f.name}"] = f.default
-                params.append(f"{f.name}=_d{k}_{f.name}")
-            scope[f"_s{k}_{f.name}"] = cls.__dict__[f.name].__set__
-            body.append(f"    _s{k}_{f.name}(self, {f.name})")
-        source.append(f"def _init{k}(self, *, {', '.join(params)}):\n" + "\n".join(body))
-    exec("\n".join(source), scope)  # noqa: S102  (names and defaults of this module's own classes)
-    for k, cls in enumerate(classes):
-        init = scope[f"_init{k}"]
-        init.__qualname__ = f"{cls.__qualname__}.__init__"
-        init.__module__ = cls.__module__
-        type.__setattr__(cls, "__init__", init)
 
 
 @_node
@@ -712,6 +634,3 @@ class SourceFile(_Node):
 
     def of(self, kind: type) -> tuple:
         return tuple(d for d in self.decls if isinstance(d, kind))
-
-
-_make_inits(_NODE_CLASSES)
